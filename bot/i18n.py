@@ -1,8 +1,164 @@
-"""Translation glue: gettext catalogs per locale, chosen per update."""
+"""Translation glue: gettext catalogs per locale, chosen per recipient.
+
+Catalogs are the ``.po`` files under ``locales/`` read directly at start-up (compiled ``.mo`` files
+are build output and never needed). A missing catalog or string falls back to English and is
+logged once. Text is always rendered for the person who will read it: a relay's header in the
+advocate's language, the child's notices in the child's.
+"""
 
 from __future__ import annotations
+
+import contextvars
+import gettext
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_datetime, get_timezone
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+DEFAULT = "en"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    native: str
+    rtl: bool = False
+
+
+LANGUAGES: tuple[Language, ...] = (
+    Language("en", "English"),
+    Language("sq", "Shqip"),
+    Language("vi", "Tiếng Việt"),
+    Language("ar", "العربية", rtl=True),
+    Language("fa", "فارسی / دری", rtl=True),
+    Language("ps", "پښتو", rtl=True),
+    Language("ckb", "کوردی", rtl=True),
+    Language("ti", "ትግርኛ"),
+    Language("am", "አማርኛ"),
+    Language("ro", "Română"),
+    Language("fr", "Français"),
+    Language("pl", "Polski"),
+)
+SUPPORTED = {lang.code: lang for lang in LANGUAGES}
+# Tags Telegram may send that one of our catalogs serves.
+ALIASES = {"prs": "fa", "fa-af": "fa", "ku": "ckb", "ckb-iq": "ckb", "mo": "ro"}
+
+# The locale of the update being handled, for code far from the handler (logging, errors).
+current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=DEFAULT)
+
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 
 
 def N_(message: str) -> str:
     """Mark a module-level string for extraction; it is translated later, when rendered."""
     return message
+
+
+def resolve(tag: str | None) -> str:
+    """Telegram's ``language_code`` to a supported locale: ``sq-AL`` → sq, ``prs`` → fa."""
+    if not tag:
+        return DEFAULT
+    tag = tag.strip().lower().replace("_", "-")
+    if tag in SUPPORTED:
+        return tag
+    if tag in ALIASES:
+        return ALIASES[tag]
+    base = tag.split("-", 1)[0]
+    if base in SUPPORTED:
+        return base
+    return ALIASES.get(base, DEFAULT)
+
+
+class Translator:
+    """Strings in one locale. ``_`` and ``n_`` fill named placeholders, isolating them in RTL."""
+
+    def __init__(self, locale: str, catalog: gettext.NullTranslations, timezone: str) -> None:
+        self.locale = locale
+        self.language = SUPPORTED[locale]
+        self._catalog = catalog
+        self._babel = Locale.parse(locale)
+        self._tz = get_timezone(timezone)
+
+    def _fill(self, text: str, values: dict[str, Any]) -> str:
+        if not values:
+            return text
+        if self.language.rtl:
+            values = {k: f"{FSI}{v}{PDI}" for k, v in values.items()}
+        return text.format(**values)
+
+    def _(self, message: str, **values: Any) -> str:
+        return self._fill(self._catalog.gettext(message), values)
+
+    def n_(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        return self._fill(self._catalog.ngettext(singular, plural, n), {"n": n, **values})
+
+    def datetime(self, value: Any, fmt: str = "short") -> str:
+        return format_datetime(value, fmt, tzinfo=self._tz, locale=self._babel)
+
+    def time(self, value: Any) -> str:
+        return format_datetime(value, "HH:mm", tzinfo=self._tz, locale=self._babel)
+
+
+class Catalogs:
+    """Every locale's catalog, loaded once."""
+
+    def __init__(self, timezone: str = "Europe/London", directory: Path = LOCALES_DIR) -> None:
+        self.timezone = timezone
+        self._translators: dict[str, Translator] = {}
+        for lang in LANGUAGES:
+            self._translators[lang.code] = Translator(
+                lang.code, _load(directory, lang.code), timezone
+            )
+
+    def get(self, locale: str | None) -> Translator:
+        return self._translators.get(locale or DEFAULT) or self._translators[DEFAULT]
+
+
+class _Fallback(gettext.NullTranslations):
+    """English source text for anything missing; logs each missing string once."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+        self._locale = locale
+        self._seen: set[str] = set()
+
+    def gettext(self, message: str) -> str:
+        if self._locale != DEFAULT and message not in self._seen:
+            self._seen.add(message)
+            log.warning("i18n.missing_string", extra={"locale": self._locale})
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        self.gettext(msgid1)
+        return msgid1 if n == 1 else msgid2
+
+
+def _load(directory: Path, locale: str) -> gettext.NullTranslations:
+    fallback = _Fallback(locale)
+    po_path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        if locale != DEFAULT:
+            log.warning("i18n.missing_catalog", extra={"locale": locale})
+        return fallback
+    try:
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        translations = gettext.GNUTranslations(buffer)
+    except Exception:
+        log.exception("i18n.bad_catalog", extra={"locale": locale})
+        return fallback
+    translations.add_fallback(fallback)
+    return translations

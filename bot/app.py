@@ -1,0 +1,171 @@
+"""Wiring in one place: settings → store → runtime → `Application`, and the loops that run it.
+
+The `Application` is python-telegram-bot's own, without its `Updater`: our inbox receives
+updates (committing them first) and feeds `Application.process_update`; our dispatcher sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bot import handlers
+from bot.alerting import sweep_forever
+from bot.dispatcher import Dispatcher
+from bot.i18n import LANGUAGES, Catalogs
+from bot.inbox import Inbox, poll, process_forever
+from bot.runtime import AlongsideApp, AlongsideContext, Runtime
+from bot.settings import Settings
+from conversations import people
+from conversations.crypto import MASTER_KEY_FILE
+from conversations.errors import ConfigurationError
+from conversations.models import Staff
+from conversations.store import Clock, Store, is_current
+from safety import Detector, load_contacts
+
+log = logging.getLogger(__name__)
+
+CHILD_COMMANDS = [("start", "Start"), ("help", "Help")]
+STAFF_COMMANDS = [
+    ("help", "What you can do"),
+    ("invite", "Make a code for a young person"),
+    ("children", "Your young people"),
+    ("alerts", "Open safety alerts"),
+]
+SUPERVISOR_COMMANDS = [*STAFF_COMMANDS, ("resolve", "Close an alert with an outcome")]
+
+
+async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
+    """The embedded store upgrades itself; a server database must be upgraded on purpose."""
+    store = await Store.open(settings.store_config(), clock, migrate=settings.is_sqlite)
+    if store.rotated:
+        # A key rotation committed but stopped before installing its key file: finish it.
+        pending = settings.data_dir / (MASTER_KEY_FILE + ".new")
+        pending.replace(settings.data_dir / MASTER_KEY_FILE)
+    if not settings.is_sqlite and not await is_current(store.engine):
+        await store.close()
+        raise ConfigurationError("the database schema is not current: run `alongside db upgrade`")
+    return store
+
+
+async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, AlongsideApp]:
+    if not settings.token:
+        raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
+    try:
+        load_contacts(settings.region)
+    except ValueError as exc:
+        raise ConfigurationError(f"ALONGSIDE_REGION: {exc}") from None
+    store = await open_store(settings, clock)
+    runtime = Runtime(settings=settings, store=store, catalogs=Catalogs(settings.timezone),
+                      detector=Detector.load())
+    store.after_commit.append(runtime.outbox_ready.set)
+    app: AlongsideApp = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url or settings.api_base_url)
+        .context_types(ContextTypes(context=AlongsideContext))
+        .request(HTTPXRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15,
+                              write_timeout=15, pool_timeout=5))
+        .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 15))
+        .updater(None)
+        .build()
+    )
+    app.bot_data["runtime"] = runtime
+    handlers.register(app)
+    return runtime, app
+
+
+async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
+    """Command menus per role: children and strangers see the default; staff their own."""
+    bot = app.bot
+    try:
+        await bot.set_my_commands([BotCommand(c, d) for c, d in CHILD_COMMANDS],
+                                  scope=BotCommandScopeDefault())
+        async with runtime.store.unit() as uow:
+            rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
+                    ).scalars().all()
+            staff = [await people.staff_view(uow, row) for row in rows]
+        for member in staff:
+            commands = SUPERVISOR_COMMANDS if member.is_supervisor else STAFF_COMMANDS
+            await bot.set_my_commands([BotCommand(c, d) for c, d in commands],
+                                      scope=BotCommandScopeChat(member.telegram_id))
+    except TelegramError as exc:
+        # Menus are a convenience; the bot works without them.
+        log.warning("menus.not_set", extra={"error": type(exc).__name__})
+
+
+@dataclass
+class Running:
+    runtime: Runtime
+    app: AlongsideApp
+    stop: asyncio.Event
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    dispatcher: Dispatcher | None = None
+    inbox: Inbox | None = None
+
+
+def _crashed(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """A loop that dies takes the process down, so the service manager restarts it cleanly."""
+    if task.cancelled() or task.exception() is None:
+        return
+    error = task.exception()
+    log.critical("bot.loop_crashed", extra={"error": type(error).__name__},
+                 exc_info=(type(error), error, error.__traceback__) if error else None)
+    stop.set()
+
+
+async def serve(settings: Settings, *, clock: Clock | None = None,
+                stop: asyncio.Event | None = None, poll_updates: bool = True,
+                ready: Callable[[Running], None] | None = None) -> None:
+    """Run until `stop` is set (SIGTERM and SIGINT set it), then shut down gracefully."""
+    runtime, app = await build(settings, clock)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.initialize()
+        runtime.bot_username = app.bot.username
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await register_menus(runtime, app)
+        inbox = Inbox(runtime)
+        dispatcher = Dispatcher(runtime, app)
+        running = Running(runtime, app, stop, dispatcher=dispatcher, inbox=inbox)
+        worker_stop = asyncio.Event()
+        running.tasks = [
+            asyncio.create_task(process_forever(runtime, app, inbox, worker_stop)),
+            asyncio.create_task(dispatcher.run(worker_stop)),
+            asyncio.create_task(sweep_forever(runtime, worker_stop)),
+        ]
+        poller = asyncio.create_task(poll(runtime, app, inbox, stop)) if poll_updates else None
+        for task in [*running.tasks, *([poller] if poller else [])]:
+            task.add_done_callback(lambda t: _crashed(t, stop))
+        log.info("bot.started", extra={"languages": len(LANGUAGES)})
+        if ready is not None:
+            ready(running)
+        await stop.wait()
+        log.info("bot.stopping")
+        if poller is not None:
+            # An unanswered getUpdates is harmless: nothing was confirmed.
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+        worker_stop.set()
+        await asyncio.gather(*running.tasks, return_exceptions=True)
+    finally:
+        with contextlib.suppress(Exception):
+            await app.shutdown()
+        await runtime.store.close()
+        log.info("bot.stopped")

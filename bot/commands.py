@@ -1,0 +1,141 @@
+"""What each `alongside` subcommand does, as coroutines the command line runs."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+
+from sqlalchemy import select
+
+from bot.app import open_store, serve
+from bot.i18n import resolve
+from bot.settings import Settings
+from conversations import audit, people
+from conversations.crypto import MASTER_KEY_FILE, Keyring, WrappedKey, encode_key, replace_key_file
+from conversations.errors import ConfigurationError
+from conversations.models import DataKey
+from conversations.people import Role, StaffError
+from conversations.store import make_engine, upgrade
+
+
+async def run_bot(settings: Settings, workers: int) -> int:
+    if settings.webhook_url:
+        raise ConfigurationError("webhook mode is not in this version; unset ALONGSIDE_WEBHOOK_URL")
+    if workers != 1:
+        raise ConfigurationError("several workers need webhook mode")
+    await serve(settings)
+    return 0
+
+
+async def db_upgrade(settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("database is up to date")
+    return 0
+
+
+async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
+    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
+    store = await open_store(settings)
+    try:
+        async with store.unit() as uow:
+            try:
+                view = await people.add_staff(
+                    uow, telegram_id=args.telegram_id, name=args.name, role=Role(args.role),
+                    languages=languages, locale=resolve(args.locale))
+            except StaffError as exc:
+                raise ConfigurationError(str(exc)) from None
+            await uow.commit()
+    finally:
+        await store.close()
+    print(f"enrolled {view.role.value} {view.name} ({view.id})")
+    return 0
+
+
+async def staff_list(settings: Settings) -> int:
+    store = await open_store(settings)
+    try:
+        async with store.unit() as uow:
+            rows = await people.list_staff(uow)
+            await uow.audit("operator", "staff.list")
+            await uow.commit()
+    finally:
+        await store.close()
+    if not rows:
+        print("no staff enrolled; add one with `alongside staff add`")
+    for view, count in rows:
+        print(f"{view.id}  {view.role.value:10}  {view.name}  languages={','.join(view.languages)}"
+              f"  children={count}")
+    return 0
+
+
+async def staff_remove(settings: Settings, telegram_id: int) -> int:
+    store = await open_store(settings)
+    try:
+        async with store.unit() as uow:
+            try:
+                view = await people.remove_staff(uow, telegram_id)
+            except StaffError as exc:
+                raise ConfigurationError(str(exc)) from None
+            await uow.commit()
+    finally:
+        await store.close()
+    print(f"removed {view.name} ({view.id})")
+    return 0
+
+
+async def keys_rotate(settings: Settings) -> int:
+    """Rewrap every data key under a new master key; sealed rows are not touched.
+
+    With a key file the new key replaces it only after the database committed, and the new key
+    is written beside it first, so a crash at any point leaves a key that opens the data. With
+    ``ALONGSIDE_MASTER_KEY`` the new key is printed once, for the operator to store.
+    """
+    store = await open_store(settings)
+    new_raw = secrets.token_bytes(32)
+    new_ring = Keyring(new_raw)
+    key_file = settings.data_dir / MASTER_KEY_FILE
+    pending = key_file.with_name(MASTER_KEY_FILE + ".new")
+    try:
+        if not settings.master_key_b64:
+            replace_key_file(pending, new_raw)
+        async with store.unit() as uow:
+            rows = (await uow.session.execute(select(DataKey))).scalars().all()
+            count = 0
+            for row in rows:
+                if row.wrapped is None:
+                    continue
+                wrapped = store.keyring.rewrap(WrappedKey(row.id, row.wrapped, row.master_id),
+                                               new_ring)
+                row.wrapped = wrapped.wrapped
+                row.master_id = wrapped.master_id
+                count += 1
+            await uow.audit("operator", "keys.rotate", detail=f"data_keys={count}")
+            await uow.commit()
+    finally:
+        await store.close()
+    if settings.master_key_b64:
+        print("New master key (set ALONGSIDE_MASTER_KEY to this now; the old one no longer works):")
+        print(encode_key(new_raw))
+    else:
+        pending.replace(key_file)
+        print(f"rotated: {count} data keys rewrapped; new key in {key_file}", file=sys.stderr)
+    return 0
+
+
+async def audit_verify(settings: Settings) -> int:
+    store = await open_store(settings)
+    try:
+        async with store.sessions() as session:
+            result = await audit.verify(session, store.index.audit_key)
+    finally:
+        await store.close()
+    if result.ok:
+        print(f"audit log intact: {result.rows} entries")
+        return 0
+    print(f"audit log BROKEN at entry {result.first_bad_id} (after {result.rows} good entries)")
+    return 1

@@ -1,0 +1,369 @@
+"""The outbox dispatcher: sends queued messages in order per chat, within Telegram's limits.
+
+* Order: only the oldest pending message of a chat may be sent, and one at a time per chat.
+* Pace: a global token bucket (``ALONGSIDE_SEND_RATE``, 30/s) and one per chat
+  (``ALONGSIDE_CHAT_RATE``, 1/s with a burst of 3, as Telegram tolerates short bursts).
+* Failures: ``RetryAfter`` waits as told (for that chat only: one slow chat must not stall the
+  rest); network errors and 5xx back off exponentially with jitter; after the last try, or at once
+  for a permanent refusal, the message becomes a dead letter and supervisors are told. A chat that
+  blocked the bot is marked unreachable and whoever looks after it is told.
+* Crash safety: a message is marked sent in the database right after Telegram accepts it; a kill
+  between the two is the only way a message can go twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import notices
+from bot.runtime import AlongsideApp, Runtime
+from conversations import people, relay
+from conversations.models import Child, OutboxMessage, Staff
+from conversations.models import Message as StoredMessage
+from conversations.outgoing import Outgoing
+
+log = logging.getLogger(__name__)
+
+BURST = 3.0
+CONCURRENCY = 16
+BATCH = 500
+
+
+class Bucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait_time(self) -> float:
+        self._refill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self._refill()
+        self.tokens -= 1
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    chat_index: str
+
+
+class Dispatcher:
+    def __init__(self, runtime: Runtime, app: AlongsideApp) -> None:
+        self.runtime = runtime
+        self.app = app
+        self.store = runtime.store
+        settings = runtime.settings
+        self.global_bucket = Bucket(settings.send_rate, max(settings.send_rate, 1.0))
+        self.chat_buckets: dict[str, Bucket] = {}
+        self.in_flight: set[str] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.slots = asyncio.Semaphore(CONCURRENCY)
+        self.sent = 0
+
+    def _chat_bucket(self, chat_index: str) -> Bucket:
+        bucket = self.chat_buckets.get(chat_index)
+        if bucket is None:
+            bucket = self.chat_buckets[chat_index] = Bucket(self.runtime.settings.chat_rate, BURST)
+        return bucket
+
+    async def heads(self) -> tuple[list[Job], float]:
+        """The sendable head of each chat's queue, and how long until the next may be due."""
+        now = self.store.clock.now()
+        async with self.store.sessions() as session:
+            rows = (await session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before)
+                .where(OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(BATCH)
+            )).all()
+        seen: set[str] = set()
+        jobs: list[Job] = []
+        wait = 5.0
+        for row_id, chat_index, not_before in rows:
+            if chat_index in seen:
+                continue
+            seen.add(chat_index)
+            if chat_index in self.in_flight:
+                continue
+            if not_before > now:
+                wait = min(wait, (not_before - now).total_seconds())
+                continue
+            chat_wait = self._chat_bucket(chat_index).wait_time()
+            if chat_wait > 0:
+                wait = min(wait, chat_wait)
+                continue
+            jobs.append(Job(row_id, chat_index))
+        return jobs, max(wait, 0.005)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.runtime.outbox_ready.clear()
+            jobs, wait = await self.heads()
+            for job in jobs:
+                global_wait = self.global_bucket.wait_time()
+                if global_wait > 0:
+                    await asyncio.sleep(global_wait)
+                self.global_bucket.take()
+                self._chat_bucket(job.chat_index).take()
+                self.in_flight.add(job.chat_index)
+                await self.slots.acquire()
+                task = asyncio.create_task(self._send_job(job))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            if jobs:
+                await asyncio.sleep(0)
+                continue
+            await _wait_any(self.runtime.outbox_ready, stop, wait)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Let sends already handed to Telegram finish and be recorded (graceful shutdown)."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=15)
+
+    async def _send_job(self, job: Job) -> None:
+        try:
+            await self.send_one(job.id)
+        except Exception:
+            log.exception("outbox.send_crashed", extra={"outbox_id": job.id})
+        finally:
+            self.in_flight.discard(job.chat_index)
+            self.slots.release()
+            self.runtime.outbox_ready.set()
+
+    async def send_one(self, outbox_id: int) -> None:
+        async with self.store.unit() as uow:
+            row = await uow.session.get(OutboxMessage, outbox_id)
+            if row is None or row.status != "pending":
+                return
+            chat_id = int(await uow.open(row.chat_sealed, "outbox", "chat", row.uid))
+            message = Outgoing.from_json(
+                await uow.open_json(row.payload_sealed, "outbox", "payload", row.uid))
+            reply_to = await self._reply_target(uow.session, row)
+        # The database is not held while Telegram answers.
+        started = time.monotonic()
+        try:
+            sent = await self._deliver(chat_id, message, reply_to)
+        except RetryAfter as exc:
+            await self._retry(outbox_id, _seconds(exc.retry_after), "retry_after", count=False)
+        except Forbidden:
+            await self._blocked(outbox_id)
+        except BadRequest as exc:
+            await self._dead(outbox_id, f"bad_request:{_reason(exc)}")
+        except (TimedOut, NetworkError) as exc:
+            await self._failed_try(outbox_id, type(exc).__name__)
+        else:
+            await self._sent(outbox_id, sent.message_id)
+            self.sent += 1
+            log.debug("outbox.sent", extra={"outbox_id": outbox_id,
+                                            "ms": round((time.monotonic() - started) * 1000)})
+
+    async def _reply_target(self, session: AsyncSession, row: OutboxMessage) -> int | None:
+        """Where the message we answer was shown in this chat, if anywhere."""
+        if row.reply_to_message_id is None:
+            return None
+        shown = (await session.execute(
+            select(OutboxMessage.tg_message_id).where(
+                OutboxMessage.message_id == row.reply_to_message_id,
+                OutboxMessage.chat_index == row.chat_index,
+                OutboxMessage.tg_message_id.is_not(None)).order_by(OutboxMessage.id)
+        )).scalars().first()
+        if shown is not None:
+            return int(shown)
+        own = await session.get(StoredMessage, row.reply_to_message_id)
+        return None if own is None or own.direction != "in" else own.tg_message_id
+
+    async def _deliver(self, chat_id: int, message: Outgoing, reply_to: int | None) -> Message:
+        bot = self.app.bot
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+        if message.buttons:
+            markup = InlineKeyboardMarkup([
+                [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+                for row in message.buttons
+            ])
+        elif message.keyboard is not None:
+            markup = ReplyKeyboardMarkup([list(row) for row in message.keyboard],
+                                         resize_keyboard=True, is_persistent=True)
+        reply = None if reply_to is None else ReplyParameters(
+            reply_to, allow_sending_without_reply=True)
+        protect = message.protect or None
+        kind = message.kind
+        caption = message.text or None
+        file_id = message.file_id or ""
+        if kind == "text":
+            return await bot.send_message(chat_id, message.text, reply_markup=markup,
+                                          protect_content=protect, reply_parameters=reply)
+        if kind == "qr":
+            png = io.BytesIO()
+            segno.make(message.extra["link"], error="m").save(png, kind="png", scale=8)
+            return await bot.send_photo(chat_id, InputFile(png.getvalue(), filename="invite.png"),
+                                        caption=caption, reply_markup=markup,
+                                        protect_content=protect, reply_parameters=reply)
+        if kind == "photo":
+            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup,
+                                        protect_content=protect, reply_parameters=reply)
+        if kind == "voice":
+            return await bot.send_voice(chat_id, file_id, caption=caption, reply_markup=markup,
+                                        protect_content=protect, reply_parameters=reply)
+        if kind == "video":
+            return await bot.send_video(chat_id, file_id, caption=caption, reply_markup=markup,
+                                        protect_content=protect, reply_parameters=reply)
+        if kind == "document":
+            return await bot.send_document(chat_id, file_id, caption=caption,
+                                           reply_markup=markup, protect_content=protect,
+                                           reply_parameters=reply)
+        if kind == "audio":
+            return await bot.send_audio(chat_id, file_id, caption=caption, reply_markup=markup,
+                                        protect_content=protect, reply_parameters=reply)
+        if kind == "animation":
+            return await bot.send_animation(chat_id, file_id, caption=caption,
+                                            reply_markup=markup, protect_content=protect,
+                                            reply_parameters=reply)
+        if kind == "sticker":
+            return await bot.send_sticker(chat_id, file_id, reply_markup=markup,
+                                          protect_content=protect, reply_parameters=reply)
+        if kind == "video_note":
+            return await bot.send_video_note(chat_id, file_id, reply_markup=markup,
+                                             protect_content=protect, reply_parameters=reply)
+        raise BadRequest(f"unknown kind {kind}")
+
+    async def _sent(self, outbox_id: int, tg_message_id: int) -> None:
+        async with self.store.unit() as uow:
+            row = await uow.session.get(OutboxMessage, outbox_id)
+            if row is None:
+                return
+            row.status = "sent"
+            row.sent_at = uow.now
+            row.tg_message_id = tg_message_id
+            row.attempts += 1
+            row.last_error = None
+            if row.purpose == "reply" and row.message_id is not None:
+                stored = await uow.session.get(StoredMessage, row.message_id)
+                if stored is not None and stored.tg_message_id is None:
+                    stored.tg_message_id = tg_message_id
+            await uow.commit()
+
+    async def _retry(self, outbox_id: int, delay: float, error: str, *, count: bool) -> None:
+        async with self.store.unit() as uow:
+            row = await uow.session.get(OutboxMessage, outbox_id)
+            if row is None:
+                return
+            if count:
+                row.attempts += 1
+            row.last_error = error
+            row.not_before = uow.now + timedelta(seconds=delay)
+            await uow.commit()
+
+    async def _failed_try(self, outbox_id: int, error: str) -> None:
+        async with self.store.sessions() as session:
+            row = await session.get(OutboxMessage, outbox_id)
+            attempts = 0 if row is None else row.attempts
+        if attempts + 1 >= self.runtime.settings.max_attempts:
+            await self._dead(outbox_id, error, count=True)
+            return
+        await self._retry(outbox_id, backoff(attempts), error, count=True)
+
+    async def _dead(self, outbox_id: int, error: str, *, count: bool = False) -> None:
+        async with self.store.unit() as uow:
+            row = await uow.session.get(OutboxMessage, outbox_id)
+            if row is None:
+                return
+            row.status = "dead"
+            row.last_error = error[:120]
+            if count:
+                row.attempts += 1
+            await uow.audit("system", "outbox.dead", str(outbox_id), row.purpose)
+            log.error("outbox.dead_letter", extra={"outbox_id": outbox_id, "error": error[:60]})
+            if row.purpose != "system":
+                # Dead letters about dead letters would loop; supervisors hear of the first.
+                ref = None
+                if row.child_id is not None:
+                    child = await uow.session.get(Child, row.child_id)
+                    ref = child.ref if child else None
+                for supervisor in await people.supervisors(uow):
+                    tr = self.runtime.tr(supervisor.locale)
+                    await uow.send(supervisor.telegram_id,
+                                   notices.dead_letter(tr, ref, row.purpose, row.attempts),
+                                   purpose="system", staff_id=supervisor.id)
+            await uow.commit()
+
+    async def _blocked(self, outbox_id: int) -> None:
+        """A chat that blocked the bot: stop trying, and tell the humans (it may be a signal)."""
+        async with self.store.unit() as uow:
+            row = await uow.session.get(OutboxMessage, outbox_id)
+            if row is None:
+                return
+            row.status = "dead"
+            row.last_error = "blocked"
+            chat_index = row.chat_index
+            child = (await uow.session.execute(
+                select(Child).where(Child.tg_index == chat_index))).scalar_one_or_none()
+            staff = (await uow.session.execute(
+                select(Staff).where(Staff.tg_index == chat_index))).scalar_one_or_none()
+            if child is not None and await relay.mark_unreachable(uow, child.id):
+                view = await people.child_view(uow, child)
+                watchers = await people.supervisors(uow)
+                advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
+                if advocate:
+                    watchers = [advocate, *[w for w in watchers if w.id != advocate.id]]
+                for person in watchers:
+                    await uow.send(person.telegram_id,
+                                   notices.child_unreachable(self.runtime.tr(person.locale), view),
+                                   purpose="system", staff_id=person.id)
+            if staff is not None and not staff.unreachable:
+                staff.unreachable = True
+                await uow.audit("system", "staff.unreachable", staff.id)
+            await uow.commit()
+
+
+def backoff(attempts: int) -> float:
+    """Exponential with full jitter, capped: 0.5 s, 1 s, 2 s ... up to 5 minutes."""
+    ceiling = min(300.0, 0.5 * (2 ** attempts))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]
+
+
+def _reason(exc: BadRequest) -> str:
+    return exc.message.split(":")[-1].strip().replace(" ", "_")[:60]
+
+
+async def _wait_any(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+

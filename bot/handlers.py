@@ -1,0 +1,396 @@
+"""Telegram handlers: parse the update, call one service, render for each reader.
+
+Every effect goes through the update's unit of work (``ctx.uow``): state, audit rows and the
+messages to send commit together when the inbox marks the update done. Handlers never send
+directly, except answering a button press, which has no lasting effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import alerting, notices
+from bot.alerting import help_now, on_alert_button, screen_and_alert
+from bot.gate import (
+    Person,
+    identify,
+    staff_only,
+    stranger_tr,
+    to_child,
+    to_staff,
+    to_stranger,
+    tr_for,
+)
+from bot.i18n import SUPPORTED
+from bot.runtime import AlongsideApp, AlongsideContext, current
+from conversations import linking, people, relay
+from conversations.access import may_act_for
+from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
+from conversations.outgoing import Outgoing
+from conversations.people import ChildView, StaffView
+from conversations.relay import Content
+
+log = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE
+STAFF_COMMANDS = ("invite", "children")
+
+def content_of(message: Message) -> Content | None:
+    """What a message carries, in plain values; None for kinds we cannot pass on."""
+    caption = message.caption or ""
+    if message.text is not None:
+        return Content("text", message.text)
+    media: list[tuple[str, Any]] = [
+        ("photo", message.photo[-1] if message.photo else None), ("voice", message.voice),
+        ("video", message.video), ("document", message.document), ("sticker", message.sticker),
+        ("audio", message.audio), ("animation", message.animation),
+        ("video_note", message.video_note),
+    ]
+    for kind, item in media:
+        if item:
+            name = getattr(item, "file_name", None)
+            return Content(kind, caption, item.file_id, name if isinstance(name, str) else None)
+    return None
+
+
+# /start and linking ---------------------------------------------------------------------------
+
+
+async def start(update: Update, ctx: AlongsideContext) -> None:
+    person = await identify(ctx, update)
+    if isinstance(person, StaffView):
+        await to_staff(ctx, person, notices.staff_help(tr_for(ctx, person.locale), person))
+        return
+    code = ctx.args[0] if ctx.args else ""
+    if linking.looks_like_code(code):
+        await _link(update, ctx, code)
+        return
+    if isinstance(person, ChildView):
+        await _child_help(ctx, person)
+        return
+    await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
+
+
+async def _link(update: Update, ctx: AlongsideContext, code: str) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    tr = stranger_tr(ctx, update)
+    existing = await people.find_child(ctx.uow, user.id)
+    if existing is not None:
+        tr = tr_for(ctx, existing.locale)
+    uow = ctx.uow
+    try:
+        result = await linking.link_child(uow, user.id, code, tr.locale)
+    except Throttled as exc:
+        minutes = max(1, math.ceil((exc.until - uow.now).total_seconds() / 60))
+        await to_stranger(ctx, update, notices.throttled(tr, minutes))
+        return
+    except InviteUsed:
+        await to_stranger(ctx, update, notices.code_used(tr))
+        return
+    except InviteExpired:
+        await to_stranger(ctx, update, notices.code_expired(tr))
+        return
+    except InviteUnknown:
+        await to_stranger(ctx, update, notices.code_unknown(tr))
+        return
+    child, advocate = result.child, result.advocate
+    tr = tr_for(ctx, child.locale)
+    if result.already:
+        await to_child(ctx, child, notices.already_linked(tr, advocate.name))
+        return
+    await to_child(ctx, child, notices.linked(tr, advocate.name))
+    staff_tr = tr_for(ctx, advocate.locale)
+    await to_staff(ctx, advocate, Outgoing(text=staff_tr._(
+        "{nickname} · {ref} is now linked with you. Their language: {language}.",
+        nickname=child.nickname, ref=child.ref, language=SUPPORTED[child.locale].native)))
+
+
+async def _child_help(ctx: AlongsideContext, child: ChildView) -> None:
+    advocate = child.advocate_id and await people.get_staff(ctx.uow, child.advocate_id)
+    await to_child(ctx, child, notices.child_help(tr_for(ctx, child.locale),
+                                                   advocate.name if advocate else None))
+
+
+async def help_command(update: Update, ctx: AlongsideContext) -> None:
+    person = await identify(ctx, update)
+    if isinstance(person, StaffView):
+        await to_staff(ctx, person, notices.staff_help(tr_for(ctx, person.locale), person))
+    elif isinstance(person, ChildView):
+        await _child_help(ctx, person)
+    else:
+        await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
+
+
+# Staff commands -------------------------------------------------------------------------------
+
+
+async def invite(update: Update, ctx: AlongsideContext) -> None:
+    staff = await staff_only(update, ctx)
+    if staff is None:
+        return
+    nickname = " ".join(ctx.args or ()).strip()[:40]
+    tr = tr_for(ctx, staff.locale)
+    if not nickname:
+        nickname = tr._("new young person")
+    lifetime = ctx.runtime.settings.invite_lifetime
+    new = await linking.create_invite(ctx.uow, staff, nickname, lifetime)
+    link = f"https://t.me/{ctx.runtime.bot_username}?start={new.code}"
+    for part in notices.invite_created(tr, nickname, new.code, link, new.expires_at):
+        await to_staff(ctx, staff, part)
+
+
+async def children(update: Update, ctx: AlongsideContext) -> None:
+    staff = await staff_only(update, ctx)
+    if staff is None:
+        return
+    mine = await people.children_of(ctx.uow, staff.id)
+    tr = tr_for(ctx, staff.locale)
+    await to_staff(ctx, staff, notices.children_list(tr, mine) if mine
+                    else notices.no_children(tr))
+
+
+async def unknown_command(update: Update, ctx: AlongsideContext) -> None:
+    person = await identify(ctx, update)
+    if isinstance(person, StaffView):
+        await to_staff(ctx, person, notices.staff_unknown_command(tr_for(ctx, person.locale)))
+    elif isinstance(person, ChildView):
+        await relay_from_child(update, ctx, person)
+    else:
+        await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
+
+
+# Messages -------------------------------------------------------------------------------------
+
+
+async def on_message(update: Update, ctx: AlongsideContext) -> None:
+    message = update.message
+    if message is None:
+        return
+    person = await identify(ctx, update)
+    if isinstance(person, StaffView):
+        await staff_message(update, ctx, person)
+    elif isinstance(person, ChildView):
+        tr = tr_for(ctx, person.locale)
+        if message.text == notices.help_now_label(tr):
+            await help_now(ctx, person)
+        elif message.text == notices.language_label(tr):
+            await to_child(ctx, person, notices.choose_language(tr))
+        else:
+            await relay_from_child(update, ctx, person)
+    else:
+        text = (message.text or "").strip()
+        if len(text) == linking.CODE_LENGTH and linking.looks_like_code(text):
+            await _link(update, ctx, text)
+        else:
+            await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
+
+
+async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildView) -> None:
+    message = update.message
+    if message is None:
+        return
+    content = content_of(message)
+    tr = tr_for(ctx, child.locale)
+    if content is None:
+        await to_child(ctx, child, notices.unsupported(tr))
+        return
+    uow = ctx.uow
+    screened = await screen_and_alert(ctx, child, content.text)
+    message_id = await relay.record_from_child(uow, child, content, message.message_id,
+                                               screened.severity)
+    await screened.after_record(message_id)
+    advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
+    readers = [advocate] if advocate else await people.supervisors(uow)
+    if not readers:
+        await to_child(ctx, child, notices.waiting_for_advocate(tr))
+    for reader in readers:
+        staff_tr = tr_for(ctx, reader.locale)
+        header = notices.relay_header(staff_tr, child, uow.now, screened.marks(staff_tr))
+        body = f"{header}\n{content.text}" if content.text else header
+        await to_staff(ctx, reader, Outgoing(kind=content.kind, text=body,
+                                              file_id=content.file_id, protect=True),
+                        purpose="relay", key_id=child.data_key_id, child_id=child.id,
+                        message_id=message_id)
+
+
+async def on_edit(update: Update, ctx: AlongsideContext) -> None:
+    message = update.edited_message
+    if message is None:
+        return
+    person = await identify(ctx, update)
+    if not isinstance(person, ChildView):
+        return
+    content = content_of(message)
+    if content is None:
+        return
+    uow = ctx.uow
+    original = await relay.record_edit(uow, person, message.message_id, content)
+    if original is None:
+        return
+    screened = await screen_and_alert(ctx, person, content.text)
+    await screened.after_record(original)
+    advocate = person.advocate_id and await people.get_staff(uow, person.advocate_id)
+    if not advocate:
+        return
+    staff_tr = tr_for(ctx, advocate.locale)
+    header = screened.marks(staff_tr) + notices.correction_header(staff_tr, person, uow.now)
+    await to_staff(ctx, advocate, Outgoing(text=f"{header}\n{content.text}", protect=True),
+                    purpose="relay", key_id=person.data_key_id, child_id=person.id,
+                    message_id=original, reply_to_message_id=original)
+
+
+async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView) -> None:
+    message = update.message
+    if message is None:
+        return
+    content = content_of(message)
+    tr = tr_for(ctx, staff.locale)
+    if content is None:
+        await to_staff(ctx, staff, Outgoing(text=tr._(
+            "This kind of message cannot be passed on. Send text, a photo, a voice message, "
+            "a video, a sticker or a file.")))
+        return
+    uow = ctx.uow
+    if message.reply_to_message is not None:
+        child = await relay.child_for_reply(uow, staff, message.reply_to_message.message_id)
+        if child is None:
+            await to_staff(ctx, staff, notices.cannot_reach(tr))
+            return
+        await send_to_child(ctx, staff, child, content)
+        return
+    mine = await people.children_of(uow, staff.id)
+    if not mine:
+        await to_staff(ctx, staff, notices.no_children(tr))
+    elif len(mine) == 1:
+        await send_to_child(ctx, staff, mine[0], content)
+    else:
+        pending = await relay.hold_for_choice(uow, staff, content)
+        await to_staff(ctx, staff, notices.pick_child(tr, pending, mine))
+
+
+async def send_to_child(ctx: AlongsideContext, staff: StaffView, child: ChildView,
+                        content: Content) -> None:
+    uow = ctx.uow
+    message_id = await relay.record_to_child(uow, child, staff, content)
+    await uow.audit(f"staff:{staff.id}", "message.send", child.id)
+    tr = tr_for(ctx, child.locale)
+    header = notices.from_advocate_header(tr, staff.name)
+    body = f"{header}\n{content.text}" if content.text else header
+    await to_child(ctx, child, Outgoing(kind=content.kind, text=body, file_id=content.file_id,
+                                         protect=True),
+                    purpose="reply", message_id=message_id, staff_id=staff.id)
+
+
+# Buttons --------------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, ctx: AlongsideContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except TelegramError:
+        # The spinner on their button stops by itself; nothing depends on this answer.
+        log.info("button.answer_failed", extra={"update_id": update.update_id})
+    data = query.data or ""
+    person = await identify(ctx, update)
+    if isinstance(person, ChildView) and data.startswith("lang:"):
+        code = data.removeprefix("lang:")
+        if code in SUPPORTED:
+            await people.set_child_locale(ctx.uow, person.id, code, chosen=True)
+            await ctx.uow.audit(f"child:{person.id}", "child.language", person.id, code)
+            await to_child(ctx, person, notices.language_set(tr_for(ctx, code)))
+        return
+    if isinstance(person, StaffView) and data.startswith("to:"):
+        await _deliver_pending(ctx, person, data)
+        return
+    await extra_buttons(update, ctx, person, data)
+
+
+async def _deliver_pending(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
+    parts = data.split(":")
+    tr = tr_for(ctx, staff.locale)
+    if len(parts) != 3:
+        return
+    _, pending_id, ref = parts
+    mine = {c.ref: c for c in await people.children_of(ctx.uow, staff.id)}
+    child = mine.get(ref)
+    if child is None or not may_act_for(staff, child):
+        await to_staff(ctx, staff, notices.cannot_reach(tr))
+        return
+    content = await relay.take_pending(ctx.uow, staff, pending_id)
+    if content is None:
+        await to_staff(ctx, staff, notices.choice_expired(tr))
+        return
+    await send_to_child(ctx, staff, child, content)
+    await to_staff(ctx, staff, notices.sent_to(tr, child))
+
+
+async def extra_buttons(update: Update, ctx: AlongsideContext, person: Person, data: str) -> None:
+    """Buttons of other flows (alerts); unknown data changes nothing."""
+    if isinstance(person, StaffView):
+        await on_alert_button(ctx, person, data)
+
+
+# Chat membership: a child who blocks the bot may not be the one holding the phone --------------
+
+
+async def on_membership(update: Update, ctx: AlongsideContext) -> None:
+    change = update.my_chat_member
+    if change is None:
+        return
+    person = await identify(ctx, update)
+    if not isinstance(person, ChildView):
+        return
+    status = change.new_chat_member.status
+    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        if await relay.mark_unreachable(ctx.uow, person.id):
+            advocate = person.advocate_id and await people.get_staff(ctx.uow, person.advocate_id)
+            for reader in [advocate] if advocate else await people.supervisors(ctx.uow):
+                await to_staff(ctx, reader, notices.child_unreachable(
+                    tr_for(ctx, reader.locale), person))
+    elif status == ChatMemberStatus.MEMBER:
+        await relay.mark_reachable(ctx.uow, person.id)
+
+
+async def on_error(update: object, ctx: AlongsideContext) -> None:
+    """Record that the update failed so the inbox rolls it back; log only what is safe."""
+    state = current.get(None)
+    error = ctx.error
+    name = type(error).__name__ if error else "unknown"
+    if state is not None:
+        state.error = name
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("handler.error", extra={"update_id": update_id, "error": name},
+              exc_info=(type(error), error, error.__traceback__) if error else None)
+
+
+def register(app: AlongsideApp) -> None:
+    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
+    app.add_handler(CommandHandler("help", help_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("invite", invite, filters=PRIVATE))
+    app.add_handler(CommandHandler("children", children, filters=PRIVATE))
+    alerting.register(app)
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
+                                   unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, on_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edit))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_error_handler(on_error)
+

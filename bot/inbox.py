@@ -1,0 +1,196 @@
+"""The inbox: every update is committed before Telegram is told it arrived, then handled once.
+
+Polling moves the ``getUpdates`` offset past an update only after the update's row committed;
+webhook mode answers 200 only after it. A crash can therefore only cause a redelivery, which the
+primary key on ``update_id`` absorbs. Handling runs each update in one unit of work: the
+handlers' changes, the messages they queue and the "done" mark commit together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from telegram import Update
+from telegram.error import NetworkError, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.runtime import AlongsideApp, Runtime, UpdateState, current
+from conversations.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+# We call getUpdates raw on purpose: a malformed update must reach our inbox, not fail parsing.
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
+
+MAX_ATTEMPTS = 3
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+def chat_of(raw: Mapping[str, Any]) -> int | None:
+    """The private chat an update belongs to, read defensively from untrusted JSON."""
+    for key in ("message", "edited_message", "my_chat_member"):
+        part = raw.get(key)
+        if isinstance(part, dict):
+            chat = part.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    query = raw.get("callback_query")
+    if isinstance(query, dict):
+        sender = query.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return int(sender["id"])
+    return None
+
+
+class Inbox:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+
+    async def accept(self, updates: Iterable[Mapping[str, Any]]) -> int:
+        """Commit updates (duplicates ignored); returns how many were new."""
+        rows = []
+        async with self.store.unit() as uow:
+            for raw in updates:
+                update_id = raw.get("update_id")
+                if not isinstance(update_id, int):
+                    continue
+                chat = chat_of(raw)
+                rows.append({
+                    "update_id": update_id,
+                    "payload_sealed": await uow.seal_json(
+                        self.store.system_key_id, raw, "inbox", "payload", str(update_id)),
+                    "chat_index": None if chat is None else uow.index.telegram(chat),
+                    "status": "pending",
+                    "attempts": 0,
+                    "received_at": uow.now,
+                })
+            if not rows:
+                return 0
+            insert = sqlite_insert if self.store.is_sqlite else pg_insert
+            result = await uow.session.execute(
+                insert(InboxUpdate).values(rows).on_conflict_do_nothing(
+                    index_elements=["update_id"])
+            )
+            await uow.commit()
+        self.runtime.inbox_ready.set()
+        return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+    async def next_offset(self) -> int | None:
+        async with self.store.sessions() as session:
+            last = (await session.execute(select(func.max(InboxUpdate.update_id)))).scalar()
+        return None if last is None else int(last) + 1
+
+    async def pending_ids(self, limit: int = 200) -> list[int]:
+        async with self.store.sessions() as session:
+            return list((await session.execute(
+                select(InboxUpdate.update_id).where(InboxUpdate.status == "pending")
+                .order_by(InboxUpdate.update_id).limit(limit)
+            )).scalars().all())
+
+    async def process_pending(self, app: AlongsideApp) -> int:
+        done = 0
+        while ids := await self.pending_ids():
+            for update_id in ids:
+                await self.process_one(app, update_id)
+                done += 1
+        return done
+
+    async def process_one(self, app: AlongsideApp, update_id: int) -> None:
+        async with self.store.unit() as uow:
+            row = await uow.session.get(InboxUpdate, update_id)
+            if row is None or row.status != "pending":
+                return
+            state = UpdateState(uow)
+            token = current.set(state)
+            try:
+                raw = await uow.open_json(row.payload_sealed, "inbox", "payload", str(update_id))
+                update = Update.de_json(raw, app.bot)
+                await app.process_update(update)
+            except Exception as exc:  # a malformed update must not stop the queue
+                state.error = type(exc).__name__
+            finally:
+                current.reset(token)
+            if state.error is None:
+                row.status = "done"
+                row.processed_at = uow.now
+                await uow.commit()
+                return
+            error = state.error
+        await self._failed(update_id, error)
+
+    async def _failed(self, update_id: int, error: str) -> None:
+        """Roll back the update's effects, count the try; give up after a few so others flow."""
+        log.warning("inbox.update_failed", extra={"update_id": update_id, "error": error})
+        async with self.store.unit() as uow:
+            row = await uow.session.get(InboxUpdate, update_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.error = error[:120]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                row.processed_at = uow.now
+                await uow.audit("system", "inbox.failed", str(update_id), error[:100])
+            await uow.commit()
+
+
+async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.Event) -> None:
+    """Long-poll Telegram; the offset moves only past updates already committed."""
+    offset = await inbox.next_offset()
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            raw_updates = await app.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={"offset": offset, "timeout": runtime.settings.poll_timeout,
+                            "allowed_updates": ALLOWED_UPDATES},
+                read_timeout=runtime.settings.poll_timeout + 10,
+            )
+        except (NetworkError, TimedOut) as exc:
+            log.warning("poll.error", extra={"error": type(exc).__name__})
+            await _sleep_or_stop(stop, backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = 1.0
+        updates = [u for u in raw_updates or [] if isinstance(u, dict)]
+        if not updates:
+            continue
+        await inbox.accept(updates)
+        ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
+        if ids:
+            offset = max(ids) + 1
+
+
+async def process_forever(
+    runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        runtime.inbox_ready.clear()
+        if await inbox.process_pending(app) == 0:
+            await _wait(runtime.inbox_ready, stop, 1.0)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return
+
+
+async def _wait(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+__all__ = ["Inbox", "UpdateState", "chat_of", "poll", "process_forever"]

@@ -1,0 +1,61 @@
+"""What every handler needs, wired once: settings, store, catalogs, and the current update's unit.
+
+`AlongsideContext` exposes these as typed properties (no dict look-ups in handlers). The unit of
+work of the update being handled lives in a context variable set by the inbox processor, so all a
+handler changes, and every message it queues, commits together with the update's "done" mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Catalogs, Translator
+from bot.settings import Settings
+from conversations.store import Store, UnitOfWork
+from safety import Detector
+
+
+@dataclass
+class UpdateState:
+    """Per update: its unit of work and whether a handler failed."""
+
+    uow: UnitOfWork
+    error: str | None = None
+
+
+current: contextvars.ContextVar[UpdateState] = contextvars.ContextVar("update_state")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    catalogs: Catalogs
+    detector: Detector
+    bot_username: str = ""
+    outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def tr(self, locale: str | None) -> Translator:
+        return self.catalogs.get(locale)
+
+
+class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
+                                       dict[Any, Any]]):
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.application.bot_data["runtime"]
+        return runtime
+
+    @property
+    def uow(self) -> UnitOfWork:
+        return current.get().uow
+
+
+AlongsideApp = Application[ExtBot[None], AlongsideContext, dict[Any, Any], dict[Any, Any],
+                           dict[Any, Any], Any]

@@ -1,0 +1,57 @@
+"""Errors the domain raises; each explains itself without revealing a child's data.
+
+    AlongsideError
+    ├── ConfigurationError      the operator's settings cannot work (exit code 2)
+    ├── KeyError_               a sealed value cannot be opened (wrong or destroyed key)
+    │   └── KeyDestroyedError   the child's data key was erased on purpose
+    ├── AccessDenied            the asker may not see this; says nothing of whether it exists
+    └── InviteError             a code that cannot link
+        ├── InviteUnknown, InviteUsed, InviteExpired
+        └── Throttled           too many wrong codes; carries when to try again
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class AlongsideError(Exception):
+    """Base of every error Alongside raises on purpose."""
+
+
+class ConfigurationError(AlongsideError):
+    """Settings that cannot work; the message is one line an operator can act on."""
+
+
+class SealError(AlongsideError):
+    """A sealed value could not be opened: wrong key, wrong row, or tampered bytes."""
+
+
+class KeyDestroyedError(SealError):
+    """The data key was destroyed (the child was erased)."""
+
+
+class AccessDenied(AlongsideError):
+    """Refused without saying whether the thing asked for exists."""
+
+
+class InviteError(AlongsideError):
+    """A start code that cannot link."""
+
+
+class InviteUnknown(InviteError):
+    pass
+
+
+class InviteUsed(InviteError):
+    pass
+
+
+class InviteExpired(InviteError):
+    pass
+
+
+class Throttled(InviteError):
+    def __init__(self, until: datetime) -> None:
+        super().__init__("too many wrong codes")
+        self.until = until

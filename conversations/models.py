@@ -1,0 +1,236 @@
+"""The store's tables. Sealed columns (``*_sealed``) hold AES-GCM blobs, never plaintext.
+
+Telegram ids appear only sealed and as a blind index (``*_index``). Row ids are ULIDs made in
+Python (`conversations.ids`), except the queues, whose integer ids give their order.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps are always aware UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(26)
+INDEX = String(40)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DataKey(Base):
+    __tablename__ = "data_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # None once destroyed: everything sealed under it is gone for good.
+    wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    master_id: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tg_index: Mapped[str] = mapped_column(INDEX, unique=True)
+    tg_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    role: Mapped[str] = mapped_column(String(16))
+    languages: Mapped[str] = mapped_column(String(128), default="")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Child(Base):
+    __tablename__ = "children"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(8), unique=True)
+    tg_index: Mapped[str] = mapped_column(INDEX, unique=True)
+    tg_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    nickname_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"))
+    advocate_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    locale_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code_index: Mapped[str] = mapped_column(INDEX, unique=True)
+    advocate_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    nickname_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id"))
+
+
+class CodeAttempt(Base):
+    """A wrong code; kept so throttling survives a restart."""
+
+    __tablename__ = "code_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tg_index: Mapped[str] = mapped_column(INDEX, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Message(Base):
+    """One message of a child's conversation, either way; content sealed under the child's key."""
+
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" from the child, "out" to them
+    kind: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The message's id in the child's chat (theirs for "in", ours once sent for "out").
+    tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    severity: Mapped[str] = mapped_column(String(8), default="none")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_messages_child_created", "child_id", "created_at"),
+        Index("ix_messages_child_tg", "child_id", "tg_message_id"),
+    )
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, committed before Telegram is told it arrived."""
+
+    __tablename__ = "inbox"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The chat's blind index, so updates of one chat are handled in order, one at a time.
+    chat_index: Mapped[str | None] = mapped_column(INDEX)
+    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(120))
+
+
+class OutboxMessage(Base):
+    """A message to send; written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(ID, unique=True)
+    chat_index: Mapped[str] = mapped_column(INDEX)
+    chat_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    purpose: Mapped[str] = mapped_column(String(16))  # relay, reply, notice, alert, system
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending, sent, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(120))
+    child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"))
+    # Reply to wherever `reply_to_message_id` was delivered in this chat (for corrections, answers).
+    reply_to_message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"))
+    tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_outbox_status_chat", "status", "chat_index", "id"),
+        Index("ix_outbox_chat_tg", "chat_index", "tg_message_id"),
+        Index("ix_outbox_message", "message_id"),
+    )
+
+
+class PendingSend(Base):
+    """An advocate's message waiting for them to pick which child it is for."""
+
+    __tablename__ = "pending_sends"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Append-only and hash-chained: each row's hash covers the previous row's hash."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Alert(Base):
+    """A safety alert; re-raised on the escalation ladder until a person acknowledges it."""
+
+    __tablename__ = "alerts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"))
+    source: Mapped[str] = mapped_column(String(16))  # message, edit, help_now, check_in
+    severity: Mapped[str] = mapped_column(String(8))
+    # Categories and rule ids say what worried us: sealed under the child's key.
+    reasons_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    outcome_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,0 +1,123 @@
+"""What to send, in plain values: the outbox stores these, the bot renders them for Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+MEDIA_KINDS = frozenset(
+    {"photo", "voice", "video", "document", "sticker", "audio", "animation", "video_note"}
+)
+CAPTIONLESS = frozenset({"sticker", "video_note"})
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message as the recipient will see it. ``kind`` is "text", a media kind, or "qr"."""
+
+    kind: str = "text"
+    text: str = ""
+    file_id: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    # A persistent reply keyboard (the child's menu); None leaves the current one.
+    keyboard: tuple[tuple[str, ...], ...] | None = None
+    protect: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def parts(self) -> list[Outgoing]:
+        """Split so that nothing exceeds Telegram's limits; text is split, never cut."""
+        if self.kind in CAPTIONLESS or self.kind == "text":
+            if self.kind == "text":
+                chunks = split_text(self.text, TEXT_LIMIT)
+                return [
+                    replace(self, text=chunk, buttons=self.buttons if last else (),
+                            keyboard=self.keyboard if last else None)
+                    for chunk, last in zip(chunks, _last_flags(len(chunks)), strict=True)
+                ]
+            if not self.text:
+                return [self]
+            # No caption on these: the words go first, so a header precedes what it describes.
+            words = Outgoing(text=self.text, protect=self.protect).parts()
+            return [*words, replace(self, text="")]
+        if utf16_len(self.text) <= CAPTION_LIMIT:
+            return [self]
+        first, rest = split_text(self.text, CAPTION_LIMIT)[0], ""
+        rest = self.text[len(first):].lstrip()
+        head = replace(self, text=first, buttons=())
+        return [head, *Outgoing(text=rest, buttons=self.buttons, keyboard=self.keyboard,
+                                protect=self.protect).parts()]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.file_id:
+            data["file_id"] = self.file_id
+        if self.buttons:
+            data["buttons"] = [[[b.text, b.data, b.url] for b in row] for row in self.buttons]
+        if self.keyboard is not None:
+            data["keyboard"] = [list(row) for row in self.keyboard]
+        if self.protect:
+            data["protect"] = True
+        if self.extra:
+            data["extra"] = self.extra
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outgoing:
+        keyboard = data.get("keyboard")
+        return cls(
+            kind=data["kind"],
+            text=data.get("text", ""),
+            file_id=data.get("file_id"),
+            buttons=tuple(tuple(Button(*b) for b in row) for row in data.get("buttons", [])),
+            keyboard=None if keyboard is None else tuple(tuple(row) for row in keyboard),
+            protect=bool(data.get("protect")),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+def _last_flags(n: int) -> list[bool]:
+    return [i == n - 1 for i in range(n)]
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Pieces of at most `limit` UTF-16 units, broken at paragraph, line, sentence or word ends."""
+    if utf16_len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        cut = _fit(rest, limit)
+        window = rest[:cut]
+        for sep in ("\n\n", "\n", ". ", " "):
+            at = window.rfind(sep)
+            if at > cut // 2:
+                cut = at + len(sep)
+                break
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return [p for p in pieces if p]
+
+
+def _fit(text: str, limit: int) -> int:
+    """The most characters of `text` that fit in `limit` UTF-16 units, never splitting a pair."""
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)

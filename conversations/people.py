@@ -1,0 +1,214 @@
+"""Staff and children: enrolment, look-up by Telegram id, and the views services hand out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from conversations.errors import AlongsideError
+from conversations.ids import new_id
+from conversations.models import Child, Staff
+from conversations.store import UnitOfWork
+
+
+class Role(StrEnum):
+    ADVOCATE = "advocate"
+    SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: str
+    telegram_id: int
+    name: str
+    role: Role
+    locale: str
+    languages: tuple[str, ...]
+    away_until: datetime | None
+    active: bool
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role is Role.SUPERVISOR
+
+
+@dataclass(frozen=True)
+class ChildView:
+    id: str
+    ref: str
+    telegram_id: int
+    nickname: str
+    locale: str
+    locale_chosen: bool
+    advocate_id: str | None
+    data_key_id: str
+    stage: str | None
+    unreachable: bool
+
+
+class StaffError(AlongsideError):
+    """A staff change that cannot be made; the message says why in one line."""
+
+
+async def staff_view(uow: UnitOfWork, row: Staff) -> StaffView:
+    return StaffView(
+        id=row.id,
+        telegram_id=int(await uow.open(row.tg_sealed, "staff", "telegram", row.id)),
+        name=await uow.open(row.name_sealed, "staff", "name", row.id),
+        role=Role(row.role),
+        locale=row.locale,
+        languages=tuple(x for x in row.languages.split(",") if x),
+        away_until=row.away_until,
+        active=row.active,
+    )
+
+
+async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
+    return ChildView(
+        id=row.id,
+        ref=row.ref,
+        telegram_id=int(await uow.open(row.tg_sealed, "children", "telegram", row.id)),
+        nickname=await uow.open(row.nickname_sealed, "children", "nickname", row.id),
+        locale=row.locale,
+        locale_chosen=row.locale_chosen,
+        advocate_id=row.advocate_id,
+        data_key_id=row.data_key_id,
+        stage=row.stage,
+        unreachable=row.unreachable,
+    )
+
+
+async def find_staff(uow: UnitOfWork, telegram_id: int) -> StaffView | None:
+    row = (
+        await uow.session.execute(
+            select(Staff).where(Staff.tg_index == uow.index.telegram(telegram_id),
+                                Staff.active.is_(True))
+        )
+    ).scalar_one_or_none()
+    return None if row is None else await staff_view(uow, row)
+
+
+async def find_child(uow: UnitOfWork, telegram_id: int) -> ChildView | None:
+    row = (
+        await uow.session.execute(
+            select(Child).where(Child.tg_index == uow.index.telegram(telegram_id))
+        )
+    ).scalar_one_or_none()
+    return None if row is None else await child_view(uow, row)
+
+
+async def get_child(uow: UnitOfWork, child_id: str) -> ChildView | None:
+    row = await uow.session.get(Child, child_id)
+    return None if row is None else await child_view(uow, row)
+
+
+async def get_staff(uow: UnitOfWork, staff_id: str) -> StaffView | None:
+    row = await uow.session.get(Staff, staff_id)
+    return None if row is None else await staff_view(uow, row)
+
+
+async def children_of(uow: UnitOfWork, advocate_id: str) -> list[ChildView]:
+    rows = (
+        await uow.session.execute(
+            select(Child).where(Child.advocate_id == advocate_id).order_by(Child.linked_at)
+        )
+    ).scalars().all()
+    return [await child_view(uow, row) for row in rows]
+
+
+async def supervisors(uow: UnitOfWork) -> list[StaffView]:
+    rows = (
+        await uow.session.execute(
+            select(Staff).where(Staff.role == Role.SUPERVISOR.value, Staff.active.is_(True))
+            .order_by(Staff.created_at)
+        )
+    ).scalars().all()
+    return [await staff_view(uow, row) for row in rows]
+
+
+async def add_staff(
+    uow: UnitOfWork,
+    *,
+    telegram_id: int,
+    name: str,
+    role: Role,
+    languages: tuple[str, ...] = (),
+    locale: str = "en",
+    actor: str = "operator",
+) -> StaffView:
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise StaffError("a name of 1 to 64 characters is needed")
+    if telegram_id <= 0:
+        raise StaffError("a Telegram user id is a positive number")
+    tg_index = uow.index.telegram(telegram_id)
+    if await find_child(uow, telegram_id) is not None:
+        raise StaffError("that Telegram account belongs to a young person here")
+    existing = (
+        await uow.session.execute(select(Staff).where(Staff.tg_index == tg_index))
+    ).scalar_one_or_none()
+    if existing is not None and existing.active:
+        raise StaffError("that Telegram account is already enrolled")
+    row = existing or Staff(id=new_id(), tg_index=tg_index, created_at=uow.now)
+    key = uow.store.system_key_id
+    row.tg_sealed = await uow.seal(key, str(telegram_id), "staff", "telegram", row.id)
+    row.name_sealed = await uow.seal(key, name, "staff", "name", row.id)
+    row.role = role.value
+    row.languages = ",".join(languages)
+    row.locale = locale
+    row.active = True
+    row.unreachable = False
+    if existing is None:
+        uow.session.add(row)
+    await uow.session.flush()
+    await uow.audit(actor, "staff.add", row.id, role.value)
+    return await staff_view(uow, row)
+
+
+async def list_staff(uow: UnitOfWork) -> list[tuple[StaffView, int]]:
+    """Active staff with how many children each has."""
+    counts = dict(
+        (
+            await uow.session.execute(
+                select(Child.advocate_id, func.count(Child.id)).group_by(Child.advocate_id)
+            )
+        ).tuples().all()
+    )
+    rows = (
+        await uow.session.execute(
+            select(Staff).where(Staff.active.is_(True)).order_by(Staff.created_at)
+        )
+    ).scalars().all()
+    return [(await staff_view(uow, row), int(counts.get(row.id, 0))) for row in rows]
+
+
+async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> StaffView:
+    """Deactivate; refused while children depend on them, so no child is left without a human."""
+    row = (
+        await uow.session.execute(
+            select(Staff).where(Staff.tg_index == uow.index.telegram(telegram_id),
+                                Staff.active.is_(True))
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise StaffError("no active staff member has that Telegram id")
+    linked = (
+        await uow.session.execute(select(func.count(Child.id)).where(Child.advocate_id == row.id))
+    ).scalar_one()
+    if linked:
+        raise StaffError(f"they still have {linked} young people; hand them over first")
+    row.active = False
+    await uow.audit(actor, "staff.remove", row.id)
+    return await staff_view(uow, row)
+
+
+async def set_child_locale(uow: UnitOfWork, child_id: str, locale: str, chosen: bool) -> None:
+    """A child's own choice from the menu wins over what Telegram says of their app."""
+    row = await uow.session.get(Child, child_id)
+    if row is None or (row.locale_chosen and not chosen):
+        return
+    row.locale = locale
+    row.locale_chosen = row.locale_chosen or chosen

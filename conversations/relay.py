@@ -1,0 +1,138 @@
+"""The conversation between a child and their advocate: what arrives, what goes, and routing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from conversations.access import may_act_for
+from conversations.ids import new_id
+from conversations.models import Child, Message, OutboxMessage, PendingSend
+from conversations.people import ChildView, StaffView, get_child
+from conversations.store import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Content:
+    """A message's content, whichever way it goes. ``kind`` is "text" or a media kind."""
+
+    kind: str
+    text: str = ""
+    file_id: str | None = None
+    file_name: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        data = {"kind": self.kind, "text": self.text}
+        if self.file_id:
+            data["file_id"] = self.file_id
+        if self.file_name:
+            data["file_name"] = self.file_name
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> Content:
+        return cls(data["kind"], data.get("text", ""), data.get("file_id"), data.get("file_name"))
+
+
+async def record_from_child(
+    uow: UnitOfWork, child: ChildView, content: Content, tg_message_id: int, severity: str = "none"
+) -> str:
+    message_id = new_id()
+    uow.session.add(Message(
+        id=message_id, child_id=child.id, direction="in", kind=content.kind,
+        body_sealed=await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
+                                        message_id),
+        tg_message_id=tg_message_id, severity=severity, created_at=uow.now,
+    ))
+    row = await uow.session.get(Child, child.id)
+    if row is not None:
+        row.last_seen_at = uow.now
+    return message_id
+
+
+async def record_edit(
+    uow: UnitOfWork, child: ChildView, tg_message_id: int, content: Content
+) -> str | None:
+    """Keep the new wording; returns the edited message's id, or None if we never saw it."""
+    row = (
+        await uow.session.execute(
+            select(Message).where(Message.child_id == child.id, Message.direction == "in",
+                                  Message.tg_message_id == tg_message_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    row.body_sealed = await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
+                                          row.id)
+    row.edited_at = uow.now
+    return row.id
+
+
+async def record_to_child(
+    uow: UnitOfWork, child: ChildView, staff: StaffView, content: Content
+) -> str:
+    message_id = new_id()
+    uow.session.add(Message(
+        id=message_id, child_id=child.id, direction="out", kind=content.kind, staff_id=staff.id,
+        body_sealed=await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
+                                        message_id),
+        created_at=uow.now,
+    ))
+    return message_id
+
+
+async def child_for_reply(
+    uow: UnitOfWork, staff: StaffView, tg_message_id: int
+) -> ChildView | None:
+    """The child whose relayed message the staff member replied to, if they may answer them."""
+    child_id = (
+        await uow.session.execute(
+            select(OutboxMessage.child_id).where(
+                OutboxMessage.chat_index == uow.index.telegram(staff.telegram_id),
+                OutboxMessage.tg_message_id == tg_message_id,
+            )
+        )
+    ).scalars().first()
+    if child_id is None:
+        return None
+    child = await get_child(uow, child_id)
+    return child if may_act_for(staff, child) else None
+
+
+async def hold_for_choice(uow: UnitOfWork, staff: StaffView, content: Content) -> str:
+    pending_id = new_id()
+    uow.session.add(PendingSend(
+        id=pending_id, staff_id=staff.id, created_at=uow.now,
+        body_sealed=await uow.seal_json(uow.store.system_key_id, content.to_json(),
+                                        "pending_sends", "body", pending_id),
+    ))
+    return pending_id
+
+
+async def take_pending(uow: UnitOfWork, staff: StaffView, pending_id: str) -> Content | None:
+    row = await uow.session.get(PendingSend, pending_id)
+    if row is None or row.staff_id != staff.id:
+        return None
+    content = Content.from_json(
+        await uow.open_json(row.body_sealed, "pending_sends", "body", row.id)
+    )
+    await uow.session.delete(row)
+    return content
+
+
+async def mark_unreachable(uow: UnitOfWork, child_id: str) -> bool:
+    """Returns True the first time, so the advocate is told once."""
+    row = await uow.session.get(Child, child_id)
+    if row is None or row.unreachable:
+        return False
+    row.unreachable = True
+    await uow.audit("system", "child.unreachable", child_id)
+    return True
+
+
+async def mark_reachable(uow: UnitOfWork, child_id: str) -> None:
+    row = await uow.session.get(Child, child_id)
+    if row is not None and row.unreachable:
+        row.unreachable = False
+        await uow.audit("system", "child.reachable", child_id)

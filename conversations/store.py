@@ -1,0 +1,269 @@
+"""The store: engine, migrations, and the unit of work that owns each transaction.
+
+SQLite (aiosqlite, WAL) is the embedded default for one process; PostgreSQL (asyncpg) serves
+several. Migrations are Alembic's, applied programmatically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from conversations import audit
+from conversations.crypto import BlindIndex, Keyring
+from conversations.errors import ConfigurationError
+from conversations.ids import new_id
+from conversations.models import DataKey, OutboxMessage
+from conversations.outgoing import Outgoing
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed update survives power loss, not only a killed process.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql+asyncpg"):
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise ConfigurationError(
+        "DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."
+    )
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    cfg = _alembic_config(str(engine.url))
+
+    def _run(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_run)
+
+
+async def is_current(engine: AsyncEngine) -> bool:
+    script = ScriptDirectory.from_config(_alembic_config(str(engine.url)))
+
+    def _current(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async with engine.connect() as conn:
+        heads = await conn.run_sync(_current)
+    return heads == set(script.get_heads())
+
+
+@dataclass
+class StoreConfig:
+    url: str
+    master_key: bytes
+    index_key: bytes
+    # A key a rotation wrote but did not yet install (it stopped between the two steps).
+    pending_master_key: bytes | None = None
+
+
+class Store:
+    """Everything that touches the database goes through a `UnitOfWork` from here."""
+
+    def __init__(self, engine: AsyncEngine, keyring: Keyring, index: BlindIndex, clock: Clock):
+        self.engine = engine
+        self.keyring = keyring
+        self.index = index
+        self.clock = clock
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.system_key_id = ""
+        self.rotated = False
+        self.after_commit: list[Callable[[], None]] = []
+        self.is_sqlite = engine.url.get_backend_name() == "sqlite"
+        # SQLite has one writer; serialising here avoids "database is locked" retries.
+        self.write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @classmethod
+    async def open(
+        cls, config: StoreConfig, clock: Clock | None = None, *, migrate: bool = True
+    ) -> Store:
+        engine = make_engine(config.url)
+        if migrate:
+            await upgrade(engine)
+        store = cls(engine, Keyring(config.master_key), BlindIndex(config.index_key),
+                    clock or SystemClock())
+        if config.pending_master_key is not None:
+            async with store.sessions() as session:
+                wrapped_by = (await session.execute(
+                    select(DataKey.master_id).where(DataKey.purpose == "system"))).scalar()
+            pending = Keyring(config.pending_master_key)
+            if wrapped_by == pending.master_id:
+                store.keyring = pending
+                store.rotated = True
+        await store._load_system_key()
+        return store
+
+    async def _load_system_key(self) -> None:
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(DataKey).where(DataKey.purpose == "system").order_by(DataKey.id)
+                )
+            ).scalars().first()
+            if row is None:
+                wrapped = self.keyring.new_data_key()
+                row = DataKey(id=wrapped.key_id, wrapped=wrapped.wrapped,
+                              master_id=wrapped.master_id, purpose="system",
+                              created_at=self.clock.now())
+                session.add(row)
+                await session.commit()
+            elif not self.keyring.knows(row.id):
+                self.keyring.load(row.id, row.wrapped)
+            self.system_key_id = row.id
+
+    def unit(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class UnitOfWork:
+    """One transaction: state changes, audit rows and outbox rows commit together or not at all."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.session: AsyncSession = store.sessions()
+        self.keyring = store.keyring
+        self.index = store.index
+        self.now = store.clock.now()
+        self.queued = 0
+        self._locked = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self.store.write_lock is not None:
+            await self.store.write_lock.acquire()
+            self._locked = True
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        finally:
+            if self._locked and self.store.write_lock is not None:
+                self.store.write_lock.release()
+                self._locked = False
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self.queued:
+            for callback in self.store.after_commit:
+                callback()
+            self.queued = 0
+
+    # Sealing -----------------------------------------------------------------------------
+
+    async def key_for(self, key_id: str) -> str:
+        if not self.keyring.knows(key_id):
+            row = await self.session.get(DataKey, key_id)
+            if row is None:
+                raise ConfigurationError("a data key is missing from the store")
+            self.keyring.load(row.id, row.wrapped)
+        return key_id
+
+    def new_child_key(self) -> str:
+        wrapped = self.keyring.new_data_key()
+        self.session.add(DataKey(id=wrapped.key_id, wrapped=wrapped.wrapped,
+                                 master_id=wrapped.master_id, purpose="child",
+                                 created_at=self.now))
+        return wrapped.key_id
+
+    async def seal(self, key_id: str, value: str, table: str, column: str, row: str) -> bytes:
+        await self.key_for(key_id)
+        return self.keyring.seal(key_id, value.encode(), table, column, row)
+
+    async def open(self, blob: bytes, table: str, column: str, row: str) -> str:
+        await self.key_for(Keyring.key_id_of(blob))
+        return self.keyring.open(blob, table, column, row).decode()
+
+    async def seal_json(self, key_id: str, value: Mapping[str, Any], table: str, column: str,
+                        row: str) -> bytes:
+        return await self.seal(key_id, json.dumps(value, separators=(",", ":")), table, column, row)
+
+    async def open_json(self, blob: bytes, table: str, column: str, row: str) -> Any:
+        return json.loads(await self.open(blob, table, column, row))
+
+    # Effects -----------------------------------------------------------------------------
+
+    async def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:
+        await audit.append(self, actor, action, subject, detail)
+
+    async def send(
+        self,
+        chat_id: int,
+        message: Outgoing,
+        *,
+        purpose: str,
+        key_id: str | None = None,
+        child_id: str | None = None,
+        staff_id: str | None = None,
+        message_id: str | None = None,
+        reply_to_message_id: str | None = None,
+    ) -> None:
+        """Queue a message; it leaves only if this unit commits."""
+        key = key_id or self.store.system_key_id
+        for part in message.parts():
+            uid = new_id()
+            self.session.add(OutboxMessage(
+                uid=uid,
+                chat_index=self.index.telegram(chat_id),
+                chat_sealed=await self.seal(key, str(chat_id), "outbox", "chat", uid),
+                payload_sealed=await self.seal_json(key, part.to_json(), "outbox", "payload", uid),
+                purpose=purpose, status="pending", attempts=0, not_before=self.now,
+                created_at=self.now, child_id=child_id, staff_id=staff_id,
+                message_id=message_id, reply_to_message_id=reply_to_message_id,
+            ))
+            self.queued += 1
+            # Only the first part answers the message it replies to.
+            reply_to_message_id = None

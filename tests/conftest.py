@@ -1,0 +1,220 @@
+"""Shared fixtures: the emulator, a store on SQLite or PostgreSQL, and the running bot.
+
+PostgreSQL tests use a fresh database per test on ``ALONGSIDE_TEST_POSTGRES_URL`` (default: the
+local server's ``test`` database as a template for the connection). Without a reachable server
+they skip with the reason, except in CI (``CI`` or ``ALONGSIDE_REQUIRE_POSTGRES`` set), where
+they fail: CI must never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+import asyncpg
+import pytest
+
+from bot.app import Running, serve
+from bot.emulator import BotApiEmulator, EmulatedUser
+from bot.settings import Settings
+from conversations import people
+from conversations.people import Role, StaffView
+from conversations.store import make_engine, upgrade
+
+TOKEN = "123456:TEST-TOKEN-alongside-tests"
+PG_URL = os.environ.get("ALONGSIDE_TEST_POSTGRES_URL",
+                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = bool(os.environ.get("CI") or os.environ.get("ALONGSIDE_REQUIRE_POSTGRES"))
+
+
+def _plain_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _pg_available() -> str | None:
+    try:
+        conn = await asyncpg.connect(_plain_dsn(PG_URL), timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}"
+    await conn.close()
+    return None
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh, migrated database; dropped afterwards."""
+    problem = await _pg_available()
+    if problem:
+        if REQUIRE_PG:
+            pytest.fail(f"{problem} (PostgreSQL is required in CI)")
+        pytest.skip(problem)
+    name = f"alongside_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(_plain_dsn(PG_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    try:
+        yield url
+    finally:
+        admin = await asyncpg.connect(_plain_dsn(PG_URL))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'alongside.db'}"
+        return
+    async with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'alongside.db'}"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(token=TOKEN, bot_username="alongside_test_bot") as emu:
+        yield emu
+
+
+def make_settings(emu: BotApiEmulator, database_url: str, data_dir: Path, **env: str
+                  ) -> Settings:
+    environ = {
+        "TELEGRAM_BOT_TOKEN": emu.token,
+        "TELEGRAM_API_BASE_URL": emu.base_url,
+        "TELEGRAM_API_FILE_URL": emu.base_file_url,
+        "DATABASE_URL": database_url,
+        "ALONGSIDE_DATA_DIR": str(data_dir),
+        "ALONGSIDE_POLL_TIMEOUT": "1",
+        **env,
+    }
+    return Settings.from_env(environ)
+
+
+class FastClock:
+    """Real time, plus whatever a test adds: for deadlines minutes away."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **kw: float) -> None:
+        self.offset += timedelta(**kw)
+
+
+@dataclass
+class BotHarness:
+    emu: BotApiEmulator
+    settings: Settings
+    clock: FastClock = field(default_factory=FastClock)
+    running: Running | None = None
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        started = asyncio.Event()
+
+        def ready(running: Running) -> None:
+            self.running = running
+            started.set()
+
+        self.task = asyncio.create_task(serve(self.settings, clock=self.clock,
+                                              stop=self.stop_event, ready=ready))
+        waiter = asyncio.ensure_future(started.wait())
+        done, _ = await asyncio.wait({waiter, self.task}, timeout=20,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self.task in done:
+            self.task.result()
+        waiter.cancel()
+        assert started.is_set(), "bot did not start"
+
+    async def stop(self) -> None:
+        if self.stop_event is not None and self.task is not None:
+            self.stop_event.set()
+            await asyncio.wait_for(self.task, 30)
+        self.running = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def enrol(self, user: EmulatedUser, role: Role = Role.ADVOCATE, name: str | None = None,
+                    locale: str = "en") -> StaffView:
+        assert self.running is not None
+        async with self.running.runtime.store.unit() as uow:
+            view = await people.add_staff(uow, telegram_id=user.id, name=name or user.first_name,
+                                          role=role, locale=locale)
+            await uow.commit()
+        return view
+
+    async def link(self, advocate: EmulatedUser, child: EmulatedUser, nickname: str = "Star"
+                   ) -> str:
+        """The advocate invites, the child opens the link; returns the code."""
+        before = len(self.emu.sent_to(advocate.id))
+        self.emu.send_text(advocate, f"/invite {nickname}")
+        await self.emu.wait_for(lambda: any("Code:" in (m.text or "")
+                                            for m in self.emu.sent_to(advocate.id)[before:]))
+        message = next(m for m in self.emu.sent_to(advocate.id)[before:]
+                       if "Code:" in (m.text or ""))
+        code = (message.text or "").split("Code:")[1].split()[0].strip("\u2068\u2069")
+        seen = len(self.emu.sent_to(child.id))
+        self.emu.send_text(child, f"/start {code}")
+        await self.emu.wait_for(lambda: len(self.emu.sent_to(child.id)) > seen)
+        return code
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [(m.text or m.caption or "") for m in self.emu.sent_to(chat_id)]
+
+    async def wait_text(self, chat_id: int, needle: str, timeout: float = 10.0) -> Any:
+        await self.emu.wait_for(lambda: any(needle in t for t in self.texts(chat_id)),
+                                timeout=timeout, description=f"{needle!r} in chat {chat_id}")
+        return next(m for m in self.emu.sent_to(chat_id) if needle in (m.text or m.caption or ""))
+
+
+@pytest.fixture
+async def harness_factory(emulator: BotApiEmulator, tmp_path: Path
+                          ) -> AsyncIterator[Callable[..., BotHarness]]:
+    made: list[BotHarness] = []
+
+    def make(database_url: str, **env: str) -> BotHarness:
+        harness = BotHarness(emulator, make_settings(emulator, database_url, tmp_path / "data",
+                                                     **env))
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.stop()
+
+
+@pytest.fixture
+async def bot(harness_factory: Callable[..., BotHarness], database_url: str
+              ) -> AsyncIterator[BotHarness]:
+    harness = harness_factory(database_url)
+    await harness.start()
+    yield harness
