@@ -1,0 +1,114 @@
+"""A local Telegram Bot API emulator for tests.
+
+``BotApiEmulator`` is an HTTP server on 127.0.0.1 that speaks the Bot API the way
+python-telegram-bot 22.x calls it, so a real ``telegram.Bot`` or
+``telegram.ext.Application`` runs against it unchanged::
+
+    async with BotApiEmulator(token="123456:TEST-TOKEN", bot_username="alongside_test_bot") as emu:
+        app = (
+            Application.builder()
+            .token(emu.token)
+            .base_url(emu.base_url)
+            .base_file_url(emu.base_file_url)
+            .build()
+        )
+        child = emu.user(1001, "Ana", language_code="sq")
+        emu.send_text(child, "/start CODE")
+        ...
+        await emu.wait_for(lambda: emu.visible_to(child.id), timeout=5.0)
+
+Python API
+----------
+``BotApiEmulator(token="123456:TEST-TOKEN", bot_username="alongside_test_bot",
+bot_first_name="Alongside", redelivery_delay=0.2)``
+
+* ``await start(port=0)`` / ``await stop()``; also ``async with``.
+* ``base_url`` / ``base_file_url`` / ``port`` / ``token`` / ``bot_id`` / ``bot_user``.
+* ``clock``: a settable ``Callable[[], float]`` returning epoch seconds; message dates,
+  the 48-hour deletion window and ``RecordedCall.at`` use it.
+* ``user(id, first_name, *, language_code=None, username=None) -> EmulatedUser``: a user
+  and the private chat they opened with the bot (chat id == user id).
+* Incoming traffic, each enqueued as a Telegram update; each returns the message dict:
+  ``send_text(user, text, *, reply_to=None)``, ``send_photo(user, caption=None)``,
+  ``send_voice(user)``, ``send_video(user, caption=None)``,
+  ``send_document(user, file_name="file.pdf", caption=None)``, ``send_sticker(user)``,
+  ``edit_text(user, message_id, text)`` (an ``edited_message`` update).
+  ``press_button(user, message_id, data, *, strict=True) -> dict`` returns the callback query.
+  ``inject_update(raw) -> int`` enqueues any dict, assigning ``update_id`` if absent.
+* Inspection: ``calls`` (``list[RecordedCall]``), ``calls_to(method)``, ``sent_to(chat_id)``
+  / ``visible_to(chat_id)`` (``list[SentMessage]``), ``message(chat_id, message_id)``,
+  ``is_deleted(chat_id, message_id)``, ``pending_updates()``, ``webhook_url``,
+  ``commands(scope=None, language_code="")``, ``menu_buttons``,
+  ``answered_callbacks``, ``chat_actions``, ``file_bytes(file_id)``,
+  ``await wait_for(predicate, timeout=5.0, description=None)``.
+* Faults: ``add_fault(Fault(...)) -> Fault``, ``remove_fault(fault)``, ``clear_faults()``,
+  ``block(user_id)``, ``unblock(user_id)``.
+* Webhooks: ``set_webhook_targets([url, ...])`` and ``redeliver_every``.
+
+Faults
+------
+A ``Fault`` applies to calls matching its ``method`` (case-insensitive) and ``chat_id``
+filters (``None`` matches all) and is used up after ``count`` matching calls
+(``count=None``: until cleared). The first matching fault wins.
+
+* ``"429"``: HTTP 429 with ``parameters.retry_after``; PTB raises ``RetryAfter``.
+* ``"500"``: HTTP ``status`` (any 5xx, default 500); PTB raises ``NetworkError``.
+* ``"drop"``: response headers go out, then the connection is closed mid-body; PTB raises
+  ``NetworkError``. With ``applied=True`` the call takes effect first (the ambiguous
+  "did my message go out?" case); otherwise it does not.
+* ``"slow"``: waits ``delay`` seconds, then answers normally (the call takes effect
+  even if the client gave up, as on the real server).
+
+``applied=True`` also works for ``"429"`` and ``"500"``. Sending to a blocked user gives HTTP 403
+"Forbidden: bot was blocked by the user".
+
+Bot API behaviour
+-----------------
+Served methods: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, sendMessage,
+sendPhoto, sendVoice, sendVideo, sendDocument, sendSticker, sendAudio, sendAnimation,
+sendVideoNote, copyMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
+deleteMessages, answerCallbackQuery, setMyCommands, deleteMyCommands, getMyCommands,
+setChatMenuButton, getChatMenuButton, sendChatAction, getFile, close, logOut. Anything
+else answers 404 "Not Found: method not found"; a wrong token answers 401.
+
+``parse_mode="HTML"`` is parsed into plain text plus entities as Telegram does (bad markup
+gives 400 "Bad Request: can't parse entities: ..."); length limits count UTF-16 code units
+of the plain text. Markdown modes are passed through unparsed.
+
+``deleteMessage`` answers "message to delete not found" for unknown ids and "message can't
+be deleted" for messages 48 hours or older. ``deleteMessages`` skips unknown ids, deletes
+the rest that are younger than 48 hours, and answers "message can't be deleted" when it
+could delete none.
+
+``getUpdates`` follows Telegram: an offset confirms and forgets earlier updates (a negative
+one keeps the last ``-offset``), ``timeout`` long-polls, a newer concurrent call ends the
+older one with 409 "Conflict: terminated by other getUpdates request", and while a webhook
+is set it answers 409.
+
+Webhook delivery POSTs each pending update as JSON (with ``X-Telegram-Bot-Api-Secret-Token``
+when a secret was set), in ``update_id`` order, one request in flight per URL, and redelivers
+after ``redelivery_delay`` seconds until a target answers 200; a failed update holds back
+the ones behind it. With ``set_webhook_targets`` updates go round-robin to the targets, one
+in flight per target, and a failed one moves on to the next target. ``redeliver_every = n``
+sends every n-th acknowledged update once more. Only loopback webhook URLs are accepted.
+"""
+
+from ._emulator import BotApiEmulator
+from ._types import (
+    EmulatedUser,
+    Fault,
+    FaultKind,
+    RecordedCall,
+    SentMessage,
+    UploadedFile,
+)
+
+__all__ = [
+    "BotApiEmulator",
+    "EmulatedUser",
+    "Fault",
+    "FaultKind",
+    "RecordedCall",
+    "SentMessage",
+    "UploadedFile",
+]

@@ -1,0 +1,616 @@
+"""Tests for the Bot API emulator, driven by a real python-telegram-bot ``Bot`` over HTTP."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["PTB_TIMEDELTA"] = "1"
+
+import asyncio
+import contextlib
+import datetime as dt
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bot.emulator import BotApiEmulator, Fault, UploadedFile
+
+TOKEN = "123456:TEST-TOKEN"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(token=TOKEN, bot_username="alongside_test_bot") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=emu.base_url, base_file_url=emu.base_file_url) as client:
+        yield client
+
+
+def _keyboard(*datas: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(d, callback_data=d) for d in datas]])
+
+
+# --------------------------------------------------------------------------- basics
+
+
+async def test_get_me_and_urls(emu: BotApiEmulator, bot: Bot) -> None:
+    me = await bot.get_me()
+    assert me.id == 123456
+    assert me.username == "alongside_test_bot"
+    assert me.is_bot
+    assert emu.base_url.startswith("http://127.0.0.1:")
+    assert emu.base_url.endswith("/bot")
+    assert emu.calls[0].method == "getMe"
+    assert emu.calls[0].ok
+
+
+async def test_send_message_round_trip_with_markup_and_reply(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana", language_code="sq")
+    incoming = emu.send_text(ana, "hello")
+    sent = await bot.send_message(
+        1001,
+        "123",
+        reply_markup=_keyboard("yes", "no"),
+        reply_to_message_id=incoming["message_id"],
+        protect_content=True,
+    )
+    assert sent.text == "123"
+    assert sent.chat.id == 1001
+    assert sent.from_user is not None
+    assert sent.from_user.id == 123456
+    assert sent.reply_markup == _keyboard("yes", "no")
+    assert sent.reply_to_message is not None
+    assert sent.reply_to_message.text == "hello"
+    record = emu.sent_to(1001)[0]
+    assert record.kind == "text"
+    assert record.text == "123"
+    assert record.protect_content
+    assert record.reply_to_message_id == incoming["message_id"]
+    assert record.reply_markup is not None
+    assert record.reply_markup["inline_keyboard"][0][1]["callback_data"] == "no"
+    assert emu.calls[-1].params["chat_id"] == 1001
+    # Numeric-looking text must stay a string even though other fields are JSON-decoded.
+    assert emu.calls[-1].params["text"] == "123"
+
+
+async def test_html_parse_mode_becomes_entities(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    sent = await bot.send_message(1001, "<b>Hi</b> &amp; <i>bye</i>", parse_mode="HTML")
+    assert sent.text == "Hi & bye"
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [
+        ("bold", 0, 2),
+        ("italic", 5, 3),
+    ]
+    assert emu.sent_to(1001)[0].raw_text == "<b>Hi</b> &amp; <i>bye</i>"
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.send_message(1001, "<b>unclosed", parse_mode="HTML")
+
+
+async def test_text_limits_and_unknown_chat(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    # Telegram counts UTF-16 code units: each of these emoji is two.
+    await bot.send_message(1001, "😀" * 2048)
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(1001, "😀" * 2048 + "x")
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(1001, "a" * 4097)
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await bot.send_message(1001, "   ")
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.send_photo(1001, InputFile(PNG, filename="a.png"), caption="c" * 1025)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(999, "nobody opened this chat")
+    assert len(emu.sent_to(1001)) == 1
+    assert [c.error_code for c in emu.calls[-5:]] == [400] * 5
+
+
+async def test_unknown_method_and_wrong_token(emu: BotApiEmulator) -> None:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        response = await client.post(f"{emu.base_url}{TOKEN}/sendPigeon", data={"x": "1"})
+        assert response.status_code == 404
+        assert response.json() == {
+            "ok": False,
+            "error_code": 404,
+            "description": "Not Found: method not found",
+        }
+        response = await client.post(f"{emu.base_url}654321:OTHER/getMe")
+        assert response.status_code == 401
+        # JSON bodies are accepted as well as forms; method names are case-insensitive.
+        emu.user(1001, "Ana")
+        response = await client.post(
+            f"{emu.base_url}{TOKEN}/sendmessage", json={"chat_id": 1001, "text": "json body"}
+        )
+        assert response.json()["result"]["text"] == "json body"
+    assert emu.visible_to(1001)[0].text == "json body"
+
+
+# --------------------------------------------------------------------------- media
+
+
+async def test_upload_photo_get_file_and_download(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    sent = await bot.send_photo(1001, InputFile(PNG, filename="qr.png"), caption="scan me")
+    assert sent.caption == "scan me"
+    file_id = sent.photo[-1].file_id
+    assert emu.file_bytes(file_id) == PNG
+    record = emu.sent_to(1001)[0]
+    assert (record.kind, record.caption, record.file_id) == ("photo", "scan me", file_id)
+    upload = emu.calls[-1].params["photo"]
+    assert isinstance(upload, UploadedFile)
+    assert upload.filename == "qr.png"
+    telegram_file = await bot.get_file(file_id)
+    assert bytes(await telegram_file.download_as_bytearray()) == PNG
+    # Sending by file_id reuses the stored file.
+    again = await bot.send_photo(1001, file_id)
+    assert again.photo[-1].file_unique_id == sent.photo[-1].file_unique_id
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+        await bot.send_document(1001, "no-such-file-id")
+
+
+async def test_user_media_can_be_resent_by_file_id(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    emu.user(2002, "Besa")
+    voice = emu.send_voice(ana)
+    document = emu.send_document(ana, file_name="a.pdf")
+    sent = await bot.send_voice(2002, voice["voice"]["file_id"])
+    assert sent.voice is not None
+    assert sent.voice.file_id == voice["voice"]["file_id"]
+    doc = await bot.send_document(2002, document["document"]["file_id"])
+    assert doc.document is not None
+    assert doc.document.file_name == "a.pdf"
+    assert [m.kind for m in emu.sent_to(2002)] == ["voice", "document"]
+
+
+async def test_copy_message(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    emu.user(2002, "Besa")
+    photo = emu.send_photo(ana, caption="look")
+    copied = await bot.copy_message(2002, 1001, photo["message_id"])
+    record = emu.visible_to(2002)[0]
+    assert record.message_id == copied.message_id
+    assert (record.kind, record.caption) == ("photo", "look")
+    assert record.file_id == photo["photo"][-1]["file_id"]
+    sent = await bot.send_message(1001, "bot text")
+    await bot.copy_message(2002, 1001, sent.message_id, reply_markup=_keyboard("ok"))
+    assert emu.visible_to(2002)[1].text == "bot text"
+    assert emu.visible_to(2002)[1].reply_markup is not None
+    with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
+        await bot.copy_message(2002, 1001, 999)
+    await bot.delete_message(1001, sent.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
+        await bot.copy_message(2002, 1001, sent.message_id)
+
+
+async def test_delete_messages_and_48_hour_window(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    emu.user(2002, "Besa")
+    first = await bot.send_message(1001, "one")
+    second = await bot.send_message(1001, "two")
+    other = await bot.send_message(2002, "elsewhere")
+    assert await bot.delete_message(1001, first.message_id)
+    assert [m.text for m in emu.visible_to(1001)] == ["two"]
+    assert emu.sent_to(1001)[0].deleted
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await bot.delete_message(1001, first.message_id)
+    # Another chat's message id is not deleted through this chat.
+    with pytest.raises(BadRequest, match=r"(?i)can't be deleted"):
+        await bot.delete_messages(1001, [first.message_id, 999])
+    now = time.time()
+    emu.clock = lambda: now + 48 * 3600
+    with pytest.raises(BadRequest, match=r"(?i)message can't be deleted"):
+        await bot.delete_message(1001, second.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message can't be deleted"):
+        await bot.delete_messages(1001, [second.message_id])
+    fresh = await bot.send_message(1001, "fresh")
+    assert await bot.delete_messages(1001, [second.message_id, fresh.message_id])
+    assert [m.text for m in emu.visible_to(1001)] == ["two"]
+    assert [m.text for m in emu.visible_to(2002)] == ["elsewhere"]
+    assert not emu.is_deleted(2002, other.message_id)
+
+
+async def test_edit_and_callback_queries(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    sent = await bot.send_message(1001, "pick", reply_markup=_keyboard("a", "b"))
+    query = emu.press_button(ana, sent.message_id, "b")
+    with pytest.raises(ValueError, match="no button"):
+        emu.press_button(ana, sent.message_id, "zzz")
+    updates = await bot.get_updates()
+    assert updates[-1].callback_query is not None
+    assert updates[-1].callback_query.data == "b"
+    assert updates[-1].callback_query.message is not None
+    assert updates[-1].callback_query.message.message_id == sent.message_id
+    assert await bot.answer_callback_query(query["id"], text="thanks")
+    assert emu.answered_callbacks[0]["text"] == "thanks"
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query(query["id"])
+    edited = await bot.edit_message_text("picked b", chat_id=1001, message_id=sent.message_id)
+    assert isinstance(edited, type(sent))
+    assert edited.text == "picked b"
+    assert emu.sent_to(1001)[0].text == "picked b"
+    assert emu.sent_to(1001)[0].reply_markup is None
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_text("picked b", chat_id=1001, message_id=sent.message_id)
+    await bot.edit_message_reply_markup(1001, sent.message_id, reply_markup=_keyboard("c"))
+    assert emu.sent_to(1001)[0].reply_markup == _keyboard("c").to_dict()
+    mine = emu.send_text(ana, "typo")
+    edit = emu.edit_text(ana, mine["message_id"], "fixed")
+    assert edit["text"] == "fixed"
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.message is not None for u in updates] == [True, False]
+    assert updates[1].edited_message is not None
+    assert updates[1].edited_message.text == "fixed"
+
+
+async def test_commands_per_scope_menu_and_chat_action(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    await bot.set_my_commands([BotCommand("start", "Begin")])
+    await bot.set_my_commands([BotCommand("start", "Fillo")], language_code="sq")
+    scope = BotCommandScopeChat(1001)
+    await bot.set_my_commands([BotCommand("help", "Help")], scope=scope)
+    assert [c.description for c in await bot.get_my_commands()] == ["Begin"]
+    assert [c.description for c in await bot.get_my_commands(language_code="sq")] == ["Fillo"]
+    assert [c.command for c in await bot.get_my_commands(scope=scope)] == ["help"]
+    assert emu.commands({"type": "chat", "chat_id": 1001}) == [
+        {"command": "help", "description": "Help"}
+    ]
+    await bot.delete_my_commands(scope=scope)
+    assert await bot.get_my_commands(scope=scope) == ()
+    with pytest.raises(BadRequest):
+        await bot.set_my_commands([BotCommand("Bad Command", "x")])
+    assert await bot.set_chat_menu_button(chat_id=1001)
+    assert await bot.send_chat_action(1001, "typing")
+    assert emu.chat_actions == [(1001, "typing")]
+    assert await bot.close()
+    assert await bot.log_out()
+
+
+# --------------------------------------------------------------------------- polling
+
+
+async def test_get_updates_offset_semantics(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    start = emu.send_text(ana, "/start CODE")
+    emu.send_text(ana, "two")
+    emu.send_text(ana, "three")
+    updates = await bot.get_updates()
+    assert [u.update_id for u in updates] == [1, 2, 3]
+    message = updates[0].message
+    assert message is not None
+    assert message.text == "/start CODE"
+    assert message.entities[0].type == "bot_command"
+    assert (message.entities[0].offset, message.entities[0].length) == (0, 6)
+    assert start["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    # Without a new offset, nothing is confirmed.
+    assert len(await bot.get_updates()) == 3
+    assert [u.update_id for u in await bot.get_updates(offset=2, limit=1)] == [2]
+    assert [u["update_id"] for u in emu.pending_updates()] == [2, 3]
+    assert await bot.get_updates(offset=4) == ()
+    assert emu.pending_updates() == []
+    garbage_id = emu.inject_update({"not_a_real_update": {"x": 1}})
+    assert garbage_id == 4
+    assert emu.pending_updates()[0]["not_a_real_update"] == {"x": 1}
+
+
+async def test_long_poll_wakes_up_on_new_update(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.1)
+    assert not poll.done()
+    emu.send_text(ana, "wake up")
+    updates = await asyncio.wait_for(poll, timeout=1.5)
+    assert loop.time() - started < 1.0
+    assert updates[0].message is not None
+    assert updates[0].message.text == "wake up"
+    # An empty long poll lasts about its timeout.
+    started = loop.time()
+    assert (
+        await bot.get_updates(offset=updates[0].update_id + 1, timeout=dt.timedelta(seconds=0.2))
+        == ()
+    )
+    assert loop.time() - started >= 0.2
+
+
+async def test_reply_to_fills_reply_to_message(emu: BotApiEmulator, bot: Bot) -> None:
+    advocate = emu.user(2002, "Besa")
+    prompt = await bot.send_message(2002, "What do you want to tell Ana?")
+    reply = emu.send_text(advocate, "reply text", reply_to=prompt.message_id)
+    assert reply["reply_to_message"]["text"] == "What do you want to tell Ana?"
+    updates = await bot.get_updates()
+    message = updates[0].message
+    assert message is not None
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.message_id == prompt.message_id
+    with pytest.raises(ValueError, match="no message"):
+        emu.send_text(advocate, "x", reply_to=999)
+
+
+async def test_wait_for_times_out_with_description(emu: BotApiEmulator) -> None:
+    emu.user(1001, "Ana")
+    with pytest.raises(AssertionError, match="bot greets Ana"):
+        await emu.wait_for(lambda: emu.visible_to(1001), timeout=0.05, description="bot greets Ana")
+
+
+async def test_application_polls_and_replies(emu: BotApiEmulator) -> None:
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(f"welcome {context.args}", do_quote=True)
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(emu.base_url)
+        .base_file_url(emu.base_file_url)
+        .build()
+    )
+    app.add_handler(CommandHandler("start", start))
+    ana = emu.user(1001, "Ana")
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=dt.timedelta(seconds=1))
+        emu.send_text(ana, "/start CODE")
+        await emu.wait_for(lambda: emu.visible_to(1001), timeout=3)
+        await app.updater.stop()
+        await app.stop()
+    assert emu.visible_to(1001)[0].text == "welcome ['CODE']"
+    assert emu.visible_to(1001)[0].reply_to_message_id == 1
+
+
+# --------------------------------------------------------------------------- faults
+
+
+async def test_fault_429_raises_retry_after(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    emu.add_fault(Fault(kind="429", retry_after=3, count=2, method="sendMessage"))
+    for _ in range(2):
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(1001, "hi")
+        assert caught.value.retry_after == dt.timedelta(seconds=3)
+    await bot.send_message(1001, "hi")
+    assert [m.text for m in emu.sent_to(1001)] == ["hi"]
+    assert [(c.error_code, c.fault) for c in emu.calls_to("sendMessage")] == [
+        (429, "429"),
+        (429, "429"),
+        (None, None),
+    ]
+
+
+async def test_fault_filters_by_chat_and_method(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    emu.user(2002, "Besa")
+    emu.add_fault(Fault(kind="500", status=502, count=None, chat_id=2002))
+    await bot.send_message(1001, "fine")
+    await bot.send_chat_action(1001, "typing")
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(2002, "fails")
+    emu.clear_faults()
+    await bot.send_message(2002, "recovered")
+    assert [m.text for m in emu.sent_to(2002)] == ["recovered"]
+
+
+async def test_fault_500_raises_network_error(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    emu.add_fault(Fault(kind="500"))
+    with pytest.raises(NetworkError, match="Internal Server Error") as caught:
+        await bot.send_message(1001, "hi")
+    assert not isinstance(caught.value, TimedOut)
+    assert emu.sent_to(1001) == []
+    assert emu.calls[-1].error_code == 500
+
+
+async def test_fault_drop_not_applied_and_applied(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    emu.add_fault(Fault(kind="drop"))
+    with pytest.raises(NetworkError):
+        await bot.send_message(1001, "lost")
+    assert emu.sent_to(1001) == []
+    emu.add_fault(Fault(kind="drop", applied=True))
+    with pytest.raises(NetworkError):
+        await bot.send_message(1001, "delivered but unconfirmed")
+    assert [m.text for m in emu.sent_to(1001)] == ["delivered but unconfirmed"]
+    assert [c.fault for c in emu.calls[-2:]] == ["drop", "drop"]
+    # The server keeps serving after a dropped connection.
+    assert (await bot.send_message(1001, "after")).text == "after"
+
+
+async def test_fault_slow_times_out_then_applies(emu: BotApiEmulator) -> None:
+    emu.user(1001, "Ana")
+    request = HTTPXRequest(read_timeout=0.1)
+    async with Bot(TOKEN, base_url=emu.base_url, request=request) as bot:
+        emu.add_fault(Fault(kind="slow", delay=0.3, method="sendMessage"))
+        with pytest.raises(TimedOut):
+            await bot.send_message(1001, "slow")
+        # Like the real server, the request still takes effect after the client gave up.
+        await emu.wait_for(lambda: emu.sent_to(1001), timeout=1.5)
+    assert emu.sent_to(1001)[0].text == "slow"
+
+
+async def test_blocked_user_is_forbidden(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    emu.block(1001)
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
+        await bot.send_message(1001, "hi")
+    with pytest.raises(Forbidden):
+        await bot.send_photo(1001, InputFile(PNG, filename="a.png"))
+    emu.unblock(1001)
+    await bot.send_message(1001, "hi again")
+    assert [m.text for m in emu.sent_to(1001)] == ["hi again"]
+    assert emu.calls[-2].error_code == 403
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class _Receiver:
+    """A tiny webhook endpoint; answers the queued statuses first, then 200."""
+
+    statuses: list[int] = field(default_factory=list)
+    received: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+
+    async def endpoint(self, request: Request) -> Response:
+        status = self.statuses.pop(0) if self.statuses else 200
+        self.received.append(
+            (
+                request.url.path,
+                await request.json(),
+                request.headers.get("x-telegram-bot-api-secret-token"),
+            )
+        )
+        return Response(status_code=status)
+
+
+@contextlib.asynccontextmanager
+async def _serve_receiver(receiver: _Receiver) -> AsyncIterator[str]:
+    app = Starlette(routes=[Route("/{name}", receiver.endpoint, methods=["POST"])])
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, lifespan="off", ws="none"
+    )
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.005)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_webhook_push_secret_and_redelivery(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.redelivery_delay = 0.05
+    ana = emu.user(1001, "Ana")
+    receiver = _Receiver(statuses=[500, 503])
+    async with _serve_receiver(receiver) as root:
+        emu.send_text(ana, "before webhook")
+        assert await bot.set_webhook(f"{root}/hook", secret_token="s3cret")
+        emu.send_text(ana, "after webhook")
+        await emu.wait_for(lambda: not emu.pending_updates(), timeout=1.5)
+        with pytest.raises(Conflict):
+            await bot.get_updates()
+        info = await bot.get_webhook_info()
+        assert info.url == f"{root}/hook"
+        assert info.pending_update_count == 0
+        assert info.last_error_message is not None
+        assert await bot.delete_webhook()
+    ids = [update["update_id"] for _, update, _ in receiver.received]
+    # Two failures for update 1, then both in order.
+    assert ids == [1, 1, 1, 2]
+    assert {secret for _, _, secret in receiver.received} == {"s3cret"}
+    assert receiver.received[-1][1]["message"]["text"] == "after webhook"
+
+
+async def test_webhook_round_robin_targets_and_redeliver_every(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    emu.redelivery_delay = 0.05
+    emu.redeliver_every = 2
+    ana = emu.user(1001, "Ana")
+    receiver = _Receiver()
+    async with _serve_receiver(receiver) as root:
+        emu.set_webhook_targets([f"{root}/w1", f"{root}/w2", f"{root}/w3"])
+        await bot.set_webhook(f"{root}/ignored", drop_pending_updates=True)
+        for i in range(4):
+            emu.send_text(ana, f"m{i}")
+        await emu.wait_for(lambda: len(receiver.received) >= 6, timeout=1.5)
+        await asyncio.sleep(0.1)
+        await bot.delete_webhook()
+    paths = {path for path, _, _ in receiver.received}
+    assert paths == {"/w1", "/w2", "/w3"}
+    ids = sorted(update["update_id"] for _, update, _ in receiver.received)
+    # Every second acknowledged update is delivered once more.
+    assert ids == [1, 2, 2, 3, 4, 4]
+    assert emu.pending_updates() == []
+
+
+async def test_webhook_rejects_non_loopback(emu: BotApiEmulator, bot: Bot) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)bad webhook"):
+        await bot.set_webhook("https://example.com/hook")
+    assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_second_poller_terminates_the_first(emu: BotApiEmulator, bot: Bot) -> None:
+    async with Bot(TOKEN, base_url=emu.base_url) as other:
+        first = asyncio.create_task(bot.get_updates(timeout=2))
+        await asyncio.sleep(0.1)
+        second = asyncio.create_task(other.get_updates(timeout=dt.timedelta(seconds=0.3)))
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await asyncio.wait_for(first, timeout=1)
+        assert await second == ()
+
+
+async def test_malformed_parameters_are_bad_requests(emu: BotApiEmulator) -> None:
+    emu.user(1001, "Ana")
+    async with httpx.AsyncClient(trust_env=False) as client:
+        url = f"{emu.base_url}{TOKEN}"
+        response = await client.post(f"{url}/deleteMessage", data={"chat_id": "1001"})
+        assert response.status_code == 400
+        response = await client.post(
+            f"{url}/sendMessage", data={"chat_id": "1001", "text": "x", "reply_markup": "{nope"}
+        )
+        assert response.status_code == 400
+        assert response.json()["ok"] is False
+        # Parameters may also come in the query string, as Telegram allows.
+        response = await client.get(f"{url}/sendMessage", params={"chat_id": 1001, "text": "q"})
+        assert response.json()["result"]["text"] == "q"
+
+
+async def test_stop_wakes_pending_long_poll() -> None:
+    emulator = BotApiEmulator(token=TOKEN)
+    await emulator.start()
+    async with Bot(TOKEN, base_url=emulator.base_url) as client:
+        poll = asyncio.create_task(client.get_updates(timeout=30))
+        await asyncio.sleep(0.1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await emulator.stop()
+        assert await asyncio.wait_for(poll, timeout=1.5) == ()
+        assert loop.time() - started < 1.5
+
+
+async def test_drop_pending_updates_and_pending_count(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    emu.clock = lambda: 1_700_000_000.0
+    message = emu.send_text(ana, "one")
+    assert message["date"] == 1_700_000_000
+    emu.send_text(ana, "two")
+    assert (await bot.get_webhook_info()).pending_update_count == 2
+    assert await bot.delete_webhook(drop_pending_updates=True)
+    assert emu.pending_updates() == []
+    assert await bot.get_updates() == ()
