@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LOCALES := en sq vi ar fa ps ckb ti am ro fr pl
 
 .PHONY: run test lint bench catalogs clean
 
@@ -23,9 +24,18 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench
 
+# For translators: refresh the template from the source, then merge it into every catalog.
 catalogs: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 -k _ -k N_ --no-location --sort-output \
+		--project=Alongside --copyright-holder="Alongside" -o locales/messages.pot .
+	for lang in $(LOCALES); do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching --ignore-obsolete --no-wrap; \
+		else \
+			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang --no-wrap; \
+		fi; \
+	done
+	$(BIN)/python -m bot.catalogs fill-english
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
