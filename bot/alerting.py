@@ -8,7 +8,6 @@ The sweeper re-raises unacknowledged urgent alerts on the escalation ladder.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -287,18 +286,6 @@ async def sweep_once(runtime: Runtime) -> int:
             await notify_staff(runtime, uow, view)
         await uow.commit()
     return len(due)
-
-
-async def sweep_forever(runtime: Runtime, stop: asyncio.Event, every: float = 5.0) -> None:
-    while not stop.is_set():
-        try:
-            await sweep_once(runtime)
-        except Exception:
-            log.exception("alerts.sweep_failed")
-        try:
-            await asyncio.wait_for(stop.wait(), every)
-        except TimeoutError:
-            continue
 
 
 def register(app: AlongsideApp) -> None:

@@ -20,12 +20,12 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot import handlers
-from bot.alerting import sweep_forever
 from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGES, Catalogs
 from bot.inbox import Inbox, poll, process_forever
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from bot.settings import Settings
+from bot.watching import sweep_forever
 from conversations import people
 from conversations.crypto import MASTER_KEY_FILE
 from conversations.errors import ConfigurationError

@@ -99,7 +99,7 @@ def _placeholder_problems(locale: str, entry: Message, message: Message) -> list
                                              f"needs {_nplurals(locale)}"))
     for translated in strings:
         try:
-            found = placeholders(translated)
+            found = placeholders(translated or "")
         except ValueError:
             problems.append(Problem(locale, key, "broken braces"))
             continue

@@ -17,7 +17,7 @@ from conversations.errors import AlongsideError, ConfigurationError
 
 log = logging.getLogger("alongside")
 
-NO_TOKEN = (  # noqa: S105 - an instruction, not a secret
+NEEDS_BOTFATHER = (
     "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather in Telegram and put it in the "
     "environment or .env, or try `alongside demo`"
 )
@@ -101,7 +101,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0 if settings.token else 1
     if args.command == "run":
         if not settings.token:
-            raise ConfigurationError(NO_TOKEN)
+            raise ConfigurationError(NEEDS_BOTFATHER)
         if args.workers < 1:
             raise UsageError("--workers must be 1 or more")
         if args.workers > 1 and settings.is_sqlite:

@@ -44,6 +44,7 @@ from conversations.outgoing import Outgoing
 log = logging.getLogger(__name__)
 
 BURST = 3.0
+DELETE_WINDOW = timedelta(hours=47, minutes=50)
 CONCURRENCY = 16
 BATCH = 500
 
@@ -166,6 +167,8 @@ class Dispatcher:
             message = Outgoing.from_json(
                 await uow.open_json(row.payload_sealed, "outbox", "payload", row.uid))
             reply_to = await self._reply_target(uow.session, row)
+            if message.kind == "clear":
+                message.extra["ids"] = await self._deletable(uow.session, row)
         # The database is not held while Telegram answers.
         started = time.monotonic()
         try:
@@ -179,7 +182,7 @@ class Dispatcher:
         except (TimedOut, NetworkError) as exc:
             await self._failed_try(outbox_id, type(exc).__name__)
         else:
-            await self._sent(outbox_id, sent.message_id)
+            await self._sent(outbox_id, sent)
             self.sent += 1
             log.debug("outbox.sent", extra={"outbox_id": outbox_id,
                                             "ms": round((time.monotonic() - started) * 1000)})
@@ -199,7 +202,31 @@ class Dispatcher:
         own = await session.get(StoredMessage, row.reply_to_message_id)
         return None if own is None or own.direction != "in" else own.tg_message_id
 
-    async def _deliver(self, chat_id: int, message: Outgoing, reply_to: int | None) -> Message:
+    async def _deletable(self, session: AsyncSession, row: OutboxMessage) -> list[int]:
+        """Every message in this chat Telegram still lets a bot delete (48 hours)."""
+        since = self.store.clock.now() - DELETE_WINDOW
+        ours = (await session.execute(
+            select(OutboxMessage.tg_message_id).where(
+                OutboxMessage.chat_index == row.chat_index, OutboxMessage.status == "sent",
+                OutboxMessage.sent_at > since, OutboxMessage.tg_message_id.is_not(None))
+        )).scalars().all()
+        theirs: list[int | None] = []
+        if row.child_id is not None:
+            theirs = list((await session.execute(
+                select(StoredMessage.tg_message_id).where(
+                    StoredMessage.child_id == row.child_id, StoredMessage.direction == "in",
+                    StoredMessage.created_at > since, StoredMessage.tg_message_id.is_not(None))
+            )).scalars().all())
+        return sorted({int(i) for i in [*ours, *theirs] if i is not None})
+
+    async def _deliver(self, chat_id: int, message: Outgoing, reply_to: int | None
+                       ) -> int | None:
+        """Send one message; returns its id in the chat (None for deletions)."""
+        sent = await self._send(chat_id, message, reply_to)
+        return sent.message_id if isinstance(sent, Message) else None
+
+    async def _send(self, chat_id: int, message: Outgoing, reply_to: int | None
+                    ) -> Message | bool:
         bot = self.app.bot
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
         if message.buttons:
@@ -216,6 +243,15 @@ class Dispatcher:
         kind = message.kind
         caption = message.text or None
         file_id = message.file_id or ""
+        if kind == "clear":
+            ids = sorted({*message.extra.get("ids", []), *message.extra.get("also", [])})
+            for start in range(0, len(ids), 100):
+                try:
+                    await bot.delete_messages(chat_id, ids[start:start + 100])
+                except BadRequest:
+                    # Some were already gone or too old: the rest are still worth removing.
+                    log.info("outbox.clear_partial", extra={"count": len(ids)})
+            return True
         if kind == "text":
             return await bot.send_message(chat_id, message.text, reply_markup=markup,
                                           protect_content=protect, reply_parameters=reply)
@@ -253,7 +289,7 @@ class Dispatcher:
                                              protect_content=protect, reply_parameters=reply)
         raise BadRequest(f"unknown kind {kind}")
 
-    async def _sent(self, outbox_id: int, tg_message_id: int) -> None:
+    async def _sent(self, outbox_id: int, tg_message_id: int | None) -> None:
         async with self.store.unit() as uow:
             row = await uow.session.get(OutboxMessage, outbox_id)
             if row is None:
@@ -263,7 +299,7 @@ class Dispatcher:
             row.tg_message_id = tg_message_id
             row.attempts += 1
             row.last_error = None
-            if row.purpose == "reply" and row.message_id is not None:
+            if row.purpose == "reply" and row.message_id is not None and tg_message_id:
                 stored = await uow.session.get(StoredMessage, row.message_id)
                 if stored is not None and stored.tg_message_id is None:
                     stored.tg_message_id = tg_message_id

@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, notices
+from bot import alerting, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
     Person,
@@ -36,7 +36,8 @@ from bot.gate import (
 )
 from bot.i18n import SUPPORTED
 from bot.runtime import AlongsideApp, AlongsideContext, current
-from conversations import linking, people, relay
+from bot.watching import clear_chat, next_check_in, on_check_in_button
+from conversations import linking, people, relay, watch
 from conversations.access import may_act_for
 from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
 from conversations.outgoing import Outgoing
@@ -113,6 +114,8 @@ async def _link(update: Update, ctx: AlongsideContext, code: str) -> None:
         await to_child(ctx, child, notices.already_linked(tr, advocate.name))
         return
     await to_child(ctx, child, notices.linked(tr, advocate.name))
+    await watch.start_watch(ctx.uow, child.id, next_check_in(ctx.runtime, ctx.uow.now),
+                            f"child:{child.id}", "linked")
     staff_tr = tr_for(ctx, advocate.locale)
     await to_staff(ctx, advocate, Outgoing(text=staff_tr._(
         "{nickname} · {ref} is now linked with you. Their language: {language}.",
@@ -189,12 +192,19 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
             await help_now(ctx, person)
         elif message.text == notices.language_label(tr):
             await to_child(ctx, person, notices.choose_language(tr))
+        elif message.text == notices.clear_label(tr):
+            await clear_chat(ctx, person, message.message_id)
         else:
             await relay_from_child(update, ctx, person)
     else:
         text = (message.text or "").strip()
+        tr = stranger_tr(ctx, update)
         if len(text) == linking.CODE_LENGTH and linking.looks_like_code(text):
             await _link(update, ctx, text)
+        elif text == notices.help_now_label(tr) and update.effective_user is not None:
+            # No code, no advocate: a person still answers. Supervisors see them as unlinked.
+            child = await linking.register_unlinked(ctx.uow, update.effective_user.id, tr.locale)
+            await help_now(ctx, child)
         else:
             await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
 
@@ -316,6 +326,9 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
             await ctx.uow.audit(f"child:{person.id}", "child.language", person.id, code)
             await to_child(ctx, person, notices.language_set(tr_for(ctx, code)))
         return
+    if isinstance(person, ChildView) and data.startswith("ci:"):
+        await on_check_in_button(ctx, person, data)
+        return
     if isinstance(person, StaffView) and data.startswith("to:"):
         await _deliver_pending(ctx, person, data)
         return
@@ -386,6 +399,7 @@ def register(app: AlongsideApp) -> None:
     app.add_handler(CommandHandler("invite", invite, filters=PRIVATE))
     app.add_handler(CommandHandler("children", children, filters=PRIVATE))
     alerting.register(app)
+    watching.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
                                    unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, on_message))

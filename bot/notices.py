@@ -25,8 +25,16 @@ def language_label(tr: Translator) -> str:
     return tr._("🌐 Language")
 
 
+def clear_label(tr: Translator) -> str:
+    return tr._("🧹 Clear chat")
+
+
 def child_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
-    return ((help_now_label(tr),), (language_label(tr),))
+    return ((help_now_label(tr),), (language_label(tr), clear_label(tr)))
+
+
+def stranger_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
+    return ((help_now_label(tr),),)
 
 
 # Child-facing ------------------------------------------------------------------------------------
@@ -35,7 +43,8 @@ def child_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
 def stranger(tr: Translator) -> Outgoing:
     return Outgoing(text=tr._(
         "Hello. To use this chat you need a code from the adult who is helping you. "
-        "If you have a code, send it here. If not, please ask them for one."))
+        "If you have a code, send it here. If not, please ask them for one.\n\n"
+        "If you are in danger now, press “Help now”."), keyboard=stranger_keyboard(tr))
 
 
 def linked(tr: Translator, advocate: str) -> Outgoing:
@@ -81,7 +90,8 @@ def child_help(tr: Translator, advocate: str | None) -> Outgoing:
         text = tr._("Write here any time. {advocate} will read it and answer.", advocate=advocate)
     return Outgoing(text=text + "\n\n" + tr._(
         "“Help now”: if you are in danger or need help right away.\n"
-        "“Language”: choose the language I use."), keyboard=child_keyboard(tr))
+        "“Language”: choose the language I use.\n"
+        "“Clear chat”: remove our messages from this phone."), keyboard=child_keyboard(tr))
 
 
 def not_for_you(tr: Translator) -> Outgoing:
@@ -132,6 +142,7 @@ CHILD_FACING: dict[str, Callable[[Translator], Outgoing]] = {
     "language_set": language_set,
     "help_now_label": lambda tr: Outgoing(text=help_now_label(tr)),
     "language_label": lambda tr: Outgoing(text=language_label(tr)),
+    "clear_label": lambda tr: Outgoing(text=clear_label(tr)),
 }
 
 # Staff-facing ------------------------------------------------------------------------------------

@@ -39,6 +39,9 @@ class Settings:
     max_attempts: int = 8
     escalation: str = "10,30"
     poll_timeout: int = 30
+    check_in_hour: int = 17
+    check_in_answer_hours: float = 6.0
+    sweep_seconds: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -80,6 +83,11 @@ class Settings:
             max_attempts=int(_number(get("ALONGSIDE_MAX_ATTEMPTS"), 8, "ALONGSIDE_MAX_ATTEMPTS")),
             escalation=get("ALONGSIDE_ESCALATION_MINUTES") or "10,30",
             poll_timeout=int(_number(get("ALONGSIDE_POLL_TIMEOUT"), 30, "ALONGSIDE_POLL_TIMEOUT")),
+            check_in_hour=int(_number(get("ALONGSIDE_CHECKIN_HOUR"), 17,
+                                      "ALONGSIDE_CHECKIN_HOUR")) % 24,
+            check_in_answer_hours=_number(get("ALONGSIDE_CHECKIN_ANSWER_HOURS"), 6.0,
+                                          "ALONGSIDE_CHECKIN_ANSWER_HOURS"),
+            sweep_seconds=_number(get("ALONGSIDE_SWEEP_SECONDS"), 5.0, "ALONGSIDE_SWEEP_SECONDS"),
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
 

@@ -160,7 +160,7 @@ async def counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
     rows = (await uow.session.execute(
         select(Alert.status, Alert.severity, func.count(Alert.id))
         .group_by(Alert.status, Alert.severity)
-    )).tuples().all()
+    )).all()
     return {(status, severity): int(n) for status, severity, n in rows}
 
 

@@ -164,3 +164,18 @@ async def _free_reference(uow: UnitOfWork) -> str:
         if taken is None:
             return ref
     return new_id()[-8:]
+
+
+async def register_unlinked(uow: UnitOfWork, telegram_id: int, locale: str) -> ChildView:
+    """Someone without a code asked for help: give them a record so supervisors can answer."""
+    tg_index = uow.index.telegram(telegram_id)
+    row = (
+        await uow.session.execute(select(Child).where(Child.tg_index == tg_index))
+    ).scalar_one_or_none()
+    if row is None:
+        row = await _new_child(uow, telegram_id, locale)
+        row.nickname_sealed = await uow.seal(row.data_key_id, "(not linked)", "children",
+                                             "nickname", row.id)
+        await uow.session.flush()
+        await uow.audit(f"child:{row.id}", "child.unlinked_help", row.id)
+    return await child_view(uow, row)

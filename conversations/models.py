@@ -100,6 +100,9 @@ class Child(Base):
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Missing-risk watch: daily check-ins until this time (after linking or a new placement).
+    watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Invite(Base):
@@ -234,3 +237,52 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     outcome_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CheckIn(Base):
+    """A daily "how are you?" during the missing-risk watch, and what came of it."""
+
+    __tablename__ = "check_ins"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(8))
+    # Silence past `answer_by` has been raised as a concern (once).
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StageChange(Base):
+    """The child's journey stage over time; the newest row is the current stage."""
+
+    __tablename__ = "stage_changes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Note(Base):
+    """An advocate's continuity note, sealed under the child's key."""
+
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Summary(Base):
+    """A "my story so far" draft; only one the child approved travels on handover."""
+
+    __tablename__ = "summaries"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # draft, approved, change_requested
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -100,6 +100,13 @@ async def find_child(uow: UnitOfWork, telegram_id: int) -> ChildView | None:
     return None if row is None else await child_view(uow, row)
 
 
+async def find_child_by_ref(uow: UnitOfWork, ref: str) -> ChildView | None:
+    row = (
+        await uow.session.execute(select(Child).where(Child.ref == ref.upper()))
+    ).scalar_one_or_none()
+    return None if row is None else await child_view(uow, row)
+
+
 async def get_child(uow: UnitOfWork, child_id: str) -> ChildView | None:
     row = await uow.session.get(Child, child_id)
     return None if row is None else await child_view(uow, row)
@@ -175,7 +182,7 @@ async def list_staff(uow: UnitOfWork) -> list[tuple[StaffView, int]]:
             await uow.session.execute(
                 select(Child.advocate_id, func.count(Child.id)).group_by(Child.advocate_id)
             )
-        ).tuples().all()
+        ).all()
     )
     rows = (
         await uow.session.execute(

@@ -1,0 +1,156 @@
+"""Missing-risk watch and discretion in the bot: daily check-ins, /placed, and clearing the chat.
+
+Check-ins ask at a reasonable local hour, in the child's language, with one-tap answers. The
+sweeper that sends them also turns silence into a concern, and re-raises unacknowledged alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time, timedelta
+
+from babel.dates import get_timezone
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot import notices
+from bot.alerting import help_now, sweep_once
+from bot.gate import identify, staff_only, to_child, to_staff, tr_for
+from bot.i18n import Translator
+from bot.runtime import AlongsideApp, AlongsideContext, Runtime
+from conversations import alerts, people, watch
+from conversations.access import may_act_for
+from conversations.outgoing import Button, Outgoing
+from conversations.people import ChildView
+from conversations.store import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def next_check_in(runtime: Runtime, now: datetime) -> datetime:
+    """The check-in hour, local time, at least 12 hours from now (never at night)."""
+    zone = get_timezone(runtime.settings.timezone)
+    earliest = (now + timedelta(hours=12)).astimezone(zone)
+    at = datetime.combine(earliest.date(), time(runtime.settings.check_in_hour), zone)
+    if at < earliest:
+        at = datetime.combine(earliest.date() + timedelta(days=1),
+                              time(runtime.settings.check_in_hour), zone)
+    return at.astimezone(now.tzinfo)
+
+
+def check_in_message(tr: Translator, check_in_id: str) -> Outgoing:
+    return Outgoing(text=tr._("Hi! How are you today?"), buttons=((
+        Button(tr._("👍 I'm OK"), data=f"ci:{check_in_id}:fine"),
+        Button(tr._("😟 Not good"), data=f"ci:{check_in_id}:bad"),
+    ), (Button(tr._("🆘 I need help"), data=f"ci:{check_in_id}:help"),)))
+
+
+async def sweep_watch(runtime: Runtime) -> int:
+    """Send due check-ins and raise silent ones as concerns; returns how many acted on."""
+    settings = runtime.settings
+    async with runtime.store.unit() as uow:
+        window = timedelta(hours=settings.check_in_answer_hours)
+        due = await watch.due_check_ins(uow, window, next_check_in(runtime, uow.now))
+        for item in due:
+            tr = runtime.tr(item.child.locale)
+            await uow.send(item.child.telegram_id, check_in_message(tr, item.id),
+                           purpose="check_in", key_id=item.child.data_key_id,
+                           child_id=item.child.id)
+        silent = await watch.silent_check_ins(uow)
+        for item in silent:
+            await _concern(runtime, uow, item.child, "silent")
+        await uow.commit()
+    return len(due) + len(silent)
+
+
+async def _concern(runtime: Runtime, uow: UnitOfWork, child: ChildView, why: str) -> None:
+    await alerts.raise_alert(uow, child, source="check_in", severity="concern",
+                             categories=(f"check_in_{why}",))
+    advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
+    readers = [advocate] if advocate else await people.supervisors(uow)
+    for reader in readers:
+        tr = runtime.tr(reader.locale)
+        if why == "silent":
+            text = tr._("⚠️ {nickname} · {ref} did not answer today's check-in. "
+                        "Please check on them.", nickname=child.nickname, ref=child.ref)
+        else:
+            text = tr._("⚠️ {nickname} · {ref} answered today's check-in: not good. "
+                        "Please contact them.", nickname=child.nickname, ref=child.ref)
+        await uow.send(reader.telegram_id, Outgoing(text=text), purpose="alert",
+                       staff_id=reader.id, child_id=child.id)
+
+
+async def on_check_in_button(ctx: AlongsideContext, child: ChildView, data: str) -> None:
+    parts = data.split(":")
+    if len(parts) != 3:
+        return
+    _, check_in_id, reply = parts
+    tr = tr_for(ctx, child.locale)
+    if not await watch.answer(ctx.uow, child, check_in_id, reply):
+        return
+    if reply == "help":
+        await help_now(ctx, child)
+    elif reply == "bad":
+        await _concern(ctx.runtime, ctx.uow, child, "bad")
+        await to_child(ctx, child, Outgoing(text=tr._(
+            "Thank you for telling me. Someone will contact you soon. "
+            "If you are in danger, press “Help now”.")))
+    else:
+        await to_child(ctx, child, Outgoing(text=tr._("Thank you. Write here any time.")))
+
+
+async def placed(update: Update, ctx: AlongsideContext) -> None:
+    """/placed REF: a new placement starts the watch again."""
+    staff = await staff_only(update, ctx)
+    if staff is None:
+        return
+    tr = tr_for(ctx, staff.locale)
+    ref = (ctx.args or [""])[0].upper()
+    child = await people.find_child_by_ref(ctx.uow, ref) if ref else None
+    if child is None or not may_act_for(staff, child):
+        await to_staff(ctx, staff, Outgoing(text=tr._(
+            "Use /placed REF with the reference of one of your young people.")))
+        return
+    await watch.record_placement(ctx.uow, staff, child, next_check_in(ctx.runtime, ctx.uow.now))
+    await to_staff(ctx, staff, Outgoing(text=tr._(
+        "Noted: new placement for {nickname} · {ref}. I will check in with them every day "
+        "for the next 7 days.", nickname=child.nickname, ref=child.ref)))
+
+
+async def hide(update: Update, ctx: AlongsideContext) -> None:
+    """Clear the child's chat as far as Telegram allows; nothing is lost elsewhere."""
+    person = await identify(ctx, update)
+    if not isinstance(person, ChildView):
+        return
+    await clear_chat(ctx, person, update.effective_message.message_id
+                     if update.effective_message else None)
+
+
+async def clear_chat(ctx: AlongsideContext, child: ChildView, own_message: int | None) -> None:
+    tr = tr_for(ctx, child.locale)
+    await ctx.uow.audit(f"child:{child.id}", "child.hide", child.id)
+    await to_child(ctx, child, Outgoing(kind="clear", extra={
+        "also": [own_message] if own_message else []}), purpose="hide")
+    await to_child(ctx, child, Outgoing(text="👋", keyboard=notices.child_keyboard(tr)),
+                   purpose="hide")
+
+
+async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Deadlines live in the database; this acts on them, whichever worker runs it."""
+    while not stop.is_set():
+        for sweep in (sweep_once, sweep_watch):
+            try:
+                await sweep(runtime)
+            except Exception:
+                log.exception("sweep.failed")
+        try:
+            await asyncio.wait_for(stop.wait(), runtime.settings.sweep_seconds)
+        except TimeoutError:
+            continue
+
+
+def register(app: AlongsideApp) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("placed", placed, filters=private))
+    app.add_handler(CommandHandler("hide", hide, filters=private))
