@@ -41,6 +41,12 @@ STAFF_COMMANDS = [
     ("invite", "Make a code for a young person"),
     ("children", "Your young people"),
     ("alerts", "Open safety alerts"),
+    ("stage", "Set a young person's journey stage"),
+    ("note", "Add a private note"),
+    ("notes", "Read the notes"),
+    ("summary", "Write the story so far for approval"),
+    ("handover", "Hand a young person to a colleague"),
+    ("placed", "A new placement: daily check-ins"),
 ]
 SUPERVISOR_COMMANDS = [*STAFF_COMMANDS, ("resolve", "Close an alert with an outcome")]
 

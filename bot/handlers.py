@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, notices, watching
+from bot import alerting, journeying, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
     Person,
@@ -37,7 +37,7 @@ from bot.gate import (
 from bot.i18n import SUPPORTED
 from bot.runtime import AlongsideApp, AlongsideContext, current
 from bot.watching import clear_chat, next_check_in, on_check_in_button
-from conversations import linking, people, relay, watch
+from conversations import continuity, linking, people, relay, watch
 from conversations.access import may_act_for
 from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
 from conversations.outgoing import Outgoing
@@ -194,6 +194,10 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
             await to_child(ctx, person, notices.choose_language(tr))
         elif message.text == notices.clear_label(tr):
             await clear_chat(ctx, person, message.message_id)
+        elif message.text == notices.next_label(tr):
+            await journeying.what_happens_next(ctx, person)
+        elif message.text == notices.about_label(tr):
+            await journeying.about_me(ctx, person)
         else:
             await relay_from_child(update, ctx, person)
     else:
@@ -223,13 +227,19 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
     message_id = await relay.record_from_child(uow, child, content, message.message_id,
                                                screened.severity)
     await screened.after_record(message_id)
+    topic = await continuity.take_asking(uow, child)
     advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
     readers = [advocate] if advocate else await people.supervisors(uow)
     if not readers:
         await to_child(ctx, child, notices.waiting_for_advocate(tr))
+    elif topic:
+        await to_child(ctx, child, Outgoing(text=tr._("Thank you. I sent it to your advocate.")))
     for reader in readers:
         staff_tr = tr_for(ctx, reader.locale)
         header = notices.relay_header(staff_tr, child, uow.now, screened.marks(staff_tr))
+        if topic:
+            label = journeying.topic_label(staff_tr, journeying.content(ctx), topic)
+            header = f"{header}\n❓ {child.nickname} {label}" if label else header
         body = f"{header}\n{content.text}" if content.text else header
         await to_staff(ctx, reader, Outgoing(kind=content.kind, text=body,
                                               file_id=content.file_id, protect=True),
@@ -326,6 +336,12 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
             await ctx.uow.audit(f"child:{person.id}", "child.language", person.id, code)
             await to_child(ctx, person, notices.language_set(tr_for(ctx, code)))
         return
+    if isinstance(person, ChildView) and data.startswith("j:"):
+        await journeying.on_journey_button(ctx, person, data)
+        return
+    if isinstance(person, StaffView) and data.startswith(("st:", "ho:")):
+        await journeying.on_staff_journey_button(ctx, person, data)
+        return
     if isinstance(person, ChildView) and data.startswith("ci:"):
         await on_check_in_button(ctx, person, data)
         return
@@ -400,6 +416,7 @@ def register(app: AlongsideApp) -> None:
     app.add_handler(CommandHandler("children", children, filters=PRIVATE))
     alerting.register(app)
     watching.register(app)
+    journeying.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
                                    unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, on_message))

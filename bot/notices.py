@@ -29,8 +29,17 @@ def clear_label(tr: Translator) -> str:
     return tr._("🧹 Clear chat")
 
 
+def next_label(tr: Translator) -> str:
+    return tr._("🧭 What happens next?")
+
+
+def about_label(tr: Translator) -> str:
+    return tr._("📋 About me")
+
+
 def child_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
-    return ((help_now_label(tr),), (language_label(tr), clear_label(tr)))
+    return ((help_now_label(tr),), (next_label(tr), about_label(tr)),
+            (language_label(tr), clear_label(tr)))
 
 
 def stranger_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
@@ -90,6 +99,8 @@ def child_help(tr: Translator, advocate: str | None) -> Outgoing:
         text = tr._("Write here any time. {advocate} will read it and answer.", advocate=advocate)
     return Outgoing(text=text + "\n\n" + tr._(
         "“Help now”: if you are in danger or need help right away.\n"
+        "“What happens next?”: what is happening now, and what comes next.\n"
+        "“About me”: what is written down about you.\n"
         "“Language”: choose the language I use.\n"
         "“Clear chat”: remove our messages from this phone."), keyboard=child_keyboard(tr))
 
@@ -143,6 +154,8 @@ CHILD_FACING: dict[str, Callable[[Translator], Outgoing]] = {
     "help_now_label": lambda tr: Outgoing(text=help_now_label(tr)),
     "language_label": lambda tr: Outgoing(text=language_label(tr)),
     "clear_label": lambda tr: Outgoing(text=clear_label(tr)),
+    "next_label": lambda tr: Outgoing(text=next_label(tr)),
+    "about_label": lambda tr: Outgoing(text=about_label(tr)),
 }
 
 # Staff-facing ------------------------------------------------------------------------------------
@@ -155,6 +168,13 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
         "",
         tr._("/invite NICKNAME: make a single-use code, link and QR code for a young person."),
         tr._("/children: your young people and their references."),
+        tr._("/stage REF: set where a young person is in their journey; they are told what "
+             "it means."),
+        tr._("/note REF text: add a private note. /notes REF: read the notes."),
+        tr._("/summary REF text: write their story so far for them to approve."),
+        tr._("/handover REF NAME: hand a young person over to a colleague."),
+        tr._("/placed REF: a new placement; I check in with them daily for 7 days."),
+        tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
         tr._("To answer a young person, reply to their message. "
              "A plain message goes to your only young person, or I ask which one."),
         tr._("/help: this list."),

@@ -103,6 +103,8 @@ class Child(Base):
     # Missing-risk watch: daily check-ins until this time (after linking or a new placement).
     watch_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # What the child's next message is about (a question on a topic, a correction), if anything.
+    asking_about: Mapped[str | None] = mapped_column(String(40))
 
 
 class Invite(Base):

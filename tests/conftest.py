@@ -22,6 +22,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Running, serve
 from bot.emulator import BotApiEmulator, EmulatedUser
@@ -77,6 +78,17 @@ async def postgres_database() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def raw_session(url: str) -> AsyncIterator[AsyncSession]:
+    """A plain session on a store's database, for tests that look beneath the services."""
+    engine = make_engine(url)
+    try:
+        async with AsyncSession(engine) as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -213,8 +225,7 @@ async def harness_factory(emulator: BotApiEmulator, tmp_path: Path
 
 
 @pytest.fixture
-async def bot(harness_factory: Callable[..., BotHarness], database_url: str
-              ) -> AsyncIterator[BotHarness]:
+async def bot(harness_factory: Callable[..., BotHarness], database_url: str) -> BotHarness:
     harness = harness_factory(database_url)
     await harness.start()
-    yield harness
+    return harness

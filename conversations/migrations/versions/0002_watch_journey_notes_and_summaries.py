@@ -100,6 +100,7 @@ def upgrade() -> None:
                 "next_check_in_at", conversations.models.UTCDateTime(timezone=True), nullable=True
             )
         )
+        batch_op.add_column(sa.Column("asking_about", sa.String(length=40), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_children_next_check_in_at"), ["next_check_in_at"], unique=False
         )
@@ -108,6 +109,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("children", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_children_next_check_in_at"))
+        batch_op.drop_column("asking_about")
         batch_op.drop_column("next_check_in_at")
         batch_op.drop_column("watch_until")
 

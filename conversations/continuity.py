@@ -1,0 +1,212 @@
+"""Continuity: journey stage, notes, the child-approved summary, handover and the child's record.
+
+So that a child need not retell their story: advocates keep sealed notes, the child approves a
+short "my story so far", and on handover the new advocate receives all of it at once. Every read
+goes through the access gate and is audited; a refusal never says whether the child exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from conversations.access import may_act_for
+from conversations.errors import AccessDenied
+from conversations.ids import new_id
+from conversations.journey import Stage
+from conversations.models import Alert, Child, Note, Staff, StageChange, Summary
+from conversations.people import ChildView, Role, StaffView, find_child_by_ref, staff_view
+from conversations.store import UnitOfWork
+
+
+@dataclass(frozen=True)
+class NoteView:
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Handover:
+    child: ChildView
+    previous: StaffView | None
+    new: StaffView
+    summary: str | None
+    notes: list[NoteView]
+    open_alerts: int
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the child may see about themselves: never the notes' content."""
+
+    stage: str | None
+    summary: str | None
+    note_authors: list[str]
+    notes: int
+
+
+async def child_for(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
+    """The child with this reference, if this staff member may act for them."""
+    child = await find_child_by_ref(uow, ref) if ref else None
+    if child is None or not may_act_for(staff, child):
+        raise AccessDenied("no such young person for you")
+    return child
+
+
+async def set_stage(uow: UnitOfWork, staff: StaffView, child: ChildView, stage: Stage) -> None:
+    if not may_act_for(staff, child):
+        raise AccessDenied("no such young person for you")
+    row = await uow.session.get(Child, child.id)
+    assert row is not None
+    row.stage = stage.value
+    uow.session.add(StageChange(id=new_id(), child_id=child.id, stage=stage.value,
+                                staff_id=staff.id, at=uow.now))
+    await uow.audit(f"staff:{staff.id}", "stage.set", child.id, stage.value)
+
+
+async def stage_history(uow: UnitOfWork, child: ChildView) -> list[tuple[str, datetime]]:
+    rows = (await uow.session.execute(
+        select(StageChange.stage, StageChange.at).where(StageChange.child_id == child.id)
+        .order_by(StageChange.at)
+    )).all()
+    return [(stage, at) for stage, at in rows]
+
+
+async def add_note(uow: UnitOfWork, staff: StaffView, child: ChildView, text: str) -> None:
+    if not may_act_for(staff, child):
+        raise AccessDenied("no such young person for you")
+    note_id = new_id()
+    uow.session.add(Note(id=note_id, child_id=child.id, staff_id=staff.id, created_at=uow.now,
+                         body_sealed=await uow.seal(child.data_key_id, text[:4000], "notes",
+                                                    "body", note_id)))
+    await uow.audit(f"staff:{staff.id}", "note.add", child.id)
+
+
+async def _names(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, str]:
+    names = {}
+    for staff_id in staff_ids:
+        row = await uow.session.get(Staff, staff_id)
+        if row is not None:
+            names[staff_id] = (await staff_view(uow, row)).name
+    return names
+
+
+async def read_notes(uow: UnitOfWork, staff: StaffView, child: ChildView) -> list[NoteView]:
+    if not may_act_for(staff, child):
+        raise AccessDenied("no such young person for you")
+    rows = (await uow.session.execute(
+        select(Note).where(Note.child_id == child.id).order_by(Note.created_at)
+    )).scalars().all()
+    names = await _names(uow, {row.staff_id for row in rows})
+    notes = [NoteView(names.get(row.staff_id, "?"), row.created_at,
+                      await uow.open(row.body_sealed, "notes", "body", row.id)) for row in rows]
+    await uow.audit(f"staff:{staff.id}", "notes.read", child.id, f"count={len(notes)}")
+    return notes
+
+
+async def draft_summary(uow: UnitOfWork, staff: StaffView, child: ChildView, text: str) -> str:
+    if not may_act_for(staff, child):
+        raise AccessDenied("no such young person for you")
+    summary_id = new_id()
+    uow.session.add(Summary(id=summary_id, child_id=child.id, staff_id=staff.id,
+                            status="draft", created_at=uow.now,
+                            body_sealed=await uow.seal(child.data_key_id, text[:3000],
+                                                       "summaries", "body", summary_id)))
+    await uow.audit(f"staff:{staff.id}", "summary.draft", child.id)
+    return summary_id
+
+
+async def decide_summary(uow: UnitOfWork, child: ChildView, summary_id: str, approve: bool
+                         ) -> str | None:
+    """The child's answer to a draft; returns the drafting staff id, or None if not theirs."""
+    row = await uow.session.get(Summary, summary_id)
+    if row is None or row.child_id != child.id or row.status != "draft":
+        return None
+    row.status = "approved" if approve else "change_requested"
+    row.decided_at = uow.now
+    await uow.audit(f"child:{child.id}", f"summary.{row.status}", child.id)
+    return row.staff_id
+
+
+async def summary_text(uow: UnitOfWork, summary_id: str) -> str | None:
+    row = await uow.session.get(Summary, summary_id)
+    return None if row is None else await uow.open(row.body_sealed, "summaries", "body", row.id)
+
+
+async def approved_summary(uow: UnitOfWork, child: ChildView) -> str | None:
+    row = (await uow.session.execute(
+        select(Summary).where(Summary.child_id == child.id, Summary.status == "approved")
+        .order_by(Summary.decided_at.desc()).limit(1)
+    )).scalar_one_or_none()
+    return None if row is None else await uow.open(row.body_sealed, "summaries", "body", row.id)
+
+
+async def hand_over(uow: UnitOfWork, actor: StaffView, child: ChildView, new: StaffView
+                    ) -> Handover:
+    """Move the child to `new`; they receive everything, the previous advocate loses access."""
+    if not may_act_for(actor, child):
+        raise AccessDenied("no such young person for you")
+    if actor.role is not Role.SUPERVISOR and child.advocate_id != actor.id:
+        raise AccessDenied("no such young person for you")
+    if not new.active or new.id == child.advocate_id:
+        raise AccessDenied("that colleague cannot take this young person")
+    row = await uow.session.get(Child, child.id)
+    assert row is not None
+    previous_row = await uow.session.get(Staff, row.advocate_id) if row.advocate_id else None
+    previous = await staff_view(uow, previous_row) if previous_row else None
+    row.advocate_id = new.id
+    await uow.audit(f"staff:{actor.id}", "child.handover", child.id,
+                    f"from={previous.id if previous else '-'} to={new.id}")
+    moved = replace(child, advocate_id=new.id)
+    summary = await approved_summary(uow, moved)
+    if summary is not None:
+        await uow.audit(f"staff:{new.id}", "summary.read", child.id, "handover")
+    notes = await read_notes(uow, new, moved)
+    open_alerts = len((await uow.session.execute(
+        select(Alert.id).where(Alert.child_id == child.id, Alert.status != "resolved")
+    )).all())
+    return Handover(moved, previous, new, summary, notes, open_alerts)
+
+
+async def own_record(uow: UnitOfWork, child: ChildView) -> Record:
+    rows = (await uow.session.execute(
+        select(Note.staff_id).where(Note.child_id == child.id)
+    )).scalars().all()
+    names = await _names(uow, set(rows))
+    await uow.audit(f"child:{child.id}", "record.read", child.id)
+    return Record(child.stage, await approved_summary(uow, child),
+                  sorted(set(names.values())), len(rows))
+
+
+async def staff_by_name(uow: UnitOfWork, name: str) -> list[StaffView]:
+    """Active staff whose name matches (case-insensitive); names are sealed, so this scans."""
+    rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
+            ).scalars().all()
+    wanted = name.strip().casefold()
+    views = [await staff_view(uow, row) for row in rows]
+    exact = [v for v in views if v.name.casefold() == wanted]
+    return exact or [v for v in views if v.name.casefold().startswith(wanted)]
+
+
+async def all_staff(uow: UnitOfWork) -> list[StaffView]:
+    rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True))
+                                      .order_by(Staff.created_at))).scalars().all()
+    return [await staff_view(uow, row) for row in rows]
+
+
+async def set_asking(uow: UnitOfWork, child: ChildView, topic: str | None) -> None:
+    row = await uow.session.get(Child, child.id)
+    if row is not None:
+        row.asking_about = topic
+
+
+async def take_asking(uow: UnitOfWork, child: ChildView) -> str | None:
+    """The topic the child's next message is about, once."""
+    row = await uow.session.get(Child, child.id)
+    if row is None or row.asking_about is None:
+        return None
+    topic, row.asking_about = row.asking_about, None
+    return topic
