@@ -1,0 +1,236 @@
+"""Detector behaviour: API, hard negatives, generalisation, explainability, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safety import CATEGORIES, Detector, LexiconError, ScanResult, Severity
+from safety.lexicon import LEXICON_DIR, available_languages, compile_pattern, load_lexicon
+from safety.normalize import exact_form, loose_form
+
+LANGUAGES = ("am", "ar", "ckb", "en", "fa", "fr", "pl", "ps", "ro", "sq", "ti", "vi")
+
+
+@pytest.fixture(scope="module")
+def det() -> Detector:
+    return Detector.load()
+
+
+def test_every_supported_language_has_a_lexicon() -> None:
+    assert set(LANGUAGES) <= set(available_languages())
+
+
+def test_severity_is_ordered() -> None:
+    assert Severity.NONE < Severity.CONCERN < Severity.URGENT
+    assert max(Severity.CONCERN, Severity.URGENT, Severity.NONE) is Severity.URGENT
+    assert Severity("urgent") is Severity.URGENT
+
+
+def test_scan_result_shape(det: Detector) -> None:
+    r = det.scan("i want to die, they took my passport", ["en"])
+    assert isinstance(r, ScanResult)
+    assert r.severity is Severity.URGENT
+    assert r.categories == tuple(sorted(set(r.categories)))
+    assert r.rules == tuple(sorted(set(r.rules)))
+    assert {"self_harm", "trafficker_control"} <= set(r.categories)
+    assert "en" in r.languages
+    with pytest.raises(AttributeError):
+        r.severity = Severity.NONE  # type: ignore[misc]
+
+
+def test_nothing_found_is_none(det: Detector) -> None:
+    r = det.scan("good morning", ["en"])
+    assert r == ScanResult(Severity.NONE, (), (), r.languages)
+
+
+def test_load_is_cached_and_subsettable() -> None:
+    assert Detector.load() is Detector.load()
+    sq = Detector.load(languages=["sq"])
+    assert sq.languages == ("en", "sq")  # English is always loaded: children mix it in
+    assert sq.scan("Dua të vdes").urgent
+    assert not sq.scan("أريد أن أموت").urgent
+    assert Detector.load(languages=["prs"]).languages == ("en", "fa")
+    with pytest.raises(ValueError, match="xx"):
+        Detector.load(languages=["xx"])
+
+
+def test_script_detection_adds_languages(det: Detector) -> None:
+    assert {"ar", "fa", "ps", "ckb"} <= set(det.scan("یکی دنبالمه").languages)
+    assert {"ti", "am"} <= set(det.scan("ሓግዙኒ").languages)
+    latin = det.scan("hello").languages
+    assert {"en", "fr", "ro", "sq", "vi", "pl"} <= set(latin)
+    # romanised Arabic/Persian patterns live in those lexicons and apply to Latin text
+    assert {"ar", "fa"} <= set(latin)
+    assert det.scan("ana fi khatar").urgent
+    assert det.scan("komak lazem daram").urgent
+
+
+def test_locale_hints_are_canonicalised(det: Detector) -> None:
+    assert "fa" in det.scan("سلام", ["prs"]).languages
+    assert "fr" in det.scan("x", ["fr-FR"]).languages
+    assert det.scan("x", ["zz"]).severity is Severity.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this homework is killing me",
+        "I'm dying to see my mum",
+        "I could kill for a pizza",
+        "the film was scary",
+        "he left the house and came back",
+        "I went to the police station with my social worker yesterday",
+        "hello!",
+        "good night, thank you",
+        "thanks for your help today",
+        "what is the NRM?",
+        "when is my next appointment?",
+        "what happens after the reasonable grounds decision?",
+        "can you help me with my college form?",
+        "my mum is going to kill me if I'm late haha",
+        "I'm not in danger, don't worry",
+        "I owe my friend money for lunch",
+        "my social worker has my passport for the application",
+        "the teacher told me to come back tomorrow",
+        "he is outside playing football",
+        "Je suis mort de rire",
+        "Il fait froid dehors",
+        "Mulțumesc pentru ajutor",
+        "Dziękuję za pomoc",
+        "ممنون که کمکم کردی",
+        "الهی بمیرم برات",
+        "Từ từ thôi em",
+        "em mệt chết đi được",
+        "Faleminderit për ndihmën",
+        "شكرا على المساعدة",
+    ],
+)
+def test_hard_negatives_are_not_urgent(det: Detector, text: str) -> None:
+    assert det.scan(text, ["en"]).severity is not Severity.URGENT, det.scan(text).rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I ran away from the traffickers two years ago",
+        "I hurt myself playing football",
+        "i dont want to die",
+        "i feel so lonely",
+        "nobody believes me",
+    ],
+)
+def test_past_resolved_or_low_level_is_concern(det: Detector, text: str) -> None:
+    assert det.scan(text).severity is Severity.CONCERN
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("HELP ME PLEASE", "en"),
+        ("helpppp", "en"),
+        ("some1 is folowing me", "en"),
+        ("theyre waiting outside for me, the men from the house", "en"),
+        ("i need help right now", "en"),
+        ("they are forcing me to sell drugs", "en"),
+        ("i will kill myself", "en"),
+        ("I have to pay them back for bringing me here", "en"),
+        ("dua te vdes", "sq"),
+        ("me ndihmoni tani", "sq"),
+        ("em muon tu tu", "vi"),
+        ("ho giu ho chieu cua em", "vi"),
+        ("vreau sa mor", "ro"),
+        ("jsuis en danger", "fr"),
+        ("je veux me suicider", "fr"),
+        ("ana bidi amoot", "ar"),
+        ("انا في خطر", "ar"),
+        ("ساعدوني", "ar"),
+        ("mikham bemiram", "fa"),
+        ("كمك لازم دارم الان", "fa"),
+        ("کمک لازم دارم الآن", "fa"),
+        ("ዕርዳታ ያስፈልገኛል አሁን", "am"),
+        ("ሓገዝ የድልየኒ", "ti"),
+    ],
+)
+def test_generalises_to_other_spellings(det: Detector, text: str, language: str) -> None:
+    assert det.scan(text, [language]).urgent, text
+
+
+def test_scan_is_deterministic(det: Detector) -> None:
+    texts = ["i want to die", "they took my documents", "hello", "Dua të vdes", "یکی دنبالمه"]
+    first = [det.scan(t) for t in texts]
+    fresh = Detector(det.rules)
+    assert [fresh.scan(t) for t in texts] == first
+    assert [det.scan(t) for t in reversed(texts)] == list(reversed(first))
+
+
+def test_rules_are_well_formed() -> None:
+    seen: set[str] = set()
+    for lang in available_languages():
+        rules = load_lexicon(lang)
+        assert rules, lang
+        for rule in rules:
+            assert rule.id not in seen
+            seen.add(rule.id)
+            assert rule.id.startswith(f"{lang}.")
+            assert rule.category in CATEGORIES
+            assert rule.severity in (Severity.CONCERN, Severity.URGENT)
+
+
+def test_no_rule_copies_a_dev_set_sentence() -> None:
+    dev = Path(__file__).resolve().parents[3] / "shared" / "safety" / "dev-set.jsonl"
+    if not dev.is_file():
+        pytest.skip("dev set not present")
+    sentences = {
+        loose_form(exact_form(json.loads(line)["text"])).strip()
+        for line in dev.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    for path in LEXICON_DIR.glob("*.json"):
+        for rule in json.loads(path.read_text(encoding="utf-8"))["rules"]:
+            for pattern in rule["patterns"]:
+                words = pattern.lstrip("=").replace("_", " ")
+                assert loose_form(exact_form(words)).strip() not in sentences, rule["id"]
+
+
+def test_pattern_syntax() -> None:
+    p = compile_pattern("they ~3 outside|at_the_door")
+    assert p.search(" they are all outside ", " they are al outside ")
+    assert not p.search(" they went to the shop and then outside ", " ")
+    start = compile_pattern("^ help|help_me ~1 $")
+    assert start.search(" help me please ", " help me please ")
+    assert not start.search(" thanks for the help ", " thanks for the help ")
+    stem = compile_pattern("suicid*")
+    assert stem.search("", " suicidal ")
+    suffix = compile_pattern("*تبعني")
+    assert suffix.search("", " يتبعني ")
+    exact_only = compile_pattern("=chết")
+    assert exact_only.search(" chết ", " chet ")
+    assert not exact_only.search(" chet ", " chet ")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"id": "xx.a", "category": "nope", "severity": "urgent", "patterns": ["a"]},
+        {"id": "xx.a", "category": "danger_now", "severity": "none", "patterns": ["a"]},
+        {"id": "yy.a", "category": "danger_now", "severity": "urgent", "patterns": ["a"]},
+        {"id": "xx.a", "category": "danger_now", "severity": "urgent", "patterns": []},
+        {"id": "xx.a", "category": "danger_now", "severity": "urgent", "patterns": ["a|"]},
+    ],
+)
+def test_malformed_lexicons_fail_loudly(tmp_path: Path, bad: dict[str, object]) -> None:
+    (tmp_path / "xx.json").write_text(json.dumps({"language": "xx", "rules": [bad]}))
+    with pytest.raises(LexiconError):
+        load_lexicon("xx", tmp_path)
+
+
+def test_single_locale_string_and_rule_lookup(det: Detector) -> None:
+    assert det.scan("Dua të vdes", "sq").urgent
+    rule = det.rule("en.selfharm.die.1")
+    assert rule.category == "self_harm"
+    assert rule.severity is Severity.URGENT
+    with pytest.raises(KeyError):
+        det.rule("nope")
