@@ -17,6 +17,7 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from bot import metrics
 from bot.gate import staff_only
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
@@ -100,6 +101,7 @@ async def screen_and_alert(ctx: AlongsideContext, child: ChildView, text: str) -
     view = await alerts.raise_alert(uow, child, source="message", severity=severity,
                                     categories=tuple(result.categories),
                                     rules=tuple(result.rules), ladder=ladder(ctx.runtime))
+    metrics.ALERTS_RAISED.labels(severity).inc()
     if result.severity is Severity.URGENT:
         tr = ctx.runtime.tr(child.locale)
         await uow.send(child.telegram_id,
@@ -117,6 +119,7 @@ async def help_now(ctx: AlongsideContext, child: ChildView) -> None:
     uow = ctx.uow
     view = await alerts.raise_alert(uow, child, source="help_now", severity="urgent",
                                     categories=("help_request",), ladder=ladder(ctx.runtime))
+    metrics.ALERTS_RAISED.labels("urgent").inc()
     tr = ctx.runtime.tr(child.locale)
     await uow.send(child.telegram_id,
                    emergency_message(tr, ctx.runtime.settings.region, help_now=True),
@@ -167,6 +170,7 @@ async def on_alert_button(ctx: AlongsideContext, staff: StaffView, data: str) ->
             await uow.send(staff.telegram_id, Outgoing(text=tr._("That alert is not open to you.")),
                            purpose="notice", staff_id=staff.id)
             return
+        metrics.ALERTS_ACKNOWLEDGED.inc()
         await uow.send(staff.telegram_id, Outgoing(text=tr._(
             "Acknowledged: {nickname} · {ref}. Others will not be reminded.",
             nickname=view.child.nickname, ref=view.child.ref)), purpose="notice",

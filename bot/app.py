@@ -22,7 +22,7 @@ from telegram.request import HTTPXRequest
 from bot import handlers
 from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGES, Catalogs
-from bot.inbox import Inbox, poll, process_forever
+from bot.inbox import ALLOWED_UPDATES, Inbox, poll, process_forever
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from bot.settings import Settings
 from bot.watching import sweep_forever
@@ -133,18 +133,28 @@ def _crashed(task: asyncio.Task[None], stop: asyncio.Event) -> None:
 
 async def serve(settings: Settings, *, clock: Clock | None = None,
                 stop: asyncio.Event | None = None, poll_updates: bool = True,
-                ready: Callable[[Running], None] | None = None) -> None:
-    """Run until `stop` is set (SIGTERM and SIGINT set it), then shut down gracefully."""
+                ready: Callable[[Running], None] | None = None,
+                handle_signals: bool = True) -> None:
+    """Run until `stop` is set (SIGTERM and SIGINT set it), then shut down gracefully.
+
+    Without polling (webhook mode) updates arrive through `Running.inbox.accept`.
+    """
     runtime, app = await build(settings, clock)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT) if handle_signals else ():
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     try:
         await app.initialize()
         runtime.bot_username = app.bot.username
-        await app.bot.delete_webhook(drop_pending_updates=False)
+        if poll_updates:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+        else:
+            await app.bot.set_webhook(settings.webhook_url or "",
+                                      secret_token=settings.webhook_secret,
+                                      allowed_updates=ALLOWED_UPDATES,
+                                      drop_pending_updates=False)
         await register_menus(runtime, app)
         inbox = Inbox(runtime)
         dispatcher = Dispatcher(runtime, app)

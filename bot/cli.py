@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -107,6 +108,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.workers > 1 and settings.is_sqlite:
             raise UsageError("--workers above 1 needs PostgreSQL (DATABASE_URL); "
                              "the embedded SQLite store serves one process")
+        if settings.webhook_url:
+            from bot.webhook import run_webhook
+
+            if not settings.is_sqlite:
+                _run(commands.require_current(settings))
+            os.environ["ALONGSIDE_LOG_FORMAT"] = args.log_format
+            run_webhook(settings, args.workers)
+            return 0
         return _run(commands.run_bot(settings, args.workers))
     handlers: dict[tuple[str, str], Callable[[], Awaitable[int]]] = {
         ("db", "upgrade"): lambda: commands.db_upgrade(settings),

@@ -20,11 +20,17 @@ from conversations.store import make_engine, upgrade
 
 
 async def run_bot(settings: Settings, workers: int) -> int:
-    if settings.webhook_url:
-        raise ConfigurationError("webhook mode is not in this version; unset ALONGSIDE_WEBHOOK_URL")
+    """Polling, one process. (Webhook mode runs under Uvicorn: see `bot.webhook`.)"""
     if workers != 1:
-        raise ConfigurationError("several workers need webhook mode")
+        raise ConfigurationError("several workers need webhook mode (ALONGSIDE_WEBHOOK_URL)")
     await serve(settings)
+    return 0
+
+
+async def require_current(settings: Settings) -> int:
+    """Refuse to start workers on a schema that is behind (checked once, before forking)."""
+    store = await open_store(settings)
+    await store.close()
     return 0
 
 

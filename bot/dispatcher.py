@@ -18,12 +18,14 @@ import io
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import segno
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -34,7 +36,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import notices
+from bot import metrics, notices
 from bot.runtime import AlongsideApp, Runtime
 from conversations import people, relay
 from conversations.models import Child, OutboxMessage, Staff
@@ -44,6 +46,8 @@ from conversations.outgoing import Outgoing
 log = logging.getLogger(__name__)
 
 BURST = 3.0
+LEADER_LOCK = 0x416C6F6F  # the PostgreSQL advisory lock the sending worker holds
+NOTIFY_CHANNEL = "alongside_outbox"
 DELETE_WINDOW = timedelta(hours=47, minutes=50)
 CONCURRENCY = 16
 BATCH = 500
@@ -123,6 +127,30 @@ class Dispatcher:
         return jobs, max(wait, 0.005)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Send until stopped. With PostgreSQL only the worker holding the lock sends, so
+        Telegram's global limit holds across workers; the others wait to take over."""
+        if self.store.is_sqlite:
+            await self._loop(stop)
+            return
+        while not stop.is_set():
+            async with self.store.engine.connect() as conn:
+                # Autocommit: the lock belongs to the session, and no transaction stays open.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                held = (await conn.execute(
+                    select(func.pg_try_advisory_lock(LEADER_LOCK)))).scalar()
+                if held:
+                    metrics.LEADER.set(1)
+                    listener = await _listen(conn, self.runtime.outbox_ready)
+                    try:
+                        await self._loop(stop)
+                    finally:
+                        metrics.LEADER.set(0)
+                        await listener()
+                        await conn.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
+                    return
+            await _wait_any(stop, stop, 2.0)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self.runtime.outbox_ready.clear()
             jobs, wait = await self.heads()
@@ -296,6 +324,8 @@ class Dispatcher:
                 return
             row.status = "sent"
             row.sent_at = uow.now
+            metrics.MESSAGES_SENT.labels(row.purpose).inc()
+            metrics.SEND_LATENCY.observe(max((uow.now - row.created_at).total_seconds(), 0))
             row.tg_message_id = tg_message_id
             row.attempts += 1
             row.last_error = None
@@ -332,6 +362,7 @@ class Dispatcher:
                 return
             row.status = "dead"
             row.last_error = error[:120]
+            metrics.DEAD_LETTERS.inc()
             if count:
                 row.attempts += 1
             await uow.audit("system", "outbox.dead", str(outbox_id), row.purpose)
@@ -392,6 +423,22 @@ def _seconds(value: object) -> float:
 
 def _reason(exc: BadRequest) -> str:
     return exc.message.split(":")[-1].strip().replace(" ", "_")[:60]
+
+
+async def _listen(conn: AsyncConnection, ready: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    """Wake the sender when any worker commits new outbox rows (NOTIFY in the same commit)."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+
+    def wake(*_: object) -> None:
+        ready.set()
+
+    await driver.add_listener(NOTIFY_CHANNEL, wake)
+
+    async def stop() -> None:
+        await driver.remove_listener(NOTIFY_CHANNEL, wake)
+
+    return stop
 
 
 async def _wait_any(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,14 +22,18 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.warnings import PTBUserWarning
 
+from bot import metrics
 from bot.runtime import AlongsideApp, Runtime, UpdateState, current
 from conversations.models import InboxUpdate
+from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 # We call getUpdates raw on purpose: a malformed update must reach our inbox, not fail parsing.
 warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 
 MAX_ATTEMPTS = 3
+SETTLE = timedelta(seconds=2)
+GAP_WINDOW = 64
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -80,7 +85,9 @@ class Inbox:
             )
             await uow.commit()
         self.runtime.inbox_ready.set()
-        return max(int(getattr(result, "rowcount", 0) or 0), 0)
+        new = max(int(getattr(result, "rowcount", 0) or 0), 0)
+        metrics.UPDATES_RECEIVED.inc(new)
+        return new
 
     async def next_offset(self) -> int | None:
         async with self.store.sessions() as session:
@@ -95,18 +102,66 @@ class Inbox:
             )).scalars().all())
 
     async def process_pending(self, app: AlongsideApp) -> int:
+        """Handle pending updates until none is left that this worker may take."""
         done = 0
         while ids := await self.pending_ids():
+            progressed = 0
             for update_id in ids:
-                await self.process_one(app, update_id)
-                done += 1
+                progressed += await self.process_one(app, update_id)
+            done += progressed
+            if not progressed:
+                break
         return done
 
-    async def process_one(self, app: AlongsideApp, update_id: int) -> None:
-        async with self.store.unit() as uow:
+    async def _claim(self, uow: UnitOfWork, update_id: int) -> InboxUpdate | None:
+        """The update, if it is still pending and this worker may handle it now.
+
+        With several workers (PostgreSQL) a row is claimed with ``SKIP LOCKED``, and its chat
+        with a transaction-scoped advisory lock; an update waits while an earlier one of the
+        same chat is still pending, so each chat is handled in order. Telegram numbers updates
+        one after another, and deliveries to several workers can overtake each other: an
+        update whose predecessor has not arrived yet waits for it, up to `SETTLE`.
+        """
+        if self.store.is_sqlite:
             row = await uow.session.get(InboxUpdate, update_id)
-            if row is None or row.status != "pending":
-                return
+            return row if row is not None and row.status == "pending" else None
+        row = (await uow.session.execute(
+            select(InboxUpdate).where(InboxUpdate.update_id == update_id,
+                                      InboxUpdate.status == "pending")
+            .with_for_update(skip_locked=True))).scalar_one_or_none()
+        if row is None:
+            return None
+        if row.received_at > uow.now - SETTLE and await self._gap_before(uow, update_id):
+            return None
+        if row.chat_index is None:
+            return row
+        locked = (await uow.session.execute(
+            select(func.pg_try_advisory_xact_lock(func.hashtext(row.chat_index))))).scalar()
+        if not locked:
+            return None
+        earlier = (await uow.session.execute(
+            select(InboxUpdate.update_id).where(InboxUpdate.chat_index == row.chat_index,
+                                                InboxUpdate.status == "pending",
+                                                InboxUpdate.update_id < update_id).limit(1)
+        )).scalar_one_or_none()
+        return None if earlier is not None else row
+
+    async def _gap_before(self, uow: UnitOfWork, update_id: int) -> bool:
+        """Whether an update shortly before this one has not arrived yet."""
+        first = (await uow.session.execute(select(func.min(InboxUpdate.update_id)))).scalar()
+        low = max(update_id - GAP_WINDOW, int(first if first is not None else update_id))
+        present = (await uow.session.execute(
+            select(func.count(InboxUpdate.update_id)).where(InboxUpdate.update_id >= low,
+                                                            InboxUpdate.update_id < update_id)
+        )).scalar_one()
+        return int(present) < update_id - low
+
+    async def process_one(self, app: AlongsideApp, update_id: int) -> int:
+        """Handle one update; 1 if this worker handled (or gave up on) it, else 0."""
+        async with self.store.unit() as uow:
+            row = await self._claim(uow, update_id)
+            if row is None:
+                return 0
             state = UpdateState(uow)
             token = current.set(state)
             try:
@@ -121,9 +176,11 @@ class Inbox:
                 row.status = "done"
                 row.processed_at = uow.now
                 await uow.commit()
-                return
+                metrics.UPDATES_PROCESSED.inc()
+                return 1
             error = state.error
         await self._failed(update_id, error)
+        return 1
 
     async def _failed(self, update_id: int, error: str) -> None:
         """Roll back the update's effects, count the try; give up after a few so others flow."""
@@ -135,6 +192,7 @@ class Inbox:
             row.attempts += 1
             row.error = error[:120]
             if row.attempts >= MAX_ATTEMPTS:
+                metrics.UPDATES_FAILED.inc()
                 row.status = "failed"
                 row.processed_at = uow.now
                 await uow.audit("system", "inbox.failed", str(update_id), error[:100])
@@ -174,7 +232,8 @@ async def process_forever(
     while not stop.is_set():
         runtime.inbox_ready.clear()
         if await inbox.process_pending(app) == 0:
-            await _wait(runtime.inbox_ready, stop, 1.0)
+            # Other workers' orphans and held-back updates are looked at again soon.
+            await _wait(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.crypto import audit_hash
@@ -36,7 +36,7 @@ async def append(uow: UnitOfWork, actor: str, action: str, subject: str, detail:
     session = uow.session
     if not uow.store.is_sqlite:
         # Writers take turns at the chain's end; the lock ends with the transaction.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
     last = (
         await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     ).scalar_one_or_none()

@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,7 +69,12 @@ def make_engine(url: str) -> AsyncEngine:
 
         return engine
     if url.startswith("postgresql+asyncpg"):
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # A worker killed mid-transaction must not keep its locks: the server checks for a
+        # vanished client even while that session waits on a lock.
+        settings = {"client_connection_check_interval": "1000",
+                    "idle_in_transaction_session_timeout": "60000"}
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                                   connect_args={"server_settings": settings})
     raise ConfigurationError(
         "DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."
     )
@@ -196,6 +201,9 @@ class UnitOfWork:
                 self._locked = False
 
     async def commit(self) -> None:
+        if self.queued and not self.store.is_sqlite:
+            # Delivered at commit, to whichever worker is sending.
+            await self.session.execute(select(func.pg_notify("alongside_outbox", "")))
         await self.session.commit()
         if self.queued:
             for callback in self.store.after_commit:

@@ -95,6 +95,7 @@ sends every n-th acknowledged update once more. Only loopback webhook URLs are a
 
 from ._emulator import BotApiEmulator
 from ._types import (
+    Delivery,
     EmulatedUser,
     Fault,
     FaultKind,
@@ -105,6 +106,7 @@ from ._types import (
 
 __all__ = [
     "BotApiEmulator",
+    "Delivery",
     "EmulatedUser",
     "Fault",
     "FaultKind",

@@ -29,6 +29,7 @@ from ._types import (
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
     ApiError,
+    Delivery,
     EmulatedUser,
     JSONDict,
     MessageRecord,
@@ -99,6 +100,8 @@ class BotApi:
         self._webhook_url = ""
         self._webhook_secret: str | None = None
         self._webhook_errors: list[tuple[int, str]] = []
+        # Every webhook delivery attempt, in the order they finished.
+        self.deliveries: list[Delivery] = []
 
         self._changed = asyncio.Event()
         self._stopping = asyncio.Event()

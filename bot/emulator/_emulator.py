@@ -23,6 +23,7 @@ from ._api import HANDLERS, BotApi
 from ._text import command_entities, read_params, update_type
 from ._types import (
     ApiError,
+    Delivery,
     EmulatedUser,
     Fault,
     JSONDict,
@@ -601,13 +602,16 @@ class BotApiEmulator(BotApi):
             now = loop.time()
             next_ready = now + 1.0
             for pending in list(self._pending):
+                if pending.in_flight and pending.failed_targets:
+                    # A failed update blocks the ones behind it, retries included, so order
+                    # is kept as far as a sender can keep it.
+                    break
                 if pending.in_flight:
                     continue
                 if pending.ready_at > now:
-                    # A failed update blocks the ones behind it, so order is kept.
                     next_ready = min(next_ready, pending.ready_at)
                     break
-                target = self._free_target(targets)
+                target = self._free_target(targets, avoid=pending.failed_targets)
                 if target is None:
                     break
                 pending.in_flight = True
@@ -617,12 +621,19 @@ class BotApiEmulator(BotApi):
                 task.add_done_callback(self._deliveries.discard)
             await self._wait_change(next_ready - loop.time())
 
-    def _free_target(self, targets: list[str]) -> str | None:
-        for offset in range(len(targets)):
-            index = (self._rr + offset) % len(targets)
-            if targets[index] not in self._busy_targets:
-                self._rr = index + 1
-                return targets[index]
+    def _free_target(self, targets: list[str], avoid: set[str] | None = None) -> str | None:
+        """The next idle target in turn, preferring ones this update has not failed on."""
+        avoid = avoid or set()
+        if avoid >= set(targets):
+            avoid = set()
+        for skip in (avoid, set()):
+            for offset in range(len(targets)):
+                index = (self._rr + offset) % len(targets)
+                if targets[index] not in self._busy_targets and targets[index] not in skip:
+                    self._rr = index + 1
+                    return targets[index]
+            if not avoid:
+                break
         return None
 
     async def _deliver(self, pending: PendingUpdate, target: str) -> None:
@@ -632,6 +643,7 @@ class BotApiEmulator(BotApi):
         if self._webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
         error: str | None
+        started = asyncio.get_running_loop().time()
         try:
             response = await self._http.post(target, json=pending.update, headers=headers)
             error = (
@@ -647,9 +659,12 @@ class BotApiEmulator(BotApi):
         finally:
             self._busy_targets.discard(target)
             pending.in_flight = False
+        self.deliveries.append(Delivery(int(pending.update["update_id"]), target, started,
+                                        asyncio.get_running_loop().time(), error))
         if error is None:
             self._acknowledge(pending)
         else:
+            pending.failed_targets.add(target)
             self._webhook_errors.append((int(self.clock()), error))
             pending.ready_at = asyncio.get_running_loop().time() + self.redelivery_delay
         self._notify()

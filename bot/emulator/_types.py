@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 JSONDict = dict[str, Any]
@@ -140,6 +140,17 @@ class MessageRecord:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery attempt: which update, where, when, and the error if it failed."""
+
+    update_id: int
+    target: str
+    started: float
+    finished: float
+    error: str | None
+
+
 @dataclass
 class PendingUpdate:
     """An update not yet confirmed (polling) or acknowledged with 200 (webhook)."""
@@ -148,3 +159,5 @@ class PendingUpdate:
     ready_at: float = 0.0
     in_flight: bool = False
     is_redelivery: bool = False
+    # Webhook targets this update failed on; a retry goes elsewhere while another is free.
+    failed_targets: set[str] = field(default_factory=set)

@@ -1,0 +1,167 @@
+"""Webhook mode: an ASGI app (Starlette under Uvicorn) that commits each update, then says 200.
+
+* ``POST <path of ALONGSIDE_WEBHOOK_URL>``: the secret header is checked in constant time (403
+  and nothing stored otherwise); bodies over 1 MB or that are not an update are refused with 400
+  and nothing stored; an accepted update is committed to the inbox before the 200, so a worker
+  that dies afterwards leaves it to the others.
+* ``GET /healthz``: the process is alive. ``GET /readyz``: the database answers and its schema
+  is current. ``GET /metrics``: Prometheus text.
+
+Several workers may serve one PostgreSQL database (``--workers N``, or processes started by hand
+behind a load balancer): see `bot.inbox` (claiming updates per chat) and `bot.dispatcher` (one
+sender at a time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot import metrics
+from bot.app import Running, serve
+from bot.logs import configure_logging
+from bot.settings import Settings
+from conversations.errors import ConfigurationError
+from conversations.store import is_current
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
+SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def check(settings: Settings) -> tuple[str, str, int]:
+    """The webhook path, host and port; a configuration error if anything cannot work."""
+    secret = settings.webhook_secret or ""
+    if not 1 <= len(secret) <= 256 or not set(secret) <= SECRET_CHARS:
+        raise ConfigurationError("ALONGSIDE_WEBHOOK_SECRET must be 1-256 characters of "
+                                 "A-Z, a-z, 0-9, _ and - in webhook mode")
+    url = urlsplit(settings.webhook_url or "")
+    if url.scheme not in ("https", "http") or not url.netloc:
+        raise ConfigurationError("ALONGSIDE_WEBHOOK_URL must be a full https:// URL")
+    host, _, port = settings.listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigurationError("ALONGSIDE_LISTEN must be HOST:PORT, e.g. 127.0.0.1:8080")
+    return url.path or "/", host, int(port)
+
+
+class _Endpoints:
+    """The webhook's routes, around the bot running in this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.secret = (settings.webhook_secret or "").encode()
+        self.running: Running | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        started = asyncio.Event()
+
+        def ready(running: Running) -> None:
+            self.running = running
+            started.set()
+
+        task = asyncio.create_task(serve(self.settings, stop=stop, poll_updates=False,
+                                         ready=ready, handle_signals=False))
+        waiter = asyncio.ensure_future(started.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if task.done():
+            task.result()
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    async def receive(self, request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            return PlainTextResponse("forbidden", status_code=403)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return PlainTextResponse("too large", status_code=400)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return PlainTextResponse("too large", status_code=400)
+        try:
+            update = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return PlainTextResponse("not JSON", status_code=400)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return PlainTextResponse("not an update", status_code=400)
+        if self.running is None or self.running.inbox is None:
+            return PlainTextResponse("starting", status_code=503)
+        await self.running.inbox.accept([update])
+        return PlainTextResponse("ok")
+
+    async def healthz(self, _: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(self, _: Request) -> Response:
+        if self.running is None:
+            return PlainTextResponse("starting", status_code=503)
+        engine = self.running.runtime.store.engine
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(select(1))
+            current = await is_current(engine)
+        except Exception as exc:
+            log.warning("readyz.database", extra={"error": type(exc).__name__})
+            return PlainTextResponse("database unavailable", status_code=503)
+        if not current:
+            return PlainTextResponse("migrations pending", status_code=503)
+        return PlainTextResponse("ready")
+
+    async def metrics(self, _: Request) -> Response:
+        if self.running is None:
+            return PlainTextResponse("starting", status_code=503)
+        store = self.running.runtime.store
+        body = await metrics.render(store, store.clock.now())
+        return Response(body, media_type="text/plain; version=0.0.4")
+
+
+def create_app(settings: Settings) -> Starlette:
+    path, _, _ = check(settings)
+    endpoints = _Endpoints(settings)
+    return Starlette(routes=[
+        Route(path, endpoints.receive, methods=["POST"]),
+        Route("/healthz", endpoints.healthz, methods=["GET"]),
+        Route("/readyz", endpoints.readyz, methods=["GET"]),
+        Route("/metrics", endpoints.metrics, methods=["GET"]),
+    ], lifespan=endpoints.lifespan)
+
+
+def factory() -> Starlette:
+    """For Uvicorn's own worker processes (``--workers N``): settings from the environment."""
+    configure_logging(os.environ.get("ALONGSIDE_LOG_FORMAT", "text"))
+    return create_app(Settings.from_env())
+
+
+def run_webhook(settings: Settings, workers: int, log_config: dict[str, Any] | None = None
+                ) -> None:
+    _, host, port = check(settings)
+    if workers > 1:
+        uvicorn.run("bot.webhook:factory", factory=True, host=host, port=port, workers=workers,
+                    log_config=log_config, access_log=False)
+        return
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config,
+                access_log=False)
