@@ -35,10 +35,24 @@ log = logging.getLogger(__name__)
 CONTACT_LINES = {
     "childline": N_("Childline, free, any time: {number}"),
     "modern_slavery_helpline": N_("Helpline with interpreters, any time: {number}"),
-    "missing_people": N_("If you think of leaving, or feel lost: call or text {number}"),
+    "missing_people": N_("If you think of leaving, or do not know where to go: "
+                         "call or text {number}"),
     "samaritans": N_("Samaritans, to talk, any time: {number}"),
 }
 SKIPPED = {"emergency", "emergency_silent", "missing_people_text"}
+# What each detector category means, for the staff reading an alert.
+SIGNS = {
+    "danger_now": N_("danger now"),
+    "trafficker_control": N_("being controlled or threatened"),
+    "going_missing": N_("may go missing"),
+    "self_harm": N_("self-harm or suicide"),
+    "abuse_exploitation": N_("abuse, forced work or crime"),
+    "health_emergency": N_("health emergency"),
+    "help_request": N_("asked for help"),
+    "wellbeing": N_("low mood"),
+    "check_in_silent": N_("no answer to the check-in"),
+    "check_in_bad": N_("not good at the check-in"),
+}
 
 
 def emergency_message(tr: Translator, region: str, *, help_now: bool) -> Outgoing:
@@ -141,13 +155,15 @@ async def notify_staff(runtime: Runtime, uow: UnitOfWork, view: AlertView) -> No
 def alert_card(tr: Translator, view: AlertView) -> Outgoing:
     child = view.child
     if view.source == "help_now":
-        what = tr._("pressed Help now")
+        headline = tr._("🚨 URGENT: {nickname} · {ref} pressed Help now.",
+                        nickname=child.nickname, ref=child.ref)
     else:
-        what = tr._("wrote something that may mean danger")
-    lines = [tr._("🚨 URGENT: {nickname} · {ref} {what}.", nickname=child.nickname,
-                  ref=child.ref, what=what)]
+        headline = tr._("🚨 URGENT: {nickname} · {ref} wrote something that may mean danger.",
+                        nickname=child.nickname, ref=child.ref)
+    lines = [headline]
     if view.categories:
-        lines.append(tr._("Signs: {signs}", signs=", ".join(view.categories)))
+        signs = ", ".join(tr._(SIGNS[c]) if c in SIGNS else c for c in view.categories)
+        lines.append(tr._("Signs: {signs}", signs=signs))
     if view.level:
         lines.append(tr.n_("Reminder {n}: nobody has acknowledged this yet.",
                            "Reminder {n}: nobody has acknowledged this yet.", view.level))

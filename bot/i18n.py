@@ -86,7 +86,8 @@ class Translator:
         self.locale = locale
         self.language = SUPPORTED[locale]
         self._catalog = catalog
-        self._babel = Locale.parse(locale)
+        # Dates for a UK deployment read day first, also in English.
+        self._babel = Locale.parse("en_GB" if locale == "en" else locale)
         self._tz = get_timezone(timezone)
 
     def _fill(self, text: str, values: dict[str, Any]) -> str:

@@ -7,34 +7,46 @@ that would endanger a child if someone else read their phone. Each function retu
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from bot.i18n import LANGUAGES, SUPPORTED, Translator
+from bot.i18n import LANGUAGES, N_, SUPPORTED, Translator
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
 
 # Child keyboard --------------------------------------------------------------------------------
 
 
+# Button names, and the words that mention them, come from one string each, so a child is
+# never told to press a button that reads differently.
+HELP_NOW = N_("Help now")
+NEXT = N_("What happens next?")
+ABOUT = N_("About me")
+LANGUAGE = N_("Language")
+CLEAR = N_("Clear chat")
+
+
 def help_now_label(tr: Translator) -> str:
-    return tr._("🆘 Help now")
+    return "🆘 " + tr._(HELP_NOW)
 
 
 def language_label(tr: Translator) -> str:
-    return tr._("🌐 Language")
+    return "🌐 " + tr._(LANGUAGE)
 
 
 def clear_label(tr: Translator) -> str:
-    return tr._("🧹 Clear chat")
+    return "🧹 " + tr._(CLEAR)
 
 
 def next_label(tr: Translator) -> str:
-    return tr._("🧭 What happens next?")
+    return "🧭 " + tr._(NEXT)
 
 
 def about_label(tr: Translator) -> str:
-    return tr._("📋 About me")
+    return "📋 " + tr._(ABOUT)
+
+
+def in_danger(tr: Translator) -> str:
+    return tr._("If you are in danger now, press “{button}”.", button=tr._(HELP_NOW))
 
 
 def child_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
@@ -52,16 +64,16 @@ def stranger_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
 def stranger(tr: Translator) -> Outgoing:
     return Outgoing(text=tr._(
         "Hello. To use this chat you need a code from the adult who is helping you. "
-        "If you have a code, send it here. If not, please ask them for one.\n\n"
-        "If you are in danger now, press “Help now”."), keyboard=stranger_keyboard(tr))
+        "If you have a code, send it here. If not, please ask them for one.")
+        + "\n\n" + in_danger(tr), keyboard=stranger_keyboard(tr))
 
 
 def linked(tr: Translator, advocate: str) -> Outgoing:
     return Outgoing(
         text=tr._(
             "Hello! You are now connected to {advocate}. They are on your side.\n\n"
-            "Write here any time, in your own language. {advocate} will read it and answer.\n\n"
-            "If you are in danger, press “Help now”.", advocate=advocate),
+            "Write here any time, in your own language. {advocate} will read it and answer.",
+            advocate=advocate) + "\n\n" + in_danger(tr),
         keyboard=child_keyboard(tr))
 
 
@@ -97,12 +109,15 @@ def child_help(tr: Translator, advocate: str | None) -> Outgoing:
         text = tr._("Write here any time. A person will read it and answer.")
     else:
         text = tr._("Write here any time. {advocate} will read it and answer.", advocate=advocate)
-    return Outgoing(text=text + "\n\n" + tr._(
-        "“Help now”: if you are in danger or need help right away.\n"
-        "“What happens next?”: what is happening now, and what comes next.\n"
-        "“About me”: what is written down about you.\n"
-        "“Language”: choose the language I use.\n"
-        "“Clear chat”: remove our messages from this phone."), keyboard=child_keyboard(tr))
+    lines = [
+        tr._("“{button}”: if you are in danger or need help right away.",
+             button=tr._(HELP_NOW)),
+        tr._("“{button}”: what is happening now, and what comes next.", button=tr._(NEXT)),
+        tr._("“{button}”: what is written down about you.", button=tr._(ABOUT)),
+        tr._("“{button}”: choose the language I use.", button=tr._(LANGUAGE)),
+        tr._("“{button}”: remove our messages from this phone.", button=tr._(CLEAR)),
+    ]
+    return Outgoing(text=text + "\n\n" + "\n".join(lines), keyboard=child_keyboard(tr))
 
 
 def not_for_you(tr: Translator) -> Outgoing:
@@ -135,36 +150,14 @@ def from_advocate_header(tr: Translator, name: str) -> str:
     return tr._("{name}:", name=name)
 
 
-CHILD_FACING: dict[str, Callable[[Translator], Outgoing]] = {
-    "stranger": stranger,
-    "linked": lambda tr: linked(tr, "Sam"),
-    "already_linked": lambda tr: already_linked(tr, "Sam"),
-    "code_unknown": code_unknown,
-    "code_used": code_used,
-    "code_expired": code_expired,
-    "throttled_1": lambda tr: throttled(tr, 1),
-    "throttled_7": lambda tr: throttled(tr, 7),
-    "child_help": lambda tr: child_help(tr, "Sam"),
-    "child_help_none": lambda tr: child_help(tr, None),
-    "not_for_you": not_for_you,
-    "unsupported": unsupported,
-    "waiting_for_advocate": waiting_for_advocate,
-    "choose_language": choose_language,
-    "language_set": language_set,
-    "help_now_label": lambda tr: Outgoing(text=help_now_label(tr)),
-    "language_label": lambda tr: Outgoing(text=language_label(tr)),
-    "clear_label": lambda tr: Outgoing(text=clear_label(tr)),
-    "next_label": lambda tr: Outgoing(text=next_label(tr)),
-    "about_label": lambda tr: Outgoing(text=about_label(tr)),
-}
 
 # Staff-facing ------------------------------------------------------------------------------------
 
 
 def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
     lines = [
-        tr._("You are enrolled as {role}.", role=tr._("a supervisor") if staff.is_supervisor
-             else tr._("an advocate")),
+        tr._("You are enrolled as a supervisor.") if staff.is_supervisor
+        else tr._("You are enrolled as an advocate."),
         "",
         tr._("/invite NICKNAME: make a single-use code, link and QR code for a young person."),
         tr._("/children: your young people and their references."),

@@ -94,8 +94,8 @@ async def on_check_in_button(ctx: AlongsideContext, child: ChildView, data: str)
     elif reply == "bad":
         await _concern(ctx.runtime, ctx.uow, child, "bad")
         await to_child(ctx, child, Outgoing(text=tr._(
-            "Thank you for telling me. Someone will contact you soon. "
-            "If you are in danger, press “Help now”.")))
+            "Thank you for telling me. Someone will contact you soon.")
+            + "\n\n" + notices.in_danger(tr)))
     else:
         await to_child(ctx, child, Outgoing(text=tr._("Thank you. Write here any time.")))
 

@@ -13,9 +13,8 @@ exempt from the reading-ease test (still checked for length and for unsafe words
 
 Unsafe-word rule: the stems ``traffick``, ``slave``/``slavery`` and ``exploit`` (any case, any
 ending, so "trafficking", "trafficked", "trafficker", "slavery", "exploitation", "exploited"...)
-must not appear anywhere in child-facing text, including titles and glossary terms. The only
-exception is an official name listed in ``journey_uk.OFFICIAL_NAMES`` (e.g. "Modern Slavery
-Act"), and only inside a glossary meaning, where a child may need to recognise the name adults use.
+must not appear anywhere in child-facing text, including titles, glossary terms and official
+names: a child hears those from the adults around them, in person.
 
 Run ``pytest -s tests/test_readability.py`` to see the summary table.
 """
@@ -65,11 +64,8 @@ def child_texts() -> Iterator[tuple[str, str, bool]]:
         yield f"glossary {entry.term!r}.meaning", entry.meaning, True
 
 
-def unsafe_words(text: str, *, allow_official_names: bool) -> list[str]:
-    """The unsafe words in ``text``, after removing allowed official names if permitted."""
-    if allow_official_names:
-        for name in journey_uk.OFFICIAL_NAMES:
-            text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+def unsafe_words(text: str) -> list[str]:
+    """The words in ``text`` that would endanger a child if someone else read their phone."""
     return UNSAFE_WORD_RE.findall(text)
 
 
@@ -206,15 +202,10 @@ def test_long_text_and_long_sentence_fail() -> None:
 
 
 def test_unsafe_word_rule() -> None:
-    assert unsafe_words("People who were trafficked", allow_official_names=False) == ["trafficked"]
-    assert unsafe_words("SLAVERY and Exploitation", allow_official_names=False) == [
-        "SLAVERY",
-        "Exploitation",
-    ]
-    assert unsafe_words("the Modern Slavery Act", allow_official_names=False) == ["Slavery"]
-    assert unsafe_words("the Modern Slavery Act", allow_official_names=True) == []
-    assert unsafe_words("Modern Slavery victims", allow_official_names=True) == ["Slavery"]
-    assert unsafe_words("people who hurt or used you", allow_official_names=False) == []
+    assert unsafe_words("People who were trafficked") == ["trafficked"]
+    assert unsafe_words("SLAVERY and Exploitation") == ["SLAVERY", "Exploitation"]
+    assert unsafe_words("the Modern Slavery Act") == ["Slavery"]
+    assert unsafe_words("people who hurt or used you") == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,12 +328,9 @@ def test_every_text_is_plain() -> None:
 def test_no_unsafe_words_in_child_facing_text() -> None:
     failures = []
     for name, text, _ in child_texts():
-        allow = name.startswith("glossary ") and name.endswith(".meaning")
-        if found := unsafe_words(text, allow_official_names=allow):
+        if found := unsafe_words(text):
             failures.append(f"{name}: {found}")
     assert not failures, "Unsafe words in child-facing text:\n" + "\n".join(failures)
-    # The exception is used only where needed, and still names nothing beyond the official name.
-    assert UNSAFE_WORD_RE.search(" ".join(journey_uk.OFFICIAL_NAMES))
 
 
 def test_summary_table() -> None:

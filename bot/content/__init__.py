@@ -9,10 +9,8 @@ Content rules (checked by ``tests/test_readability.py``):
 
 * plain English for a 12-year-old reading a second language: at most 120 words a text, at most 20
   words a sentence, and Flesch reading ease at least 70 or Flesch-Kincaid grade at most 6;
-* nothing a child sees names trafficking, slavery or exploitation, so that the text does not
-  endanger a child if someone else reads their phone. The only exception is an official name
-  (e.g. "Modern Slavery Act") inside a glossary meaning, and only names from
-  ``journey_uk.OFFICIAL_NAMES``;
+* nothing a child sees names trafficking, slavery or exploitation, not even in an official name,
+  so that the text does not endanger a child if someone else reads their phone;
 * never promise an outcome; be honest that waiting is often long.
 """
 

@@ -51,9 +51,9 @@ short and plain (see ``bot/content/__init__.py`` and ``tests/test_readability.py
 #   its name would put unsafe words on their screen; advocates can give it in person).
 #
 # Words that could endanger a child if someone else read their phone ("trafficking",
-# "slavery", "exploitation" and their forms) are never used in child-facing text, except inside
-# an official name from OFFICIAL_NAMES, and only in a glossary meaning. Say "people who hurt or
-# used you" and "what happened to you" instead.
+# "slavery", "exploitation" and their forms) are never used in child-facing text, not even in
+# official names: a child hears those from the adults, in person. Say "people who hurt or used
+# you" and "what happened to you" instead.
 
 from __future__ import annotations
 
@@ -64,12 +64,6 @@ from typing import Final
 from bot.content import GlossaryEntry, StageText, Topic
 from bot.i18n import N_
 from conversations.journey import Stage
-
-OFFICIAL_NAMES: Final[tuple[str, ...]] = (
-    "Independent Child Trafficking Guardian",
-    "Modern Slavery Act",
-)
-"""Official names that may appear in a glossary meaning although they contain a word we avoid."""
 
 STAGES: Final[Mapping[Stage, StageText]] = MappingProxyType(
     {
@@ -212,7 +206,7 @@ STAGES: Final[Mapping[Stage, StageText]] = MappingProxyType(
             where_you_are=N_(
                 "The Home Office is making its final decision. "
                 "This is called the conclusive grounds decision. "
-                "They decide if it is more likely than not that people hurt or used you. "
+                "They decide if they think it probably happened: that people hurt or used you. "
                 "They may ask your advocate, your social worker or the police what they know."
             ),
             what_next=N_(
@@ -302,7 +296,7 @@ STAGES: Final[Mapping[Stage, StageText]] = MappingProxyType(
             who_can_help=N_(
                 "If something is wrong, talk to your carer, your social worker or your advocate. "
                 "If you are in danger, call 999. "
-                "If you want to run away, please talk to someone first. "
+                "If you want to leave where you live, please talk to someone first. "
                 "You can call Childline for free on 0800 1111."
             ),
         ),
@@ -592,8 +586,7 @@ GLOSSARY: Final[tuple[GlossaryEntry, ...]] = (
     GlossaryEntry(
         term=N_("ICTG"),
         meaning=N_(
-            "ICTG means Independent Child Trafficking Guardian. "
-            "It is the official name for some advocates. "
+            "ICTG is a short name adults use for some advocates. "
             "They are on your side. "
             "They do not work for the police or the Home Office."
         ),
@@ -636,8 +629,8 @@ GLOSSARY: Final[tuple[GlossaryEntry, ...]] = (
     GlossaryEntry(
         term=N_("Conclusive grounds"),
         meaning=N_(
-            "The final NRM decision. "
-            "It asks: is it more likely than not that people hurt or used you?"
+            "The last NRM decision. "
+            "It asks: is it likely that people hurt or used you?"
         ),
     ),
     GlossaryEntry(
@@ -799,7 +792,7 @@ GLOSSARY: Final[tuple[GlossaryEntry, ...]] = (
     GlossaryEntry(
         term=N_("Section 45"),
         meaning=N_(
-            "Part of a UK law from 2015, the Modern Slavery Act. "
+            "Part of a UK law from 2015. "
             "It can protect you if people made you break the law. "
             "It does not cover every crime. Your solicitor can explain it."
         ),

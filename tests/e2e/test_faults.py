@@ -27,7 +27,7 @@ async def test_transient_faults_still_deliver_once_in_order(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    bot, advocate, child_id, _ = await _linked(harness_factory, database_url, emu)
+    _bot, advocate, child_id, _ = await _linked(harness_factory, database_url, emu)
     child = emu.user(child_id, "Ana")
     emu.add_fault(Fault(kind="429", retry_after=1, count=2, method="sendMessage",
                         chat_id=advocate))

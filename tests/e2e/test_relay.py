@@ -27,7 +27,8 @@ async def test_invite_link_and_relay_both_ways(bot: BotHarness, emulator: BotApi
 
     emu.send_photo(child, caption="my room")
     emu.send_voice(child)
-    await emu.wait_for(lambda: [m.kind for m in emu.sent_to(advocate.id)][-2:] == ["photo", "voice"])
+    await emu.wait_for(
+        lambda: [m.kind for m in emu.sent_to(advocate.id)][-2:] == ["photo", "voice"])
 
     emu.send_text(advocate, "Yes, I am here. I will call you at 3.", reply_to=relayed.message_id)
     answer = await bot.wait_text(child.id, "I will call you at 3")

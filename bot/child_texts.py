@@ -1,0 +1,64 @@
+"""Every message a child can read, renderable in any locale: for the translation tests.
+
+Anything added to a child's screen belongs here, so that a test can render it in every locale
+and catch English shown to a child whose language is not English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from bot import alerting, journeying, notices, watching
+from bot.content import journey_content
+from bot.i18n import Translator
+from conversations.journey import STAGE_ORDER
+from conversations.outgoing import Outgoing
+
+Render = Callable[[Translator], Outgoing]
+
+
+def _text(render: Callable[[Translator], str]) -> Render:
+    return lambda tr: Outgoing(text=render(tr))
+
+
+def _journey() -> Iterator[tuple[str, Render]]:
+    journey = journey_content("uk")
+    for stage in STAGE_ORDER:
+        yield f"stage:{stage.value}", lambda tr, s=stage: journeying.explain(tr, journey, s)
+        yield f"stage_more:{stage.value}", lambda tr, s=stage: journeying.more(
+            tr, journey.stages[s])
+    for topic in journey.topics:
+        yield f"topic:{topic.id}", lambda tr, t=topic: Outgoing(
+            text=f"{tr._(t.title)}\n\n{tr._(t.body)}")
+    for entry in journey.glossary:
+        yield f"glossary:{entry.term}", lambda tr, e=entry: Outgoing(text=tr._(e.meaning))
+
+
+def child_texts() -> dict[str, Render]:
+    texts: dict[str, Render] = {
+        "stranger": notices.stranger,
+        "linked": lambda tr: notices.linked(tr, "Sam"),
+        "already_linked": lambda tr: notices.already_linked(tr, "Sam"),
+        "code_unknown": notices.code_unknown,
+        "code_used": notices.code_used,
+        "code_expired": notices.code_expired,
+        "throttled_1": lambda tr: notices.throttled(tr, 1),
+        "throttled_7": lambda tr: notices.throttled(tr, 7),
+        "child_help": lambda tr: notices.child_help(tr, "Sam"),
+        "child_help_none": lambda tr: notices.child_help(tr, None),
+        "not_for_you": notices.not_for_you,
+        "unsupported": notices.unsupported,
+        "waiting_for_advocate": notices.waiting_for_advocate,
+        "choose_language": notices.choose_language,
+        "language_set": notices.language_set,
+        "help_now_label": _text(notices.help_now_label),
+        "next_label": _text(notices.next_label),
+        "about_label": _text(notices.about_label),
+        "language_label": _text(notices.language_label),
+        "clear_label": _text(notices.clear_label),
+        "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
+        "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
+        "check_in": lambda tr: watching.check_in_message(tr, "X"),
+    }
+    texts.update(_journey())
+    return texts
