@@ -7,6 +7,7 @@ and catch English shown to a child whose language is not English.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from bot import alerting, journeying, notices, watching
 from bot.content import journey_content
@@ -24,14 +25,16 @@ def _text(render: Callable[[Translator], str]) -> Render:
 def _journey() -> Iterator[tuple[str, Render]]:
     journey = journey_content("uk")
     for stage in STAGE_ORDER:
-        yield f"stage:{stage.value}", lambda tr, s=stage: journeying.explain(tr, journey, s)
-        yield f"stage_more:{stage.value}", lambda tr, s=stage: journeying.more(
-            tr, journey.stages[s])
+        yield f"stage:{stage.value}", partial(journeying.explain, journey=journey, stage=stage)
+        yield f"stage_more:{stage.value}", partial(journeying.more, text=journey.stages[stage])
     for topic in journey.topics:
-        yield f"topic:{topic.id}", lambda tr, t=topic: Outgoing(
-            text=f"{tr._(t.title)}\n\n{tr._(t.body)}")
+        yield f"topic:{topic.id}", partial(_passage, title=topic.title, body=topic.body)
     for entry in journey.glossary:
-        yield f"glossary:{entry.term}", lambda tr, e=entry: Outgoing(text=tr._(e.meaning))
+        yield f"glossary:{entry.term}", partial(_passage, title=entry.term, body=entry.meaning)
+
+
+def _passage(tr: Translator, title: str, body: str) -> Outgoing:
+    return Outgoing(text=f"{tr._(title)}\n\n{tr._(body)}")
 
 
 def child_texts() -> dict[str, Render]:

@@ -23,10 +23,12 @@ from typing import Any, TextIO
 
 from bot import i18n, notices
 from bot.app import Running, serve
+from bot.content import journey_content
 from bot.emulator import BotApiEmulator, EmulatedUser, SentMessage
 from bot.i18n import Translator
 from bot.settings import Settings
 from conversations import people
+from conversations.journey import Stage
 from conversations.people import Role
 from safety import load_contacts
 
@@ -221,6 +223,36 @@ async def vietnamese(demo: Demo) -> None:
                "Hello Minh, send me a photo of the letter and I will explain it.")
 
 
+async def what_happens_next(demo: Demo) -> None:
+    """Rosa records Minh's stage; Minh reads, in Vietnamese, where he is and what comes next."""
+    child, rosa = demo.second_child, demo.advocate
+    since = demo.mark(rosa)
+    demo.send(rosa, "/children")
+    listing = await demo.expect(rosa, "the list of her young people", containing("Moon ·"), since)
+    ref = _plain(listing.text or "").split("Moon · ")[1].split()[0]
+    since = demo.mark(rosa)
+    demo.send(rosa, f"/stage {ref}")
+    menu = await demo.expect(rosa, "the stage menu", containing("Choose the new stage"), since)
+    journey = journey_content(demo.running.runtime.settings.region)
+    title = demo.tr(rosa.locale)._(journey.stages[Stage.REASONABLE_GROUNDS].title)
+    data = next((b.get("callback_data") for row in (menu.reply_markup or {}).get(
+        "inline_keyboard", []) for b in row if b.get("text") == title), None)
+    if not isinstance(data, str):
+        raise DemoFailed(f"the stage menu has no {title!r} button")
+    heard = demo.mark(child)
+    demo.transcript.said(rosa, f"[{title}]", "chooses the stage")
+    demo.emu.press_button(rosa.user, menu.message_id, data)
+    tr = demo.tr(child.locale)
+    told = tr._("Your advocate updated where you are now.")
+    await demo.expect(child, "word of the new stage", containing(told), heard)
+    label = notices.next_label(tr)
+    heard = demo.mark(child)
+    demo.transcript.said(child, f"[{label}]", "presses the keyboard button")
+    demo.emu.send_text(child.user, label)
+    after = tr._(journey.stages[Stage.RECOVERY_PERIOD].title)
+    await demo.expect(child, "what comes next", containing(after), heard)
+
+
 async def press_help_now(demo: Demo) -> None:
     child = demo.child
     label = notices.help_now_label(demo.tr(child.locale))
@@ -256,7 +288,7 @@ async def acknowledge(demo: Demo) -> None:
 @dataclass(frozen=True)
 class Step:
     title: str
-    run: Callable[[Demo], Awaitable[None]] | None
+    run: Callable[[Demo], Awaitable[None]]
 
 
 STEPS: tuple[Step, ...] = (
@@ -264,8 +296,7 @@ STEPS: tuple[Step, ...] = (
     Step("Linking: Rosa invites Star, Ana opens the code", link_first_child),
     Step("Relay: Ana writes in Albanian, Rosa replies in English", albanian),
     Step("A second child: Minh, in Vietnamese", vietnamese),
-    # Not built yet: the child asks and the bot explains their journey stage.
-    Step("What happens next", None),
+    Step("What happens next: Rosa records Minh's stage, Minh asks", what_happens_next),
     Step("Safety: Ana presses Help now", press_help_now),
     Step("Sam acknowledges the alert", acknowledge),
 )
@@ -342,10 +373,6 @@ async def start_bot(settings: Settings, stop: asyncio.Event
 async def play(demo: Demo, out: TextIO) -> None:
     for step in STEPS:
         demo.transcript.heading(step.title)
-        if step.run is None:
-            print(f"        ({step.title}: not yet available in this version of Alongside; "
-                  "skipped)", file=out, flush=True)
-            continue
         try:
             await step.run(demo)
         except DemoFailed as exc:

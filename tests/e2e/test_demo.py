@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import journey_content
 from bot.i18n import Catalogs
-from bot.notices import help_now_label
+from bot.notices import help_now_label, next_label
+from conversations.journey import Stage
 from safety import load_contacts
 
 pytestmark = pytest.mark.slow
@@ -59,7 +61,11 @@ def test_demo_plays_the_whole_conversation_and_leaves_nothing_behind(tmp_path: P
     assert said(talk, "bot → Ana", "Rosa", "tomorrow at 10"), "the advocate's reply arrives"
     assert said(talk, "bot → Rosa", "Moon ·", "Tiếng Việt", "em không hiểu lá thư này")
     assert said(talk, "bot → Minh", "Rosa", "photo of the letter")
-    assert "What happens next: not yet available" in done.stdout
+    vi = Catalogs().get("vi")
+    journey = journey_content("uk")
+    assert said(talk, "bot → Minh", vi._("Your advocate updated where you are now."))
+    assert said(talk, "child Minh [vi]", f"[{next_label(vi)}]")
+    assert said(talk, "bot → Minh", vi._(journey.stages[Stage.RECOVERY_PERIOD].title))
     # Ana presses the button as labelled in her language, and is given the emergency number.
     assert said(talk, "child Ana [sq]", f"[{help_now_label(Catalogs().get('sq'))}]")
     assert said(talk, "bot → Ana", load_contacts("uk").emergency.number)
