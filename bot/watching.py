@@ -51,7 +51,7 @@ async def sweep_watch(runtime: Runtime) -> int:
     settings = runtime.settings
     async with runtime.store.unit() as uow:
         window = timedelta(hours=settings.check_in_answer_hours)
-        due = await watch.due_check_ins(uow, window, next_check_in(runtime, uow.now))
+        due = await watch.due_check_ins(uow, window)
         for item in due:
             tr = runtime.tr(item.child.locale)
             await uow.send(item.child.telegram_id, check_in_message(tr, item.id),

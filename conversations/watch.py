@@ -42,9 +42,12 @@ async def record_placement(uow: UnitOfWork, staff: StaffView, child: ChildView,
     await start_watch(uow, child.id, first_at, f"staff:{staff.id}", "placement")
 
 
-async def due_check_ins(uow: UnitOfWork, answer_window: timedelta, next_at: datetime,
-                        limit: int = 100) -> list[DueCheckIn]:
-    """Create today's check-in for every watched child whose time has come."""
+async def due_check_ins(uow: UnitOfWork, answer_window: timedelta, limit: int = 100
+                        ) -> list[DueCheckIn]:
+    """Create today's check-in for every watched child whose time has come.
+
+    The next one is a day after this one was due, so check-ins keep their hour of the day.
+    """
     query = (select(Child).where(Child.next_check_in_at <= uow.now,
                                  Child.advocate_id.is_not(None))
              .order_by(Child.next_check_in_at).limit(limit))
@@ -58,6 +61,10 @@ async def due_check_ins(uow: UnitOfWork, answer_window: timedelta, next_at: date
         check_in = CheckIn(id=new_id(), child_id=row.id, sent_at=uow.now,
                            answer_by=uow.now + answer_window, flagged=False)
         uow.session.add(check_in)
+        next_at = row.next_check_in_at
+        assert next_at is not None
+        while next_at <= uow.now:
+            next_at += timedelta(days=1)
         row.next_check_in_at = next_at if next_at < row.watch_until else None
         due.append(DueCheckIn(check_in.id, await child_view(uow, row)))
     return due
