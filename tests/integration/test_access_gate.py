@@ -1,0 +1,146 @@
+"""Every read and change of a child's record goes through the gate, for every role and relation.
+
+A refusal is the same `AccessDenied` whether the child belongs to someone else or does not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+
+from conversations import continuity, linking, people
+from conversations.errors import AccessDenied
+from conversations.journey import Stage
+from conversations.people import ChildView, Role, StaffView
+from conversations.store import Store, StoreConfig, UnitOfWork
+from tests.conftest import postgres_database
+
+
+@dataclass
+class World:
+    store: Store
+    own: StaffView
+    other: StaffView
+    supervisor: StaffView
+    retired: StaffView
+    mine: ChildView
+    theirs: ChildView
+
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module",
+                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                ) -> AsyncIterator[World]:
+    """One world per database for the whole module: tests never commit, so none sees another."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('gate') / 'gate.db'}"
+        async with _world(url) as made:
+            yield made
+        return
+    async with postgres_database() as url, _world(url) as made:
+        yield made
+
+
+@contextlib.asynccontextmanager
+async def _world(database_url: str) -> AsyncIterator[World]:
+    store = await Store.open(StoreConfig(database_url, secrets.token_bytes(32),
+                                         secrets.token_bytes(32)))
+    async with store.unit() as uow:
+        own = await people.add_staff(uow, telegram_id=101, name="Rosa", role=Role.ADVOCATE)
+        other = await people.add_staff(uow, telegram_id=102, name="Tariq", role=Role.ADVOCATE)
+        supervisor = await people.add_staff(uow, telegram_id=103, name="Sam",
+                                            role=Role.SUPERVISOR)
+        retired = await people.add_staff(uow, telegram_id=104, name="Old", role=Role.ADVOCATE)
+        children = []
+        for advocate, tg in ((own, 901), (other, 902)):
+            invite = await linking.create_invite(uow, advocate, "Kid")
+            children.append((await linking.link_child(uow, tg, invite.code, "en")).child)
+        await people.remove_staff(uow, 104)
+        retired = (await people.get_staff(uow, retired.id)) or retired
+        await uow.commit()
+    yield World(store, own, other, supervisor, retired, children[0], children[1])
+    await store.close()
+
+
+Action = Callable[[UnitOfWork, StaffView, ChildView], Awaitable[object]]
+ACTIONS: dict[str, Action] = {
+    "read notes": lambda uow, s, c: continuity.read_notes(uow, s, c),
+    "add note": lambda uow, s, c: continuity.add_note(uow, s, c, "n"),
+    "set stage": lambda uow, s, c: continuity.set_stage(uow, s, c, Stage.COURT),
+    "draft summary": lambda uow, s, c: continuity.draft_summary(uow, s, c, "story"),
+    "find by reference": lambda uow, s, c: continuity.child_for(uow, s, c.ref),
+}
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize(("who", "whose", "allowed"), [
+    ("own", "mine", True),
+    ("own", "theirs", False),
+    ("other", "mine", False),
+    ("other", "theirs", True),
+    ("supervisor", "mine", True),
+    ("supervisor", "theirs", True),
+    ("retired", "mine", False),
+])
+async def test_gate(world: World, action: str, who: str, whose: str, allowed: bool) -> None:
+    staff: StaffView = getattr(world, who)
+    child: ChildView = getattr(world, whose)
+    async with world.store.unit() as uow:
+        if allowed:
+            await ACTIONS[action](uow, staff, child)
+        else:
+            with pytest.raises(AccessDenied) as refused:
+                await ACTIONS[action](uow, staff, child)
+            assert str(refused.value) == "no such young person for you"
+
+
+@pytest.mark.parametrize("who", ["own", "other", "supervisor", "retired"])
+async def test_unknown_reference_is_refused_like_another_advocates_child(world: World,
+                                                                         who: str) -> None:
+    staff: StaffView = getattr(world, who)
+    async with world.store.unit() as uow:
+        with pytest.raises(AccessDenied) as unknown:
+            await continuity.child_for(uow, staff, "ZZZZZ")
+    assert str(unknown.value) == "no such young person for you"
+
+
+async def test_handover_rules(world: World) -> None:
+    async with world.store.unit() as uow:
+        with pytest.raises(AccessDenied):
+            await continuity.hand_over(uow, world.other, world.mine, world.other)
+        done = await continuity.hand_over(uow, world.own, world.mine, world.other)
+        assert done.previous is not None
+        assert done.previous.id == world.own.id
+        await uow.commit()
+    async with world.store.unit() as uow:
+        with pytest.raises(AccessDenied):
+            await continuity.read_notes(uow, world.own, done.child)
+        assert await continuity.read_notes(uow, world.other, done.child) == []
+        back = await continuity.hand_over(uow, world.supervisor, done.child, world.own)
+        assert back.new.id == world.own.id
+        await uow.commit()
+
+
+async def test_reads_are_audited(world: World) -> None:
+    from sqlalchemy import select
+
+    from conversations.models import AuditEntry
+
+    async with world.store.unit() as uow:
+        await continuity.add_note(uow, world.own, world.mine, "likes football")
+        notes = await continuity.read_notes(uow, world.supervisor, world.mine)
+        assert "likes football" in [n.text for n in notes]
+        await uow.commit()
+    async with world.store.sessions() as session:
+        rows = (await session.execute(select(AuditEntry.actor, AuditEntry.action,
+                                             AuditEntry.subject))).all()
+    assert (f"staff:{world.supervisor.id}", "notes.read", world.mine.id) in rows
+    assert (f"staff:{world.own.id}", "note.add", world.mine.id) in rows
