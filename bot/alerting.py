@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot import metrics
-from bot.gate import staff_only
+from bot.gate import COMMANDS, staff_only
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from conversations import alerts, people
@@ -309,6 +309,5 @@ async def sweep_once(runtime: Runtime) -> int:
 
 
 def register(app: AlongsideApp) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("alerts", alerts_command, filters=private))
-    app.add_handler(CommandHandler("resolve", resolve_command, filters=private))
+    app.add_handler(CommandHandler("alerts", alerts_command, filters=COMMANDS))
+    app.add_handler(CommandHandler("resolve", resolve_command, filters=COMMANDS))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
+from telegram.ext import filters
 
 from bot import notices
 from bot.i18n import Translator, resolve
@@ -18,6 +19,8 @@ from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView
 
 Person = StaffView | ChildView | None
+# Commands act on new messages only: editing "/invite Sta" must not make a second invite.
+COMMANDS = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 async def identify(ctx: AlongsideContext, update: Update) -> Person:

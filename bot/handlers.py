@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot import alerting, journeying, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
+    COMMANDS,
     Person,
     identify,
     staff_only,
@@ -410,10 +411,10 @@ async def on_error(update: object, ctx: AlongsideContext) -> None:
 
 
 def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
-    app.add_handler(CommandHandler("help", help_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("invite", invite, filters=PRIVATE))
-    app.add_handler(CommandHandler("children", children, filters=PRIVATE))
+    app.add_handler(CommandHandler("start", start, filters=COMMANDS))
+    app.add_handler(CommandHandler("help", help_command, filters=COMMANDS))
+    app.add_handler(CommandHandler("invite", invite, filters=COMMANDS))
+    app.add_handler(CommandHandler("children", children, filters=COMMANDS))
     alerting.register(app)
     watching.register(app)
     journeying.register(app)

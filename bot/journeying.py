@@ -9,11 +9,11 @@ are audited (in `conversations.continuity`).
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot import notices
 from bot.content import JourneyContent, StageText, journey_content
-from bot.gate import identify, staff_only, to_child, to_staff, tr_for
+from bot.gate import COMMANDS, identify, staff_only, to_child, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext
 from conversations import continuity, people, relay
@@ -364,8 +364,7 @@ async def about_command(update: Update, ctx: AlongsideContext) -> None:
 
 
 def register(app: AlongsideApp) -> None:
-    private = filters.ChatType.PRIVATE
     for name, callback in (("stage", stage_command), ("note", note_command),
                            ("notes", notes_command), ("summary", summary_command),
                            ("handover", handover_command)):
-        app.add_handler(CommandHandler(name, callback, filters=private))
+        app.add_handler(CommandHandler(name, callback, filters=COMMANDS))

@@ -12,11 +12,11 @@ from datetime import datetime, time, timedelta
 
 from babel.dates import get_timezone
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot import notices
 from bot.alerting import help_now, sweep_once
-from bot.gate import identify, staff_only, to_child, to_staff, tr_for
+from bot.gate import COMMANDS, identify, staff_only, to_child, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from conversations import alerts, people, watch
@@ -151,6 +151,5 @@ async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
 
 
 def register(app: AlongsideApp) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("placed", placed, filters=private))
-    app.add_handler(CommandHandler("hide", hide, filters=private))
+    app.add_handler(CommandHandler("placed", placed, filters=COMMANDS))
+    app.add_handler(CommandHandler("hide", hide, filters=COMMANDS))

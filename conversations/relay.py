@@ -55,12 +55,14 @@ async def record_edit(
     uow: UnitOfWork, child: ChildView, tg_message_id: int, content: Content
 ) -> str | None:
     """Keep the new wording; returns the edited message's id, or None if we never saw it."""
+    # Telegram numbers restart if the bot is replaced: the newest message with this number.
     row = (
         await uow.session.execute(
             select(Message).where(Message.child_id == child.id, Message.direction == "in",
                                   Message.tg_message_id == tg_message_id)
+            .order_by(Message.created_at.desc()).limit(1)
         )
-    ).scalar_one_or_none()
+    ).scalars().first()
     if row is None:
         return None
     row.body_sealed = await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
