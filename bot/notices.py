@@ -233,7 +233,19 @@ def staff_unknown_command(tr: Translator) -> Outgoing:
     return Outgoing(text=tr._("I do not know that command. Send /help to see what you can do."))
 
 
+PURPOSES = {
+    "relay": N_("a young person's message"),
+    "reply": N_("a reply to a young person"),
+    "safety": N_("emergency numbers for a young person"),
+    "alert": N_("a safety alert"),
+    "check_in": N_("a check-in"),
+    "notice": N_("a notice"),
+    "hide": N_("clearing a chat"),
+}
+
+
 def dead_letter(tr: Translator, ref: str | None, purpose: str, attempts: int) -> Outgoing:
+    purpose = tr._(PURPOSES[purpose]) if purpose in PURPOSES else purpose
     if ref is None:
         text = tr.n_("A message ({purpose}) could not be delivered after {n} try.",
                      "A message ({purpose}) could not be delivered after {n} tries.",
