@@ -35,7 +35,7 @@ from safety import Detector, load_contacts
 
 log = logging.getLogger(__name__)
 
-CHILD_COMMANDS = [("start", "Start"), ("help", "Help")]
+CHILD_COMMANDS = [("start", "Start"), ("help", "Help"), ("language", "Language")]
 STAFF_COMMANDS = [
     ("help", "What you can do"),
     ("invite", "Make a code for a young person"),
@@ -47,6 +47,7 @@ STAFF_COMMANDS = [
     ("summary", "Write the story so far for approval"),
     ("handover", "Hand a young person to a colleague"),
     ("placed", "A new placement: daily check-ins"),
+    ("language", "The language I write to you in"),
 ]
 SUPERVISOR_COMMANDS = [*STAFF_COMMANDS, ("resolve", "Close an alert with an outcome")]
 

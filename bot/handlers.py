@@ -167,6 +167,17 @@ async def children(update: Update, ctx: AlongsideContext) -> None:
                     else notices.no_children(tr))
 
 
+async def language(update: Update, ctx: AlongsideContext) -> None:
+    """/language: anyone may choose the language the bot writes to them in."""
+    person = await identify(ctx, update)
+    if isinstance(person, StaffView):
+        await to_staff(ctx, person, notices.choose_language(tr_for(ctx, person.locale)))
+    elif isinstance(person, ChildView):
+        await to_child(ctx, person, notices.choose_language(tr_for(ctx, person.locale)))
+    else:
+        await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
+
+
 async def unknown_command(update: Update, ctx: AlongsideContext) -> None:
     person = await identify(ctx, update)
     if isinstance(person, StaffView):
@@ -337,6 +348,13 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
             await ctx.uow.audit(f"child:{person.id}", "child.language", person.id, code)
             await to_child(ctx, person, notices.language_set(tr_for(ctx, code)))
         return
+    if isinstance(person, StaffView) and data.startswith("lang:"):
+        code = data.removeprefix("lang:")
+        if code in SUPPORTED:
+            await people.set_staff_locale(ctx.uow, person.id, code)
+            chosen = notices.language_set(tr_for(ctx, code))
+            await to_staff(ctx, person, Outgoing(text=chosen.text))
+        return
     if isinstance(person, ChildView) and data.startswith("j:"):
         await journeying.on_journey_button(ctx, person, data)
         return
@@ -415,6 +433,7 @@ def register(app: AlongsideApp) -> None:
     app.add_handler(CommandHandler("help", help_command, filters=COMMANDS))
     app.add_handler(CommandHandler("invite", invite, filters=COMMANDS))
     app.add_handler(CommandHandler("children", children, filters=COMMANDS))
+    app.add_handler(CommandHandler("language", language, filters=COMMANDS))
     alerting.register(app)
     watching.register(app)
     journeying.register(app)

@@ -170,6 +170,7 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
         tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
         tr._("To answer a young person, reply to their message. "
              "A plain message goes to your only young person, or I ask which one."),
+        tr._("/language: the language I write to you in."),
         tr._("/help: this list."),
     ]
     return Outgoing(text="\n".join(lines))

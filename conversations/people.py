@@ -212,6 +212,13 @@ async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator
     return await staff_view(uow, row)
 
 
+async def set_staff_locale(uow: UnitOfWork, staff_id: str, locale: str) -> None:
+    row = await uow.session.get(Staff, staff_id)
+    if row is not None:
+        row.locale = locale
+        await uow.audit(f"staff:{staff_id}", "staff.language", staff_id, locale)
+
+
 async def set_child_locale(uow: UnitOfWork, child_id: str, locale: str, chosen: bool) -> None:
     """A child's own choice from the menu wins over what Telegram says of their app."""
     row = await uow.session.get(Child, child_id)

@@ -34,6 +34,7 @@ from conversations.store import make_engine, upgrade
 TOKEN = "123456:TEST-TOKEN-alongside-tests"
 PG_URL = os.environ.get("ALONGSIDE_TEST_POSTGRES_URL",
                         "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+RUNNING: list[BotHarness] = []
 REQUIRE_PG = bool(os.environ.get("CI") or os.environ.get("ALONGSIDE_REQUIRE_POSTGRES"))
 
 
@@ -73,6 +74,9 @@ async def postgres_database() -> AsyncIterator[str]:
     try:
         yield url
     finally:
+        # Bots still running on this database stop first, whatever order fixtures unwind in.
+        for harness in [h for h in RUNNING if h.settings.database_url == url]:
+            await harness.stop()
         admin = await asyncpg.connect(_plain_dsn(PG_URL))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -164,12 +168,15 @@ class BotHarness:
             self.task.result()
         waiter.cancel()
         assert started.is_set(), "bot did not start"
+        RUNNING.append(self)
 
     async def stop(self) -> None:
         if self.stop_event is not None and self.task is not None:
             self.stop_event.set()
             await asyncio.wait_for(self.task, 30)
         self.running = None
+        if self in RUNNING:
+            RUNNING.remove(self)
 
     async def restart(self) -> None:
         await self.stop()

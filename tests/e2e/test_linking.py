@@ -100,7 +100,7 @@ async def test_help_and_menus_per_role(bot: BotHarness, emulator: BotApiEmulator
     default = {c["command"] for c in emu.commands()}
     staff = {c["command"] for c in emu.commands({"type": "chat", "chat_id": advocate.id})}
     lead = {c["command"] for c in emu.commands({"type": "chat", "chat_id": supervisor.id})}
-    assert default == {"start", "help"}
+    assert default == {"start", "help", "language"}
     assert {"invite", "children", "notes", "handover"} <= staff
     assert "resolve" in lead
     assert "resolve" not in staff
