@@ -29,7 +29,9 @@ class SafeFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         fields = {k: getattr(record, k) for k in SAFE_FIELDS if hasattr(record, k)}
-        event = _safe(str(record.msg))
+        # Our records carry no arguments; the server's own (addresses, pids) are safe to fill in.
+        event = _safe(record.getMessage() if record.name.startswith("uvicorn") else
+                      str(record.msg))
         if self.json_lines:
             data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
                     "level": record.levelname.lower(), "logger": record.name, "event": event,

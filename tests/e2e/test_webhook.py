@@ -109,6 +109,35 @@ async def test_refusals_store_nothing(emulator: BotApiEmulator, sqlite_url: str,
         assert "alongside_outbox_pending" in metrics
 
 
+async def test_workers_option_serves_and_stops_cleanly(emulator: BotApiEmulator,
+                                                       tmp_path: Path) -> None:
+    """`alongside run --workers 2`: Uvicorn's worker processes share the port and the inbox."""
+    async with postgres_database() as url:
+        port = free_port()
+        env = webhook_env(emulator, url, tmp_path / "data", port)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--workers", "2", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            async with httpx.AsyncClient() as client:
+                for _ in range(300):
+                    try:
+                        if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code \
+                                == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+            strangers = [emulator.user(38000 + i, f"S{i}") for i in range(6)]
+            for user in strangers:
+                emulator.send_text(user, "hello?")
+            await emulator.wait_for(lambda: all(emulator.sent_to(u.id) for u in strangers),
+                                    timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
 async def test_three_workers_kill_one_nothing_lost_or_doubled(emulator: BotApiEmulator,
                                                               tmp_path: Path) -> None:
     emu = emulator
