@@ -37,7 +37,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import metrics, notices
-from bot.runtime import AlongsideApp, Runtime
+from bot.runtime import AlongsideApp, Runtime, wait_any
 from conversations import people, relay
 from conversations.models import Child, OutboxMessage, Staff
 from conversations.models import Message as StoredMessage
@@ -148,7 +148,7 @@ class Dispatcher:
                         await listener()
                         await conn.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
                     return
-            await _wait_any(stop, stop, 2.0)
+            await wait_any(stop, stop, 2.0)
 
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -168,7 +168,7 @@ class Dispatcher:
             if jobs:
                 await asyncio.sleep(0)
                 continue
-            await _wait_any(self.runtime.outbox_ready, stop, wait)
+            await wait_any(self.runtime.outbox_ready, stop, wait)
         await self.drain()
 
     async def drain(self) -> None:
@@ -439,14 +439,3 @@ async def _listen(conn: AsyncConnection, ready: asyncio.Event) -> Callable[[], A
         await driver.remove_listener(NOTIFY_CHANNEL, wake)
 
     return stop
-
-
-async def _wait_any(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-
-

@@ -23,7 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot import metrics
-from bot.runtime import AlongsideApp, Runtime, UpdateState, current
+from bot.runtime import AlongsideApp, Runtime, UpdateState, current, wait_any
 from conversations.models import InboxUpdate
 from conversations.store import UnitOfWork
 
@@ -213,7 +213,7 @@ async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.
             )
         except (NetworkError, TimedOut) as exc:
             log.warning("poll.error", extra={"error": type(exc).__name__})
-            await _sleep_or_stop(stop, backoff)
+            await wait_any(stop, stop, backoff)
             backoff = min(backoff * 2, 30.0)
             continue
         backoff = 1.0
@@ -233,23 +233,4 @@ async def process_forever(
         runtime.inbox_ready.clear()
         if await inbox.process_pending(app) == 0:
             # Other workers' orphans and held-back updates are looked at again soon.
-            await _wait(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return
-
-
-async def _wait(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-
-
-__all__ = ["Inbox", "UpdateState", "chat_of", "poll", "process_forever"]
+            await wait_any(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)

@@ -59,3 +59,13 @@ class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, A
 
 AlongsideApp = Application[ExtBot[None], AlongsideContext, dict[Any, Any], dict[Any, Any],
                            dict[Any, Any], Any]
+
+
+async def wait_any(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    """Until `event` or `stop` is set, or `seconds` pass, whichever comes first."""
+    waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

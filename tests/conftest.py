@@ -84,6 +84,13 @@ async def postgres_database() -> AsyncIterator[str]:
             await admin.close()
 
 
+def inline_buttons(message: object) -> dict[str, str]:
+    """A sent message's inline buttons: label → callback data."""
+    markup = getattr(message, "reply_markup", None) or {}
+    return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", [])
+            for b in row}
+
+
 @contextlib.asynccontextmanager
 async def raw_session(url: str) -> AsyncIterator[AsyncSession]:
     """A plain session on a store's database, for tests that look beneath the services."""

@@ -8,13 +8,7 @@ from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
 from bot.notices import clear_label
 from conversations.people import Role
-from tests.conftest import BotHarness
-
-
-def _buttons(message: object) -> dict[str, str]:
-    markup = getattr(message, "reply_markup", None) or {}
-    return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", [])
-            for b in row}
+from tests.conftest import BotHarness, inline_buttons
 
 
 async def test_media_edits_and_long_text(bot: BotHarness, emulator: BotApiEmulator) -> None:
@@ -57,7 +51,7 @@ async def test_plain_message_asks_which_child(bot: BotHarness, emulator: BotApiE
     await bot.link(advocate, second, "Moon")
     emu.send_text(advocate, "which one gets this?")
     question = await bot.wait_text(advocate.id, "Which young person")
-    choices = _buttons(question)
+    choices = inline_buttons(question)
     moon = next(data for text, data in choices.items() if text.startswith("Moon"))
     emu.press_button(advocate, question.message_id, moon)
     await bot.wait_text(second.id, "which one gets this?")
@@ -102,7 +96,7 @@ async def test_open_alert_shows_the_messages_around_it(bot: BotHarness,
     await bot.wait_text(advocate.id, "before the worry")
     emu.send_text(child, "i want to die")
     card = await bot.wait_text(supervisor.id, "URGENT")
-    emu.press_button(supervisor, card.message_id, _buttons(card)["Open"])
+    emu.press_button(supervisor, card.message_id, inline_buttons(card)["Open"])
     opened = await bot.wait_text(supervisor.id, "Alert for")
     assert "before the worry" in (opened.text or "")
     assert "➡️" in (opened.text or "")

@@ -15,13 +15,7 @@ from bot.i18n import Catalogs
 from bot.notices import next_label
 from conversations.journey import Stage
 from conversations.people import Role
-from tests.conftest import BotHarness, raw_session
-
-
-def _buttons(message: object) -> dict[str, str]:
-    markup = getattr(message, "reply_markup", None) or {}
-    return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", [])
-            for b in row}
+from tests.conftest import BotHarness, inline_buttons, raw_session
 
 
 async def test_stage_change_is_explained_in_vietnamese(bot: BotHarness,
@@ -39,7 +33,7 @@ async def test_stage_change_is_explained_in_vietnamese(bot: BotHarness,
     journey = journey_content("uk")
     en, vi = Catalogs().get("en"), Catalogs().get("vi")
     title = en._(journey.stages[Stage.REASONABLE_GROUNDS].title)
-    emu.press_button(advocate, menu.message_id, _buttons(menu)[title])
+    emu.press_button(advocate, menu.message_id, inline_buttons(menu)[title])
 
     where = vi._(journey.stages[Stage.REASONABLE_GROUNDS].where_you_are)
     assert where != journey.stages[Stage.REASONABLE_GROUNDS].where_you_are, "translated"
@@ -77,7 +71,7 @@ async def test_handover_carries_the_story_and_locks_out_the_old_advocate(
     await bot.wait_text(old.id, "Note saved")
     emu.send_text(old, f"/summary {ref} You came to the UK in May. You live with a foster family.")
     ask = await bot.wait_text(child.id, "Is it right?")
-    emu.press_button(child, ask.message_id, _buttons(ask)["This is right"])
+    emu.press_button(child, ask.message_id, inline_buttons(ask)["This is right"])
     await bot.wait_text(old.id, "approved the story so far")
 
     emu.send_text(supervisor, f"/handover {ref} Tariq")

@@ -9,15 +9,10 @@ from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
 from bot.notices import help_now_label
 from conversations.people import Role
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, inline_buttons
 
 FAST = {"ALONGSIDE_SWEEP_SECONDS": "0.2", "ALONGSIDE_ESCALATION_MINUTES": "10,30"}
 
-
-def _buttons(message: object) -> list[tuple[str, str]]:
-    markup = getattr(message, "reply_markup", None) or {}
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
-            for b in row]
 
 
 async def test_albanian_urgent_message_escalates_across_restart(
@@ -40,7 +35,7 @@ async def test_albanian_urgent_message_escalates_across_restart(
     assert albanian != emergency_message(catalogs.get("en"), "uk", help_now=False).text
     for staff in (advocate, supervisor):
         card = await bot.wait_text(staff.id, "URGENT")
-        assert [t for t, _ in _buttons(card)] == ["Acknowledge", "Open"]
+        assert list(inline_buttons(card)) == ["Acknowledge", "Open"]
     relay = await bot.wait_text(advocate.id, "Dikush po më pret")
     assert "🚨" in (relay.text or "")
 
@@ -62,7 +57,7 @@ async def test_albanian_urgent_message_escalates_across_restart(
                        description="second re-alert after the restart")
 
     last = [m for m in emu.sent_to(supervisor.id) if "URGENT:" in (m.text or "")][-1]
-    ack = next(d for t, d in _buttons(last) if t == "Acknowledge")
+    ack = inline_buttons(last)["Acknowledge"]
     emu.press_button(supervisor, last.message_id, ack)
     await bot.wait_text(supervisor.id, "Acknowledged")
     bot.clock.advance(hours=2)

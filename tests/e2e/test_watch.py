@@ -6,15 +6,10 @@ from collections.abc import Callable
 
 from bot.emulator import BotApiEmulator
 from conversations.people import Role
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, inline_buttons
 
 FAST = {"ALONGSIDE_SWEEP_SECONDS": "0.2"}
 
-
-def _buttons(message: object) -> dict[str, str]:
-    markup = getattr(message, "reply_markup", None) or {}
-    return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", [])
-            for b in row}
 
 
 async def test_check_ins_answers_and_silence(
@@ -35,7 +30,7 @@ async def test_check_ins_answers_and_silence(
     bot.clock.advance(hours=36)
     await emu.wait_for(lambda: len(check_ins()) == 1, timeout=10, description="first check-in")
     first = check_ins()[0]
-    emu.press_button(child, first.message_id, _buttons(first)["😟 Not good"])
+    emu.press_button(child, first.message_id, inline_buttons(first)["😟 Not good"])
     await bot.wait_text(advocate.id, "answered today's check-in: not good")
     await bot.wait_text(child.id, "Thank you for telling me")
 
@@ -47,10 +42,10 @@ async def test_check_ins_answers_and_silence(
     bot.clock.advance(hours=17)
     await emu.wait_for(lambda: len(check_ins()) == 3, timeout=10, description="third day")
     third = check_ins()[2]
-    emu.press_button(child, third.message_id, _buttons(third)["🆘 I need help"])
+    emu.press_button(child, third.message_id, inline_buttons(third)["🆘 I need help"])
     await bot.wait_text(supervisor.id, "pressed Help now")
     await bot.wait_text(child.id, "999")
-    emu.press_button(child, third.message_id, _buttons(third)["🆘 I need help"])
+    emu.press_button(child, third.message_id, inline_buttons(third)["🆘 I need help"])
     await emu.wait_for(lambda: True, timeout=1)
     assert sum("pressed Help now" in t for t in bot.texts(supervisor.id)) == 1, \
         "an answer counts once"

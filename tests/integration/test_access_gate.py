@@ -72,7 +72,7 @@ async def _world(database_url: str) -> AsyncIterator[World]:
 
 Action = Callable[[UnitOfWork, StaffView, ChildView], Awaitable[object]]
 ACTIONS: dict[str, Action] = {
-    "read notes": lambda uow, s, c: continuity.read_notes(uow, s, c),
+    "read notes": continuity.read_notes,
     "add note": lambda uow, s, c: continuity.add_note(uow, s, c, "n"),
     "set stage": lambda uow, s, c: continuity.set_stage(uow, s, c, Stage.COURT),
     "draft summary": lambda uow, s, c: continuity.draft_summary(uow, s, c, "story"),
