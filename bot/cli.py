@@ -84,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlongsideError as exc:
         print(f"alongside: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # One line, without the statement or parameters a database error would carry.
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        print(f"alongside: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -35,6 +35,8 @@ async def require_current(settings: Settings) -> int:
 
 
 async def db_upgrade(settings: Settings) -> int:
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
