@@ -18,7 +18,8 @@ def run(data: Path, *args: str, stdin: str | None = None, **env: str
                if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))}
     environ.update({"ALONGSIDE_DATA_DIR": str(data), **env})
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=environ, text=True,
-                          input=stdin, capture_output=True, timeout=60, check=False, cwd=data.parent)
+                          input=stdin, capture_output=True, timeout=60, check=False,
+                          cwd=data.parent)
 
 
 def test_staff_add_list_remove(tmp_path: Path) -> None:
