@@ -57,11 +57,12 @@ async def test_check_ins_answers_and_silence(
     await emu.wait_for(lambda: True, timeout=1.5)
     assert len(check_ins()) == count, "no check-ins after the first week"
 
+    # The silent days queued a concern each for the advocate, paced at one message a second.
     emu.send_text(advocate, "/children")
-    listing = await bot.wait_text(advocate.id, "young person:")
+    listing = await bot.wait_text(advocate.id, "young person:", timeout=20)
     ref = (listing.text or "").split("· ")[1].split()[0]
     emu.send_text(advocate, f"/placed {ref}")
-    await bot.wait_text(advocate.id, "new placement")
+    await bot.wait_text(advocate.id, "new placement", timeout=20)
     bot.clock.advance(hours=36)
     await emu.wait_for(lambda: len(check_ins()) == count + 1, timeout=10,
                        description="a new placement starts the watch again")
