@@ -165,9 +165,7 @@ class Dispatcher:
                 task = asyncio.create_task(self._send_job(job))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
-            if jobs:
-                await asyncio.sleep(0)
-                continue
+            # Look again when something is queued or a send finishes, not in a busy loop.
             await wait_any(self.runtime.outbox_ready, stop, wait)
         await self.drain()
 
@@ -187,7 +185,7 @@ class Dispatcher:
             self.runtime.outbox_ready.set()
 
     async def send_one(self, outbox_id: int) -> None:
-        async with self.store.unit() as uow:
+        async with self.store.unit(read_only=True) as uow:
             row = await uow.session.get(OutboxMessage, outbox_id)
             if row is None or row.status != "pending":
                 return

@@ -166,8 +166,9 @@ class Store:
                 self.keyring.load(row.id, row.wrapped)
             self.system_key_id = row.id
 
-    def unit(self) -> UnitOfWork:
-        return UnitOfWork(self)
+    def unit(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; a read-only one does not queue behind SQLite's single writer."""
+        return UnitOfWork(self, read_only=read_only)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -176,8 +177,9 @@ class Store:
 class UnitOfWork:
     """One transaction: state changes, audit rows and outbox rows commit together or not at all."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self.store = store
+        self.read_only = read_only
         self.session: AsyncSession = store.sessions()
         self.keyring = store.keyring
         self.index = store.index
@@ -186,7 +188,7 @@ class UnitOfWork:
         self._locked = False
 
     async def __aenter__(self) -> UnitOfWork:
-        if self.store.write_lock is not None:
+        if self.store.write_lock is not None and not self.read_only:
             await self.store.write_lock.acquire()
             self._locked = True
         return self
@@ -201,6 +203,8 @@ class UnitOfWork:
                 self._locked = False
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         if self.queued and not self.store.is_sqlite:
             # Delivered at commit, to whichever worker is sending.
             await self.session.execute(select(func.pg_notify("alongside_outbox", "")))
