@@ -102,10 +102,14 @@ class Dispatcher:
     async def heads(self) -> tuple[list[Job], float]:
         """The sendable head of each chat's queue, and how long until the next may be due."""
         now = self.store.clock.now()
+        # Only each chat's oldest pending message matters: one row per chat, however deep
+        # the backlog.
+        first = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending")
+                 .group_by(OutboxMessage.chat_index))
         async with self.store.sessions() as session:
             rows = (await session.execute(
                 select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before)
-                .where(OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(BATCH)
+                .where(OutboxMessage.id.in_(first)).order_by(OutboxMessage.id).limit(BATCH)
             )).all()
         seen: set[str] = set()
         jobs: list[Job] = []
