@@ -11,13 +11,16 @@ from bot.i18n import Catalogs
 from bot.notices import language_label, linked
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons
-from tests.test_catalogs import UNFINISHED, plain
+from tests.test_catalogs import plain
+
+# Locales whose first reply is not translated yet (a subset of test_catalogs.UNFINISHED).
+FIRST_REPLY_UNFINISHED = {"sq"}
 
 
 def locales_of(cases: list[tuple[str, str]]) -> list[object]:
     return [pytest.param(*case, marks=pytest.mark.xfail(
-        strict=True, reason="translation not finished")) if case[0] in UNFINISHED else case
-        for case in cases]
+        strict=True, reason="translation not finished")) if case[0] in FIRST_REPLY_UNFINISHED
+        else case for case in cases]
 
 
 @pytest.mark.parametrize(("code", "native"), locales_of(
