@@ -206,7 +206,7 @@ STAGES: Final[Mapping[Stage, StageText]] = MappingProxyType(
             where_you_are=N_(
                 "The Home Office is making its final decision. "
                 "This is called the conclusive grounds decision. "
-                "They decide if they think it probably happened: that people hurt or used you. "
+                "They decide if it is more likely true than not that people hurt or used you. "
                 "They may ask your advocate, your social worker or the police what they know."
             ),
             what_next=N_(
@@ -544,7 +544,8 @@ TOPICS: Final[tuple[Topic, ...]] = (
             "A screen can stop you from seeing the person on trial. "
             "You can speak by video from another room. "
             "The court can watch your filmed police interview, so you do not have to say it "
-            "all again. Judges and lawyers can take off their wigs. "
+            "all again. Judges and lawyers can dress in normal clothes, so the room feels "
+            "less scary. "
             "A helper called an intermediary can help you understand the questions and answer."
         ),
     ),
