@@ -8,6 +8,7 @@ breaks it from that row on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -41,7 +42,8 @@ async def append(uow: UnitOfWork, actor: str, action: str, subject: str, detail:
         await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     ).scalar_one_or_none()
     previous = last or ""
-    entry = AuditEntry(at=uow.now, actor=actor, action=action, subject=subject,
+    # Hashed as it will read back: the store returns every timestamp in UTC.
+    entry = AuditEntry(at=uow.now.astimezone(UTC), actor=actor, action=action, subject=subject,
                        detail=detail[:200], prev_hash=previous)
     entry.hash = audit_hash(uow.index.audit_key, previous, _fields(entry))
     session.add(entry)
