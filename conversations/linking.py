@@ -102,14 +102,20 @@ async def link_child(
     until = await throttled_until(uow, telegram_id)
     if until is not None:
         raise Throttled(until)
+    # Locked, so two workers given the same code cannot both link with it.
     invite = (
-        await uow.session.execute(select(Invite).where(Invite.code_index == uow.index.code(code)))
+        await uow.session.execute(
+            select(Invite).where(Invite.code_index == uow.index.code(code)).with_for_update()
+        )
     ).scalar_one_or_none()
     if invite is None:
         await _wrong(uow, telegram_id)
         # Commit the attempt even though the caller answers with an error.
         raise InviteUnknown(code)
     if invite.used_at is not None:
+        again = await _opened_again(uow, invite, telegram_id)
+        if again is not None:
+            return again
         await _wrong(uow, telegram_id)
         raise InviteUsed(code)
     if invite.expires_at <= uow.now:
@@ -139,6 +145,19 @@ async def link_child(
     await uow.session.flush()
     await uow.audit(f"child:{row.id}", "child.link", row.id, f"advocate={advocate.id}")
     return Linked(await child_view(uow, row), advocate)
+
+
+async def _opened_again(uow: UnitOfWork, invite: Invite, telegram_id: int) -> Linked | None:
+    """The child who used this code opened it again (a second tap): not a wrong guess."""
+    if invite.child_id is None:
+        return None
+    row = await uow.session.get(Child, invite.child_id)
+    if row is None or row.tg_index != uow.index.telegram(telegram_id) or not row.advocate_id:
+        return None
+    current = await get_staff(uow, row.advocate_id)
+    if current is None or not current.active:
+        return None
+    return Linked(await child_view(uow, row), current, already=True)
 
 
 async def _new_child(uow: UnitOfWork, telegram_id: int, locale: str) -> Child:
