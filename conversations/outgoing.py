@@ -50,8 +50,14 @@ class Outgoing:
             return [*words, replace(self, text="")]
         if utf16_len(self.text) <= CAPTION_LIMIT:
             return [self]
-        first, rest = split_text(self.text, CAPTION_LIMIT)[0], ""
-        rest = self.text[len(first):].lstrip()
+        pieces = split_text(self.text, CAPTION_LIMIT)
+        if not pieces:
+            return [replace(self, text="")]
+        # The first piece need not start the text (leading blanks are dropped at a cut).
+        first = pieces[0]
+        rest = self.text[self.text.index(first) + len(first):].lstrip()
+        if not rest:
+            return [replace(self, text=first)]
         head = replace(self, text=first, buttons=())
         return [head, *Outgoing(text=rest, buttons=self.buttons, keyboard=self.keyboard,
                                 protect=self.protect).parts()]
