@@ -133,20 +133,25 @@ class Store:
         cls, config: StoreConfig, clock: Clock | None = None, *, migrate: bool = True
     ) -> Store:
         engine = make_engine(config.url)
-        if migrate:
-            await upgrade(engine)
-        store = cls(engine, Keyring(config.master_key), BlindIndex(config.index_key),
-                    clock or SystemClock())
-        if config.pending_master_key is not None:
-            async with store.sessions() as session:
-                wrapped_by = (await session.execute(
-                    select(DataKey.master_id).where(DataKey.purpose == "system"))).scalar()
-            pending = Keyring(config.pending_master_key)
-            if wrapped_by == pending.master_id:
-                store.keyring = pending
-                store.rotated = True
-        await store._load_system_key()
-        return store
+        # A wrong key or an unreachable server must not leave a pool (and its files) open.
+        try:
+            if migrate:
+                await upgrade(engine)
+            store = cls(engine, Keyring(config.master_key), BlindIndex(config.index_key),
+                        clock or SystemClock())
+            if config.pending_master_key is not None:
+                async with store.sessions() as session:
+                    wrapped_by = (await session.execute(
+                        select(DataKey.master_id).where(DataKey.purpose == "system"))).scalar()
+                pending = Keyring(config.pending_master_key)
+                if wrapped_by == pending.master_id:
+                    store.keyring = pending
+                    store.rotated = True
+            await store._load_system_key()
+            return store
+        except BaseException:
+            await engine.dispose()
+            raise
 
     async def _load_system_key(self) -> None:
         async with self.sessions() as session:

@@ -46,6 +46,7 @@ def scan_lines(inp: TextIO, out: TextIO, detector: Detector | None = None) -> in
             text, languages = _parse(line)
         except ValueError as exc:
             out.write(json.dumps({"error": f"line {number}: {exc}"}) + "\n")
+            out.flush()
             status = 1
             continue
         result = det.scan(text, languages)
@@ -60,5 +61,6 @@ def scan_lines(inp: TextIO, out: TextIO, detector: Detector | None = None) -> in
             )
             + "\n"
         )
-    out.flush()
+        # One answer per line as it comes, so a caller reading a pipe is never kept waiting.
+        out.flush()
     return status
