@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from typing import NoReturn
 
 from bot.logs import configure_logging
 from bot.settings import Settings
@@ -28,8 +29,15 @@ class UsageError(Exception):
     """Bad arguments: exit code 2 with a one-line explanation."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error the command prints."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="alongside", description=__doc__)
+    parser = _Parser(prog="alongside", description=__doc__)
     parser.add_argument("--log-format", choices=["text", "json"], default="text")
     parser.add_argument("--log-level", default="INFO")
     sub = parser.add_subparsers(dest="command", required=True)

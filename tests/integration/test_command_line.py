@@ -1,107 +1,238 @@
-"""The `alongside` command line as an operator runs it: real subprocesses, real exit codes."""
+"""The `alongside` command line as an operator types it: the installed console script in real
+subprocesses, each answer held to the operator contract word for word, with its exit code."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import re
+import secrets
+import select
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from conversations import linking, people
+from conversations.crypto import load_or_create_key
+from conversations.store import Store, StoreConfig
 
-def run(data: Path, *args: str, stdin: str | None = None, **env: str
-        ) -> subprocess.CompletedProcess[str]:
+SCRIPT = Path(sys.executable).with_name("alongside")
+ADVOCATE, CHILD = 7345128901, 7345128902
+ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
+
+
+def alongside(data: Path, *args: str, stdin: str | None = None, **env: str
+              ) -> subprocess.CompletedProcess[str]:
+    # As an operator's shell has it: no test-runner settings such as PYTHONUNBUFFERED.
     environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))}
+               if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_", "PYTHON"))}
     environ.update({"ALONGSIDE_DATA_DIR": str(data), **env})
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=environ, text=True,
-                          input=stdin, capture_output=True, timeout=60, check=False,
-                          cwd=data.parent)
+    return subprocess.run([str(SCRIPT), *args], env=environ, text=True, input=stdin,
+                          capture_output=True, timeout=60, check=False, cwd=data.parent)
 
 
-def test_staff_add_list_remove(tmp_path: Path) -> None:
+def test_the_console_script_is_installed() -> None:
+    assert SCRIPT.exists(), "pip install -e . makes the `alongside` script"
+
+
+async def _link_a_child(data: Path) -> None:
+    """A child linked to the enrolled advocate, through the services, on the CLI's own store."""
+    config = StoreConfig(f"sqlite+aiosqlite:///{(data / 'alongside.db').resolve()}",
+                         load_or_create_key(None, data / "master.key", "master"),
+                         load_or_create_key(None, data / "index.key", "index"))
+    store = await Store.open(config)
+    try:
+        async with store.unit() as uow:
+            advocate = await people.find_staff(uow, ADVOCATE)
+            assert advocate is not None
+            invite = await linking.create_invite(uow, advocate, "Nightingale")
+            await linking.link_child(uow, CHILD, invite.code, "en")
+            await uow.commit()
+    finally:
+        await store.close()
+
+
+async def test_staff_add_list_remove(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    added = run(data, "staff", "add", "--role", "supervisor", "--telegram-id", "555",
-                "--name", "Sam Lead", "--languages", "en,sq")
+    added = alongside(data, "staff", "add", "--role", "advocate", "--telegram-id",
+                      str(ADVOCATE), "--name", "Rosalind Advocate", "--languages", "en, sq")
     assert added.returncode == 0, added.stderr
-    assert "enrolled supervisor Sam Lead" in added.stdout
+    assert re.fullmatch(rf"enrolled advocate Rosalind Advocate \({ULID}\)\n", added.stdout)
     assert (data / "master.key").stat().st_mode & 0o777 == 0o600
     assert (data / "index.key").stat().st_mode & 0o777 == 0o600
-    again = run(data, "staff", "add", "--role", "advocate", "--telegram-id", "555", "--name", "X")
+    again = alongside(data, "staff", "add", "--role", "supervisor", "--telegram-id",
+                      str(ADVOCATE), "--name", "X")
     assert again.returncode == 2
-    assert again.stderr.strip() == "alongside: that Telegram account is already enrolled"
-    listed = run(data, "staff", "list")
+    assert again.stderr == "alongside: that Telegram account is already enrolled\n"
+    staff_id = added.stdout.split("(")[1].rstrip(")\n")
+
+    await _link_a_child(data)
+    listed = alongside(data, "staff", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == [staff_id, "advocate", "Rosalind", "Advocate",
+                                     "languages=en,sq", "children=1"]
+    assert str(ADVOCATE) not in listed.stdout, "Telegram ids are not printed"
+
+    refused = alongside(data, "staff", "remove", "--telegram-id", str(ADVOCATE))
+    assert refused.returncode == 2
+    assert refused.stderr == "alongside: they still have 1 young people; hand them over first\n"
+    assert refused.stdout == ""
+
+    assert "Rosalind Advocate" in alongside(data, "staff", "list").stdout
+
+
+def test_staff_remove_and_an_empty_list(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert alongside(data, "staff", "add", "--role", "supervisor", "--telegram-id", "555",
+                     "--name", "Sam").returncode == 0
+    removed = alongside(data, "staff", "remove", "--telegram-id", "555")
+    assert removed.returncode == 0, removed.stderr
+    assert re.fullmatch(rf"removed Sam \({ULID}\)\n", removed.stdout)
+    listed = alongside(data, "staff", "list")
     assert listed.returncode == 0
-    assert "supervisor" in listed.stdout
-    assert "Sam Lead" in listed.stdout
-    assert "children=0" in listed.stdout
-    removed = run(data, "staff", "remove", "--telegram-id", "555")
-    assert removed.returncode == 0
-    assert "no staff enrolled" in run(data, "staff", "list").stdout
-    missing = run(data, "staff", "remove", "--telegram-id", "555")
-    assert missing.returncode == 2
+    assert listed.stdout == "no staff enrolled; add one with `alongside staff add`\n"
 
 
-@pytest.mark.parametrize(("args", "env", "says"), [
-    (("staff", "add", "--telegram-id", "5", "--name", "X"), {}, "--role"),
-    (("run",), {}, "BotFather"),
-    (("run", "--workers", "2"), {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}, "PostgreSQL"),
-    (("staff", "list"), {"ALONGSIDE_MASTER_KEY": "not base64!"}, "ALONGSIDE_MASTER_KEY"),
-    (("staff", "list"), {"ALONGSIDE_MASTER_KEY": base64.b64encode(b"short").decode()},
-     "32 bytes"),
-    (("run",), {"TELEGRAM_BOT_TOKEN": "nonsense"}, "BotFather token"),
-    (("run",), {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP",
-                "ALONGSIDE_WEBHOOK_URL": "https://example.org/tg"}, "ALONGSIDE_WEBHOOK_SECRET"),
-    (("run",), {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP",
-                "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
-    (("frobnicate",), {}, "invalid choice"),
+TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}
+
+
+@pytest.mark.parametrize(("args", "env", "line"), [
+    (("run",), {},
+     "alongside: TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather in Telegram and put "
+     "it in the environment or .env, or try `alongside demo`"),
+    (("run", "--workers", "2"), TOKEN,
+     "alongside: --workers above 1 needs PostgreSQL (DATABASE_URL); the embedded SQLite store "
+     "serves one process"),
+    (("run", "--workers", "0"), TOKEN, "alongside: --workers must be 1 or more"),
+    (("staff", "list"), {"ALONGSIDE_MASTER_KEY": "not base64!"},
+     "alongside: ALONGSIDE_MASTER_KEY is not valid base64"),
+    (("staff", "add", "--role", "advocate", "--telegram-id", "5", "--name", "X"),
+     {"ALONGSIDE_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode()},
+     "alongside: ALONGSIDE_MASTER_KEY must be 32 bytes of base64, not 16"),
+    (("staff", "add", "--role", "advocate", "--telegram-id", "5", "--name", " "), {},
+     "alongside: a name of 1 to 64 characters is needed"),
+    (("staff", "remove", "--telegram-id", "5"), {},
+     "alongside: no active staff member has that Telegram id"),
+    (("run",), {"TELEGRAM_BOT_TOKEN": "nonsense"},
+     "alongside: TELEGRAM_BOT_TOKEN does not look like a BotFather token"),
+    (("run",), {**TOKEN, "ALONGSIDE_WEBHOOK_URL": "https://example.org/tg"},
+     "alongside: ALONGSIDE_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+     "in webhook mode"),
+    (("run",), {**TOKEN, "DATABASE_URL": "mysql://x"},
+     "alongside: DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."),
 ])
-def test_usage_and_configuration_errors_exit_2(tmp_path: Path, args: tuple[str, ...],
-                                               env: dict[str, str], says: str) -> None:
-    done = run(tmp_path / "data", *args, **env)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert says in done.stderr
-    assert "Traceback" not in done.stderr
+def test_configuration_errors_are_one_line_and_exit_2(
+        tmp_path: Path, args: tuple[str, ...], env: dict[str, str], line: str) -> None:
+    done = alongside(tmp_path / "data", *args, **env)
+    assert done.returncode == 2
+    assert done.stderr == line + "\n"
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("staff", "add", "--telegram-id", "5", "--name", "X"),
+     "alongside staff add: the following arguments are required: --role "
+     "(see `alongside staff add --help`)"),
+    (("staff", "add", "--role", "boss", "--telegram-id", "5", "--name", "X"),
+     "alongside staff add: argument --role: invalid choice: 'boss' (choose from 'advocate', "
+     "'supervisor') (see `alongside staff add --help`)"),
+    (("staff", "remove", "--telegram-id", "abc"),
+     "alongside staff remove: argument --telegram-id: invalid int value: 'abc' "
+     "(see `alongside staff remove --help`)"),
+    (("frobnicate",),
+     "alongside: argument command: invalid choice: 'frobnicate' (choose from 'run', 'demo', "
+     "'has-token', 'db', 'staff', 'keys', 'audit', 'safety-scan') (see `alongside --help`)"),
+])
+def test_bad_usage_is_one_line_and_exits_2(tmp_path: Path, args: tuple[str, ...],
+                                           line: str) -> None:
+    done = alongside(tmp_path / "data", *args)
+    assert done.returncode == 2
+    assert done.stderr == line + "\n"
+    assert done.stdout == ""
+    assert not (tmp_path / "data").exists(), "nothing is created for a command that did not run"
+
+
+def test_safety_scan_writes_one_json_line_per_input(tmp_path: Path) -> None:
+    inputs = [
+        {"text": "i want to die", "language": "en"},
+        {"text": "dua të vdes", "language": "sq"},
+        {"text": "see you at football practice"},
+        {"text": "", "language": ""},
+    ]
+    done = alongside(tmp_path / "data", "safety-scan",
+                     stdin="".join(json.dumps(i, ensure_ascii=False) + "\n" for i in inputs))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(inputs)
+    out = [json.loads(line) for line in lines]
+    assert all(set(o) == {"severity", "categories", "rules"} for o in out)
+    assert [o["severity"] for o in out] == ["urgent", "urgent", "none", "none"]
+    assert out[1]["categories"] == ["self_harm"]
+    assert all(r.startswith("sq.") for r in out[1]["rules"])
+    assert not (tmp_path / "data").exists(), "scanning needs no store"
+
+
+def test_safety_scan_answers_each_line_as_it_arrives(tmp_path: Path) -> None:
+    # A caller may keep the scanner open and zip lines with answers: each answer must not wait
+    # for more input.
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("ALONGSIDE_", "PYTHON"))}
+    environ["ALONGSIDE_DATA_DIR"] = str(tmp_path / "data")
+    with subprocess.Popen([str(SCRIPT), "safety-scan"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, env=environ, text=True) as scanner:
+        assert scanner.stdin is not None
+        assert scanner.stdout is not None
+        try:
+            for text, severity in (("i want to die", "urgent"), ("hello", "none")):
+                scanner.stdin.write(json.dumps({"text": text}) + "\n")
+                scanner.stdin.flush()
+                ready, _, _ = select.select([scanner.stdout], [], [], 20)
+                assert ready, "no answer while the input stays open"
+                assert json.loads(scanner.stdout.readline())["severity"] == severity
+        finally:
+            scanner.stdin.close()
+            scanner.wait(timeout=20)
+    assert scanner.returncode == 0
 
 
 def test_wrong_master_key_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert run(data, "staff", "add", "--role", "advocate", "--telegram-id", "7",
+    assert alongside(data, "staff", "add", "--role", "advocate", "--telegram-id", "7",
                "--name", "Rosa").returncode == 0
     other = base64.b64encode(os.urandom(32)).decode()
-    done = run(data, "staff", "list", ALONGSIDE_MASTER_KEY=other)
+    done = alongside(data, "staff", "list", ALONGSIDE_MASTER_KEY=other)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
 
 
 def test_keys_rotate_keeps_everything_readable(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert run(data, "staff", "add", "--role", "advocate", "--telegram-id", "7",
+    assert alongside(data, "staff", "add", "--role", "advocate", "--telegram-id", "7",
                "--name", "Rosa Example").returncode == 0
     old = (data / "master.key").read_bytes()
-    rotated = run(data, "keys", "rotate")
+    rotated = alongside(data, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
     assert (data / "master.key").read_bytes() != old
     assert not (data / "master.key.new").exists()
-    assert "Rosa Example" in run(data, "staff", "list").stdout
-    assert run(data, "audit", "verify").returncode == 0
+    assert "Rosa Example" in alongside(data, "staff", "list").stdout
+    assert alongside(data, "audit", "verify").returncode == 0
     (data / "master.key").write_bytes(old)
-    assert run(data, "staff", "list").returncode != 0, "the old key no longer opens anything"
+    assert alongside(data, "staff", "list").returncode != 0, "the old key no longer opens anything"
 
 
 def test_interrupted_rotation_is_finished_at_the_next_start(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert run(data, "staff", "add", "--role", "advocate", "--telegram-id", "7",
+    assert alongside(data, "staff", "add", "--role", "advocate", "--telegram-id", "7",
                "--name", "Rosa Example").returncode == 0
     old = (data / "master.key").read_bytes()
-    assert run(data, "keys", "rotate").returncode == 0
+    assert alongside(data, "keys", "rotate").returncode == 0
     # As if the rotation had committed but stopped before installing its key file.
     (data / "master.key.new").write_bytes((data / "master.key").read_bytes())
     (data / "master.key").write_bytes(old)
-    listed = run(data, "staff", "list")
+    listed = alongside(data, "staff", "list")
     assert listed.returncode == 0, listed.stderr
     assert "Rosa Example" in listed.stdout
     assert not (data / "master.key.new").exists()
@@ -114,7 +245,7 @@ def test_safety_scan_contract(tmp_path: Path) -> None:
         "not json",
         "",
     ])
-    done = run(tmp_path / "data", "safety-scan", stdin=lines)
+    done = alongside(tmp_path / "data", "safety-scan", stdin=lines)
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 3
     assert out[0]["severity"] == "urgent"
@@ -123,14 +254,14 @@ def test_safety_scan_contract(tmp_path: Path) -> None:
     assert out[1] == {"severity": "none", "categories": [], "rules": []}
     assert "error" in out[2]
     assert done.returncode == 1, "a bad line makes the exit code 1"
-    clean = run(tmp_path / "data", "safety-scan", stdin=json.dumps({"text": "hello"}) + "\n")
+    clean = alongside(tmp_path / "data", "safety-scan", stdin=json.dumps({"text": "hello"}) + "\n")
     assert clean.returncode == 0
 
 
 def test_db_upgrade_and_has_token(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    upgraded = run(data, "db", "upgrade")
+    upgraded = alongside(data, "db", "upgrade")
     assert upgraded.returncode == 0
     assert "up to date" in upgraded.stdout
-    assert run(data, "has-token").returncode == 1
-    assert run(data, "has-token", TELEGRAM_BOT_TOKEN="123456:ABCDEFGHIJKLMNOP").returncode == 0
+    assert alongside(data, "has-token").returncode == 1
+    assert alongside(data, "has-token", **TOKEN).returncode == 0
