@@ -6,11 +6,14 @@ SQLite file with its write-ahead log, and on PostgreSQL every row of every table
 
 from __future__ import annotations
 
+import base64
 import struct
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine.interfaces import ReflectedColumn
+from sqlalchemy.orm import Session
 
 from bot.emulator import BotApiEmulator
 from conversations.people import Role
@@ -22,15 +25,18 @@ SECRETS = [
     "the blue house on Marsh Lane", "Përshëndetje nga Drita", "Tôi sợ lắm, xin giúp",
     "أنا في خطر الآن", "caption of the kitchen photo", "corrected to the red door",
     "prefers a female interpreter", "came through Calais in March",
+    "Мені страшно біля вокзалу",
 ]
 
 
 def _needles() -> dict[str, list[bytes]]:
     needles: dict[str, list[bytes]] = {}
     for secret in SECRETS:
-        needles[secret] = [secret.encode(), secret.encode("utf-16-le")]
+        needles[secret] = [secret.encode(), secret.encode("utf-16-le"),
+                           secret.encode("utf-16-be")]
     for number in (ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID):
         needles[str(number)] = [str(number).encode(), str(number).encode("utf-16-le"),
+                                str(number).encode("utf-16-be"),
                                 struct.pack("<q", number), struct.pack(">q", number)]
     return needles
 
@@ -46,6 +52,8 @@ async def _converse(bot: BotHarness, emu: BotApiEmulator) -> None:
     first = await bot.wait_text(advocate.id, "Marsh Lane")
     emu.send_text(child, "Tôi sợ lắm, xin giúp")
     emu.send_text(child, "أنا في خطر الآن")
+    emu.send_text(child, "Мені страшно біля вокзалу")
+    await bot.wait_text(advocate.id, "вокзалу")
     emu.send_photo(child, caption="caption of the kitchen photo")
     edited = emu.send_text(child, "meet me at the green door")
     await bot.wait_text(advocate.id, "green door")
@@ -62,6 +70,20 @@ async def _converse(bot: BotHarness, emu: BotApiEmulator) -> None:
     await bot.wait_text(supervisor.id, "URGENT")
 
 
+def _key_needles(data_dir: Path) -> dict[str, list[bytes]]:
+    """Each key file's text and the raw key it holds."""
+    needles: dict[str, list[bytes]] = {}
+    for path in sorted(data_dir.glob("*.key")):
+        written = path.read_bytes().strip()
+        needles[path.name] = [written, base64.b64decode(written)]
+    assert len(needles) == 2, "a master key and an index key"
+    return needles
+
+
+def _columns(session: Session, table: str) -> list[ReflectedColumn]:
+    return inspect(session.connection()).get_columns(table)
+
+
 def _found(blob: bytes, needles: dict[str, list[bytes]]) -> list[str]:
     return [name for name, forms in needles.items() if any(form in blob for form in forms)]
 
@@ -75,12 +97,14 @@ async def test_nothing_readable_at_rest(
     await _converse(bot, emulator)
     needles = _needles()
 
+    keys = _key_needles(tmp_path / "data")
+
     if database_url.startswith("sqlite"):
-        keys = [p.read_bytes().strip() for p in (tmp_path / "data").glob("*.key")]
-        assert len(keys) == 2
         # While the bot runs the write-ahead log holds recent pages; after it stops, the file.
         for moment in ("running", "stopped"):
-            files = sorted(tmp_path.glob("alongside.db*"))
+            # Every file the store keeps: the database, its WAL and shared memory, anything else.
+            files = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".key")
+            assert tmp_path / "alongside.db" in files
             if moment == "running":
                 assert any(p.name.endswith("-wal") and p.stat().st_size for p in files), files
             # A control: the search does see what is meant to be plain (a role name).
@@ -88,7 +112,7 @@ async def test_nothing_readable_at_rest(
             for path in files:
                 raw = path.read_bytes()
                 assert not _found(raw, needles), f"plaintext in {path.name} ({moment})"
-                assert not any(key in raw for key in keys), "a key in the database"
+                assert not _found(raw, keys), f"a key in {path.name} ({moment})"
             await bot.stop()
         return
     await bot.stop()
@@ -103,8 +127,7 @@ async def test_nothing_readable_at_rest(
                 dump += row.encode()
         # Bytea columns print as hex in ::text; search their raw bytes as well.
         for table in tables:
-            columns = await session.run_sync(
-                lambda s, t=table: inspect(s.connection()).get_columns(t))
+            columns = await session.run_sync(_columns, table)
             for column in columns:
                 if str(column["type"]).upper().startswith(("BYTEA", "BLOB")):
                     values = (await session.execute(text(
@@ -114,3 +137,4 @@ async def test_nothing_readable_at_rest(
     assert len(dump) > 10_000, "the conversation was stored"
     assert _found(bytes(dump), {"role": [b"supervisor"]}), "the search sees plain columns"
     assert not _found(bytes(dump), needles)
+    assert not _found(bytes(dump), keys), "a key in the database"

@@ -1,0 +1,68 @@
+"""The access gate, table-driven over every role and every relation to the child."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from conversations.access import may_act_for, may_manage_staff
+from conversations.people import ChildView, Role, StaffView
+
+
+def _staff(staff_id: str, role: Role, *, active: bool = True) -> StaffView:
+    return StaffView(id=staff_id, telegram_id=1, name="N", role=role, locale="en",
+                     languages=("en",), away_until=None, active=active)
+
+
+def _child(advocate_id: str | None) -> ChildView:
+    return ChildView(id="C", ref="K7F", telegram_id=2, nickname="Star", locale="en",
+                     locale_chosen=False, advocate_id=advocate_id, data_key_id="k", stage=None,
+                     unreachable=False)
+
+
+# The person asking is always "ME"; the other advocate is "THEM".
+ROLES: dict[str, StaffView | None] = {
+    "advocate": _staff("ME", Role.ADVOCATE),
+    "supervisor": _staff("ME", Role.SUPERVISOR),
+    "inactive advocate": _staff("ME", Role.ADVOCATE, active=False),
+    "inactive supervisor": _staff("ME", Role.SUPERVISOR, active=False),
+    "nobody": None,
+}
+RELATIONS: dict[str, ChildView | None] = {
+    "own child": _child("ME"),
+    "another advocate's child": _child("THEM"),
+    "unlinked child": _child(None),
+    "no child": None,
+}
+ALLOWED = {
+    ("advocate", "own child"),
+    ("supervisor", "own child"),
+    ("supervisor", "another advocate's child"),
+    # Supervisors answer someone who asked for help without a code.
+    ("supervisor", "unlinked child"),
+}
+
+
+@pytest.mark.parametrize(("role", "relation"), list(itertools.product(ROLES, RELATIONS)))
+def test_may_act_for(role: str, relation: str) -> None:
+    assert may_act_for(ROLES[role], RELATIONS[relation]) is ((role, relation) in ALLOWED)
+
+
+def test_the_table_is_exhaustive() -> None:
+    assert len(ROLES) * len(RELATIONS) == 20
+    assert set(itertools.product(ROLES, RELATIONS)) >= ALLOWED
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_may_manage_staff(role: str) -> None:
+    assert may_manage_staff(ROLES[role]) is (role == "supervisor")
+
+
+def test_an_away_advocate_still_acts_for_their_child() -> None:
+    from datetime import UTC, datetime
+
+    away = replace(_staff("ME", Role.ADVOCATE), away_until=datetime(2030, 1, 1, tzinfo=UTC))
+    assert may_act_for(away, _child("ME"))
+    assert not may_act_for(away, _child("THEM"))
