@@ -7,8 +7,10 @@
   rest); network errors and 5xx back off exponentially with jitter; after the last try, or at once
   for a permanent refusal, the message becomes a dead letter and supervisors are told. A chat that
   blocked the bot is marked unreachable and whoever looks after it is told.
-* Crash safety: a message is marked sent in the database right after Telegram accepts it; a kill
-  between the two is the only way a message can go twice.
+* Crash safety: a message is marked sent in the database right after Telegram accepts it, and its
+  chat sends nothing more until that mark has committed; a kill between the two is the only way a
+  message can go twice. Marks that arrive together commit together (one transaction for many
+  chats), which keeps the writer free for incoming updates.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import segno
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import (
     InlineKeyboardButton,
@@ -51,6 +53,7 @@ NOTIFY_CHANNEL = "alongside_outbox"
 DELETE_WINDOW = timedelta(hours=47, minutes=50)
 CONCURRENCY = 16
 BATCH = 500
+ROUND = 32  # rows read (and decrypted) together before they are paced out
 
 
 class Bucket:
@@ -80,6 +83,28 @@ class Job:
     chat_index: str
 
 
+@dataclass
+class Prepared:
+    """A head of queue, read and opened, ready to hand to Telegram."""
+
+    id: int
+    chat_index: str
+    chat_id: int
+    message: Outgoing
+    reply_to: int | None
+    purpose: str
+    created_at: datetime
+    message_id: str | None
+    child_id: str | None
+
+
+@dataclass
+class _Mark:
+    job: Prepared
+    tg_message_id: int | None
+    done: asyncio.Future[None]
+
+
 class Dispatcher:
     def __init__(self, runtime: Runtime, app: AlongsideApp) -> None:
         self.runtime = runtime
@@ -92,6 +117,8 @@ class Dispatcher:
         self.tasks: set[asyncio.Task[None]] = set()
         self.slots = asyncio.Semaphore(CONCURRENCY)
         self.sent = 0
+        self.marks: list[_Mark] = []
+        self.marking: asyncio.Task[None] | None = None
 
     def _chat_bucket(self, chat_index: str) -> Bucket:
         bucket = self.chat_buckets.get(chat_index)
@@ -158,17 +185,20 @@ class Dispatcher:
         while not stop.is_set():
             self.runtime.outbox_ready.clear()
             jobs, wait = await self.heads()
-            for job in jobs:
-                global_wait = self.global_bucket.wait_time()
-                if global_wait > 0:
-                    await asyncio.sleep(global_wait)
-                self.global_bucket.take()
-                self._chat_bucket(job.chat_index).take()
-                self.in_flight.add(job.chat_index)
-                await self.slots.acquire()
-                task = asyncio.create_task(self._send_job(job))
-                self.tasks.add(task)
-                task.add_done_callback(self.tasks.discard)
+            for start in range(0, len(jobs), ROUND):
+                for job in jobs[start:start + ROUND]:
+                    self.in_flight.add(job.chat_index)
+                prepared = await self._prepare(jobs[start:start + ROUND])
+                for item in prepared:
+                    global_wait = self.global_bucket.wait_time()
+                    if global_wait > 0:
+                        await asyncio.sleep(global_wait)
+                    self.global_bucket.take()
+                    self._chat_bucket(item.chat_index).take()
+                    await self.slots.acquire()
+                    task = asyncio.create_task(self._send_job(item))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
             # Look again when something is queued or a send finishes, not in a busy loop.
             await wait_any(self.runtime.outbox_ready, stop, wait)
         await self.drain()
@@ -178,9 +208,42 @@ class Dispatcher:
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=15)
 
-    async def _send_job(self, job: Job) -> None:
+    async def _prepare(self, jobs: list[Job]) -> list[Prepared]:
+        """Read and open a round of heads in one read-only unit; drop any no longer pending."""
+        if not jobs:
+            return []
+        wanted = {job.id: job for job in jobs}
+        prepared: list[Prepared] = []
         try:
-            await self.send_one(job.id)
+            async with self.store.unit(read_only=True) as uow:
+                rows = (await uow.session.execute(
+                    select(OutboxMessage.id, OutboxMessage.uid, OutboxMessage.chat_index,
+                           OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
+                           OutboxMessage.purpose, OutboxMessage.created_at,
+                           OutboxMessage.message_id, OutboxMessage.child_id,
+                           OutboxMessage.reply_to_message_id)
+                    .where(OutboxMessage.id.in_(wanted), OutboxMessage.status == "pending")
+                    .order_by(OutboxMessage.id))).all()
+                for row in rows:
+                    chat_id = int(await uow.open(row.chat_sealed, "outbox", "chat", row.uid))
+                    message = Outgoing.from_json(
+                        await uow.open_json(row.payload_sealed, "outbox", "payload", row.uid))
+                    reply_to = None if row.reply_to_message_id is None else \
+                        await self._reply_target(uow.session, row.chat_index,
+                                                 row.reply_to_message_id)
+                    prepared.append(Prepared(row.id, row.chat_index, chat_id, message, reply_to,
+                                             row.purpose, row.created_at, row.message_id,
+                                             row.child_id))
+        finally:
+            ready = {item.id for item in prepared}
+            for job in jobs:
+                if job.id not in ready:
+                    self.in_flight.discard(job.chat_index)
+        return prepared
+
+    async def _send_job(self, job: Prepared) -> None:
+        try:
+            await self.send_one(job)
         except Exception:
             log.exception("outbox.send_crashed", extra={"outbox_id": job.id})
         finally:
@@ -188,21 +251,18 @@ class Dispatcher:
             self.slots.release()
             self.runtime.outbox_ready.set()
 
-    async def send_one(self, outbox_id: int) -> None:
-        async with self.store.unit(read_only=True) as uow:
-            row = await uow.session.get(OutboxMessage, outbox_id)
-            if row is None or row.status != "pending":
-                return
-            chat_id = int(await uow.open(row.chat_sealed, "outbox", "chat", row.uid))
-            message = Outgoing.from_json(
-                await uow.open_json(row.payload_sealed, "outbox", "payload", row.uid))
-            reply_to = await self._reply_target(uow.session, row)
-            if message.kind == "clear":
-                message.extra["ids"] = await self._deletable(uow.session, row)
+    async def send_one(self, job: Prepared) -> None:
+        message = job.message
+        if message.kind == "clear":
+            # Worked out at the last moment: the chat may have grown since the row was read.
+            async with self.store.sessions() as session:
+                message.extra["ids"] = await self._deletable(session, job.chat_index,
+                                                             job.child_id)
+        outbox_id = job.id
         # The database is not held while Telegram answers.
         started = time.monotonic()
         try:
-            sent = await self._deliver(chat_id, message, reply_to)
+            sent = await self._deliver(job.chat_id, message, job.reply_to)
         except RetryAfter as exc:
             await self._retry(outbox_id, _seconds(exc.retry_after), "retry_after", count=False)
         except Forbidden:
@@ -212,39 +272,39 @@ class Dispatcher:
         except (TimedOut, NetworkError) as exc:
             await self._failed_try(outbox_id, type(exc).__name__)
         else:
-            await self._sent(outbox_id, sent)
+            await self._sent(job, sent)
             self.sent += 1
             log.debug("outbox.sent", extra={"outbox_id": outbox_id,
                                             "ms": round((time.monotonic() - started) * 1000)})
 
-    async def _reply_target(self, session: AsyncSession, row: OutboxMessage) -> int | None:
+    async def _reply_target(self, session: AsyncSession, chat_index: str, reply_to: str
+                            ) -> int | None:
         """Where the message we answer was shown in this chat, if anywhere."""
-        if row.reply_to_message_id is None:
-            return None
         shown = (await session.execute(
             select(OutboxMessage.tg_message_id).where(
-                OutboxMessage.message_id == row.reply_to_message_id,
-                OutboxMessage.chat_index == row.chat_index,
+                OutboxMessage.message_id == reply_to,
+                OutboxMessage.chat_index == chat_index,
                 OutboxMessage.tg_message_id.is_not(None)).order_by(OutboxMessage.id)
         )).scalars().first()
         if shown is not None:
             return int(shown)
-        own = await session.get(StoredMessage, row.reply_to_message_id)
+        own = await session.get(StoredMessage, reply_to)
         return None if own is None or own.direction != "in" else own.tg_message_id
 
-    async def _deletable(self, session: AsyncSession, row: OutboxMessage) -> list[int]:
+    async def _deletable(self, session: AsyncSession, chat_index: str, child_id: str | None
+                         ) -> list[int]:
         """Every message in this chat Telegram still lets a bot delete (48 hours)."""
         since = self.store.clock.now() - DELETE_WINDOW
         ours = (await session.execute(
             select(OutboxMessage.tg_message_id).where(
-                OutboxMessage.chat_index == row.chat_index, OutboxMessage.status == "sent",
+                OutboxMessage.chat_index == chat_index, OutboxMessage.status == "sent",
                 OutboxMessage.sent_at > since, OutboxMessage.tg_message_id.is_not(None))
         )).scalars().all()
         theirs: list[int | None] = []
-        if row.child_id is not None:
+        if child_id is not None:
             theirs = list((await session.execute(
                 select(StoredMessage.tg_message_id).where(
-                    StoredMessage.child_id == row.child_id, StoredMessage.direction == "in",
+                    StoredMessage.child_id == child_id, StoredMessage.direction == "in",
                     StoredMessage.created_at > since, StoredMessage.tg_message_id.is_not(None))
             )).scalars().all())
         return sorted({int(i) for i in [*ours, *theirs] if i is not None})
@@ -319,23 +379,48 @@ class Dispatcher:
                                              protect_content=protect, reply_parameters=reply)
         raise BadRequest(f"unknown kind {kind}")
 
-    async def _sent(self, outbox_id: int, tg_message_id: int | None) -> None:
+    async def _sent(self, job: Prepared, tg_message_id: int | None) -> None:
+        """Record a send; returns once the mark has committed (with whatever else was ready)."""
+        mark = _Mark(job, tg_message_id, asyncio.get_running_loop().create_future())
+        self.marks.append(mark)
+        if self.marking is None or self.marking.done():
+            self.marking = asyncio.create_task(self._write_marks())
+        await mark.done
+
+    async def _write_marks(self) -> None:
+        while self.marks:
+            batch, self.marks = self.marks, []
+            try:
+                await self._commit_marks(batch)
+            except Exception as exc:
+                for mark in batch:
+                    mark.done.set_exception(exc)
+            else:
+                for mark in batch:
+                    mark.done.set_result(None)
+
+    async def _commit_marks(self, batch: list[_Mark]) -> None:
+        table = cast(Table, OutboxMessage.__table__)
         async with self.store.unit() as uow:
-            row = await uow.session.get(OutboxMessage, outbox_id)
-            if row is None:
-                return
-            row.status = "sent"
-            row.sent_at = uow.now
-            metrics.MESSAGES_SENT.labels(row.purpose).inc()
-            metrics.SEND_LATENCY.observe(max((uow.now - row.created_at).total_seconds(), 0))
-            row.tg_message_id = tg_message_id
-            row.attempts += 1
-            row.last_error = None
-            if row.purpose == "reply" and row.message_id is not None and tg_message_id:
-                stored = await uow.session.get(StoredMessage, row.message_id)
-                if stored is not None and stored.tg_message_id is None:
-                    stored.tg_message_id = tg_message_id
+            now = uow.now
+            await uow.session.execute(
+                update(table).where(table.c.id == bindparam("b_id")).values(
+                    status="sent", sent_at=now, tg_message_id=bindparam("b_tg"),
+                    attempts=table.c.attempts + 1, last_error=None),
+                [{"b_id": m.job.id, "b_tg": m.tg_message_id} for m in batch])
+            # Where an advocate's answer shows in the child's chat, for replies to it later.
+            replies = [{"b_id": m.job.message_id, "b_tg": m.tg_message_id} for m in batch
+                       if m.job.purpose == "reply" and m.job.message_id and m.tg_message_id]
+            if replies:
+                messages = cast(Table, StoredMessage.__table__)
+                await uow.session.execute(
+                    update(messages).where(messages.c.id == bindparam("b_id"),
+                                           messages.c.tg_message_id.is_(None))
+                    .values(tg_message_id=bindparam("b_tg")), replies)
             await uow.commit()
+        for mark in batch:
+            metrics.MESSAGES_SENT.labels(mark.job.purpose).inc()
+            metrics.SEND_LATENCY.observe(max((now - mark.job.created_at).total_seconds(), 0))
 
     async def _retry(self, outbox_id: int, delay: float, error: str, *, count: bool) -> None:
         async with self.store.unit() as uow:
