@@ -138,15 +138,16 @@ async def escalate(uow: UnitOfWork, row: Alert, ladder: EscalationLadder) -> Ale
 
 
 async def open_alerts(uow: UnitOfWork, staff: StaffView, limit: int = 20) -> list[AlertView]:
-    rows = (await uow.session.execute(
-        select(Alert).where(Alert.status != "resolved").order_by(Alert.raised_at.desc())
+    # One query for the alerts with their children, one for the keys they need.
+    pairs = (await uow.session.execute(
+        select(Alert, Child).join(Child, Child.id == Alert.child_id)
+        .where(Alert.status != "resolved").order_by(Alert.raised_at.desc())
         .limit(200)
-    )).scalars().all()
+    )).tuples().all()
+    await uow.load_keys(blob for alert, child in pairs
+                        for blob in (alert.reasons_sealed, child.tg_sealed, child.nickname_sealed))
     views = []
-    for row in rows:
-        child_row = await uow.session.get(Child, row.child_id)
-        if child_row is None:
-            continue
+    for row, child_row in pairs:
         child = await child_view(uow, child_row)
         if may_act_for(staff, child):
             views.append(await alert_view(uow, row, child))

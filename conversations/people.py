@@ -123,6 +123,7 @@ async def children_of(uow: UnitOfWork, advocate_id: str) -> list[ChildView]:
             select(Child).where(Child.advocate_id == advocate_id).order_by(Child.linked_at)
         )
     ).scalars().all()
+    await uow.load_keys(blob for row in rows for blob in (row.tg_sealed, row.nickname_sealed))
     return [await child_view(uow, row) for row in rows]
 
 

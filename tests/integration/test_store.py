@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from conversations import audit, linking, people
 from conversations.crypto import Keyring, audit_hash, load_or_create_key
@@ -247,6 +247,33 @@ async def test_the_same_code_used_at_once_links_one_child(opened: Opened) -> Non
         await racing
     async with opened.store.unit() as uow:
         assert (await uow.session.execute(select(func.count(Child.id)))).scalar_one() == 1
+
+
+async def test_listing_children_after_a_restart_unwraps_their_keys_in_one_query(
+        opened: Opened) -> None:
+    rosalind = await _enrol(opened.store)
+    names = [f"Kid {i}" for i in range(6)]
+    for i, name in enumerate(names):
+        await _try(opened.store, 7_000_000_000 + i, await _invite(opened.store, rosalind, name))
+    await opened.reopen()
+    key_queries: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "FROM data_keys" in statement:
+            key_queries.append(statement)
+
+    sync = opened.store.engine.sync_engine
+    event.listen(sync, "before_cursor_execute", count)
+    try:
+        async with opened.store.unit() as uow:
+            listed = await people.children_of(uow, rosalind.id)
+        async with opened.store.unit() as uow:
+            again = await people.children_of(uow, rosalind.id)
+    finally:
+        event.remove(sync, "before_cursor_execute", count)
+    assert [c.nickname for c in listed] == names
+    assert [c.telegram_id for c in again] == [7_000_000_000 + i for i in range(6)]
+    assert len(key_queries) == 1, key_queries
 
 
 async def test_an_expired_invite_does_not_link(opened: Opened) -> None:
