@@ -142,8 +142,16 @@ async def audit_verify(settings: Settings) -> int:
             result = await audit.verify(session, store.index.audit_key)
     finally:
         await store.close()
+    def entries(n: int) -> str:
+        return f"{n} entry" if n == 1 else f"{n} entries"
+
     if result.ok:
-        print(f"audit log intact: {result.rows} entries")
+        end = f", ending at {result.head}" if result.head else ""
+        print(f"audit log intact: {entries(result.rows)}{end}")
         return 0
-    print(f"audit log BROKEN at entry {result.first_bad_id} (after {result.rows} good entries)")
+    if result.first_bad_id is not None:
+        print(f"audit log BROKEN at entry {result.first_bad_id} "
+              f"(after {entries(result.rows)} that chain correctly)")
+    else:
+        print(f"audit log BROKEN: {result.problem} (entries that verify: {result.rows})")
     return 1

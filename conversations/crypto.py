@@ -190,6 +190,11 @@ class BlindIndex:
         return mac.hexdigest()[:40]
 
 
+def audit_head_mac(key: bytes, rows: int, last: str) -> str:
+    """The chain's end, keyed: moving it back after deleting entries needs the index key."""
+    return hmac.new(key, f"head\x1d{rows}\x1d{last}".encode(), hashlib.sha256).hexdigest()
+
+
 def audit_hash(key: bytes, previous: str, fields: Mapping[str, str]) -> str:
     """One link of the audit chain: keyed, so rehashing after an edit needs the index key."""
     body = "\x1e".join(f"{k}={fields[k]}" for k in sorted(fields))

@@ -219,6 +219,19 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditHead(Base):
+    """Where the audit chain ends, keyed: deleting the newest entries no longer goes unseen.
+
+    One row (id 1), made by the migration; `rows` stays empty until the first entry anchors it.
+    """
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
 class Alert(Base):
     """A safety alert; re-raised on the escalation ladder until a person acknowledges it."""
 

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import select
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -265,3 +266,19 @@ def test_db_upgrade_and_has_token(tmp_path: Path) -> None:
     assert "up to date" in upgraded.stdout
     assert alongside(data, "has-token").returncode == 1
     assert alongside(data, "has-token", **TOKEN).returncode == 0
+
+
+def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for n, name in ((7, "Rosa Example"), (8, "Sam Example")):
+        assert alongside(data, "staff", "add", "--role", "advocate", "--telegram-id", str(n),
+                         "--name", name).returncode == 0
+    intact = alongside(data, "audit", "verify")
+    assert intact.returncode == 0, intact.stderr
+    assert re.fullmatch(r"audit log intact: 2 entries, ending at [0-9a-f]{64}\n", intact.stdout)
+    with sqlite3.connect(data / "alongside.db") as db:
+        db.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+    broken = alongside(data, "audit", "verify")
+    assert broken.returncode == 1
+    assert broken.stdout == ("audit log BROKEN: the head says 2 entries; the newest were removed "
+                             "(entries that verify: 1)\n")

@@ -18,7 +18,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection
 
 from conversations import audit, linking, people
 from conversations.crypto import Keyring, audit_hash, load_or_create_key
@@ -30,9 +33,9 @@ from conversations.errors import (
     SealError,
     Throttled,
 )
-from conversations.models import AuditEntry, Child, CodeAttempt, DataKey, Invite
+from conversations.models import AuditEntry, Base, Child, CodeAttempt, DataKey, Invite
 from conversations.people import Role, StaffError, StaffView
-from conversations.store import Store, StoreConfig
+from conversations.store import Store, StoreConfig, make_engine, upgrade
 from tests.conftest import PG_URL, raw_session
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -497,6 +500,64 @@ async def test_a_deleted_audit_row_breaks_the_chain(opened: Opened) -> None:
     assert await _verify(opened) == audit.Verification(False, 1, ids[2])
 
 
+async def test_deleting_the_newest_audit_entries_shows(opened: Opened) -> None:
+    rows = await _busy_history(opened)
+    ids = await _audit_ids(opened)
+    async with opened.store.sessions() as session:
+        await session.execute(text("DELETE FROM audit_log WHERE id >= :id"), {"id": ids[-2]})
+        await session.commit()
+    result = await _verify(opened)
+    assert not result.ok
+    assert result.rows == rows - 2
+    assert result.problem == f"the head says {rows} entries; the newest were removed"
+
+
+async def test_moving_the_head_back_without_the_key_shows(opened: Opened) -> None:
+    await _busy_history(opened)
+    ids = await _audit_ids(opened)
+    async with opened.store.sessions() as session:
+        last = (await session.execute(
+            select(AuditEntry.hash).where(AuditEntry.id == ids[-2]))).scalar_one()
+        await session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[-1]})
+        await session.execute(text("UPDATE audit_head SET rows = rows - 1, hash = :hash"),
+                              {"hash": last})
+        await session.commit()
+    result = await _verify(opened)
+    assert (result.ok, result.problem) == (False, "the head row was changed")
+
+
+async def test_a_deleted_head_row_shows_and_does_not_stop_the_work(opened: Opened) -> None:
+    rows = await _busy_history(opened)
+    async with opened.store.sessions() as session:
+        await session.execute(text("DELETE FROM audit_head"))
+        await session.commit()
+    await _enrol(opened.store, SUPERVISOR + 100, "Another Supervisor", Role.SUPERVISOR)
+    result = await _verify(opened)
+    assert (result.ok, result.rows, result.problem) == (False, rows + 1,
+                                                       "the head row is missing")
+
+
+async def test_an_emptied_head_is_anchored_with_an_entry_that_says_so(opened: Opened) -> None:
+    # As a store upgraded from before the head existed: entries, and a head not anchored.
+    rows = await _busy_history(opened)
+    async with opened.store.sessions() as session:
+        await session.execute(text("UPDATE audit_head SET rows = NULL, hash = NULL, mac = NULL"))
+        await session.commit()
+    result = await _verify(opened)
+    assert (result.ok, result.problem) == (False, "not anchored yet")
+    await _enrol(opened.store, SUPERVISOR + 100, "Another Supervisor", Role.SUPERVISOR)
+    result = await _verify(opened)
+    assert result == audit.Verification(True, rows + 2)
+    async with opened.store.sessions() as session:
+        anchors = (await session.execute(select(AuditEntry.detail).where(
+            AuditEntry.action == "audit.anchor"))).scalars().all()
+    assert anchors == [f"anchored at {rows} entries"]
+
+
+async def test_a_new_store_verifies_before_anything_is_audited(opened: Opened) -> None:
+    assert await _verify(opened) == audit.Verification(True, 0)
+
+
 async def test_a_chain_rehashed_without_the_key_does_not_verify(opened: Opened) -> None:
     await _busy_history(opened)
     # Someone with the database but not the index key rewrites history and rehashes it.
@@ -645,3 +706,21 @@ async def test_a_store_that_cannot_open_lets_go_of_the_database(database_url: st
     gc.collect()
     # A refused start (wrong master key) must not leave a connection open behind it.
     assert left == 0
+
+
+# Migrations ----------------------------------------------------------------------------------
+
+
+async def test_the_migrations_build_the_tables_the_models_describe(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await upgrade(engine)
+
+        def differences(conn: Connection) -> list[object]:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+
+        async with engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+    finally:
+        await engine.dispose()
