@@ -143,7 +143,7 @@ async def open_alerts(uow: UnitOfWork, staff: StaffView, limit: int = 20) -> lis
         select(Alert, Child).join(Child, Child.id == Alert.child_id)
         .where(Alert.status != "resolved").order_by(Alert.raised_at.desc())
         .limit(200)
-    )).tuples().all()
+    )).all()
     await uow.load_keys(blob for alert, child in pairs
                         for blob in (alert.reasons_sealed, child.tg_sealed, child.nickname_sealed))
     views = []
