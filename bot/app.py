@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot import handlers
+from bot import handlers, menus
 from bot.dispatcher import Dispatcher
-from bot.i18n import LANGUAGES, Catalogs
+from bot.i18n import DEFAULT, LANGUAGES, Catalogs
 from bot.inbox import ALLOWED_UPDATES, Inbox, poll, process_forever
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from bot.settings import Settings
@@ -34,23 +34,6 @@ from conversations.store import Clock, Store, is_current
 from safety import Detector, load_contacts
 
 log = logging.getLogger(__name__)
-
-CHILD_COMMANDS = [("start", "Start"), ("help", "Help"), ("language", "Language")]
-STAFF_COMMANDS = [
-    ("help", "What you can do"),
-    ("invite", "Make a code for a young person"),
-    ("children", "Your young people"),
-    ("alerts", "Open safety alerts"),
-    ("stage", "Set a young person's journey stage"),
-    ("note", "Add a private note"),
-    ("notes", "Read the notes"),
-    ("summary", "Write the story so far for approval"),
-    ("handover", "Hand a young person to a colleague"),
-    ("placed", "A new placement: daily check-ins"),
-    ("language", "The language I write to you in"),
-]
-SUPERVISOR_COMMANDS = [*STAFF_COMMANDS, ("resolve", "Close an alert with an outcome")]
-
 
 async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
     """The embedded store upgrades itself; a server database must be upgraded on purpose."""
@@ -94,19 +77,21 @@ async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime
 
 
 async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
-    """Command menus per role: children and strangers see the default; staff their own."""
+    """Command menus per role: young people and strangers see the default, in the language of
+    their Telegram app; staff see their own, in their own language."""
     bot = app.bot
     try:
-        await bot.set_my_commands([BotCommand(c, d) for c, d in CHILD_COMMANDS],
-                                  scope=BotCommandScopeDefault())
+        for lang in LANGUAGES:
+            code = "" if lang.code == DEFAULT else menus.TELEGRAM_CODES[lang.code]
+            await bot.set_my_commands(menus.bot_commands(menus.menu(runtime.tr(lang.code), None)),
+                                      scope=BotCommandScopeDefault(), language_code=code or None)
         async with runtime.store.unit() as uow:
             rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
                     ).scalars().all()
             staff = [await people.staff_view(uow, row) for row in rows]
         for member in staff:
-            commands = SUPERVISOR_COMMANDS if member.is_supervisor else STAFF_COMMANDS
-            await bot.set_my_commands([BotCommand(c, d) for c, d in commands],
-                                      scope=BotCommandScopeChat(member.telegram_id))
+            commands = menus.bot_commands(menus.menu(runtime.tr(member.locale), member.role))
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(member.telegram_id))
     except TelegramError as exc:
         # Menus are a convenience; the bot works without them.
         log.warning("menus.not_set", extra={"error": type(exc).__name__})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
-from bot import alerting, journeying, notices, watching
+from bot import alerting, journeying, menus, notices, watching
 from bot.content import journey_content
 from bot.i18n import Translator
 from conversations.journey import STAGE_ORDER
@@ -52,6 +52,7 @@ def child_texts() -> dict[str, Render]:
         "not_for_you": notices.not_for_you,
         "unsupported": notices.unsupported,
         "waiting_for_advocate": notices.waiting_for_advocate,
+        "advocate_away": lambda tr: notices.advocate_away(tr, "Sam", "4/1/27, 09:00"),
         "choose_language": notices.choose_language,
         "language_set": notices.language_set,
         "help_now_label": _text(notices.help_now_label),
@@ -62,6 +63,8 @@ def child_texts() -> dict[str, Render]:
         "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
         "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
         "check_in": lambda tr: watching.check_in_message(tr, "X"),
+        "menu": _text(lambda tr: "\n".join(text for _, text in
+                                            menus.menu(tr, None).extra["commands"])),
     }
     texts.update(_journey())
     return texts

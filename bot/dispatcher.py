@@ -29,6 +29,7 @@ import segno
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import (
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -38,7 +39,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import metrics, notices
+from bot import menus, metrics, notices
 from bot.runtime import AlongsideApp, Runtime, wait_any
 from conversations import people, relay
 from conversations.models import Child, OutboxMessage, Staff
@@ -341,6 +342,14 @@ class Dispatcher:
                 except BadRequest:
                     # Some were already gone or too old: the rest are still worth removing.
                     log.info("outbox.clear_partial", extra={"count": len(ids)})
+            return True
+        if kind == "commands":
+            try:
+                await bot.set_my_commands(menus.bot_commands(message),
+                                          scope=BotCommandScopeChat(chat_id))
+            except BadRequest as exc:
+                # A menu is a convenience: not worth a dead letter and a supervisor's time.
+                log.info("outbox.menu_not_set", extra={"error": _reason(exc)})
             return True
         if kind == "text":
             return await bot.send_message(chat_id, message.text, reply_markup=markup,

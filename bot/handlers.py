@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, journeying, notices, watching
+from bot import alerting, away, journeying, menus, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
     COMMANDS,
@@ -240,18 +240,21 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
                                                screened.severity)
     await screened.after_record(message_id)
     topic = await continuity.take_asking(uow, child)
-    advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
-    readers = [advocate] if advocate else await people.supervisors(uow)
+    readers, away_advocate = await away.readers(uow, child)
     if not readers:
         await to_child(ctx, child, notices.waiting_for_advocate(tr))
     elif topic:
         await to_child(ctx, child, Outgoing(text=tr._("Thank you. I sent it to your advocate.")))
+    if away_advocate:
+        await away.tell_child(ctx, child, away_advocate)
     for reader in readers:
         staff_tr = tr_for(ctx, reader.locale)
         header = notices.relay_header(staff_tr, child, uow.now, screened.marks(staff_tr))
         if topic:
             label = journeying.topic_label(staff_tr, journeying.content(ctx), topic)
             header = f"{header}\n❓ {child.nickname} {label}" if label else header
+        if away_advocate and reader is not away_advocate:
+            header = f"{header}\n{away.standing_in(staff_tr, away_advocate)}"
         body = f"{header}\n{content.text}" if content.text else header
         await to_staff(ctx, reader, Outgoing(kind=content.kind, text=body,
                                               file_id=content.file_id, protect=True),
@@ -275,14 +278,16 @@ async def on_edit(update: Update, ctx: AlongsideContext) -> None:
         return
     screened = await screen_and_alert(ctx, person, content.text)
     await screened.after_record(original)
-    advocate = person.advocate_id and await people.get_staff(uow, person.advocate_id)
-    if not advocate:
+    # Whoever read the message reads its correction (supervisors too, while the advocate is away).
+    if not person.advocate_id:
         return
-    staff_tr = tr_for(ctx, advocate.locale)
-    header = screened.marks(staff_tr) + notices.correction_header(staff_tr, person, uow.now)
-    await to_staff(ctx, advocate, Outgoing(text=f"{header}\n{content.text}", protect=True),
-                    purpose="relay", key_id=person.data_key_id, child_id=person.id,
-                    message_id=original, reply_to_message_id=original)
+    readers, _ = await away.readers(uow, person)
+    for reader in readers:
+        staff_tr = tr_for(ctx, reader.locale)
+        header = screened.marks(staff_tr) + notices.correction_header(staff_tr, person, uow.now)
+        await to_staff(ctx, reader, Outgoing(text=f"{header}\n{content.text}", protect=True),
+                        purpose="relay", key_id=person.data_key_id, child_id=person.id,
+                        message_id=original, reply_to_message_id=original)
 
 
 async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView) -> None:
@@ -347,6 +352,7 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
             await people.set_child_locale(ctx.uow, person.id, code, chosen=True)
             await ctx.uow.audit(f"child:{person.id}", "child.language", person.id, code)
             await to_child(ctx, person, notices.language_set(tr_for(ctx, code)))
+            await to_child(ctx, person, menus.menu(tr_for(ctx, code), None))
         return
     if isinstance(person, StaffView) and data.startswith("lang:"):
         code = data.removeprefix("lang:")
@@ -354,6 +360,7 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
             await people.set_staff_locale(ctx.uow, person.id, code)
             chosen = notices.language_set(tr_for(ctx, code))
             await to_staff(ctx, person, Outgoing(text=chosen.text))
+            await to_staff(ctx, person, menus.menu(tr_for(ctx, code), person.role))
         return
     if isinstance(person, ChildView) and data.startswith("j:"):
         await journeying.on_journey_button(ctx, person, data)
@@ -435,6 +442,7 @@ def register(app: AlongsideApp) -> None:
     app.add_handler(CommandHandler("children", children, filters=COMMANDS))
     app.add_handler(CommandHandler("language", language, filters=COMMANDS))
     alerting.register(app)
+    away.register(app)
     watching.register(app)
     journeying.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,

@@ -146,6 +146,12 @@ def language_set(tr: Translator) -> Outgoing:
                     keyboard=child_keyboard(tr))
 
 
+def advocate_away(tr: Translator, advocate: str, until: str) -> Outgoing:
+    return Outgoing(text=tr._(
+        "{advocate} is away until {time}. Until then, someone else from the team reads your "
+        "messages and will answer you.", advocate=advocate, time=until) + "\n\n" + in_danger(tr))
+
+
 def from_advocate_header(tr: Translator, name: str) -> str:
     return tr._("{name}:", name=name)
 
@@ -167,6 +173,8 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
         tr._("/summary REF text: write their story so far for them to approve."),
         tr._("/handover REF NAME: hand a young person over to a colleague."),
         tr._("/placed REF: a new placement; I check in with them daily for 7 days."),
+        tr._("/away TIME: you are away until then; your young people are told, and "
+             "supervisors read their messages. /back: you are back."),
         tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
         tr._("To answer a young person, reply to their message. "
              "A plain message goes to your only young person, or I ask which one."),

@@ -105,6 +105,8 @@ class Child(Base):
     next_check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # What the child's next message is about (a question on a topic, a correction), if anything.
     asking_about: Mapped[str | None] = mapped_column(String(40))
+    # The end of the advocate's absence this child was last told of (told once per absence).
+    away_told_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Invite(Base):

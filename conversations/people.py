@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -12,6 +12,8 @@ from conversations.errors import AlongsideError
 from conversations.ids import new_id
 from conversations.models import Child, Staff
 from conversations.store import UnitOfWork
+
+AWAY_LIMIT = timedelta(days=90)
 
 
 class Role(StrEnum):
@@ -135,6 +137,31 @@ async def supervisors(uow: UnitOfWork) -> list[StaffView]:
         )
     ).scalars().all()
     return [await staff_view(uow, row) for row in rows]
+
+
+def is_away(staff: StaffView, now: datetime) -> bool:
+    return staff.away_until is not None and staff.away_until > now
+
+
+async def set_away(uow: UnitOfWork, staff: StaffView, until: datetime | None) -> None:
+    """Away until a time (None: back now). Their young people are told when they next write."""
+    if until is not None and not uow.now < until <= uow.now + AWAY_LIMIT:
+        raise StaffError("an absence must end in the future, within 90 days")
+    row = await uow.session.get(Staff, staff.id)
+    assert row is not None
+    row.away_until = until
+    await uow.audit(f"staff:{staff.id}", "staff.away" if until else "staff.back", "",
+                    f"staff={staff.id}")
+
+
+async def first_word_of_absence(uow: UnitOfWork, child: ChildView, advocate: StaffView) -> bool:
+    """True the first time this child writes during this absence of their advocate."""
+    row = await uow.session.get(Child, child.id)
+    assert row is not None
+    if not is_away(advocate, uow.now) or row.away_told_until == advocate.away_until:
+        return False
+    row.away_told_until = advocate.away_until
+    return True
 
 
 async def add_staff(

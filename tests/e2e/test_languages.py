@@ -8,6 +8,7 @@ import pytest
 
 from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
+from bot.menus import menu
 from bot.notices import language_label, linked
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons
@@ -81,3 +82,44 @@ async def test_staff_choose_their_own_language(bot: BotHarness, emulator: BotApi
     emu.send_text(advocate, "/children")
     await bot.wait_text(advocate.id, polish._(
         "You have no young people linked yet. Use /invite to make a code."))
+
+
+async def test_command_menus_speak_each_language(bot: BotHarness, emulator: BotApiEmulator
+                                                 ) -> None:
+    emu = emulator
+    catalogs = Catalogs()
+
+    def described(scope: dict[str, object] | None = None, language: str = "") -> list[str]:
+        return [c["description"] for c in emu.commands(scope, language)]
+
+    def expected(locale: str, role: Role | None = None) -> list[str]:
+        return [text for _, text in menu(catalogs.get(locale), role).extra["commands"]]
+
+    # Young people see the menu in their Telegram app's language, from start-up.
+    assert described() == expected("en")
+    for code in ("sq", "vi", "ar", "fa", "ti"):
+        assert described(language=code) == expected(code) != expected("en"), code
+    assert described(language="ku") == expected("ckb"), "Sorani under Telegram's code"
+
+    advocate, child = emu.user(7401, "Rosa"), emu.user(79401, "Ana", language_code="en")
+    supervisor = emu.user(7402, "Sam")
+    await bot.enrol(advocate)
+    await bot.enrol(supervisor, Role.SUPERVISOR, locale="fr")
+    await bot.restart()
+    lead, mine = ({"type": "chat", "chat_id": u.id} for u in (supervisor, advocate))
+    assert described(lead) == expected("fr", Role.SUPERVISOR) != expected("en", Role.SUPERVISOR)
+    assert described(mine) == expected("en", Role.ADVOCATE)
+    await bot.link(advocate, child)
+
+    # A chosen language brings that chat's own menu with it.
+    emu.send_text(child, language_label(catalogs.get("en")))
+    choice = await bot.wait_text(child.id, "Choose your language")
+    emu.press_button(child, choice.message_id, inline_buttons(choice)["Tiếng Việt"])
+    theirs = {"type": "chat", "chat_id": child.id}
+    await emu.wait_for(lambda: described(theirs) == expected("vi"),
+                       description="the child's menu in Vietnamese")
+    emu.send_text(advocate, "/language")
+    choice = await bot.wait_text(advocate.id, "Choose your language")
+    emu.press_button(advocate, choice.message_id, inline_buttons(choice)["Română"])
+    await emu.wait_for(lambda: described(mine) == expected("ro", Role.ADVOCATE),
+                       description="the advocate's menu in Romanian")
