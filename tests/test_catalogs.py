@@ -171,3 +171,18 @@ def test_missing_catalog_falls_back_to_english_and_logs_once(
 
 def test_placeholders_helper() -> None:
     assert placeholders("Hello {name}, {n} left") == {"name", "n"}
+
+
+def test_the_readme_status_table_counts_what_the_catalogs_hold() -> None:
+    readme = (LOCALES_DIR.parent / "README.md").read_text(encoding="utf-8")
+    total = int(re.search(r"strings translated \(of (\d+)\)", readme).group(1))  # type: ignore[union-attr]
+    template = [m for m in read(LOCALES_DIR / "messages.pot") if m.id]
+    assert total == len(template)
+    for code in OTHERS:
+        row = re.search(rf"^\| {code} \| [^|]+ \| (\d+) \|", readme, re.MULTILINE)
+        assert row is not None, f"{code} is missing from the README's table"
+        catalog = read(po_path(code), code)
+        done = sum(1 for m in template if (found := catalog.get(m.id)) is not None
+                   and not found.fuzzy and all(found.string if isinstance(found.string, tuple)
+                                               else (found.string,)))
+        assert int(row.group(1)) == done, code
