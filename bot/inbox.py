@@ -34,6 +34,7 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", categor
 MAX_ATTEMPTS = 3
 SETTLE = timedelta(seconds=2)
 GAP_WINDOW = 64
+PENDING_BATCH = 200
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -94,7 +95,7 @@ class Inbox:
             last = (await session.execute(select(func.max(InboxUpdate.update_id)))).scalar()
         return None if last is None else int(last) + 1
 
-    async def pending_ids(self, limit: int = 200) -> list[int]:
+    async def pending_ids(self, limit: int = PENDING_BATCH) -> list[int]:
         async with self.store.sessions() as session:
             return list((await session.execute(
                 select(InboxUpdate.update_id).where(InboxUpdate.status == "pending")
@@ -109,7 +110,8 @@ class Inbox:
             for update_id in ids:
                 progressed += await self.process_one(app, update_id)
             done += progressed
-            if not progressed:
+            # A short batch was all there was: what arrives meanwhile sets `inbox_ready`.
+            if not progressed or len(ids) < PENDING_BATCH:
                 break
         return done
 
@@ -231,6 +233,7 @@ async def process_forever(
 ) -> None:
     while not stop.is_set():
         runtime.inbox_ready.clear()
-        if await inbox.process_pending(app) == 0:
-            # Other workers' orphans and held-back updates are looked at again soon.
-            await wait_any(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)
+        await inbox.process_pending(app)
+        # Until more arrive; other workers' orphans and held-back updates are looked at again
+        # soon, and a failed update is tried again after this pause.
+        await wait_any(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)
