@@ -19,7 +19,8 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	# Four processes: most of the suite waits on real HTTP, subprocesses and timers, not the CPU.
+	$(BIN)/pytest -q -n 4 --dist worksteal
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench
