@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from conversations import audit
 from conversations.crypto import BlindIndex, Keyring
@@ -103,6 +104,20 @@ async def is_current(engine: AsyncEngine) -> bool:
     return heads == set(script.get_heads())
 
 
+class HoldingSession(Session):
+    """Keeps every row it loads until it closes.
+
+    The identity map holds rows weakly, and services hand out plain views, not rows: without
+    this, a row read once in a unit of work is read again from the database the next time any
+    service asks for it by key.
+    """
+
+
+@event.listens_for(HoldingSession, "loaded_as_persistent")
+def _hold(session: Session, instance: object) -> None:
+    session.info.setdefault("held", []).append(instance)
+
+
 @dataclass
 class StoreConfig:
     url: str
@@ -120,7 +135,8 @@ class Store:
         self.keyring = keyring
         self.index = index
         self.clock = clock
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False,
+                                           sync_session_class=HoldingSession)
         self.system_key_id = ""
         self.rotated = False
         self.after_commit: list[Callable[[], None]] = []
