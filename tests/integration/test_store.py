@@ -279,6 +279,29 @@ async def test_listing_children_after_a_restart_unwraps_their_keys_in_one_query(
     assert len(key_queries) == 1, key_queries
 
 
+async def test_a_row_read_once_in_a_unit_is_not_read_again(opened: Opened) -> None:
+    rosalind = await _enrol(opened.store)
+    await _try(opened.store, 7_100_000_000, await _invite(opened.store, rosalind, "Kid"))
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM children" in statement:
+            reads.append(statement)
+
+    sync = opened.store.engine.sync_engine
+    event.listen(sync, "before_cursor_execute", count)
+    try:
+        async with opened.store.unit() as uow:
+            found = await people.find_child(uow, 7_100_000_000)
+            assert found is not None
+            gc.collect()
+            again = await people.get_child(uow, found.id)
+    finally:
+        event.remove(sync, "before_cursor_execute", count)
+    assert again == found
+    assert len(reads) == 1, reads
+
+
 async def test_an_expired_invite_does_not_link(opened: Opened) -> None:
     rosalind = await _enrol(opened.store)
     code = await _invite(opened.store, rosalind)
