@@ -13,7 +13,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from telegram import Update
 from telegram.ext import CommandHandler
 
@@ -23,7 +22,6 @@ from bot.i18n import N_, Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from conversations import alerts, people
 from conversations.alerts import AlertView
-from conversations.models import Message
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
 from conversations.store import UnitOfWork
@@ -204,7 +202,7 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
         await uow.send(staff.telegram_id, Outgoing(text=tr._("That alert is not open to you.")),
                        purpose="notice", staff_id=staff.id)
         return
-    rows = await _context_messages(uow, view)
+    rows = await alerts.messages_around(uow, view)
     await uow.audit(f"staff:{staff.id}", "messages.read", view.child.id, f"alert={view.id}")
     lines = [tr._("Alert for {nickname} · {ref}, {when}:", nickname=view.child.nickname,
                   ref=view.child.ref, when=tr.datetime(view.raised_at))]
@@ -218,25 +216,6 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
     await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), protect=True),
                    purpose="notice", staff_id=staff.id, key_id=view.child.data_key_id,
                    child_id=view.child.id)
-
-
-async def _context_messages(uow: UnitOfWork, view: AlertView, around: int = 5
-                            ) -> list[tuple[Message, dict[str, str]]]:
-    query = select(Message).where(Message.child_id == view.child.id)
-    if view.message_id is not None:
-        flagged = await uow.session.get(Message, view.message_id)
-        pivot = flagged.created_at if flagged else view.raised_at
-    else:
-        pivot = view.raised_at
-    before = (await uow.session.execute(
-        query.where(Message.created_at <= pivot).order_by(Message.created_at.desc())
-        .limit(around + 1))).scalars().all()
-    after = (await uow.session.execute(
-        query.where(Message.created_at > pivot).order_by(Message.created_at).limit(around)
-    )).scalars().all()
-    rows = [*reversed(before), *after]
-    return [(row, await uow.open_json(row.body_sealed, "messages", "body", row.id))
-            for row in rows]
 
 
 async def alerts_command(update: Update, ctx: AlongsideContext) -> None:

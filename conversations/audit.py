@@ -41,26 +41,34 @@ def _fields(entry: AuditEntry) -> dict[str, str]:
 
 async def append(uow: UnitOfWork, actor: str, action: str, subject: str, detail: str) -> None:
     session = uow.session
-    if not uow.store.is_sqlite:
-        # Writers take turns at the chain's end; the lock ends with the transaction.
-        await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
-    head = await _head(session)
-    last = (
-        await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    ).scalar_one_or_none()
-    previous = last or ""
-    if head is None:
-        # The migration made it; only someone editing the database removes it. The action
-        # still happens and is still chained; `verify` reports the missing head.
-        log.error("the audit head row is missing; audit verify will fail")
-    elif head.rows is None:
-        existing = await count(session)
-        head.rows, head.hash = 0, ""
-        if existing:
-            previous = _link(uow, head, previous, actor="system", action="audit.anchor",
-                             subject="", detail=f"anchored at {existing} entries")
-            head.rows = existing + 1
-    _link(uow, head, previous, actor=actor, action=action, subject=subject, detail=detail)
+    if uow.audit_tail is not None:
+        # The chain's end is this transaction's own until it commits (see below).
+        head, previous = uow.audit_tail
+    else:
+        if not uow.store.is_sqlite:
+            # Writers take turns at the chain's end; the lock ends with the transaction. On
+            # SQLite the unit of work holds the single writer's lock already.
+            await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+        head = await _head(session)
+        last = (
+            await session.execute(
+                select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+        ).scalar_one_or_none()
+        previous = last or ""
+        if head is None:
+            # The migration made it; only someone editing the database removes it. The action
+            # still happens and is still chained; `verify` reports the missing head.
+            log.error("the audit head row is missing; audit verify will fail")
+        elif head.rows is None:
+            existing = await count(session)
+            head.rows, head.hash = 0, ""
+            if existing:
+                previous = _link(uow, head, previous, actor="system", action="audit.anchor",
+                                 subject="", detail=f"anchored at {existing} entries")
+                head.rows = existing + 1
+    last_hash = _link(uow, head, previous, actor=actor, action=action, subject=subject,
+                      detail=detail)
+    uow.audit_tail = (head, last_hash)
     await session.flush()
 
 

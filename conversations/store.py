@@ -207,6 +207,8 @@ class UnitOfWork:
         self.now = store.clock.now()
         self.queued = 0
         self._locked = False
+        # The audit chain's end as this transaction left it (head row, last hash), once known.
+        self.audit_tail: tuple[Any, str] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         if self.store.write_lock is not None and not self.read_only:
@@ -230,6 +232,7 @@ class UnitOfWork:
             # Delivered at commit, to whichever worker is sending.
             await self.session.execute(select(func.pg_notify("alongside_outbox", "")))
         await self.session.commit()
+        self.audit_tail = None
         if self.queued:
             for callback in self.store.after_commit:
                 callback()

@@ -112,8 +112,6 @@ async def seed(store: Store, children: int, messages: int) -> tuple[list[str], l
 
 async def measure(store: Store, staff_ids: list[str], alert_ids: list[str], samples: int
                   ) -> dict[str, dict[str, float]]:
-    from bot.alerting import _context_messages
-
     rng = random.Random(7)
     timings: dict[str, list[float]] = {"list children": [], "open flagged message": [],
                                        "hand over": []}
@@ -134,7 +132,7 @@ async def measure(store: Store, staff_ids: list[str], alert_ids: list[str], samp
             t0 = time.perf_counter()
             view = await alerts.visible_alert(uow, supervisor, rng.choice(alert_ids))
             assert view is not None
-            around = await _context_messages(uow, view)
+            around = await alerts.messages_around(uow, view)
             await uow.audit(f"staff:{supervisor.id}", "messages.read", view.child.id)
             timings["open flagged message"].append((time.perf_counter() - t0) * 1000)
             assert around

@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection
 
-from conversations import audit, linking, people
+from conversations import alerts, audit, linking, people, relay
 from conversations.crypto import Keyring, audit_hash, load_or_create_key
 from conversations.errors import (
     InviteExpired,
@@ -302,6 +302,29 @@ async def test_a_row_read_once_in_a_unit_is_not_read_again(opened: Opened) -> No
     assert len(reads) == 1, reads
 
 
+async def test_an_alert_opens_with_the_messages_either_side(opened: Opened) -> None:
+    rosalind = await _enrol(opened.store)
+    child = (await _try(opened.store, 7_200_000_000, await _invite(opened.store, rosalind))).child
+    ids: list[str] = []
+    for i in range(12):
+        opened.clock.advance(minutes=1)
+        async with opened.store.unit() as uow:
+            ids.append(await relay.record_from_child(uow, child, relay.Content("text", f"m{i}"),
+                                                     100 + i))
+            await uow.commit()
+    async with opened.store.unit() as uow:
+        flagged = await alerts.raise_alert(uow, child, source="message", severity="concern",
+                                           message_id=ids[6])
+        around = await alerts.messages_around(uow, flagged)
+    # An alert of no message (a check-in), raised between the third and the fourth message.
+    opened.clock.at = START + timedelta(minutes=3, seconds=30)
+    async with opened.store.unit() as uow:
+        silent = await alerts.raise_alert(uow, child, source="check_in", severity="concern")
+        quiet = await alerts.messages_around(uow, silent)
+    assert [body["text"] for _, body in around] == [f"m{i}" for i in range(1, 12)]
+    assert [body["text"] for _, body in quiet] == [f"m{i}" for i in range(0, 8)]
+
+
 async def test_an_expired_invite_does_not_link(opened: Opened) -> None:
     rosalind = await _enrol(opened.store)
     code = await _invite(opened.store, rosalind)
@@ -475,6 +498,20 @@ async def test_the_audit_chain_verifies(opened: Opened) -> None:
     # A restart reads the same chain with the same key.
     await opened.reopen()
     assert (await _verify(opened)).ok
+
+
+async def test_several_entries_in_one_unit_chain_like_single_ones(opened: Opened) -> None:
+    async with opened.store.unit() as uow:
+        for i in range(3):
+            await uow.audit("system", "test.many", "", f"n={i}")
+        await uow.commit()
+        # The same unit after its commit starts again from what is in the database.
+        await uow.audit("system", "test.after_commit")
+        await uow.commit()
+    async with opened.store.unit() as uow:
+        await uow.audit("system", "test.single")
+        await uow.commit()
+    assert await _verify(opened) == audit.Verification(True, 5)
 
 
 async def test_the_audit_chain_verifies_whatever_zone_the_clock_reports(
