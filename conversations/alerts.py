@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from conversations.access import may_act_for
 from conversations.ids import new_id
@@ -38,21 +37,21 @@ class AlertView:
 async def messages_around(uow: UnitOfWork, view: AlertView, around: int = 5
                           ) -> list[tuple[Message, dict[str, Any]]]:
     """The flagged message (or the moment the alert was raised) with the messages either side,
-    in order and opened, in one query; the caller audits the read."""
-    raised = literal(view.raised_at, type_=Message.created_at.type)
-    pivot: ColumnElement[datetime] = raised if view.message_id is None else func.coalesce(
-        select(Message.created_at).where(Message.id == view.message_id).scalar_subquery(),
-        raised)
+    in order and opened; the caller audits the read."""
+    pivot = view.raised_at
+    if view.message_id is not None:
+        flagged = await uow.session.get(Message, view.message_id)
+        pivot = flagged.created_at if flagged else pivot
+    # Two plain index range scans; one UNION of them measured slower on PostgreSQL.
     mine = select(Message).where(Message.child_id == view.child.id)
-    before = mine.where(Message.created_at <= pivot).order_by(
-        Message.created_at.desc(), Message.id.desc()).limit(around + 1).subquery()
-    after = mine.where(Message.created_at > pivot).order_by(
-        Message.created_at, Message.id).limit(around).subquery()
-    both = aliased(Message, union_all(select(before), select(after)).subquery())
-    rows = (await uow.session.execute(
-        select(both).order_by(both.created_at, both.id))).scalars().all()
+    before = (await uow.session.execute(
+        mine.where(Message.created_at <= pivot).order_by(Message.created_at.desc())
+        .limit(around + 1))).scalars().all()
+    after = (await uow.session.execute(
+        mine.where(Message.created_at > pivot).order_by(Message.created_at).limit(around)
+    )).scalars().all()
     return [(row, await uow.open_json(row.body_sealed, "messages", "body", row.id))
-            for row in rows]
+            for row in [*reversed(before), *after]]
 
 
 async def alert_view(uow: UnitOfWork, row: Alert, child: ChildView | None = None) -> AlertView:
