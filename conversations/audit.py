@@ -45,37 +45,41 @@ async def append(uow: UnitOfWork, actor: str, action: str, subject: str, detail:
         # The chain's end is this transaction's own until it commits (see below).
         head, previous = uow.audit_tail
     else:
-        if not uow.store.is_sqlite:
-            # Writers take turns at the chain's end; the lock ends with the transaction. On
-            # SQLite the unit of work holds the single writer's lock already.
-            await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
-        head = await _head(session)
-        last = (
-            await session.execute(
+        # Writers take turns at the chain's end: the head row's lock (PostgreSQL; on SQLite the
+        # unit of work holds the single writer's lock already) lasts until the commit.
+        head = await _head(session, lock=not uow.store.is_sqlite)
+        if head is not None and head.rows is not None:
+            # The head names the chain's end, so the log itself need not be read.
+            previous = head.hash or ""
+        else:
+            if not uow.store.is_sqlite:
+                # No head row to lock (removed by hand, or not made yet): a lock of its own.
+                await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+            last = (await session.execute(
                 select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-        ).scalar_one_or_none()
-        previous = last or ""
-        if head is None:
-            # The migration made it; only someone editing the database removes it. The action
-            # still happens and is still chained; `verify` reports the missing head.
-            log.error("the audit head row is missing; audit verify will fail")
-        elif head.rows is None:
-            existing = await count(session)
-            head.rows, head.hash = 0, ""
-            if existing:
-                previous = _link(uow, head, previous, actor="system", action="audit.anchor",
-                                 subject="", detail=f"anchored at {existing} entries")
-                head.rows = existing + 1
+            ).scalar_one_or_none()
+            previous = last or ""
+            if head is None:
+                # The migration made it; only someone editing the database removes it. The
+                # action still happens and is still chained; `verify` reports the missing head.
+                log.error("the audit head row is missing; audit verify will fail")
+            else:
+                existing = await count(session)
+                head.rows, head.hash = 0, ""
+                if existing:
+                    previous = _link(uow, head, previous, actor="system", action="audit.anchor",
+                                     subject="", detail=f"anchored at {existing} entries")
+                    head.rows = existing + 1
     last_hash = _link(uow, head, previous, actor=actor, action=action, subject=subject,
                       detail=detail)
     uow.audit_tail = (head, last_hash)
     await session.flush()
 
 
-async def _head(session: AsyncSession) -> AuditHead | None:
-    return (await session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
-    )).scalar_one_or_none()
+async def _head(session: AsyncSession, *, lock: bool = False) -> AuditHead | None:
+    query = select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(
+        populate_existing=True)
+    return (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
 
 
 def _link(uow: UnitOfWork, head: AuditHead | None, previous: str, *, actor: str, action: str,
