@@ -20,7 +20,6 @@ from bot.runtime import AlongsideApp, AlongsideContext
 from conversations import people
 from conversations.outgoing import Outgoing
 from conversations.people import AWAY_LIMIT, ChildView, StaffError, StaffView
-from conversations.store import UnitOfWork
 
 # Back at the start of a working day when only a date is given.
 MORNING = time(9, 0)
@@ -97,20 +96,6 @@ async def back_command(update: Update, ctx: AlongsideContext) -> None:
     await people.set_away(ctx.uow, staff, None)
     await to_staff(ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._(
         "Welcome back. Your young people's messages come to you alone again.")))
-
-
-async def readers(uow: UnitOfWork, child: ChildView) -> tuple[list[StaffView], StaffView | None]:
-    """Who reads this child's messages, and their advocate if that advocate is away.
-
-    With no advocate, the supervisors read them; with one away, the supervisors as well.
-    """
-    advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
-    if not advocate:
-        return await people.supervisors(uow), None
-    if not people.is_away(advocate, uow.now):
-        return [advocate], None
-    others = [s for s in await people.supervisors(uow) if s.id != advocate.id]
-    return [advocate, *others], advocate
 
 
 def standing_in(tr: Translator, advocate: StaffView) -> str:

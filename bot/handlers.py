@@ -240,7 +240,7 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
                                                screened.severity)
     await screened.after_record(message_id)
     topic = await continuity.take_asking(uow, child)
-    readers, away_advocate = await away.readers(uow, child)
+    readers, away_advocate = await people.readers_of(uow, child)
     if not readers:
         await to_child(ctx, child, notices.waiting_for_advocate(tr))
     elif topic:
@@ -281,7 +281,7 @@ async def on_edit(update: Update, ctx: AlongsideContext) -> None:
     # Whoever read the message reads its correction (supervisors too, while the advocate is away).
     if not person.advocate_id:
         return
-    readers, _ = await away.readers(uow, person)
+    readers, _ = await people.readers_of(uow, person)
     for reader in readers:
         staff_tr = tr_for(ctx, reader.locale)
         header = screened.marks(staff_tr) + notices.correction_header(staff_tr, person, uow.now)

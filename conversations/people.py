@@ -154,6 +154,21 @@ async def set_away(uow: UnitOfWork, staff: StaffView, until: datetime | None) ->
                     f"staff={staff.id}")
 
 
+async def readers_of(uow: UnitOfWork, child: ChildView
+                     ) -> tuple[list[StaffView], StaffView | None]:
+    """Who reads this child's messages, and their advocate if that advocate is away.
+
+    With no advocate, the supervisors read them; with one away, the supervisors as well.
+    """
+    advocate = child.advocate_id and await get_staff(uow, child.advocate_id)
+    if not advocate:
+        return await supervisors(uow), None
+    if not is_away(advocate, uow.now):
+        return [advocate], None
+    others = [s for s in await supervisors(uow) if s.id != advocate.id]
+    return [advocate, *others], advocate
+
+
 async def first_word_of_absence(uow: UnitOfWork, child: ChildView, advocate: StaffView) -> bool:
     """True the first time this child writes during this absence of their advocate."""
     row = await uow.session.get(Child, child.id)
