@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from telegram import Update
@@ -95,23 +96,31 @@ class Inbox:
             last = (await session.execute(select(func.max(InboxUpdate.update_id)))).scalar()
         return None if last is None else int(last) + 1
 
-    async def pending_ids(self, limit: int = PENDING_BATCH) -> list[int]:
+    async def pending(self, limit: int = PENDING_BATCH) -> list[tuple[int, bytes | None]]:
+        """The oldest pending updates. On SQLite one process handles them all, so each comes
+        with its payload and is not read again; PostgreSQL workers claim each row anew."""
         async with self.store.sessions() as session:
-            return list((await session.execute(
+            if self.store.is_sqlite:
+                rows = (await session.execute(
+                    select(InboxUpdate.update_id, InboxUpdate.payload_sealed)
+                    .where(InboxUpdate.status == "pending")
+                    .order_by(InboxUpdate.update_id).limit(limit))).all()
+                return [(int(update_id), payload) for update_id, payload in rows]
+            ids = (await session.execute(
                 select(InboxUpdate.update_id).where(InboxUpdate.status == "pending")
-                .order_by(InboxUpdate.update_id).limit(limit)
-            )).scalars().all())
+                .order_by(InboxUpdate.update_id).limit(limit))).scalars().all()
+            return [(int(update_id), None) for update_id in ids]
 
     async def process_pending(self, app: AlongsideApp) -> int:
         """Handle pending updates until none is left that this worker may take."""
         done = 0
-        while ids := await self.pending_ids():
+        while batch := await self.pending():
             progressed = 0
-            for update_id in ids:
-                progressed += await self.process_one(app, update_id)
+            for update_id, payload in batch:
+                progressed += await self.process_one(app, update_id, payload)
             done += progressed
             # A short batch was all there was: what arrives meanwhile sets `inbox_ready`.
-            if not progressed or len(ids) < PENDING_BATCH:
+            if not progressed or len(batch) < PENDING_BATCH:
                 break
         return done
 
@@ -158,16 +167,23 @@ class Inbox:
         )).scalar_one()
         return int(present) < update_id - low
 
-    async def process_one(self, app: AlongsideApp, update_id: int) -> int:
-        """Handle one update; 1 if this worker handled (or gave up on) it, else 0."""
+    async def process_one(self, app: AlongsideApp, update_id: int,
+                          payload: bytes | None = None) -> int:
+        """Handle one update; 1 if this worker handled (or gave up on) it, else 0.
+
+        With `payload` (SQLite's single process) the update is known to be pending and is not
+        claimed again.
+        """
         async with self.store.unit() as uow:
-            row = await self._claim(uow, update_id)
-            if row is None:
-                return 0
+            if payload is None:
+                row = await self._claim(uow, update_id)
+                if row is None:
+                    return 0
+                payload = row.payload_sealed
             state = UpdateState(uow)
             token = current.set(state)
             try:
-                raw = await uow.open_json(row.payload_sealed, "inbox", "payload", str(update_id))
+                raw = await uow.open_json(payload, "inbox", "payload", str(update_id))
                 update = Update.de_json(raw, app.bot)
                 await app.process_update(update)
             except Exception as exc:  # a malformed update must not stop the queue
@@ -175,8 +191,9 @@ class Inbox:
             finally:
                 current.reset(token)
             if state.error is None:
-                row.status = "done"
-                row.processed_at = uow.now
+                await uow.session.execute(
+                    sa_update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+                    .values(status="done", processed_at=uow.now))
                 await uow.commit()
                 metrics.UPDATES_PROCESSED.inc()
                 return 1

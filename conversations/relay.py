@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +12,8 @@ from conversations.ids import new_id
 from conversations.models import Child, Message, OutboxMessage, PendingSend
 from conversations.people import ChildView, StaffView, get_child
 from conversations.store import UnitOfWork
+
+LAST_SEEN_GRAIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ async def record_from_child(
         tg_message_id=tg_message_id, severity=severity, created_at=uow.now,
     ))
     row = await uow.session.get(Child, child.id)
-    if row is not None:
+    # To the minute: a child writing several lines in a row costs one write, not one each.
+    if row is not None and (row.last_seen_at is None
+                            or uow.now - row.last_seen_at >= LAST_SEEN_GRAIN):
         row.last_seen_at = uow.now
     return message_id
 
