@@ -55,6 +55,7 @@ DELETE_WINDOW = timedelta(hours=47, minutes=50)
 CONCURRENCY = 16
 BATCH = 500
 ROUND = 32  # rows read (and decrypted) together before they are paced out
+IDLE = 5.0  # seconds between looks when nothing is due and nothing woke the loop
 
 
 class Bucket:
@@ -120,6 +121,10 @@ class Dispatcher:
         self.sent = 0
         self.marks: list[_Mark] = []
         self.marking: asyncio.Task[None] | None = None
+        # Whether, at the last look, each chat had more queued behind its head. A send that
+        # went through in a chat with nothing behind it need not wake the loop: anything queued
+        # since woke it already.
+        self.followed: dict[str, bool] = {}
 
     def _chat_bucket(self, chat_index: str) -> Bucket:
         bucket = self.chat_buckets.get(chat_index)
@@ -131,21 +136,27 @@ class Dispatcher:
         """The sendable head of each chat's queue, and how long until the next may be due."""
         now = self.store.clock.now()
         # Only each chat's oldest pending message matters: one row per chat, however deep
-        # the backlog.
-        first = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending")
-                 .group_by(OutboxMessage.chat_index))
+        # the backlog; with how deep it is, so a finished send knows whether one follows.
+        first = (select(func.min(OutboxMessage.id).label("id"),
+                        func.count(OutboxMessage.id).label("depth"))
+                 .where(OutboxMessage.status == "pending")
+                 .group_by(OutboxMessage.chat_index).subquery())
         async with self.store.sessions() as session:
             rows = (await session.execute(
-                select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before)
-                .where(OutboxMessage.id.in_(first)).order_by(OutboxMessage.id).limit(BATCH)
+                select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before,
+                       first.c.depth)
+                .join(first, OutboxMessage.id == first.c.id)
+                .order_by(OutboxMessage.id).limit(BATCH)
             )).all()
         seen: set[str] = set()
         jobs: list[Job] = []
-        wait = 5.0
-        for row_id, chat_index, not_before in rows:
+        wait = IDLE
+        self.followed = {}
+        for row_id, chat_index, not_before, depth in rows:
             if chat_index in seen:
                 continue
             seen.add(chat_index)
+            self.followed[chat_index] = depth > 1
             if chat_index in self.in_flight:
                 continue
             if not_before > now:
@@ -243,16 +254,19 @@ class Dispatcher:
         return prepared
 
     async def _send_job(self, job: Prepared) -> None:
+        sent = False
         try:
-            await self.send_one(job)
+            sent = await self.send_one(job)
         except Exception:
             log.exception("outbox.send_crashed", extra={"outbox_id": job.id})
         finally:
             self.in_flight.discard(job.chat_index)
             self.slots.release()
-            self.runtime.outbox_ready.set()
+            if not sent or self.followed.get(job.chat_index, True):
+                self.runtime.outbox_ready.set()
 
-    async def send_one(self, job: Prepared) -> None:
+    async def send_one(self, job: Prepared) -> bool:
+        """Hand one message to Telegram; True if it went (and its mark committed)."""
         message = job.message
         if message.kind == "clear":
             # Worked out at the last moment: the chat may have grown since the row was read.
@@ -277,6 +291,8 @@ class Dispatcher:
             self.sent += 1
             log.debug("outbox.sent", extra={"outbox_id": outbox_id,
                                             "ms": round((time.monotonic() - started) * 1000)})
+            return True
+        return False
 
     async def _reply_target(self, session: AsyncSession, chat_index: str, reply_to: str
                             ) -> int | None:

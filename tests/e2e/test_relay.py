@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+import pytest
+
+from bot import dispatcher
 from bot.emulator import BotApiEmulator
 from conversations.people import Role
 from tests.conftest import BotHarness
@@ -45,3 +51,42 @@ async def test_stranger_reaches_no_one(bot: BotHarness, emulator: BotApiEmulator
     await emulator.wait_for(lambda: len(emulator.sent_to(stranger.id)) == 2)
     assert all("code" in t for t in bot.texts(stranger.id))
     assert emulator.sent_to(advocate.id) == []
+
+
+async def test_every_send_wakes_what_follows_it(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A queue is never left waiting for the dispatcher's idle look: with that look an hour
+    away, runs of messages in several chats, answers, and a message after a quiet spell all
+    arrive, in order."""
+    monkeypatch.setattr(dispatcher, "IDLE", 3600.0)
+    emu = emulator
+    bot = harness_factory(database_url, ALONGSIDE_CHAT_RATE="20")
+    await bot.start()
+    advocate = emu.user(511, "Rosa")
+    await bot.enrol(advocate, Role.ADVOCATE, "Rosa")
+    children = [emu.user(9011 + i, f"C{i}") for i in range(3)]
+    for i, child in enumerate(children):
+        await bot.link(advocate, child, f"Star{i}")
+        await bot.wait_text(child.id, "connected to")
+
+    def marks(chat: int, word: str) -> list[str]:
+        return [m.group(0) for s in emu.sent_to(chat)
+                if (m := re.search(rf"{word} \d+-\d+", s.text or ""))]
+
+    for n in range(5):
+        for i, child in enumerate(children):
+            emu.send_text(child, f"line {i}-{n}")
+    expected = [f"line {i}-{n}" for n in range(5) for i in range(3)]
+    await emu.wait_for(lambda: len(marks(advocate.id, "line")) == 15, timeout=30)
+    assert marks(advocate.id, "line") == expected
+
+    first = await bot.wait_text(advocate.id, "line 0-4")
+    for n in range(4):
+        emu.send_text(advocate, f"answer 0-{n}", reply_to=first.message_id)
+    await emu.wait_for(lambda: len(marks(children[0].id, "answer")) == 4, timeout=30)
+    assert marks(children[0].id, "answer") == [f"answer 0-{n}" for n in range(4)]
+
+    emu.send_text(children[2], "later 2-0")
+    await bot.wait_text(advocate.id, "later 2-0", timeout=30)
