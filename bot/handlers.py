@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, away, journeying, menus, notices, watching
+from bot import alerting, away, enrolling, journeying, menus, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
     COMMANDS,
@@ -38,11 +38,11 @@ from bot.gate import (
 from bot.i18n import SUPPORTED
 from bot.runtime import AlongsideApp, AlongsideContext, current
 from bot.watching import clear_chat, next_check_in, on_check_in_button
-from conversations import continuity, linking, people, relay, watch
+from conversations import continuity, enrolment, linking, people, relay, watch
 from conversations.access import may_act_for
 from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
 from conversations.outgoing import Outgoing
-from conversations.people import ChildView, StaffView
+from conversations.people import ChildView, StaffError, StaffView
 from conversations.relay import Content
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,15 @@ async def _link(update: Update, ctx: AlongsideContext, code: str) -> None:
         tr = tr_for(ctx, existing.locale)
     uow = ctx.uow
     try:
+        enrolled = await enrolment.enrol_with_code(uow, user.id, code, tr.locale)
+        if enrolled is not None:
+            await enrolling.welcome(ctx, enrolled)
+            return
         result = await linking.link_child(uow, user.id, code, tr.locale)
+    except StaffError:
+        # A staff code opened from a young person's account: it stays for whom it was meant.
+        await to_stranger(ctx, update, notices.code_unknown(tr))
+        return
     except Throttled as exc:
         minutes = max(1, math.ceil((exc.until - uow.now).total_seconds() / 60))
         await to_stranger(ctx, update, notices.throttled(tr, minutes))
@@ -443,6 +451,7 @@ def register(app: AlongsideApp) -> None:
     app.add_handler(CommandHandler("language", language, filters=COMMANDS))
     alerting.register(app)
     away.register(app)
+    enrolling.register(app)
     watching.register(app)
     journeying.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,

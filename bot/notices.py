@@ -181,6 +181,10 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
         tr._("/language: the language I write to you in."),
         tr._("/help: this list."),
     ]
+    if staff.is_supervisor:
+        lines[-2:-2] = [tr._("/enrol NAME: a single-use code that enrols a new advocate. "
+                             "/staff: who is on the staff. /unenrol NAME: take an advocate "
+                             "off the staff.")]
     return Outgoing(text="\n".join(lines))
 
 

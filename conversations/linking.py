@@ -90,7 +90,7 @@ async def throttled_until(uow: UnitOfWork, telegram_id: int) -> datetime | None:
     return None
 
 
-async def _wrong(uow: UnitOfWork, telegram_id: int) -> None:
+async def record_wrong_code(uow: UnitOfWork, telegram_id: int) -> None:
     uow.session.add(CodeAttempt(tg_index=uow.index.telegram(telegram_id), at=uow.now))
     await uow.audit("system", "invite.wrong_code")
 
@@ -109,17 +109,17 @@ async def link_child(
         )
     ).scalar_one_or_none()
     if invite is None:
-        await _wrong(uow, telegram_id)
+        await record_wrong_code(uow, telegram_id)
         # Commit the attempt even though the caller answers with an error.
         raise InviteUnknown(code)
     if invite.used_at is not None:
         again = await _opened_again(uow, invite, telegram_id)
         if again is not None:
             return again
-        await _wrong(uow, telegram_id)
+        await record_wrong_code(uow, telegram_id)
         raise InviteUsed(code)
     if invite.expires_at <= uow.now:
-        await _wrong(uow, telegram_id)
+        await record_wrong_code(uow, telegram_id)
         raise InviteExpired(code)
     advocate = await get_staff(uow, invite.advocate_id)
     if advocate is None or not advocate.active:

@@ -121,6 +121,21 @@ class Invite(Base):
     child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id"))
 
 
+class StaffInvite(Base):
+    """A supervisor's single-use code that enrols whoever opens it as an advocate."""
+
+    __tablename__ = "staff_invites"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code_index: Mapped[str] = mapped_column(INDEX, unique=True)
+    created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+
+
 class CodeAttempt(Base):
     """A wrong code; kept so throttling survives a restart."""
 

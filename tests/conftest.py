@@ -203,11 +203,13 @@ class BotHarness:
         """The advocate invites, the child opens the link; returns the code."""
         before = len(self.emu.sent_to(advocate.id))
         self.emu.send_text(advocate, f"/invite {nickname}")
-        await self.emu.wait_for(lambda: any("Code:" in (m.text or "")
+        # Read from the deep link, which reads the same in every language.
+        await self.emu.wait_for(lambda: any("?start=" in (m.text or "")
                                             for m in self.emu.sent_to(advocate.id)[before:]))
         message = next(m for m in self.emu.sent_to(advocate.id)[before:]
-                       if "Code:" in (m.text or ""))
-        code = (message.text or "").split("Code:")[1].split()[0].strip("\u2068\u2069")
+                       if "?start=" in (m.text or ""))
+        code = (message.text or "").split("?start=")[1].split(maxsplit=1)[0].strip(
+            "\u2068\u2069")
         seen = len(self.emu.sent_to(child.id))
         self.emu.send_text(child, f"/start {code}")
         await self.emu.wait_for(lambda: len(self.emu.sent_to(child.id)) > seen)

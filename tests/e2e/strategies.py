@@ -33,7 +33,8 @@ ODD_PIECES = (
 )
 LANGUAGES = (None, "en", "ar", "fa", "uk", "ru", "sq", "vi", "zh-hans", "pt-br", "EN-gb", "xx",
              "", "🙂", "en" * 40)
-COMMANDS = ("start", "help", "invite", "children", "alerts", "resolve", "placed", "hide",
+COMMANDS = ("start", "help", "invite", "children", "alerts", "resolve", "placed", "hide", "enrol",
+            "staff", "unenrol",
             "start@" + BOT_USERNAME, "help@other_bot", "START", "nonsense", "ßtart", "x" * 64)
 STATUSES = ("member", "kicked", "left", "restricted", "administrator", "creator", "zombie", "")
 CALLBACK_PREFIXES = ("", "lang:", "lang:zz", "ci:", "ci:x:", "to:", "to:a:b", "to:::", "ack:",

@@ -102,5 +102,5 @@ async def test_help_and_menus_per_role(bot: BotHarness, emulator: BotApiEmulator
     lead = {c["command"] for c in emu.commands({"type": "chat", "chat_id": supervisor.id})}
     assert default == {"start", "help", "language"}
     assert {"invite", "children", "notes", "handover"} <= staff
-    assert "resolve" in lead
-    assert "resolve" not in staff
+    assert {"resolve", "enrol", "staff", "unenrol"} <= lead
+    assert not {"resolve", "enrol", "staff", "unenrol"} & staff

@@ -19,13 +19,13 @@ from bot.emulator import BotApiEmulator
 from conversations.people import Role
 from tests.conftest import BotHarness, raw_session
 
-ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID = 7345128901, 7345128902, 7345128903
+ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID, NEWCOMER_ID = 7345128901, 7345128902, 7345128903, 7345128904
 SECRETS = [
     "Rosalind Advocate", "Nightingale", "Superintendent Okonkwo",
     "the blue house on Marsh Lane", "Përshëndetje nga Drita", "Tôi sợ lắm, xin giúp",
     "أنا في خطر الآن", "caption of the kitchen photo", "corrected to the red door",
     "prefers a female interpreter", "came through Calais in March",
-    "Мені страшно біля вокзалу",
+    "Мені страшно біля вокзалу", "Wilhelmina Newcomer",
 ]
 
 
@@ -34,7 +34,7 @@ def _needles() -> dict[str, list[bytes]]:
     for secret in SECRETS:
         needles[secret] = [secret.encode(), secret.encode("utf-16-le"),
                            secret.encode("utf-16-be")]
-    for number in (ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID):
+    for number in (ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID, NEWCOMER_ID):
         needles[str(number)] = [str(number).encode(), str(number).encode("utf-16-le"),
                                 str(number).encode("utf-16-be"),
                                 struct.pack("<q", number), struct.pack(">q", number)]
@@ -68,6 +68,11 @@ async def _converse(bot: BotHarness, emu: BotApiEmulator) -> None:
     emu.send_text(advocate, "I will visit tomorrow", reply_to=first.message_id)
     await bot.wait_text(child.id, "visit tomorrow")
     await bot.wait_text(supervisor.id, "URGENT")
+    emu.send_text(supervisor, "/enrol Wilhelmina Newcomer")
+    offer = await bot.wait_text(supervisor.id, "join as an advocate")
+    code = (offer.text or "").split("Code:")[1].split(maxsplit=1)[0].strip("\u2068\u2069")
+    emu.send_text(emu.user(NEWCOMER_ID, "W"), f"/start {code}")
+    await bot.wait_text(NEWCOMER_ID, "enrolled you as an advocate")
 
 
 def _key_needles(data_dir: Path) -> dict[str, list[bytes]]:

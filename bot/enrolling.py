@@ -1,0 +1,129 @@
+"""Supervisors enrol advocates in the bot: /enrol makes a code, /staff lists, /unenrol retires.
+
+The new advocate opens the code like a young person opens theirs (the same /start link and the
+same throttle); every supervisor hears who joined and on whose code.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot import menus, notices
+from bot.gate import COMMANDS, staff_only, to_staff, tr_for
+from bot.i18n import Translator
+from bot.runtime import AlongsideApp, AlongsideContext
+from conversations import continuity, enrolment, people
+from conversations.enrolment import Enrolled
+from conversations.errors import AccessDenied
+from conversations.outgoing import Outgoing
+from conversations.people import StaffError, StaffView
+
+
+async def supervisor_only(update: Update, ctx: AlongsideContext) -> StaffView | None:
+    """The supervisor, or None after a refusal that changes nothing."""
+    staff = await staff_only(update, ctx)
+    if staff is None or staff.is_supervisor:
+        return staff
+    await to_staff(ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._(
+        "Only a supervisor can do that.")))
+    return None
+
+
+async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
+    supervisor = await supervisor_only(update, ctx)
+    if supervisor is None:
+        return
+    tr = tr_for(ctx, supervisor.locale)
+    name = " ".join(ctx.args or ())
+    try:
+        new = await enrolment.create_staff_invite(ctx.uow, supervisor, name)
+    except StaffError:
+        await to_staff(ctx, supervisor, Outgoing(text=tr._(
+            "Use: /enrol NAME, for example /enrol Maria Lopez. It makes a code that enrols "
+            "one new advocate.")))
+        return
+    link = f"https://t.me/{ctx.runtime.bot_username}?start={new.code}"
+    await to_staff(ctx, supervisor, Outgoing(text=tr._(
+        "Code for {name} to join as an advocate.\nCode: {code}\nLink: {link}\n\n"
+        "It works once and ends {when}. Send it only to them, in person or privately.",
+        name=" ".join(name.split()), code=new.code, link=link, when=tr.datetime(new.expires_at))))
+
+
+async def welcome(ctx: AlongsideContext, enrolled: Enrolled) -> None:
+    """The new advocate learns what they can do; every supervisor learns who joined."""
+    staff = enrolled.staff
+    tr = tr_for(ctx, staff.locale)
+    await to_staff(ctx, staff, Outgoing(text=tr._(
+        "Welcome, {name}. {supervisor} enrolled you as an advocate.",
+        name=staff.name, supervisor=enrolled.invited_by.name)))
+    await to_staff(ctx, staff, notices.staff_help(tr, staff))
+    await to_staff(ctx, staff, menus.menu(tr, staff.role))
+    for supervisor in await people.supervisors(ctx.uow):
+        await to_staff(ctx, supervisor, Outgoing(text=tr_for(ctx, supervisor.locale)._(
+            "{name} is now enrolled as an advocate, with a code from {supervisor}.",
+            name=staff.name, supervisor=enrolled.invited_by.name)))
+
+
+def _staff_line(tr: Translator, staff: StaffView, load: int) -> str:
+    if staff.is_supervisor:
+        return tr._("{name} · supervisor", name=staff.name)
+    return tr.n_("{name} · advocate · {n} young person", "{name} · advocate · {n} young people",
+                 load, name=staff.name)
+
+
+async def staff_command(update: Update, ctx: AlongsideContext) -> None:
+    supervisor = await supervisor_only(update, ctx)
+    if supervisor is None:
+        return
+    tr = tr_for(ctx, supervisor.locale)
+    listed = sorted(await people.list_staff(ctx.uow), key=lambda item: not item[0].is_supervisor)
+    lines = [tr._("Staff:"), *(_staff_line(tr, staff, load) for staff, load in listed)]
+    await to_staff(ctx, supervisor, Outgoing(text="\n".join(lines)))
+
+
+async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
+    supervisor = await supervisor_only(update, ctx)
+    if supervisor is None:
+        return
+    tr = tr_for(ctx, supervisor.locale)
+    name = " ".join(ctx.args or ())
+    if not name.strip():
+        await to_staff(ctx, supervisor, Outgoing(text=tr._(
+            "Use: /unenrol NAME. Hand their young people over first with /handover.")))
+        return
+    matches = await continuity.staff_by_name(ctx.uow, name)
+    if not matches:
+        await to_staff(ctx, supervisor, Outgoing(text=tr._("No colleague matches that name.")))
+        return
+    if len(matches) > 1:
+        await to_staff(ctx, supervisor, Outgoing(text=tr._(
+            "More than one colleague matches: {names}. Use the full name.",
+            names=", ".join(m.name for m in matches))))
+        return
+    advocate = matches[0]
+    try:
+        keeping = await enrolment.retire_advocate(ctx.uow, supervisor, advocate)
+    except AccessDenied:
+        await to_staff(ctx, supervisor, Outgoing(text=tr._(
+            "Only the operator can take a supervisor off the staff.")))
+        return
+    if keeping:
+        await to_staff(ctx, supervisor, Outgoing(text=tr.n_(
+            "{name} still has {n} young person. Hand them over first with /handover.",
+            "{name} still has {n} young people. Hand them over first with /handover.",
+            keeping, name=advocate.name)))
+        return
+    await to_staff(ctx, supervisor, Outgoing(text=tr._(
+        "{name} is no longer on the staff. A new code can enrol them again.",
+        name=advocate.name)))
+    former = tr_for(ctx, advocate.locale)
+    await to_staff(ctx, advocate, Outgoing(text=former._(
+        "You are no longer enrolled as staff here. Thank you for your work.")))
+    await to_staff(ctx, advocate, menus.menu(former, None))
+
+
+def register(app: AlongsideApp) -> None:
+    app.add_handler(CommandHandler("enrol", enrol_command, filters=COMMANDS))
+    app.add_handler(CommandHandler("staff", staff_command, filters=COMMANDS))
+    app.add_handler(CommandHandler("unenrol", unenrol_command, filters=COMMANDS))
