@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, away, journeying, menus, notices, watching
+from bot import alerting, away, erasing, journeying, menus, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
     COMMANDS,
@@ -374,6 +374,9 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
     if isinstance(person, StaffView) and data.startswith("to:"):
         await _deliver_pending(ctx, person, data)
         return
+    if isinstance(person, StaffView) and data.startswith(erasing.PREFIX):
+        await erasing.on_erase_button(ctx, person, data)
+        return
     await extra_buttons(update, ctx, person, data)
 
 
@@ -445,6 +448,7 @@ def register(app: AlongsideApp) -> None:
     away.register(app)
     watching.register(app)
     journeying.register(app)
+    erasing.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
                                    unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, on_message))

@@ -33,7 +33,8 @@ STAFF = (
     ("back", N_("Say you are back")),
     ("language", N_("The language I write to you in")),
 )
-SUPERVISOR = (*STAFF, ("resolve", N_("Close an alert with an outcome")))
+SUPERVISOR = (*STAFF, ("resolve", N_("Close an alert with an outcome")),
+              ("erase", N_("Erase a young person's record for good")))
 
 # setMyCommands takes two-letter ISO 639-1 codes; Sorani has none of its own.
 TELEGRAM_CODES = {lang.code: {"ckb": "ku"}.get(lang.code, lang.code) for lang in LANGUAGES}
