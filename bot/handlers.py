@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, away, enrolling, journeying, menus, notices, watching
+from bot import alerting, away, enrolling, erasing, journeying, menus, notices, watching
 from bot.alerting import help_now, on_alert_button, screen_and_alert
 from bot.gate import (
     COMMANDS,
@@ -382,6 +382,9 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
     if isinstance(person, StaffView) and data.startswith("to:"):
         await _deliver_pending(ctx, person, data)
         return
+    if isinstance(person, StaffView) and data.startswith(erasing.PREFIX):
+        await erasing.on_erase_button(ctx, person, data)
+        return
     await extra_buttons(update, ctx, person, data)
 
 
@@ -454,6 +457,7 @@ def register(app: AlongsideApp) -> None:
     enrolling.register(app)
     watching.register(app)
     journeying.register(app)
+    erasing.register(app)
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
                                    unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, on_message))

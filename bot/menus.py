@@ -39,6 +39,7 @@ SUPERVISOR = (
     ("enrol", N_("Make a code that enrols an advocate")),
     ("staff", N_("Who is on the staff")),
     ("unenrol", N_("Take an advocate off the staff")),
+    ("erase", N_("Erase a young person's record for good")),
 )
 
 # setMyCommands takes two-letter ISO 639-1 codes; Sorani has none of its own.

@@ -176,6 +176,8 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
         tr._("/away TIME: you are away until then; your young people are told, and "
              "supervisors read their messages. /back: you are back."),
         tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
+        *([tr._("/erase REF: erase a young person's record for good, once no alert is "
+                "open. It cannot be undone.")] if staff.is_supervisor else []),
         tr._("To answer a young person, reply to their message. "
              "A plain message goes to your only young person, or I ask which one."),
         tr._("/language: the language I write to you in."),

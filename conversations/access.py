@@ -22,3 +22,12 @@ def may_act_for(staff: StaffView | None, child: ChildView | None) -> bool:
 
 def may_manage_staff(staff: StaffView | None) -> bool:
     return staff is not None and staff.active and staff.role is Role.SUPERVISOR
+
+
+def may_erase(staff: StaffView | None) -> bool:
+    """Erase a child's record for good: supervisors only, whoever the advocate is."""
+    if staff is None:
+        return False
+    if not staff.active:
+        return False
+    return staff.role is Role.SUPERVISOR

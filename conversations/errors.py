@@ -5,6 +5,7 @@
     ├── KeyError_               a sealed value cannot be opened (wrong or destroyed key)
     │   └── KeyDestroyedError   the child's data key was erased on purpose
     ├── AccessDenied            the asker may not see this; says nothing of whether it exists
+    ├── ErasureBlocked          a child with an unresolved alert cannot be erased yet
     └── InviteError             a code that cannot link
         ├── InviteUnknown, InviteUsed, InviteExpired
         └── Throttled           too many wrong codes; carries when to try again
@@ -33,6 +34,15 @@ class KeyDestroyedError(SealError):
 
 class AccessDenied(AlongsideError):
     """Refused without saying whether the thing asked for exists."""
+
+
+class ErasureBlocked(AlongsideError):
+    """A child with an alert that is not resolved stays: one in danger must not vanish."""
+
+    def __init__(self, ref: str, open_alerts: int) -> None:
+        super().__init__("resolve the open alerts first")
+        self.ref = ref
+        self.open_alerts = open_alerts
 
 
 class InviteError(AlongsideError):

@@ -230,6 +230,7 @@ class UnitOfWork:
         self.now = store.clock.now()
         self.queued = 0
         self._locked = False
+        self._on_commit: list[Callable[[], None]] = []
         # The audit chain's end as this transaction left it (head row, last hash), once known.
         self.audit_tail: tuple[Any, str] | None = None
 
@@ -256,10 +257,20 @@ class UnitOfWork:
             await self.session.execute(select(func.pg_notify("alongside_outbox", "")))
         await self.session.commit()
         self.audit_tail = None
+        callbacks, self._on_commit = self._on_commit, []
+        for callback in callbacks:
+            callback()
         if self.queued:
             for callback in self.store.after_commit:
                 callback()
             self.queued = 0
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit has committed; never if it rolls back.
+
+        For state outside the database (the keyring in memory) that must follow the commit.
+        """
+        self._on_commit.append(callback)
 
     # Sealing -----------------------------------------------------------------------------
 

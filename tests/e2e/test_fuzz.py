@@ -206,12 +206,14 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
         assert got <= allowed, f"stranger {stranger_id} got {got - allowed}"
 
     # Staff never see what strangers wrote. Short or common strings could appear by chance,
-    # so only texts long enough to be distinctive are looked for.
+    # so only texts long enough to be distinctive are looked for, and none that is part of
+    # what the child or staff sent (a stranger's bare "/xxx…" inside the child's relayed
+    # "/xxx… words" is the child's).
     staff_texts = [m.text or m.caption or "" for chat in (ADVOCATE, SUPERVISOR)
                    for m in emu.sent_to(chat)]
     others = {t for item in items if item.role != "stranger" for t in texts_sent(item)}
     leaked = [t for item in items if item.role == "stranger" for t in texts_sent(item)
-              if len(t.strip()) >= 16 and t not in others
+              if len(t.strip()) >= 16 and not any(t.strip() in o for o in others)
               and any(t.strip() in s for s in staff_texts)]
     assert not leaked, f"stranger text reached staff: {leaked[:3]!r}"
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from conversations.access import may_act_for, may_manage_staff
+from conversations.access import may_act_for, may_erase, may_manage_staff
 from conversations.people import ChildView, Role, StaffView
 
 
@@ -66,3 +66,9 @@ def test_an_away_advocate_still_acts_for_their_child() -> None:
     away = replace(_staff("ME", Role.ADVOCATE), away_until=datetime(2030, 1, 1, tzinfo=UTC))
     assert may_act_for(away, _child("ME"))
     assert not may_act_for(away, _child("THEM"))
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_may_erase(role: str) -> None:
+    # Not even a child's own advocate: erasing is for good, so a supervisor decides.
+    assert may_erase(ROLES[role]) is (role == "supervisor")

@@ -1,0 +1,122 @@
+"""Erasing a child: their data key is destroyed (crypto-shredding) and their rows are deleted.
+
+Only a supervisor may erase, and not while the child has an alert that is not resolved: a child
+in danger must not vanish from the supervisors' view. Everything sealed under the child's key
+becomes unreadable the moment the key goes, so ciphertext left anywhere in the live store (a
+staff notice sealed under it, a row a concurrent worker wrote) opens for no one. The rows go too,
+and so do the queued updates and messages of their chat, which are sealed under the system key
+and hold their words. What stays: the audit log (ids only, append-only by design), the destroyed
+key's row (so every worker knows it is gone), and their invite, marked used so its code cannot
+link anyone else, with the nickname scrubbed.
+
+A backup taken before the erasure still holds the wrapped key and opens with the master key:
+erasure covers the live store, not copies of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select, update
+
+from conversations.access import may_erase
+from conversations.continuity import child_for
+from conversations.errors import AccessDenied, ErasureBlocked
+from conversations.models import (
+    Alert,
+    CheckIn,
+    Child,
+    DataKey,
+    InboxUpdate,
+    Invite,
+    Message,
+    Note,
+    OutboxMessage,
+    StageChange,
+    Summary,
+)
+from conversations.people import ChildView, StaffView
+from conversations.store import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What staff are told afterwards: no nickname, as nothing of the child should linger."""
+
+    child_id: str
+    ref: str
+    advocate_id: str | None
+
+
+async def _open_alerts(uow: UnitOfWork, child_id: str) -> int:
+    return int((await uow.session.execute(
+        select(func.count(Alert.id)).where(Alert.child_id == child_id,
+                                           Alert.status != "resolved")
+    )).scalar_one())
+
+
+async def erasable(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
+    """The child a supervisor asks to erase, before they confirm.
+
+    Raises `AccessDenied` for anyone but a supervisor or an unknown reference (alike, so the
+    answer does not say whether the child exists), `ErasureBlocked` while an alert is open.
+    """
+    if not may_erase(staff):
+        raise AccessDenied("no such young person for you")
+    child = await child_for(uow, staff, ref.upper())
+    if open_alerts := await _open_alerts(uow, child.id):
+        raise ErasureBlocked(child.ref, open_alerts)
+    return child
+
+
+async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erased | None:
+    """Erase for good; None if there is no such child (any more), and nothing changes.
+
+    Raises `AccessDenied` for anyone but a supervisor, `ErasureBlocked` while an alert is open.
+    """
+    if not may_erase(staff):
+        raise AccessDenied("no such young person for you")
+    # Locked first: a worker relaying their message meanwhile waits, then finds them gone.
+    row = (await uow.session.execute(
+        select(Child).where(Child.id == child_id).with_for_update()
+    )).scalar_one_or_none()
+    if row is None:
+        return None
+    if open_alerts := await _open_alerts(uow, child_id):
+        raise ErasureBlocked(row.ref, open_alerts)
+    erased = Erased(row.id, row.ref, row.advocate_id)
+    key_id, chat_index = row.data_key_id, row.tg_index
+    session = uow.session
+    messages = select(Message.id).where(Message.child_id == child_id)
+    # Rows that point at others go first (outbox and alerts name messages; all name the child).
+    await session.execute(delete(OutboxMessage).where(or_(
+        OutboxMessage.child_id == child_id,
+        OutboxMessage.chat_index == chat_index,
+        OutboxMessage.message_id.in_(messages),
+        OutboxMessage.reply_to_message_id.in_(messages),
+    )))
+    # A pending update of their chat is left to be handled: after this commits it is a
+    # stranger's, and what it says (perhaps a cry for help) still gets an answer.
+    await session.execute(delete(InboxUpdate).where(
+        InboxUpdate.chat_index == chat_index, InboxUpdate.status != "pending",
+    ))
+    for model in (Alert, CheckIn, StageChange, Note, Summary, Message):
+        await session.execute(delete(model).where(model.child_id == child_id))
+    for invite in (await session.execute(
+            select(Invite).where(Invite.child_id == child_id))).scalars().all():
+        invite.child_id = None
+        invite.nickname_sealed = await uow.seal(uow.store.system_key_id, "", "invites",
+                                                "nickname", invite.id)
+    await session.flush()
+    await session.delete(row)
+    await session.flush()
+    await session.execute(update(DataKey).where(DataKey.id == key_id)
+                          .values(wrapped=None, destroyed_at=uow.now))
+    await uow.audit(f"staff:{staff.id}", "child.erased", child_id)
+    # Forgotten only once the erasure is committed: a rollback must leave the child readable.
+    uow.on_commit(lambda: uow.keyring.forget(key_id))
+    log.info("child.erased", extra={"child_id": child_id, "staff_id": staff.id})
+    return erased

@@ -1,0 +1,168 @@
+"""The erasure service on SQLite and PostgreSQL: its edges, and what a destroyed key means."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+
+from conversations import alerts, continuity, erasure, linking, people, relay
+from conversations.errors import AccessDenied, ErasureBlocked, KeyDestroyedError
+from conversations.models import Child, DataKey, Invite, Message
+from conversations.people import ChildView, Role, StaffView
+from conversations.relay import Content
+from conversations.store import Store, StoreConfig
+from tests.integration.test_store import SetClock
+
+ADVOCATE, SUPERVISOR, CHILD, OTHER_CHILD = 7345228901, 7345228903, 7345228902, 7345228904
+
+
+@pytest.fixture
+def config(database_url: str) -> StoreConfig:
+    return StoreConfig(database_url, secrets.token_bytes(32), secrets.token_bytes(32))
+
+
+@pytest.fixture
+async def store(config: StoreConfig) -> AsyncIterator[Store]:
+    opened = await Store.open(config, SetClock())
+    yield opened
+    await opened.close()
+
+
+async def _staff(store: Store, telegram_id: int, role: Role) -> StaffView:
+    async with store.unit() as uow:
+        view = await people.add_staff(uow, telegram_id=telegram_id, name=f"S{telegram_id}",
+                                      role=role)
+        await uow.commit()
+    return view
+
+
+async def _child(store: Store, advocate: StaffView, telegram_id: int) -> ChildView:
+    async with store.unit() as uow:
+        made = await linking.create_invite(uow, advocate, "Star")
+        linked = await linking.link_child(uow, telegram_id, made.code, "en")
+        await relay.record_from_child(uow, linked.child, Content("text", "hello"), 1)
+        await continuity.add_note(uow, advocate, linked.child, "a note")
+        await uow.commit()
+    return linked.child
+
+
+async def _messages(store: Store, child_id: str) -> int:
+    async with store.unit(read_only=True) as uow:
+        return int((await uow.session.execute(
+            select(func.count(Message.id)).where(Message.child_id == child_id))).scalar_one())
+
+
+async def test_erasing_twice_or_nobody_changes_nothing(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    other = await _child(store, advocate, OTHER_CHILD)
+
+    async with store.unit() as uow:
+        assert await erasure.erase_child(uow, supervisor, "0" * 26) is None
+        erased = await erasure.erase_child(uow, supervisor, child.id)
+        await uow.commit()
+    assert erased == erasure.Erased(child.id, child.ref, advocate.id)
+
+    async with store.unit() as uow:
+        assert await erasure.erase_child(uow, supervisor, child.id) is None
+        with pytest.raises(AccessDenied):
+            await erasure.erasable(uow, supervisor, child.ref)
+        assert await people.find_child(uow, CHILD) is None
+        # The other young person is untouched and still readable.
+        kept = await people.find_child(uow, OTHER_CHILD)
+        assert kept == other
+        assert [n.text for n in await continuity.read_notes(uow, supervisor, other)] == \
+            ["a note"]
+        invite = (await uow.session.execute(
+            select(Invite).where(Invite.advocate_id == advocate.id, Invite.child_id.is_(None))
+        )).scalar_one()
+        assert invite.used_at is not None, "the used code still cannot link anyone"
+        assert await uow.open(invite.nickname_sealed, "invites", "nickname", invite.id) == ""
+    assert await _messages(store, other.id) == 1
+
+
+async def test_only_an_active_supervisor_may_erase(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        with pytest.raises(AccessDenied):
+            await erasure.erasable(uow, advocate, child.ref)
+        with pytest.raises(AccessDenied):
+            await erasure.erase_child(uow, advocate, child.id)
+        with pytest.raises(AccessDenied):
+            await erasure.erase_child(uow, replace(supervisor, active=False), child.id)
+        assert await erasure.erasable(uow, supervisor, child.ref.lower()) == child
+    assert await _messages(store, child.id) == 1
+
+
+async def test_an_unresolved_alert_blocks_and_a_resolved_one_does_not(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        first = await alerts.raise_alert(uow, child, source="help_now", severity="urgent")
+        second = await alerts.raise_alert(uow, child, source="message", severity="concern")
+        await alerts.acknowledge(uow, supervisor, second.id)
+        await uow.commit()
+    async with store.unit() as uow:
+        with pytest.raises(ErasureBlocked) as blocked:
+            await erasure.erasable(uow, supervisor, child.ref)
+        assert (blocked.value.ref, blocked.value.open_alerts) == (child.ref, 2)
+        await alerts.resolve(uow, supervisor, first.id, "safe")
+        with pytest.raises(ErasureBlocked) as blocked:
+            await erasure.erase_child(uow, supervisor, child.id)
+        assert blocked.value.open_alerts == 1, "acknowledged is not resolved"
+        await alerts.resolve(uow, supervisor, second.id, "fine")
+        assert await erasure.erase_child(uow, supervisor, child.id) is not None
+        await uow.commit()
+
+
+async def test_a_rolled_back_erasure_leaves_the_child_readable(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        assert await erasure.erase_child(uow, supervisor, child.id) is not None
+        # No commit: the unit rolls back, as when a later step of the update fails.
+    async with store.unit() as uow:
+        assert await people.find_child(uow, CHILD) == child
+        key = await uow.session.get(DataKey, child.data_key_id)
+        assert key is not None
+        assert key.wrapped is not None
+    assert await _messages(store, child.id) == 1
+
+
+async def test_leftover_ciphertext_opens_for_no_one_after_erasure(
+    store: Store, config: StoreConfig
+) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        row = await uow.session.get(Child, child.id)
+        assert row is not None
+        leftover = row.nickname_sealed
+        assert await uow.open(leftover, "children", "nickname", child.id) == "Star"
+        await erasure.erase_child(uow, supervisor, child.id)
+        await uow.commit()
+    async with store.unit() as uow:
+        with pytest.raises(KeyDestroyedError):
+            await uow.open(leftover, "children", "nickname", child.id)
+        key = await uow.session.get(DataKey, child.data_key_id)
+        assert key is not None
+        assert key.wrapped is None
+        assert key.destroyed_at == uow.now
+    # A restarted worker, which never held the key in memory, learns from the store it is gone.
+    fresh = await Store.open(config, SetClock(), migrate=False)
+    try:
+        async with fresh.unit() as uow:
+            with pytest.raises(KeyDestroyedError):
+                await uow.open(leftover, "children", "nickname", child.id)
+    finally:
+        await fresh.close()
