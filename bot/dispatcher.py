@@ -123,8 +123,10 @@ class Dispatcher:
         self.marking: asyncio.Task[None] | None = None
         # Whether, at the last look, each chat had more queued behind its head. A send that
         # went through in a chat with nothing behind it need not wake the loop: anything queued
-        # since woke it already.
+        # since woke it already. A look still reading may have read before the send was marked,
+        # so a send that ends during one always wakes the loop.
         self.followed: dict[str, bool] = {}
+        self.looking = False
 
     def _chat_bucket(self, chat_index: str) -> Bucket:
         bucket = self.chat_buckets.get(chat_index)
@@ -141,13 +143,17 @@ class Dispatcher:
                         func.count(OutboxMessage.id).label("depth"))
                  .where(OutboxMessage.status == "pending")
                  .group_by(OutboxMessage.chat_index).subquery())
-        async with self.store.sessions() as session:
-            rows = (await session.execute(
-                select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before,
-                       first.c.depth)
-                .join(first, OutboxMessage.id == first.c.id)
-                .order_by(OutboxMessage.id).limit(BATCH)
-            )).all()
+        self.looking = True
+        try:
+            async with self.store.sessions() as session:
+                rows = (await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before,
+                           first.c.depth)
+                    .join(first, OutboxMessage.id == first.c.id)
+                    .order_by(OutboxMessage.id).limit(BATCH)
+                )).all()
+        finally:
+            self.looking = False
         seen: set[str] = set()
         jobs: list[Job] = []
         wait = IDLE
@@ -262,7 +268,7 @@ class Dispatcher:
         finally:
             self.in_flight.discard(job.chat_index)
             self.slots.release()
-            if not sent or self.followed.get(job.chat_index, True):
+            if not sent or self.looking or self.followed.get(job.chat_index, True):
                 self.runtime.outbox_ready.set()
 
     async def send_one(self, job: Prepared) -> bool:
