@@ -56,6 +56,8 @@ CONCURRENCY = 16
 BATCH = 500
 ROUND = 32  # rows read (and decrypted) together before they are paced out
 IDLE = 5.0  # seconds between looks when nothing is due and nothing woke the loop
+# A message that left (or never will) keeps its routing, not its words or its chat.
+WIPED = b""
 
 
 class Bucket:
@@ -437,6 +439,7 @@ class Dispatcher:
             await uow.session.execute(
                 update(table).where(table.c.id == bindparam("b_id")).values(
                     status="sent", sent_at=now, tg_message_id=bindparam("b_tg"),
+                    chat_sealed=WIPED, payload_sealed=WIPED,
                     attempts=table.c.attempts + 1, last_error=None),
                 [{"b_id": m.job.id, "b_tg": m.tg_message_id} for m in batch])
             # Where an advocate's answer shows in the child's chat, for replies to it later.
@@ -479,6 +482,7 @@ class Dispatcher:
             if row is None:
                 return
             row.status = "dead"
+            row.chat_sealed = row.payload_sealed = WIPED
             row.last_error = error[:120]
             metrics.DEAD_LETTERS.inc()
             if count:
@@ -505,6 +509,7 @@ class Dispatcher:
             if row is None:
                 return
             row.status = "dead"
+            row.chat_sealed = row.payload_sealed = WIPED
             row.last_error = "blocked"
             chat_index = row.chat_index
             child = (await uow.session.execute(

@@ -37,6 +37,9 @@ SETTLE = timedelta(seconds=2)
 GAP_WINDOW = 64
 PENDING_BATCH = 200
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# A handled update keeps its id (for duplicates) but not what it said: the conversation itself
+# is kept under the child's key, and this copy would outlive an erasure of it.
+WIPED = b""
 
 
 def chat_of(raw: Mapping[str, Any]) -> int | None:
@@ -193,7 +196,7 @@ class Inbox:
             if state.error is None:
                 await uow.session.execute(
                     sa_update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                    .values(status="done", processed_at=uow.now))
+                    .values(status="done", processed_at=uow.now, payload_sealed=WIPED))
                 await uow.commit()
                 metrics.UPDATES_PROCESSED.inc()
                 return 1
@@ -213,6 +216,7 @@ class Inbox:
             if row.attempts >= MAX_ATTEMPTS:
                 metrics.UPDATES_FAILED.inc()
                 row.status = "failed"
+                row.payload_sealed = WIPED
                 row.processed_at = uow.now
                 await uow.audit("system", "inbox.failed", str(update_id), error[:100])
             await uow.commit()

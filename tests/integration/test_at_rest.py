@@ -11,11 +11,12 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine.interfaces import ReflectedColumn
 from sqlalchemy.orm import Session
 
 from bot.emulator import BotApiEmulator
+from conversations.models import InboxUpdate, Message, OutboxMessage
 from conversations.people import Role
 from tests.conftest import BotHarness, raw_session
 
@@ -143,3 +144,32 @@ async def test_nothing_readable_at_rest(
     assert _found(bytes(dump), {"role": [b"supervisor"]}), "the search sees plain columns"
     assert not _found(bytes(dump), needles)
     assert not _found(bytes(dump), keys), "a key in the database"
+
+
+async def test_handled_updates_and_sent_messages_keep_no_copy_of_the_words(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """The conversation is kept once, under the child's key (which erasure destroys); the
+    inbox's and outbox's own copies, under the system key, go once they have done their job."""
+    bot = harness_factory(database_url)
+    await bot.start()
+    await _converse(bot, emulator)
+    await bot.stop()
+    async with raw_session(database_url) as session:
+        inbox = (await session.execute(
+            select(InboxUpdate.status, InboxUpdate.payload_sealed))).all()
+        outbox = (await session.execute(select(
+            OutboxMessage.status, OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
+            OutboxMessage.tg_message_id))).all()
+        kept = (await session.execute(select(func.count(Message.id)))).scalar_one()
+    done = [payload for status, payload in inbox if status == "done"]
+    assert len(done) > 10
+    assert all(payload == b"" for payload in done)
+    assert all(payload != b"" for status, payload in inbox if status == "pending")
+    sent = [row for row in outbox if row.status == "sent"]
+    assert len(sent) > 10
+    assert all(row.chat_sealed == b"" and row.payload_sealed == b"" for row in sent)
+    assert all(row.payload_sealed != b"" for row in outbox if row.status == "pending")
+    # What routes replies and Clear chat stays.
+    assert sum(row.tg_message_id is not None for row in sent) > 10
+    assert kept >= 5
