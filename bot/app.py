@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -115,6 +116,18 @@ def _crashed(task: asyncio.Task[None], stop: asyncio.Event) -> None:
     log.critical("bot.loop_crashed", extra={"error": type(error).__name__},
                  exc_info=(type(error), error, error.__traceback__) if error else None)
     stop.set()
+
+
+def keep_what_started(_: object = None) -> None:
+    """Take everything built at start-up (catalogs, lexicons, the application) out of the
+    collector's sight, once the bot is serving.
+
+    Otherwise every full collection walks those 130,000-odd long-lived objects with the event
+    loop stopped: 40-100 ms each, measured. For a serving process only, not a test run that
+    starts many bots.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def serve(settings: Settings, *, clock: Clock | None = None,

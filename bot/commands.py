@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import select
 
-from bot.app import open_store, serve
+from bot.app import keep_what_started, open_store, serve
 from bot.i18n import resolve
 from bot.settings import Settings
 from conversations import audit, people
@@ -23,7 +23,7 @@ async def run_bot(settings: Settings, workers: int) -> int:
     """Polling, one process. (Webhook mode runs under Uvicorn: see `bot.webhook`.)"""
     if workers != 1:
         raise ConfigurationError("several workers need webhook mode (ALONGSIDE_WEBHOOK_URL)")
-    await serve(settings)
+    await serve(settings, ready=keep_what_started)
     return 0
 
 

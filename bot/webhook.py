@@ -32,7 +32,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.app import Running, serve
+from bot.app import Running, keep_what_started, serve
 from bot.logs import configure_logging
 from bot.settings import Settings
 from conversations.errors import ConfigurationError
@@ -75,6 +75,7 @@ class _Endpoints:
 
         def ready(running: Running) -> None:
             self.running = running
+            keep_what_started()
             started.set()
 
         task = asyncio.create_task(serve(self.settings, stop=stop, poll_updates=False,
