@@ -211,13 +211,17 @@ async def section_relay(quick: bool) -> None:
                                      "alongside, default limits (30/s)")
         async with BotApiEmulator(token=TOKEN) as emu:
             url = f"sqlite+aiosqlite:///{work / 'relay2.db'}"
+            # Telegram's limits (30/s; 1/s per chat, and 50/s from 50 chats is exactly 1/s
+            # each) would measure Telegram, not the bot: this run lifts both, as the echo bot
+            # has neither.
             rows += await relay_pair(emu, url, work, 50, total, burst,
-                                     "alongside, raised global limit", ALONGSIDE_SEND_RATE="1000")
+                                     "alongside, limits lifted", ALONGSIDE_SEND_RATE="1000",
+                                     ALONGSIDE_CHAT_RATE="1000")
     for figure in rows:
         print(figure.row())
     echo_burst = rows[1].per_second
     ours = rows[-1].per_second
-    print(f"\n  throughput ratio alongside/echo (bursts, raised limit): "
+    print(f"\n  throughput ratio alongside/echo (bursts, limits lifted): "
           f"{ours / echo_burst if echo_burst else float('nan'):.2f}")
     RESULTS["relay"] = [asdict(f) | {"per_second": f.per_second} for f in rows]
 
