@@ -14,6 +14,7 @@ from bot.gate import COMMANDS, staff_only, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext
 from conversations import continuity, enrolment, people
+from conversations.access import may_manage_staff
 from conversations.enrolment import Enrolled
 from conversations.errors import AccessDenied
 from conversations.outgoing import Outgoing
@@ -23,7 +24,7 @@ from conversations.people import StaffError, StaffView
 async def supervisor_only(update: Update, ctx: AlongsideContext) -> StaffView | None:
     """The supervisor, or None after a refusal that changes nothing."""
     staff = await staff_only(update, ctx)
-    if staff is None or staff.is_supervisor:
+    if staff is None or may_manage_staff(staff):
         return staff
     await to_staff(ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._(
         "Only a supervisor can do that.")))

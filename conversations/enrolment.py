@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from conversations.access import may_manage_staff
 from conversations.errors import AccessDenied, InviteExpired, InviteUsed, Throttled
 from conversations.ids import new_id
 from conversations.linking import NewInvite, new_code, record_wrong_code, throttled_until
@@ -35,7 +36,7 @@ async def create_staff_invite(
     lifetime: timedelta = STAFF_INVITE_LIFETIME,
 ) -> NewInvite:
     """A code that enrols one advocate, to be called `name`."""
-    if not supervisor.is_supervisor or not supervisor.active:
+    if not may_manage_staff(supervisor):
         raise AccessDenied("only a supervisor enrols staff")
     name = " ".join(name.split())
     if not name or len(name) > NAME_LIMIT:
@@ -72,8 +73,7 @@ async def enrol_with_code(uow: UnitOfWork, telegram_id: int, code: str, locale: 
         await record_wrong_code(uow, telegram_id)
         raise InviteUsed(code)
     creator = await get_staff(uow, invite.created_by)
-    if invite.expires_at <= uow.now or creator is None or not creator.active \
-            or not creator.is_supervisor:
+    if invite.expires_at <= uow.now or creator is None or not may_manage_staff(creator):
         # A code outlives neither its time nor the supervisor who vouched for it.
         await record_wrong_code(uow, telegram_id)
         raise InviteExpired(code)
@@ -89,7 +89,7 @@ async def enrol_with_code(uow: UnitOfWork, telegram_id: int, code: str, locale: 
 async def retire_advocate(uow: UnitOfWork, supervisor: StaffView, advocate: StaffView) -> int:
     """Take an advocate off the staff; returns how many young people still keep them (then
     nothing changes: no child is left without a human)."""
-    if not supervisor.is_supervisor or advocate.is_supervisor or advocate.id == supervisor.id:
+    if not may_manage_staff(supervisor) or advocate.is_supervisor or advocate.id == supervisor.id:
         raise AccessDenied("a supervisor retires advocates; the operator retires supervisors")
     linked = int((await uow.session.execute(
         select(func.count(Child.id)).where(Child.advocate_id == advocate.id))).scalar_one())

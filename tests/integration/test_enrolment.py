@@ -8,23 +8,16 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from conversations import enrolment, linking, people
+from conversations import enrolment, linking
 from conversations.errors import AccessDenied, InviteExpired, InviteUsed, Throttled
 from conversations.models import Staff, StaffInvite
 from conversations.people import Role, StaffError, StaffView
 from conversations.store import Store
 from tests.integration import test_store
-from tests.integration.test_store import Opened
+from tests.integration.test_store import Opened, _enrol
 
 SUPERVISOR, ADVOCATE, NEWCOMER, OTHER = 7345600001, 7345600002, 7345600003, 7345600004
 opened = test_store.opened  # the same store fixture, on both stores
-
-
-async def _staff(store: Store, telegram_id: int, role: Role, name: str) -> StaffView:
-    async with store.unit() as uow:
-        view = await people.add_staff(uow, telegram_id=telegram_id, name=name, role=role)
-        await uow.commit()
-    return view
 
 
 async def _code(store: Store, supervisor: StaffView, name: str = "Maria") -> str:
@@ -45,7 +38,7 @@ async def _open(store: Store, telegram_id: int, code: str) -> enrolment.Enrolled
 
 async def test_one_code_enrols_one_person_even_when_opened_at_once(opened: Opened) -> None:
     store = opened.store
-    lead = await _staff(store, SUPERVISOR, Role.SUPERVISOR, "Sam")
+    lead = await _enrol(store, SUPERVISOR, "Sam", Role.SUPERVISOR)
     code = await _code(store, lead)
     outcomes = await asyncio.gather(*(_open(store, user, code) for user in (NEWCOMER, OTHER)),
                                     return_exceptions=True)
@@ -63,11 +56,11 @@ async def test_one_code_enrols_one_person_even_when_opened_at_once(opened: Opene
 
 async def test_only_a_supervisor_makes_codes_and_they_make_only_advocates(opened: Opened) -> None:
     store = opened.store
-    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE, "Rosa")
+    advocate = await _enrol(store, ADVOCATE, "Rosa", Role.ADVOCATE)
     async with store.unit() as uow:
         with pytest.raises(AccessDenied):
             await enrolment.create_staff_invite(uow, advocate, "Someone")
-    lead = await _staff(store, SUPERVISOR, Role.SUPERVISOR, "Sam")
+    lead = await _enrol(store, SUPERVISOR, "Sam", Role.SUPERVISOR)
     async with store.unit() as uow:
         for name in ("", "   ", "x" * 65):
             with pytest.raises(StaffError):
@@ -79,7 +72,7 @@ async def test_only_a_supervisor_makes_codes_and_they_make_only_advocates(opened
 
 async def test_a_code_ends_with_its_time_or_its_supervisor(opened: Opened) -> None:
     store = opened.store
-    lead = await _staff(store, SUPERVISOR, Role.SUPERVISOR, "Sam")
+    lead = await _enrol(store, SUPERVISOR, "Sam", Role.SUPERVISOR)
     stale = await _code(store, lead)
     opened.clock.advance(hours=24, seconds=1)
     with pytest.raises(InviteExpired):
@@ -97,8 +90,8 @@ async def test_a_code_ends_with_its_time_or_its_supervisor(opened: Opened) -> No
 async def test_a_child_code_is_not_a_staff_code_and_guesses_are_throttled(opened: Opened
                                                                           ) -> None:
     store = opened.store
-    lead = await _staff(store, SUPERVISOR, Role.SUPERVISOR, "Sam")
-    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE, "Rosa")
+    lead = await _enrol(store, SUPERVISOR, "Sam", Role.SUPERVISOR)
+    advocate = await _enrol(store, ADVOCATE, "Rosa", Role.ADVOCATE)
     async with store.unit() as uow:
         child_code = (await linking.create_invite(uow, advocate, "Star")).code
         await uow.commit()
