@@ -42,7 +42,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot import menus, metrics, notices
 from bot.runtime import AlongsideApp, Runtime, wait_any
 from conversations import people, relay
-from conversations.models import Child, OutboxMessage, Staff
+from conversations.models import WIPED, Child, OutboxMessage, Staff
 from conversations.models import Message as StoredMessage
 from conversations.outgoing import Outgoing
 
@@ -56,8 +56,6 @@ CONCURRENCY = 16
 BATCH = 500
 ROUND = 32  # rows read (and decrypted) together before they are paced out
 IDLE = 5.0  # seconds between looks when nothing is due and nothing woke the loop
-# A message that left (or never will) keeps its routing, not its words or its chat.
-WIPED = b""
 
 
 class Bucket:

@@ -25,7 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import metrics
 from bot.runtime import AlongsideApp, Runtime, UpdateState, current, wait_any
-from conversations.models import InboxUpdate
+from conversations.models import WIPED, InboxUpdate
 from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,6 @@ SETTLE = timedelta(seconds=2)
 GAP_WINDOW = 64
 PENDING_BATCH = 200
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-# A handled update keeps its id (for duplicates) but not what it said: the conversation itself
-# is kept under the child's key, and this copy would outlive an erasure of it.
-WIPED = b""
 
 
 def chat_of(raw: Mapping[str, Any]) -> int | None:
@@ -194,6 +191,8 @@ class Inbox:
             finally:
                 current.reset(token)
             if state.error is None:
+                # Its id stays (for duplicates), not what it said: the conversation is kept
+                # under the child's key, and this copy would outlive an erasure of it.
                 await uow.session.execute(
                     sa_update(InboxUpdate).where(InboxUpdate.update_id == update_id)
                     .values(status="done", processed_at=uow.now, payload_sealed=WIPED))

@@ -53,6 +53,9 @@ NAMING = {
 
 ID = String(26)
 INDEX = String(40)
+# What a sealed column holds once its row has done its job (a handled update, a sent message):
+# the row keeps its ids and routing, not the words.
+WIPED = b""
 
 
 class Base(DeclarativeBase):
