@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from conversations import audit
+from conversations import audit, sqlite_driver
 from conversations.crypto import BlindIndex, Keyring
 from conversations.errors import ConfigurationError
 from conversations.ids import new_id
@@ -56,7 +56,8 @@ def _alembic_config(url: str) -> Config:
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        database = make_url(url).database or ""
+        engine = create_async_engine(url, async_creator=sqlite_driver.connector(database))
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -65,7 +66,8 @@ def make_engine(url: str) -> AsyncEngine:
             # FULL: a committed update survives power loss, not only a killed process.
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            # No busy_timeout: SQLite would wait for another process's lock holding the event
+            # loop; `sqlite_driver` waits with it free.
             cursor.close()
 
         _skip_empty_rollbacks(engine)
