@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import segno
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import (
     BotCommandScopeChat,
@@ -42,6 +42,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot import menus, metrics, notices
 from bot.runtime import AlongsideApp, Runtime, wait_any
 from conversations import people, relay
+from conversations.errors import ConfigurationError, SealError
 from conversations.models import WIPED, Child, OutboxMessage, Staff
 from conversations.models import Message as StoredMessage
 from conversations.outgoing import Outgoing
@@ -81,8 +82,38 @@ class Bucket:
 
 @dataclass(frozen=True)
 class Job:
+    """A head of queue as read, still sealed."""
+
     id: int
+    uid: str
     chat_index: str
+    chat_sealed: bytes
+    payload_sealed: bytes
+    purpose: str
+    created_at: datetime
+    message_id: str | None
+    child_id: str | None
+    reply_to_message_id: str | None
+
+
+def _heads_query() -> Select[*tuple[Any, ...]]:
+    """Each chat's oldest pending message, whole, with how deep that chat's queue is: one row
+    per chat however deep the backlog, so a finished send knows whether one follows. Built
+    once: it is the same statement every time."""
+    first = (select(func.min(OutboxMessage.id).label("id"),
+                    func.count(OutboxMessage.id).label("depth"))
+             .where(OutboxMessage.status == "pending")
+             .group_by(OutboxMessage.chat_index).subquery())
+    return (select(OutboxMessage.id, OutboxMessage.uid, OutboxMessage.chat_index,
+                   OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
+                   OutboxMessage.purpose, OutboxMessage.created_at, OutboxMessage.message_id,
+                   OutboxMessage.child_id, OutboxMessage.reply_to_message_id,
+                   OutboxMessage.not_before, first.c.depth)
+            .join(first, OutboxMessage.id == first.c.id)
+            .order_by(OutboxMessage.id).limit(BATCH))
+
+
+HEADS = _heads_query()
 
 
 @dataclass
@@ -127,6 +158,11 @@ class Dispatcher:
         # so a send that ends during one always wakes the loop.
         self.followed: dict[str, bool] = {}
         self.looking = False
+        # Sends finished so far, and the count at each chat's latest: a look that began before
+        # a chat's send finished may hold that chat's old head (sent, dead, or put off), so it
+        # leaves that chat to the next look.
+        self.finishes = 0
+        self.finished_at: dict[str, int] = {}
 
     def _chat_bucket(self, chat_index: str) -> Bucket:
         bucket = self.chat_buckets.get(chat_index)
@@ -137,42 +173,38 @@ class Dispatcher:
     async def heads(self) -> tuple[list[Job], float]:
         """The sendable head of each chat's queue, and how long until the next may be due."""
         now = self.store.clock.now()
-        # Only each chat's oldest pending message matters: one row per chat, however deep
-        # the backlog; with how deep it is, so a finished send knows whether one follows.
-        first = (select(func.min(OutboxMessage.id).label("id"),
-                        func.count(OutboxMessage.id).label("depth"))
-                 .where(OutboxMessage.status == "pending")
-                 .group_by(OutboxMessage.chat_index).subquery())
+        began = self.finishes
         self.looking = True
         try:
             async with self.store.sessions() as session:
-                rows = (await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.chat_index, OutboxMessage.not_before,
-                           first.c.depth)
-                    .join(first, OutboxMessage.id == first.c.id)
-                    .order_by(OutboxMessage.id).limit(BATCH)
-                )).all()
+                rows = (await session.execute(HEADS)).all()
         finally:
             self.looking = False
         seen: set[str] = set()
         jobs: list[Job] = []
         wait = IDLE
         self.followed = {}
-        for row_id, chat_index, not_before, depth in rows:
+        for row in rows:
+            chat_index = row.chat_index
             if chat_index in seen:
                 continue
             seen.add(chat_index)
-            self.followed[chat_index] = depth > 1
-            if chat_index in self.in_flight:
+            self.followed[chat_index] = row.depth > 1
+            if chat_index in self.in_flight or self.finished_at.get(chat_index, 0) > began:
+                # (a send that finished during the look woke the loop to look again)
                 continue
-            if not_before > now:
-                wait = min(wait, (not_before - now).total_seconds())
+            if row.not_before > now:
+                wait = min(wait, (row.not_before - now).total_seconds())
                 continue
             chat_wait = self._chat_bucket(chat_index).wait_time()
             if chat_wait > 0:
                 wait = min(wait, chat_wait)
                 continue
-            jobs.append(Job(row_id, chat_index))
+            jobs.append(Job(row.id, row.uid, chat_index, row.chat_sealed, row.payload_sealed,
+                            row.purpose, row.created_at, row.message_id, row.child_id,
+                            row.reply_to_message_id))
+        # Only a look that is still reading can be misled by these.
+        self.finished_at = {chat: n for chat, n in self.finished_at.items() if n > began}
         return jobs, max(wait, 0.005)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -227,36 +259,38 @@ class Dispatcher:
             await asyncio.wait(set(self.tasks), timeout=15)
 
     async def _prepare(self, jobs: list[Job]) -> list[Prepared]:
-        """Read and open a round of heads in one read-only unit; drop any no longer pending."""
+        """Open a round of heads (in one read-only unit, should a key or a reply target need
+        reading); a head that cannot be opened is left where it is."""
         if not jobs:
             return []
-        wanted = {job.id: job for job in jobs}
         prepared: list[Prepared] = []
+        unreadable: list[tuple[int, str]] = []
         try:
             async with self.store.unit(read_only=True) as uow:
-                rows = (await uow.session.execute(
-                    select(OutboxMessage.id, OutboxMessage.uid, OutboxMessage.chat_index,
-                           OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
-                           OutboxMessage.purpose, OutboxMessage.created_at,
-                           OutboxMessage.message_id, OutboxMessage.child_id,
-                           OutboxMessage.reply_to_message_id)
-                    .where(OutboxMessage.id.in_(wanted), OutboxMessage.status == "pending")
-                    .order_by(OutboxMessage.id))).all()
-                for row in rows:
-                    chat_id = int(await uow.open(row.chat_sealed, "outbox", "chat", row.uid))
-                    message = Outgoing.from_json(
-                        await uow.open_json(row.payload_sealed, "outbox", "payload", row.uid))
-                    reply_to = None if row.reply_to_message_id is None else \
-                        await self._reply_target(uow.session, row.chat_index,
-                                                 row.reply_to_message_id)
-                    prepared.append(Prepared(row.id, row.chat_index, chat_id, message, reply_to,
-                                             row.purpose, row.created_at, row.message_id,
-                                             row.child_id))
+                for job in jobs:
+                    try:
+                        chat_id = int(await uow.open(job.chat_sealed, "outbox", "chat", job.uid))
+                        message = Outgoing.from_json(
+                            await uow.open_json(job.payload_sealed, "outbox", "payload",
+                                                job.uid))
+                    except (SealError, ConfigurationError) as exc:
+                        # Its child was erased as it was read (the row is gone with the key),
+                        # or it was damaged: then it can never go, and supervisors hear so.
+                        unreadable.append((job.id, type(exc).__name__))
+                        continue
+                    reply_to = None if job.reply_to_message_id is None else \
+                        await self._reply_target(uow.session, job.chat_index,
+                                                 job.reply_to_message_id)
+                    prepared.append(Prepared(job.id, job.chat_index, chat_id, message, reply_to,
+                                             job.purpose, job.created_at, job.message_id,
+                                             job.child_id))
         finally:
             ready = {item.id for item in prepared}
             for job in jobs:
                 if job.id not in ready:
                     self.in_flight.discard(job.chat_index)
+        for outbox_id, error in unreadable:
+            await self._dead(outbox_id, f"unreadable:{error}")
         return prepared
 
     async def _send_job(self, job: Prepared) -> None:
@@ -266,6 +300,9 @@ class Dispatcher:
         except Exception:
             log.exception("outbox.send_crashed", extra={"outbox_id": job.id})
         finally:
+            self.finishes += 1
+            if self.looking:
+                self.finished_at[job.chat_index] = self.finishes
             self.in_flight.discard(job.chat_index)
             self.slots.release()
             if not sent or self.looking or self.followed.get(job.chat_index, True):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from sqlalchemy import select
+
 from bot.emulator import BotApiEmulator, Fault
+from conversations.models import OutboxMessage
+from conversations.outgoing import Outgoing
 from conversations.people import Role
 from tests.conftest import BotHarness
 
@@ -75,3 +79,31 @@ async def test_blocked_child_is_marked_and_advocate_told(
     emu.send_text(emu.user(advocate, "Rosa"), "/children")
     listing = await bot.wait_text(advocate, "young person:")
     assert "⚠" in (listing.text or "")
+
+
+async def test_a_damaged_queued_message_is_a_dead_letter_and_the_chat_goes_on(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """A queued message that no longer opens (its bytes changed on disk) can never go: it
+    becomes a dead letter, supervisors hear, and what follows it in that chat still goes."""
+    emu = emulator
+    bot, advocate, child_id, supervisor = await _linked(harness_factory, database_url, emu)
+    assert bot.running is not None
+    store = bot.running.runtime.store
+    async with store.unit() as uow:
+        await uow.send(advocate, Outgoing(text="damaged on disk"), purpose="notice")
+        await uow.session.flush()
+        row = (await uow.session.execute(
+            select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))).scalar_one()
+        row.payload_sealed = row.payload_sealed[:-1] + bytes([row.payload_sealed[-1] ^ 1])
+        await uow.commit()
+    emu.send_text(emu.user(child_id, "Ana"), "after the damaged one")
+
+    await bot.wait_text(advocate, "after the damaged one", timeout=20)
+    await bot.wait_text(supervisor, "could not be delivered", timeout=20)
+    assert not any("damaged on disk" in t for t in bot.texts(advocate))
+    async with store.unit(read_only=True) as uow:
+        errors = (await uow.session.execute(
+            select(OutboxMessage.last_error).where(OutboxMessage.status == "dead"))
+        ).scalars().all()
+    assert errors == ["unreadable:SealError"]
