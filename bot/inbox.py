@@ -4,6 +4,9 @@ Polling moves the ``getUpdates`` offset past an update only after the update's r
 webhook mode answers 200 only after it. A crash can therefore only cause a redelivery, which the
 primary key on ``update_id`` absorbs. Handling runs each update in one unit of work: the
 handlers' changes, the messages they queue and the "done" mark commit together.
+
+On SQLite one process does everything, so what it accepts is handed to its handler directly;
+the store is read for pending updates only at start and after an update failed.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -55,24 +58,48 @@ def chat_of(raw: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _pending_query(with_payload: bool) -> Select[*tuple[Any, ...]]:
+    columns = [InboxUpdate.update_id, *([InboxUpdate.payload_sealed] if with_payload else [])]
+    return (select(*columns).where(InboxUpdate.status == "pending")
+            .order_by(InboxUpdate.update_id).limit(PENDING_BATCH))
+
+
+# Built once: the same statements for every update.
+PENDING = _pending_query(with_payload=True)
+PENDING_IDS = _pending_query(with_payload=False)
+_INBOX = cast(Table, InboxUpdate.__table__)
+MARK_DONE = (sa_update(_INBOX).where(_INBOX.c.update_id == bindparam("b_id"))
+             .values(status="done", processed_at=bindparam("b_at"), payload_sealed=WIPED))
+
+
 class Inbox:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.store = runtime.store
+        # SQLite, one process: what this process accepted goes straight to its handler, not
+        # by way of a read of what is pending. `caught_up` says whether every pending row is
+        # in `fresh`: not at start (an earlier run may have left some), nor while an update
+        # that failed waits to be tried again.
+        self.fresh: list[tuple[int, bytes]] = []
+        self.caught_up = False
+        self.retrying = False
 
     async def accept(self, updates: Iterable[Mapping[str, Any]]) -> int:
         """Commit updates (duplicates ignored); returns how many were new."""
         rows = []
+        sealed: list[tuple[int, bytes]] = []
         async with self.store.unit() as uow:
             for raw in updates:
                 update_id = raw.get("update_id")
                 if not isinstance(update_id, int):
                     continue
                 chat = chat_of(raw)
+                payload = await uow.seal_json(self.store.system_key_id, raw, "inbox", "payload",
+                                              str(update_id))
+                sealed.append((update_id, payload))
                 rows.append({
                     "update_id": update_id,
-                    "payload_sealed": await uow.seal_json(
-                        self.store.system_key_id, raw, "inbox", "payload", str(update_id)),
+                    "payload_sealed": payload,
                     "chat_index": None if chat is None else uow.index.telegram(chat),
                     "status": "pending",
                     "attempts": 0,
@@ -80,14 +107,27 @@ class Inbox:
                 })
             if not rows:
                 return 0
-            insert = sqlite_insert if self.store.is_sqlite else pg_insert
-            result = await uow.session.execute(
-                insert(InboxUpdate).values(rows).on_conflict_do_nothing(
-                    index_elements=["update_id"])
-            )
-            await uow.commit()
+            if self.store.is_sqlite:
+                inserted = set((await uow.session.execute(
+                    sqlite_insert(InboxUpdate).values(rows)
+                    .on_conflict_do_nothing(index_elements=["update_id"])
+                    .returning(InboxUpdate.update_id))).scalars().all())
+                await uow.commit()
+                # Still holding the writer's lock: a read of what is pending, which takes
+                # it too, sees these rows only once they are in `fresh` as well.
+                first: dict[int, bytes] = {}
+                for update_id, payload in sealed:
+                    if update_id in inserted:
+                        first.setdefault(update_id, payload)  # the copy the insert kept
+                self.fresh.extend(sorted(first.items()))
+                new = len(inserted)
+            else:
+                result = await uow.session.execute(
+                    pg_insert(InboxUpdate).values(rows).on_conflict_do_nothing(
+                        index_elements=["update_id"]))
+                await uow.commit()
+                new = max(int(getattr(result, "rowcount", 0) or 0), 0)
         self.runtime.inbox_ready.set()
-        new = max(int(getattr(result, "rowcount", 0) or 0), 0)
         metrics.UPDATES_RECEIVED.inc(new)
         return new
 
@@ -96,32 +136,49 @@ class Inbox:
             last = (await session.execute(select(func.max(InboxUpdate.update_id)))).scalar()
         return None if last is None else int(last) + 1
 
-    async def pending(self, limit: int = PENDING_BATCH) -> list[tuple[int, bytes | None]]:
+    async def pending(self) -> list[tuple[int, bytes | None]]:
         """The oldest pending updates. On SQLite one process handles them all, so each comes
         with its payload and is not read again; PostgreSQL workers claim each row anew."""
+        if self.store.is_sqlite:
+            # Under the writer's lock, so no update is between its commit and `fresh` (accept).
+            async with self.store.unit() as uow:
+                rows = (await uow.session.execute(PENDING)).all()
+            return [(int(update_id), payload) for update_id, payload in rows]
         async with self.store.sessions() as session:
-            if self.store.is_sqlite:
-                rows = (await session.execute(
-                    select(InboxUpdate.update_id, InboxUpdate.payload_sealed)
-                    .where(InboxUpdate.status == "pending")
-                    .order_by(InboxUpdate.update_id).limit(limit))).all()
-                return [(int(update_id), payload) for update_id, payload in rows]
-            ids = (await session.execute(
-                select(InboxUpdate.update_id).where(InboxUpdate.status == "pending")
-                .order_by(InboxUpdate.update_id).limit(limit))).scalars().all()
-            return [(int(update_id), None) for update_id in ids]
+            ids = (await session.execute(PENDING_IDS)).scalars().all()
+        return [(int(update_id), None) for update_id in ids]
 
     async def process_pending(self, app: AlongsideApp) -> int:
         """Handle pending updates until none is left that this worker may take."""
+        if self.caught_up:
+            return await self._process_fresh(app)
+        self.retrying = False
         done = 0
+        handled: set[int] = set()
         while batch := await self.pending():
             progressed = 0
             for update_id, payload in batch:
                 progressed += await self.process_one(app, update_id, payload)
+                handled.add(update_id)
             done += progressed
             # A short batch was all there was: what arrives meanwhile sets `inbox_ready`.
             if not progressed or len(batch) < PENDING_BATCH:
                 break
+        # All that was pending was read; what was accepted since is in `fresh`.
+        self.caught_up = self.store.is_sqlite and not self.retrying
+        self.fresh = [item for item in self.fresh if item[0] not in handled]
+        return done
+
+    async def _process_fresh(self, app: AlongsideApp) -> int:
+        done = 0
+        while self.fresh and self.caught_up:
+            batch, self.fresh = self.fresh, []
+            for update_id, payload in batch:
+                done += await self.process_one(app, update_id, payload)
+                if not self.caught_up:
+                    # One failed and waits to be tried again; the rest stay pending behind
+                    # it, to be read again from the store in order.
+                    break
         return done
 
     async def _claim(self, uow: UnitOfWork, update_id: int) -> InboxUpdate | None:
@@ -193,9 +250,7 @@ class Inbox:
             if state.error is None:
                 # Its id stays (for duplicates), not what it said: the conversation is kept
                 # under the child's key, and this copy would outlive an erasure of it.
-                await uow.session.execute(
-                    sa_update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                    .values(status="done", processed_at=uow.now, payload_sealed=WIPED))
+                await uow.session.execute(MARK_DONE, {"b_id": update_id, "b_at": uow.now})
                 await uow.commit()
                 metrics.UPDATES_PROCESSED.inc()
                 return 1
@@ -212,7 +267,10 @@ class Inbox:
                 return
             row.attempts += 1
             row.error = error[:120]
-            if row.attempts >= MAX_ATTEMPTS:
+            if row.attempts < MAX_ATTEMPTS:
+                self.caught_up = False
+                self.retrying = True
+            else:
                 metrics.UPDATES_FAILED.inc()
                 row.status = "failed"
                 row.payload_sealed = WIPED

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 
 import pytest
+from telegram import Update
+from telegram.ext import MessageHandler, filters
 
 from bot import dispatcher
 from bot.emulator import BotApiEmulator
@@ -90,3 +92,53 @@ async def test_every_send_wakes_what_follows_it(
 
     emu.send_text(children[2], "later 2-0")
     await bot.wait_text(advocate.id, "later 2-0", timeout=30)
+
+
+async def test_an_update_that_fails_is_tried_again_before_those_behind_it(
+        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    """A handler that fails once: its update is tried again, and the updates that came after
+    it in the meantime wait for it, so the advocate reads everything once and in order."""
+    emu = emulator
+    advocate, child = emu.user(531, "Rosa"), emu.user(9031, "Ana")
+    await bot.enrol(advocate, Role.ADVOCATE)
+    await bot.link(advocate, child)
+    assert bot.running is not None
+    failures = []
+
+    async def fails_once(update: Update, _: object) -> None:
+        text = update.message.text if update.message else ""
+        if text == "note 1" and not failures:
+            failures.append(text)
+            raise RuntimeError("the first try fails")
+
+    bot.running.app.add_handler(MessageHandler(filters.TEXT, fails_once), group=-1)
+    emu.send_text(child, "note 0")
+    await bot.wait_text(advocate.id, "note 0")
+    for i in range(1, 6):
+        emu.send_text(child, f"note {i}")
+
+    def relayed() -> list[str]:
+        return re.findall(r"note \d", "\n".join(bot.texts(advocate.id)))
+
+    await emu.wait_for(lambda: len(relayed()) >= 6, timeout=20)
+    assert failures == ["note 1"]
+    assert relayed() == [f"note {i}" for i in range(6)]
+
+
+async def test_an_update_delivered_twice_is_handled_once(
+        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    """Telegram may repeat an update, even within one answer: it is handled once."""
+    emu = emulator
+    advocate, child = emu.user(532, "Rosa"), emu.user(9032, "Ana")
+    await bot.enrol(advocate, Role.ADVOCATE)
+    await bot.link(advocate, child)
+    update = {"update_id": 50_000, "message": {
+        "message_id": 4_000, "date": 1_700_000_000, "from": child.to_dict(),
+        "chat": child.chat_dict(), "text": "said only once"}}
+    emu.inject_update(update)
+    emu.inject_update(update)
+    await bot.wait_text(advocate.id, "said only once")
+    emu.inject_update(update)
+    emu.send_text(child, "and then this")
+    await bot.wait_text(advocate.id, "and then this")
+    assert sum("said only once" in t for t in bot.texts(advocate.id)) == 1
