@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from conversations.errors import AlongsideError
 from conversations.ids import new_id
@@ -83,23 +83,26 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
     )
 
 
+# Who wrote is asked of every update: the statements are built once.
+_ACTIVE_STAFF_BY_INDEX = select(Staff).where(Staff.tg_index == bindparam("b_index"),
+                                             Staff.active.is_(True))
+# A child's message goes to their advocate next: their row comes in the same read, and the
+# unit of work's identity map has it when it is asked for.
+_CHILD_BY_INDEX = (select(Child, Staff).outerjoin(Staff, Staff.id == Child.advocate_id)
+                   .where(Child.tg_index == bindparam("b_index")))
+
+
 async def find_staff(uow: UnitOfWork, telegram_id: int) -> StaffView | None:
-    row = (
-        await uow.session.execute(
-            select(Staff).where(Staff.tg_index == uow.index.telegram(telegram_id),
-                                Staff.active.is_(True))
-        )
+    row = (await uow.session.execute(
+        _ACTIVE_STAFF_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})
     ).scalar_one_or_none()
     return None if row is None else await staff_view(uow, row)
 
 
 async def find_child(uow: UnitOfWork, telegram_id: int) -> ChildView | None:
-    row = (
-        await uow.session.execute(
-            select(Child).where(Child.tg_index == uow.index.telegram(telegram_id))
-        )
-    ).scalar_one_or_none()
-    return None if row is None else await child_view(uow, row)
+    found = (await uow.session.execute(
+        _CHILD_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})).first()
+    return None if found is None else await child_view(uow, found[0])
 
 
 async def find_child_by_ref(uow: UnitOfWork, ref: str) -> ChildView | None:
