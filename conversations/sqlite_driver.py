@@ -38,8 +38,9 @@ def _busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) in _WAIT_FOR
 
 
-async def _patiently(call: Callable[[], T]) -> T:
-    """`call` in place; while another process holds the lock, again after a pause.
+async def _patiently(call: Callable[[], T], committer: ThreadPoolExecutor | None = None) -> T:
+    """`call` in place (or on the `committer` thread); while another process holds the lock,
+    again after a pause.
 
     A statement or commit that SQLite refused as busy changed nothing and may be repeated.
     """
@@ -47,12 +48,23 @@ async def _patiently(call: Callable[[], T]) -> T:
     wait = BUSY_FIRST_WAIT
     while True:
         try:
-            return call()
+            return call() if committer is None else await _off_loop(committer, call)
         except sqlite3.OperationalError as error:
             if not _busy(error) or time.monotonic() >= deadline:
                 raise
         await asyncio.sleep(wait)
         wait = min(wait * 2, BUSY_LONGEST_WAIT)
+
+
+async def _off_loop(committer: ThreadPoolExecutor, call: Callable[[], T]) -> T:
+    work = committer.submit(call)
+    try:
+        return await asyncio.wrap_future(work)
+    except asyncio.CancelledError:
+        # The worker still holds the connection: whoever cleans up after the cancelled task
+        # (a rollback, a close) must not use it at the same time.
+        concurrent.futures.wait([work])
+        raise
 
 
 class Cursor:
@@ -114,9 +126,6 @@ class _InPlace:
     """SQLAlchemy's aiosqlite dialect sets the isolation level through aiosqlite's queue of
     calls; here that queue runs each call at once."""
 
-    def __init__(self) -> None:
-        self.closed = False
-
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
         future, function = item
         try:
@@ -152,34 +161,10 @@ class Connection:
     def isolation_level(self) -> str | None:
         return self._live().isolation_level
 
-    async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
-        return await self.cursor().execute(sql, parameters)
-
     async def commit(self) -> None:
         conn = self._live()
-        if not conn.in_transaction:
-            return
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        wait = BUSY_FIRST_WAIT
-        while True:
-            try:
-                await self._off_loop(conn.commit)
-                return
-            except sqlite3.OperationalError as error:
-                if not _busy(error) or time.monotonic() >= deadline:
-                    raise
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, BUSY_LONGEST_WAIT)
-
-    async def _off_loop(self, call: Callable[[], None]) -> None:
-        work = self._committer.submit(call)
-        try:
-            await asyncio.wrap_future(work)
-        except asyncio.CancelledError:
-            # The worker still holds the connection: whoever cleans up after the cancelled
-            # task (a rollback, a close) must not use it at the same time.
-            concurrent.futures.wait([work])
-            raise
+        if conn.in_transaction:
+            await _patiently(conn.commit, self._committer)
 
     async def rollback(self) -> None:
         self._live().rollback()
@@ -188,9 +173,7 @@ class Connection:
         self._live().create_function(*args, **kwargs)
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self.stop()
 
     def stop(self) -> None:
         if self._connection is not None:
