@@ -70,6 +70,13 @@ PENDING_IDS = _pending_query(with_payload=False)
 _INBOX = cast(Table, InboxUpdate.__table__)
 MARK_DONE = (sa_update(_INBOX).where(_INBOX.c.update_id == bindparam("b_id"))
              .values(status="done", processed_at=bindparam("b_at"), payload_sealed=WIPED))
+# Executed with one set of parameters per update, these are compiled once and still sent as one
+# multi-row INSERT; `.values(rows)` built a new statement for every batch, compiled each time.
+ACCEPT = {
+    dialect: insert(_INBOX).on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_INBOX.c.update_id)
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
 
 
 class Inbox:
@@ -107,12 +114,10 @@ class Inbox:
                 })
             if not rows:
                 return 0
+            inserted = set((await uow.session.execute(
+                ACCEPT["sqlite" if self.store.is_sqlite else "postgresql"], rows)).scalars().all())
+            await uow.commit()
             if self.store.is_sqlite:
-                inserted = set((await uow.session.execute(
-                    sqlite_insert(InboxUpdate).values(rows)
-                    .on_conflict_do_nothing(index_elements=["update_id"])
-                    .returning(InboxUpdate.update_id))).scalars().all())
-                await uow.commit()
                 # Still holding the writer's lock: a read of what is pending, which takes
                 # it too, sees these rows only once they are in `fresh` as well.
                 first: dict[int, bytes] = {}
@@ -120,16 +125,9 @@ class Inbox:
                     if update_id in inserted:
                         first.setdefault(update_id, payload)  # the copy the insert kept
                 self.fresh.extend(sorted(first.items()))
-                new = len(inserted)
-            else:
-                result = await uow.session.execute(
-                    pg_insert(InboxUpdate).values(rows).on_conflict_do_nothing(
-                        index_elements=["update_id"]))
-                await uow.commit()
-                new = max(int(getattr(result, "rowcount", 0) or 0), 0)
         self.runtime.inbox_ready.set()
-        metrics.UPDATES_RECEIVED.inc(new)
-        return new
+        metrics.UPDATES_RECEIVED.inc(len(inserted))
+        return len(inserted)
 
     async def next_offset(self) -> int | None:
         async with self.store.sessions() as session:
