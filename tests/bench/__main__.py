@@ -61,6 +61,8 @@ class Figures:
     seconds: float
     p50_ms: float
     p99_ms: float
+    # The bot process's CPU (user + system) per message delivered, where /proc shows it.
+    cpu_ms: float = float("nan")
 
     @property
     def per_second(self) -> float:
@@ -68,10 +70,31 @@ class Figures:
 
     def row(self) -> str:
         return (f"  {self.label:<38} {self.received:>5}/{self.sent:<5} {self.per_second:>8.1f}/s"
-                f" {self.p50_ms:>9.1f} {self.p99_ms:>9.1f}")
+                f" {self.p50_ms:>9.1f} {self.p99_ms:>9.1f} {self.cpu_ms:>8.1f}")
 
 
-HEADER = f"  {'configuration':<38} {'delivered':>11} {'throughput':>10} {'p50 ms':>9} {'p99 ms':>9}"
+HEADER = (f"  {'configuration':<38} {'delivered':>11} {'throughput':>10} {'p50 ms':>9}"
+          f" {'p99 ms':>9} {'CPU ms':>8}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process so far (Linux; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _drive_measured(process: asyncio.subprocess.Process, emu: BotApiEmulator,
+                          senders: list[EmulatedUser], total: int, rate: float,
+                          label: str) -> Figures:
+    """`_drive`, with the CPU the bot process spent on it per message delivered."""
+    before = _cpu_seconds(process.pid)
+    figures = await _drive(emu, senders, total, rate, label)
+    if figures.received:
+        figures.cpu_ms = (_cpu_seconds(process.pid) - before) * 1000 / figures.received
+    return figures
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -172,12 +195,13 @@ async def relay_pair(emu: BotApiEmulator, url: str, work: Path, rate: float, tot
     for a, _ in pairs:
         emu.user(a, f"A{a}")
     figures = []
-    async with _process("-m", "bot.cli", "run", env=_env(emu, url, data, **extra), cwd=work):
+    async with _process("-m", "bot.cli", "run", env=_env(emu, url, data, **extra),
+                        cwd=work) as bot:
         await _wait_polling(emu)
-        figures.append(await _drive(emu, children, total, rate,
-                                    f"{label} at {rate:g}/s"))
-        figures.append(await _drive(emu, children, burst, 0,
-                                    f"{label} burst of {burst}"))
+        figures.append(await _drive_measured(bot, emu, children, total, rate,
+                                             f"{label} at {rate:g}/s"))
+        figures.append(await _drive_measured(bot, emu, children, burst, 0,
+                                             f"{label} burst of {burst}"))
     return figures
 
 
@@ -187,12 +211,12 @@ async def echo_pair(emu: BotApiEmulator, work: Path, rate: float, total: int, bu
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
            "PYTHONPATH": str(ROOT)}
     figures = []
-    async with _process("-m", "tests.bench.echo_bot", env=env, cwd=work):
+    async with _process("-m", "tests.bench.echo_bot", env=env, cwd=work) as echo:
         await _wait_polling(emu)
-        figures.append(await _drive(emu, users, total, rate,
-                                    f"PTB echo bot at {rate:g}/s"))
-        figures.append(await _drive(emu, users, burst, 0,
-                                    f"PTB echo bot burst of {burst}"))
+        figures.append(await _drive_measured(echo, emu, users, total, rate,
+                                             f"PTB echo bot at {rate:g}/s"))
+        figures.append(await _drive_measured(echo, emu, users, burst, 0,
+                                             f"PTB echo bot burst of {burst}"))
     return figures
 
 
@@ -223,6 +247,8 @@ async def section_relay(quick: bool) -> None:
     ours = rows[-1].per_second
     print(f"\n  throughput ratio alongside/echo (bursts, limits lifted): "
           f"{ours / echo_burst if echo_burst else float('nan'):.2f}")
+    print(f"  CPU per message alongside/echo at {rows[0].label.rsplit(' ', 1)[1]}: "
+          f"{rows[4].cpu_ms / rows[0].cpu_ms if rows[0].cpu_ms else float('nan'):.1f}")
     RESULTS["relay"] = [asdict(f) | {"per_second": f.per_second} for f in rows]
 
 
@@ -334,9 +360,9 @@ async def _workers_table(total: int, chats: int) -> None:
             users = [emu.user(900_000 + i, f"E{i}") for i in range(chats)]
             env = {**os.environ, "TELEGRAM_BOT_TOKEN": emu.token,
                    "TELEGRAM_API_BASE_URL": emu.base_url, "PYTHONPATH": str(ROOT)}
-            async with _process("-m", "tests.bench.echo_bot", env=env, cwd=work):
+            async with _process("-m", "tests.bench.echo_bot", env=env, cwd=work) as echo:
                 await _wait_polling(emu)
-                rows.append(await _drive(emu, users, total, 0, "PTB echo bot"))
+                rows.append(await _drive_measured(echo, emu, users, total, 0, "PTB echo bot"))
         for name, url_factory in (("SQLite", None), ("PostgreSQL", postgres_database)):
             async with BotApiEmulator(token=TOKEN) as emu:
                 if url_factory is None:
@@ -363,9 +389,9 @@ async def _polling(emu: BotApiEmulator, url: str, work: Path, total: int, name: 
     for a, _ in pairs:
         emu.user(a, f"A{a}")
     async with _process("-m", "bot.cli", "run", cwd=work,
-                        env=_env(emu, url, data, ALONGSIDE_SEND_RATE="1000")):
+                        env=_env(emu, url, data, ALONGSIDE_SEND_RATE="1000")) as bot:
         await _wait_polling(emu)
-        return await _drive(emu, children, total, 0, f"polling, {name}")
+        return await _drive_measured(bot, emu, children, total, 0, f"polling, {name}")
 
 
 async def section_scale(quick: bool) -> None:
