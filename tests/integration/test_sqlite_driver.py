@@ -53,6 +53,11 @@ async def _ticks_while(work: asyncio.Task[object], release: float,
     return ticks
 
 
+async def _notes(engine: AsyncEngine) -> object:
+    async with engine.connect() as conn:
+        return (await conn.execute(text("SELECT count(*) FROM notes"))).scalar()
+
+
 async def test_a_write_waits_for_another_process_with_the_loop_free(
         engine: AsyncEngine, other_process: sqlite3.Connection) -> None:
     other_process.execute("BEGIN IMMEDIATE")
@@ -76,8 +81,7 @@ async def test_a_reader_elsewhere_does_not_hold_up_a_commit(
         other_process.execute("SELECT count(*) FROM notes").fetchall()
         await conn.commit()
     other_process.execute("COMMIT")
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 1
+    assert await _notes(engine) == 1
 
 
 async def test_a_lock_held_too_long_fails_the_write_and_changes_nothing(
@@ -89,8 +93,7 @@ async def test_a_lock_held_too_long_fails_the_write_and_changes_nothing(
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO notes (body) VALUES ('never')"))
     other_process.execute("COMMIT")
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM notes"))).scalar() == 0
+    assert await _notes(engine) == 0
 
 
 async def test_a_stale_snapshot_fails_at_once_instead_of_waiting(
