@@ -260,7 +260,7 @@ class Dispatcher:
 
     async def _prepare(self, jobs: list[Job]) -> list[Prepared]:
         """Open a round of heads (in one read-only unit, should a key or a reply target need
-        reading); a head that cannot be opened is left where it is."""
+        reading); a head that can never be opened becomes a dead letter."""
         if not jobs:
             return []
         prepared: list[Prepared] = []
