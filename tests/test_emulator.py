@@ -25,13 +25,29 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
+    ChatMemberBanned,
+    ChatMemberMember,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    KeyboardButton,
+    LoginUrl,
+    MenuButtonWebApp,
+    ReplyKeyboardMarkup,
     Update,
+    WebAppInfo,
 )
-from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, ChatMemberHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.emulator import BotApiEmulator, Fault, UploadedFile
@@ -465,6 +481,385 @@ async def test_blocked_user_is_forbidden(emu: BotApiEmulator, bot: Bot) -> None:
     await bot.send_message(1001, "hi again")
     assert [m.text for m in emu.sent_to(1001)] == ["hi again"]
     assert emu.calls[-2].error_code == 403
+
+
+async def test_block_and_unblock_send_my_chat_member_updates(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.clock = lambda: 1_700_000_000.0
+    emu.user(1001, "Ana", username="ana")
+    emu.block(1001)
+    emu.block(1001)  # already blocked: Telegram reports only changes
+    assert emu.is_blocked(1001)
+    with pytest.raises(Forbidden, match=r"(?i)Forbidden: bot was blocked by the user"):
+        await bot.send_message(1001, "still there?")
+    raw = emu.pending_updates()
+    assert len(raw) == 1
+    # The raw shape follows ChatMemberUpdated / ChatMemberBanned / ChatMemberMember in api.json.
+    assert raw[0]["my_chat_member"] == {
+        "chat": {"id": 1001, "type": "private", "first_name": "Ana", "username": "ana"},
+        "from": {"id": 1001, "is_bot": False, "first_name": "Ana", "username": "ana"},
+        "date": 1_700_000_000,
+        "old_chat_member": {"status": "member", "user": emu.bot_user},
+        "new_chat_member": {"status": "kicked", "user": emu.bot_user, "until_date": 0},
+    }
+    parsed = Update.de_json(raw[0], bot)
+    assert parsed.my_chat_member is not None
+    assert parsed.my_chat_member.new_chat_member.status == "kicked"
+    assert isinstance(parsed.my_chat_member.new_chat_member, ChatMemberBanned)
+    assert isinstance(parsed.my_chat_member.old_chat_member, ChatMemberMember)
+    assert parsed.my_chat_member.new_chat_member.user.id == emu.bot_id
+    assert parsed.my_chat_member.from_user.id == 1001
+    assert parsed.my_chat_member.chat.type == "private"
+    delivered = await bot.get_updates()
+    assert delivered[0].my_chat_member is not None
+    assert delivered[0].my_chat_member.new_chat_member.status == "kicked"
+
+    emu.unblock(1001)
+    emu.unblock(1001)
+    updates = await bot.get_updates(offset=delivered[0].update_id + 1)
+    assert len(updates) == 1
+    change = updates[0].my_chat_member
+    assert change is not None
+    assert (change.old_chat_member.status, change.new_chat_member.status) == ("kicked", "member")
+    assert (await bot.send_message(1001, "welcome back")).text == "welcome back"
+    # notify=False blocks quietly; an unknown user has no chat to report on.
+    emu.block(1001, notify=False)
+    emu.block(4242)
+    assert len(emu.pending_updates()) == 1
+
+
+async def test_a_blocked_user_who_writes_unblocks_first(emu: BotApiEmulator, bot: Bot) -> None:
+    ana = emu.user(1001, "Ana")
+    emu.block(1001)
+    emu.send_text(ana, "/start")
+    assert not emu.is_blocked(1001)
+    kinds = [next(k for k in u if k != "update_id") for u in emu.pending_updates()]
+    assert kinds == ["my_chat_member", "my_chat_member", "message"]
+    assert emu.pending_updates()[1]["my_chat_member"]["new_chat_member"]["status"] == "member"
+    assert (await bot.send_message(1001, "hello again")).chat.id == 1001
+
+
+async def test_application_hears_the_block(emu: BotApiEmulator) -> None:
+    heard: list[str] = []
+
+    async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.my_chat_member is not None
+        heard.append(update.my_chat_member.new_chat_member.status)
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(emu.base_url)
+        .base_file_url(emu.base_file_url)
+        .build()
+    )
+    app.add_handler(ChatMemberHandler(on_change, ChatMemberHandler.MY_CHAT_MEMBER))
+    emu.user(1001, "Ana")
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0,
+            timeout=dt.timedelta(seconds=1),
+            allowed_updates=["message", "my_chat_member"],
+        )
+        emu.block(1001)
+        emu.unblock(1001)
+        await emu.wait_for(lambda: len(heard) == 2, timeout=3)
+        await app.updater.stop()
+        await app.stop()
+    assert heard == ["kicked", "member"]
+
+
+async def test_fault_garbled_answer_applies_but_cannot_be_parsed(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    ana = emu.user(1001, "Ana")
+    emu.add_fault(Fault(kind="garbled", method="sendMessage"))
+    # PTB's Message.de_json fails on the missing date (KeyError), before any handler sees it.
+    with pytest.raises(KeyError, match=r"(?i)date"):
+        await bot.send_message(1001, "it went out", reply_markup=_keyboard("ok"))
+    # The message arrived exactly as a normal send would have left it.
+    arrived = emu.sent_to(1001)
+    assert [(m.text, m.deleted) for m in arrived] == [("it went out", False)]
+    assert emu.visible_to(1001) == arrived
+    stored = emu.message(1001, arrived[0].message_id)
+    assert stored is not None
+    assert stored["chat"]["id"] == 1001
+    assert stored["reply_markup"] == _keyboard("ok").to_dict()
+    emu.press_button(ana, arrived[0].message_id, "ok")
+    call = emu.calls_to("sendMessage")[-1]
+    assert (call.ok, call.error_code, call.fault) == (True, None, "garbled")
+    # The raw answer is 200 with a Message missing chat and date.
+    emu.add_fault(Fault(kind="garbled", method="sendMessage"))
+    async with httpx.AsyncClient(trust_env=False) as client:
+        response = await client.post(
+            f"{emu.base_url}{TOKEN}/sendMessage", json={"chat_id": 1001, "text": "raw"}
+        )
+    assert response.status_code == 200
+    result = response.json()["result"]
+    assert response.json()["ok"] is True
+    assert "chat" not in result
+    assert "date" not in result
+    assert result["message_id"] == emu.sent_to(1001)[-1].message_id
+    # A True result loses its result entirely; the answer still counts.
+    query = emu.press_button(ana, arrived[0].message_id, "ok")
+    emu.add_fault(Fault(kind="garbled", method="answerCallbackQuery"))
+    with pytest.raises(KeyError):
+        await bot.answer_callback_query(query["id"])
+    assert emu.answered_callbacks[-1]["query"]["id"] == query["id"]
+    # The fault is used up: the next send parses again.
+    assert (await bot.send_message(1001, "fine")).text == "fine"
+
+
+async def test_fault_not_json_answer_applies_but_cannot_be_parsed(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    emu.user(1001, "Ana")
+    emu.add_fault(Fault(kind="not_json", chat_id=1001, count=2))
+    with pytest.raises(TelegramError, match=r"(?i)Invalid server response"):
+        await bot.send_message(1001, "delivered anyway")
+    with pytest.raises(TelegramError, match=r"(?i)Invalid server response"):
+        await bot.send_photo(1001, InputFile(PNG, filename="a.png"), caption="pic")
+    assert [(m.kind, m.text or m.caption) for m in emu.visible_to(1001)] == [
+        ("text", "delivered anyway"),
+        ("photo", "pic"),
+    ]
+    assert [c.fault for c in emu.calls[-2:]] == ["not_json", "not_json"]
+    async with httpx.AsyncClient(trust_env=False) as client:
+        emu.add_fault(Fault(kind="not_json"))
+        response = await client.post(f"{emu.base_url}{TOKEN}/getMe")
+    assert response.status_code == 200
+    assert response.text == "<html>ok</html>"
+    # A call that fails on its own still answers its error, as JSON.
+    emu.add_fault(Fault(kind="not_json"))
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(999, "nobody")
+    assert (emu.calls[-1].error_code, emu.calls[-1].fault) == (400, "not_json")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _markup(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(buttons)])
+
+
+@pytest.mark.parametrize(
+    ("button", "error"),
+    [
+        (
+            InlineKeyboardButton("just text"),
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
+        ),
+        (
+            InlineKeyboardButton("empty data", callback_data=""),
+            "Text buttons are unallowed in the inline keyboard",
+        ),
+        (
+            InlineKeyboardButton("", callback_data="x"),
+            "can't parse inline keyboard button: Inline keyboard button text must be non-empty",
+        ),
+        (
+            InlineKeyboardButton("two", callback_data="x", url="https://example.com"),
+            "exactly one of the optional fields must be used, got url, callback_data",
+        ),
+        (InlineKeyboardButton("long", callback_data="d" * 65), "BUTTON_DATA_INVALID"),
+        # 33 two-byte characters: 66 bytes, though only 33 characters.
+        (InlineKeyboardButton("bytes", callback_data="é" * 33), "BUTTON_DATA_INVALID"),
+        (
+            InlineKeyboardButton("ftp", url="ftp://example.com/file"),
+            "inline keyboard button URL 'ftp://example.com/file' is invalid: "
+            "Unsupported URL protocol",
+        ),
+        (InlineKeyboardButton("bare", url="example.com"), "Wrong HTTP URL"),
+        (
+            InlineKeyboardButton("app", web_app=WebAppInfo("http://example.com/app")),
+            "Only HTTPS links are allowed",
+        ),
+        (
+            InlineKeyboardButton("login", login_url=LoginUrl("http://example.com/login")),
+            "Only HTTPS links are allowed",
+        ),
+        (InlineKeyboardButton("copy", copy_text=CopyTextButton("c" * 257)), "COPY_TEXT_INVALID"),
+        (InlineKeyboardButton("pay", pay=True), "BUTTON_TYPE_INVALID"),
+    ],
+)
+async def test_inline_keyboard_buttons_are_checked(
+    emu: BotApiEmulator, bot: Bot, button: InlineKeyboardButton, error: str
+) -> None:
+    emu.user(1001, "Ana")
+    ok = InlineKeyboardButton("fine", callback_data="fine")
+    with pytest.raises(BadRequest) as caught:
+        await bot.send_message(1001, "pick", reply_markup=_markup(ok, button))
+    # PTB drops the "Bad Request: " prefix and changes the case; exact wording is checked below.
+    assert error.lower() in caught.value.message.lower()
+    with pytest.raises(BadRequest):
+        await bot.send_photo(1001, InputFile(PNG, filename="a.png"), reply_markup=_markup(button))
+    assert emu.sent_to(1001) == []
+    assert [c.error_code for c in emu.calls if c.method != "getMe"] == [400, 400]
+
+
+async def test_keyboard_errors_have_telegrams_wording(emu: BotApiEmulator) -> None:
+    emu.user(1001, "Ana")
+    markup = {"inline_keyboard": [[{"text": "just text"}]]}
+    async with httpx.AsyncClient(trust_env=False) as client:
+        response = await client.post(
+            f"{emu.base_url}{TOKEN}/sendMessage",
+            json={"chat_id": 1001, "text": "x", "reply_markup": markup},
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: can't parse inline keyboard button: "
+            "Text buttons are unallowed in the inline keyboard",
+        }
+        response = await client.post(
+            f"{emu.base_url}{TOKEN}/sendMessage",
+            data={
+                "chat_id": "1001",
+                "text": "x",
+                "reply_markup": '{"inline_keyboard": [[{"text": "t", "callback_data": "'
+                + "d" * 65
+                + '"}]]}',
+            },
+        )
+        assert response.json()["description"] == "Bad Request: BUTTON_DATA_INVALID"
+        response = await client.post(
+            f"{emu.base_url}{TOKEN}/sendMessage",
+            json={"chat_id": 1001, "text": "x", "reply_markup": {"inline_keyboard": [{}]}},
+        )
+        assert response.json()["description"] == (
+            'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an '
+            "Array of Arrays"
+        )
+    assert emu.sent_to(1001) == []
+
+
+async def test_valid_keyboards_pass_and_edits_take_only_inline_ones(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    emu.user(1001, "Ana")
+    buttons = _markup(
+        InlineKeyboardButton("data", callback_data="é" * 32),  # exactly 64 bytes
+        InlineKeyboardButton("web", url="https://example.com/x"),
+        InlineKeyboardButton("profile", url="tg://user?id=1001"),
+        InlineKeyboardButton("app", web_app=WebAppInfo("https://example.com/app")),
+        InlineKeyboardButton("copy", copy_text=CopyTextButton("code")),
+        InlineKeyboardButton("inline", switch_inline_query_current_chat=""),
+    )
+    sent = await bot.send_message(1001, "all kinds", reply_markup=buttons)
+    assert sent.reply_markup == buttons
+    reply_keyboard = ReplyKeyboardMarkup([["Yes", KeyboardButton("No")]], resize_keyboard=True)
+    plain = await bot.send_message(1001, "answer", reply_markup=reply_keyboard)
+    assert plain.reply_markup is None  # a reply keyboard is not part of the message
+    assert emu.sent_to(1001)[1].reply_markup == reply_keyboard.to_dict()
+    with pytest.raises(BadRequest, match=r"(?i)can't parse keyboard button: keyboard button text"):
+        await bot.send_message(1001, "empty", reply_markup=ReplyKeyboardMarkup([["ok", ""]]))
+    with pytest.raises(BadRequest, match=r"(?i)inline keyboard expected"):
+        await bot.edit_message_reply_markup(1001, sent.message_id, reply_markup=reply_keyboard)  # type: ignore[arg-type]
+    with pytest.raises(BadRequest, match=r"(?i)Text buttons are unallowed"):
+        await bot.edit_message_text(
+            "edited",
+            chat_id=1001,
+            message_id=sent.message_id,
+            reply_markup=_markup(InlineKeyboardButton("text only")),
+        )
+    assert emu.sent_to(1001)[0].text == "all kinds"
+    # An inline keyboard without buttons is no keyboard at all.
+    empty = await bot.send_message(1001, "bare", reply_markup=InlineKeyboardMarkup([[]]))
+    assert empty.reply_markup is None
+
+
+async def test_text_parse_modes_are_parsed_as_telegram_does(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    with pytest.raises(BadRequest, match=r'(?i)unsupported start tag "" at byte offset 2'):
+        await bot.send_message(1001, "1 < 2", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r'(?i)tag "span" must have class "tg-spoiler"'):
+        await bot.send_message(1001, "<span>x</span>", parse_mode="HTML")
+    unknown = await bot.send_message(1001, "1 &lt; 2 &laquo;ok&raquo;", parse_mode="HTML")
+    assert unknown.text == "1 < 2 &laquo;ok&raquo;"
+    with pytest.raises(BadRequest, match=r"(?i)Character '\.' is reserved"):
+        await bot.send_message(1001, "Done.", parse_mode="MarkdownV2")
+    with pytest.raises(BadRequest, match=r"(?i)Can't find end of Bold entity at byte offset 0"):
+        await bot.send_message(1001, "*bold", parse_mode="MarkdownV2")
+    styled = await bot.send_message(1001, "*bold* and _it_\\!", parse_mode="MarkdownV2")
+    assert styled.text == "bold and it!"
+    assert [(e.type, e.offset, e.length) for e in styled.entities] == [
+        ("bold", 0, 4),
+        ("italic", 9, 2),
+    ]
+    with pytest.raises(BadRequest, match=r"(?i)unsupported parse_mode"):
+        await bot.send_message(1001, "x", parse_mode="BBCode")
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await bot.send_message(1001, "<b> </b>", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.send_photo(
+            1001, InputFile(PNG, filename="a.png"), caption="<b>c</b>" * 1025, parse_mode="HTML"
+        )
+    # 1024 characters after parsing is within the limit, whatever the markup around them.
+    await bot.send_photo(
+        1001, InputFile(PNG, filename="a.png"), caption="<b>c</b>" * 1024, parse_mode="HTML"
+    )
+    assert len(emu.sent_to(1001)) == 3
+
+
+async def test_callback_answers_and_deletions_have_telegram_limits(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    ana = emu.user(1001, "Ana")
+    sent = await bot.send_message(1001, "pick", reply_markup=_keyboard("a"))
+    query = emu.press_button(ana, sent.message_id, "a")
+    with pytest.raises(BadRequest, match=r"(?i)MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(query["id"], text="x" * 201)
+    with pytest.raises(BadRequest, match=r"(?i)URL_INVALID"):
+        await bot.answer_callback_query(query["id"], url="https://example.com")
+    # A refused answer leaves the query open, as on Telegram.
+    assert await bot.answer_callback_query(
+        query["id"], text="x" * 200, url="https://t.me/alongside_test_bot?start=go"
+    )
+    with pytest.raises(BadRequest, match=r"(?i)too many message identifiers specified"):
+        await bot.delete_messages(1001, list(range(1, 102)))
+    with pytest.raises(BadRequest, match=r"(?i)message identifiers are not specified"):
+        await bot.delete_messages(1001, [])
+    with pytest.raises(BadRequest, match=r"(?i)invalid message identifier specified"):
+        await bot.delete_messages(1001, [sent.message_id, 0])
+    assert not emu.is_deleted(1001, sent.message_id)
+    assert await bot.delete_messages(1001, [sent.message_id, *range(1000, 1099)])
+    assert emu.is_deleted(1001, sent.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)wrong parameter action in request"):
+        await bot.send_chat_action(1001, "dancing")
+    assert await bot.send_chat_action(1001, "upload_document")
+
+
+async def test_set_my_commands_checks_as_telegram_does(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.user(1001, "Ana")
+    assert await bot.set_my_commands([BotCommand(" /start ", " Begin ")])
+    assert emu.commands() == [{"command": "start", "description": "Begin"}]
+    cases = [
+        ([BotCommand("c" * 33, "x")], "command length must not exceed 32"),
+        ([BotCommand("/", "x")], "command must be non-empty"),
+        ([BotCommand("help", "  ")], "command description must be non-empty"),
+        ([BotCommand("help", "d" * 257)], "command description length must not exceed 256"),
+        ([BotCommand("Help", "x")], "BOT_COMMAND_INVALID"),
+        ([BotCommand(f"c{i}", "x") for i in range(101)], "BOT_COMMANDS_TOO_MUCH"),
+    ]
+    for commands, error in cases:
+        with pytest.raises(BadRequest, match=f"(?i){error}"):
+            await bot.set_my_commands(commands)
+    await bot.set_my_commands([BotCommand(f"c{i}", "d" * 256) for i in range(100)])
+    with pytest.raises(BadRequest, match=r"(?i)invalid language code specified"):
+        await bot.set_my_commands([BotCommand("start", "x")], language_code="zh-hans")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.set_my_commands([BotCommand("start", "x")], scope=BotCommandScopeChat(999))
+    assert await bot.set_my_commands([])
+    assert emu.commands() == []
+    web_app = MenuButtonWebApp("Open", WebAppInfo("http://example.com/app"))
+    with pytest.raises(BadRequest, match=r"(?i)menu button web app url is invalid"):
+        await bot.set_chat_menu_button(chat_id=1001, menu_button=web_app)
+    web_app = MenuButtonWebApp("Open", WebAppInfo("https://example.com/app"))
+    assert await bot.set_chat_menu_button(chat_id=1001, menu_button=web_app)
+    assert emu.menu_buttons[1001]["type"] == "web_app"
 
 
 # --------------------------------------------------------------------------- webhooks

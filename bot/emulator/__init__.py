@@ -41,8 +41,13 @@ bot_first_name="Alongside", redelivery_delay=0.2)``
   ``commands(scope=None, language_code="")``, ``menu_buttons``,
   ``answered_callbacks``, ``chat_actions``, ``file_bytes(file_id)``,
   ``await wait_for(predicate, timeout=5.0, description=None)``.
-* Faults: ``add_fault(Fault(...)) -> Fault``, ``remove_fault(fault)``, ``clear_faults()``,
-  ``block(user_id)``, ``unblock(user_id)``.
+* Faults: ``add_fault(Fault(...)) -> Fault``, ``remove_fault(fault)``, ``clear_faults()``.
+* Blocking: ``block(user_id, *, notify=True)`` / ``unblock(user_id, *, notify=True)`` /
+  ``is_blocked(user_id)``. As on Telegram, blocking enqueues a ``my_chat_member`` update for
+  the user's private chat (``old_chat_member`` "member", ``new_chat_member`` "kicked" with
+  ``until_date`` 0, both the bot's user; ``from`` the user) and unblocking the reverse; a
+  repeated call, an unknown user or ``notify=False`` enqueues nothing. A message from a blocked
+  user (``send_text`` and the like) unblocks first, as a Telegram app must ("Restart").
 * Webhooks: ``set_webhook_targets([url, ...])`` and ``redeliver_every``.
 
 Faults
@@ -58,6 +63,18 @@ filters (``None`` matches all) and is used up after ``count`` matching calls
   "did my message go out?" case); otherwise it does not.
 * ``"slow"``: waits ``delay`` seconds, then answers normally (the call takes effect
   even if the client gave up, as on the real server).
+* ``"garbled"``: the call takes effect (a sent message is stored and visible exactly as
+  usual), but the HTTP 200 answer is ``{"ok": true, "result": ...}`` with a result PTB cannot
+  build its object from: a Message without ``chat`` and ``date`` (``message_id`` kept), any
+  other object with no fields, each item of a list garbled (an empty list stays empty), and
+  no ``result`` at all for ``true``. PTB raises while building the result (for a Message,
+  ``KeyError: 'date'`` from ``Message.de_json``; for ``true``, ``KeyError: 'result'``).
+* ``"not_json"``: the call takes effect and the 200 body is ``<html>ok</html>``; PTB raises
+  ``TelegramError("Invalid server response")``.
+
+``"garbled"`` and ``"not_json"`` always apply the call; if the call itself fails, its error is
+answered as usual (the fault is still used up and recorded). Every fault is recorded in
+``RecordedCall.fault``; the two answer faults record ``ok=True`` since the call succeeded.
 
 ``applied=True`` also works for ``"429"`` and ``"500"``. Sending to a blocked user gives HTTP 403
 "Forbidden: bot was blocked by the user".
@@ -71,14 +88,37 @@ deleteMessages, answerCallbackQuery, setMyCommands, deleteMyCommands, getMyComma
 setChatMenuButton, getChatMenuButton, sendChatAction, getFile, close, logOut. Anything
 else answers 404 "Not Found: method not found"; a wrong token answers 401.
 
-``parse_mode="HTML"`` is parsed into plain text plus entities as Telegram does (bad markup
-gives 400 "Bad Request: can't parse entities: ..."); length limits count UTF-16 code units
-of the plain text. Markdown modes are passed through unparsed.
+Text: ``parse_mode`` "HTML" and "MarkdownV2" are parsed into plain text plus entities the
+way TDLib parses them (a bare "<" or an unescaped "." is refused with 400 "Bad Request: can't
+parse entities: ..." and Telegram's byte offset); legacy "Markdown" is passed through unparsed
+and any other mode is "unsupported parse_mode". Text must be 1-4096 and captions 0-1024
+UTF-16 code units after parsing ("message text is empty", "message is too long", "message
+caption is too long"). Explicit ``entities`` must be objects with offset, length and type.
+
+``reply_markup`` is checked as the server checks it: an inline button needs non-empty
+``text`` and exactly one action field (url, callback_data, web_app, login_url,
+switch_inline_query, switch_inline_query_current_chat, switch_inline_query_chosen_chat,
+copy_text, callback_game, pay), else 400 "can't parse inline keyboard button: ..." (for no
+action: "Text buttons are unallowed in the inline keyboard"); ``callback_data`` over 64 UTF-8
+bytes is "BUTTON_DATA_INVALID"; a url must be http(s) with a host or tg://; web_app and
+login_url need https; callback_game and pay buttons are "BUTTON_TYPE_INVALID" (no sendGame or
+sendInvoice here). Reply keyboard buttons need non-empty text. The edit methods take only an
+inline keyboard ("inline keyboard expected"). The real server keeps the first of several
+actions and silently drops an empty-text button; the emulator refuses both (the spec asks for
+exactly one action) so the bug shows in tests instead of as a missing button.
+
+Other checks: answerCallbackQuery text at most 200 characters ("MESSAGE_TOO_LONG") and a url
+only to this bot's t.me link ("URL_INVALID"); setMyCommands trims commands and drops a leading
+"/", then wants 1-32 characters of a-z, 0-9 and _ ("BOT_COMMAND_INVALID"), descriptions of
+1-256 characters and at most 100 commands ("BOT_COMMANDS_TOO_MUCH"); an empty list clears.
+The command methods want a two-letter ``language_code`` and a known scope whose chat exists.
+sendChatAction takes only Telegram's actions; setChatMenuButton only default, commands or
+web_app (https). getUpdates clamps ``limit`` to 1-100 and ``timeout`` to 0-50 seconds.
 
 ``deleteMessage`` answers "message to delete not found" for unknown ids and "message can't
-be deleted" for messages 48 hours or older. ``deleteMessages`` skips unknown ids, deletes
-the rest that are younger than 48 hours, and answers "message can't be deleted" when it
-could delete none.
+be deleted" for messages 48 hours or older. ``deleteMessages`` takes 1-100 positive ids ("too
+many message identifiers specified" beyond), skips unknown ids, deletes the rest that are
+younger than 48 hours, and answers "message can't be deleted" when it could delete none.
 
 ``getUpdates`` follows Telegram: an offset confirms and forgets earlier updates (a negative
 one keeps the last ``-offset``), ``timeout`` long-polls, a newer concurrent call ends the

@@ -16,17 +16,25 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._text import (
-    HtmlToEntities,
-    as_dict,
-    as_int,
-    truthy,
+from ._formatting import (
+    check_parse_mode,
+    explicit_entities,
+    parse_html,
+    parse_markdown_v2,
     utf16_len,
 )
+from ._markup import parse_reply_markup, shown_inline_keyboard
+from ._text import as_dict, as_int, truthy
 from ._types import (
     DELETE_WINDOW_SECONDS,
+    LONG_POLL_MAX_TIMEOUT,
     LOOPBACK_HOSTS,
+    MAX_CALLBACK_ANSWER_LENGTH,
     MAX_CAPTION_LENGTH,
+    MAX_COMMAND_DESCRIPTION_LENGTH,
+    MAX_COMMAND_LENGTH,
+    MAX_COMMANDS,
+    MAX_DELETE_IDS,
     MAX_TEXT_LENGTH,
     ApiError,
     Delivery,
@@ -51,7 +59,39 @@ _MEDIA_KINDS: dict[str, str] = {
 }
 _CONTENT_KINDS = ("text", *_MEDIA_KINDS.values())
 _CAPTIONLESS = frozenset({"sticker", "video_note"})
-_BOT_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_BOT_COMMAND_RE = re.compile(r"^[a-z0-9_]+$")
+# sendChatAction's actions, with the legacy aliases the server still takes.
+_CHAT_ACTIONS = frozenset(
+    {
+        "cancel",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "record_audio",
+        "upload_voice",
+        "upload_audio",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "pick_up_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+_MENU_BUTTON_TYPES = frozenset({"default", "commands", "web_app"})
+_COMMAND_SCOPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
 
 
 _Handler = Callable[["BotApi", JSONDict, dict[str, UploadedFile]], Awaitable[Any]]
@@ -212,13 +252,16 @@ class BotApi:
     ) -> tuple[str, list[JSONDict] | None]:
         if not isinstance(text, str):
             text = "" if text is None else json.dumps(text)
+        if not caption and not text:
+            raise ApiError(400, "Bad Request: message text is empty")
         plain, parsed = text, None
-        if isinstance(parse_mode, str) and parse_mode.lower() == "html":
-            parser = HtmlToEntities()
-            parser.feed(text)
-            plain, parsed = parser.result()
-        elif isinstance(entities, list):
-            parsed = entities
+        mode = check_parse_mode(parse_mode) if text else ""
+        if mode == "html":
+            plain, parsed = parse_html(text)
+        elif mode == "markdownv2":
+            plain, parsed = parse_markdown_v2(text)
+        elif not mode or mode == "none":
+            parsed = explicit_entities(entities)
         limit, what = (
             (MAX_CAPTION_LENGTH, "message caption") if caption else (MAX_TEXT_LENGTH, "message")
         )
@@ -301,7 +344,7 @@ class BotApi:
         file_id: str | None,
     ) -> JSONDict:
         reply_to = self._reply_to(chat_id, params)
-        markup = as_dict(params.get("reply_markup"), "reply keyboard markup")
+        markup = parse_reply_markup(params.get("reply_markup"))
         protect = truthy(params.get("protect_content"))
         message: JSONDict = {
             "message_id": self._take_message_id(chat_id),
@@ -312,8 +355,8 @@ class BotApi:
         }
         if reply_to is not None:
             message["reply_to_message"] = self._shallow_reply(reply_to)
-        if markup is not None and "inline_keyboard" in markup:
-            message["reply_markup"] = markup
+        if (shown := shown_inline_keyboard(markup)) is not None:
+            message["reply_markup"] = shown
         if protect:
             message["has_protected_content"] = True
         self._messages[(chat_id, message["message_id"])] = MessageRecord(
@@ -386,7 +429,7 @@ class BotApi:
         generation = self._poll_generation
         offset = as_int(params.get("offset", 0), "offset")
         limit = min(max(as_int(params.get("limit", 100), "limit"), 1), 100)
-        timeout = max(float(params.get("timeout") or 0), 0.0)
+        timeout = min(max(float(params.get("timeout") or 0), 0.0), LONG_POLL_MAX_TIMEOUT)
         if isinstance(params.get("allowed_updates"), list):
             self._allowed_updates = params["allowed_updates"] or None
         if offset < 0:
@@ -541,12 +584,12 @@ class BotApi:
         text, entities = self._format(
             params.get("text"), params.get("parse_mode"), params.get("entities"), caption=False
         )
-        markup = as_dict(params.get("reply_markup"), "reply keyboard markup")
+        markup = parse_reply_markup(params.get("reply_markup"), inline_only=True)
         message = record.message
         if (
             message.get("text") == text
             and message.get("entities") == entities
-            and message.get("reply_markup") == markup
+            and message.get("reply_markup") == shown_inline_keyboard(markup)
         ):
             raise ApiError(
                 400,
@@ -570,8 +613,8 @@ class BotApi:
     @staticmethod
     def _set_markup(message: JSONDict, sent: SentMessage | None, markup: JSONDict | None) -> None:
         message.pop("reply_markup", None)
-        if markup is not None and markup.get("inline_keyboard"):
-            message["reply_markup"] = markup
+        if (shown := shown_inline_keyboard(markup)) is not None:
+            message["reply_markup"] = shown
         if sent is not None:
             sent.reply_markup = markup
 
@@ -580,9 +623,8 @@ class BotApi:
         if params.get("inline_message_id"):
             return True
         record, sent = self._bot_message(params)
-        markup = as_dict(params.get("reply_markup"), "reply keyboard markup")
-        current = record.message.get("reply_markup")
-        if current == markup or (current is None and not (markup or {}).get("inline_keyboard")):
+        markup = parse_reply_markup(params.get("reply_markup"), inline_only=True)
+        if record.message.get("reply_markup") == shown_inline_keyboard(markup):
             raise ApiError(
                 400,
                 "Bad Request: message is not modified: specified new message content and "
@@ -597,6 +639,10 @@ class BotApi:
 
     @_method("deleteMessage")
     async def _delete_message(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
+        if params.get("chat_id") in (None, ""):
+            raise ApiError(400, "Bad Request: chat identifier is not specified")
+        if params.get("message_id") in (None, "", 0, "0"):
+            raise ApiError(400, "Bad Request: message identifier is not specified")
         chat_id = self._chat(params)
         error = self._delete(chat_id, as_int(params.get("message_id"), "message_id"))
         if error:
@@ -605,13 +651,9 @@ class BotApi:
 
     @_method("deleteMessages")
     async def _delete_messages(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
+        ids = _message_ids(params.get("message_ids"))
         chat_id = self._chat(params)
-        ids = params.get("message_ids")
-        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
-            raise ApiError(400, "Bad Request: message identifiers are not specified")
-        deleted = [
-            self._delete(chat_id, as_int(message_id, "message_id")) is None for message_id in ids
-        ]
+        deleted = [self._delete(chat_id, message_id) is None for message_id in ids]
         if not any(deleted):
             raise ApiError(400, "Bad Request: message can't be deleted")
         return True
@@ -619,56 +661,82 @@ class BotApi:
     @_method("answerCallbackQuery")
     async def _answer_callback(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
         query_id = str(params.get("callback_query_id") or "")
-        query = self._callbacks.pop(query_id, None)
-        if query is None:
+        if query_id not in self._callbacks:
             raise ApiError(
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
+        text = params.get("text")
+        if text is not None and utf16_len(str(text)) > MAX_CALLBACK_ANSWER_LENGTH:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        url = params.get("url")
+        if url and not self._is_start_link(str(url)):
+            # Only a game's URL or a t.me link that starts this bot may be opened.
+            raise ApiError(400, "Bad Request: URL_INVALID")
+        query = self._callbacks.pop(query_id)
         self.answered_callbacks.append({"query": query, **params})
         return True
 
+    def _is_start_link(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme.lower() == "tg":
+            return f"domain={self.bot_username}".lower() in parts.query.lower()
+        host, path = (parts.hostname or "").lower(), parts.path.strip("/").lower()
+        return host in {"t.me", "telegram.me"} and path == self.bot_username.lower()
+
     @_method("setMyCommands")
     async def _set_my_commands(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
-        commands = params.get("commands")
-        if not isinstance(commands, list) or len(commands) > 100:
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        for command in commands:
-            if (
-                not isinstance(command, dict)
-                or not _BOT_COMMAND_RE.match(str(command.get("command", "")))
-                or not 1 <= len(str(command.get("description", ""))) <= 256
-            ):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        key = self._scope_key(
-            as_dict(params.get("scope"), "scope"), params.get("language_code") or ""
-        )
-        self._commands[key] = [
-            {"command": c["command"], "description": c["description"]} for c in commands
-        ]
+        commands = _bot_commands(params.get("commands"))
+        key = self._command_key(params)
+        if commands:
+            self._commands[key] = commands
+        else:
+            self._commands.pop(key, None)  # an empty list clears, like deleteMyCommands
         return True
 
     @_method("deleteMyCommands")
     async def _delete_my_commands(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
-        key = self._scope_key(
-            as_dict(params.get("scope"), "scope"), params.get("language_code") or ""
-        )
-        self._commands.pop(key, None)
+        self._commands.pop(self._command_key(params), None)
         return True
 
     @_method("getMyCommands")
     async def _get_my_commands(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
-        key = self._scope_key(
-            as_dict(params.get("scope"), "scope"), params.get("language_code") or ""
-        )
-        return list(self._commands.get(key, []))
+        return list(self._commands.get(self._command_key(params), []))
+
+    def _command_key(self, params: JSONDict) -> tuple[str, str]:
+        """The (scope, language) a command list belongs to, checked as the server checks them."""
+        try:
+            scope = as_dict(params.get("scope") or None, "BotCommandScope")
+        except ApiError as exc:
+            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object") from exc
+        if scope is not None:
+            if scope.get("type") not in _COMMAND_SCOPES:
+                raise ApiError(
+                    400, "Bad Request: can't parse BotCommandScope: Unsupported type specified"
+                )
+            if scope["type"].startswith("chat"):
+                self._chat(scope)  # the scope's chat must exist, as for any chat_id
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", str(language)):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        return self._scope_key(scope, str(language))
 
     @_method("setChatMenuButton")
     async def _set_menu_button(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
         chat_id = self._chat(params) if params.get("chat_id") is not None else None
-        self.menu_buttons[chat_id] = as_dict(params.get("menu_button"), "menu button") or {
-            "type": "default"
-        }
+        button = as_dict(params.get("menu_button"), "menu button") or {"type": "default"}
+        if button.get("type") not in _MENU_BUTTON_TYPES:
+            raise ApiError(400, "Bad Request: can't parse menu button: Unsupported type specified")
+        if button["type"] == "web_app":
+            if not button.get("text"):
+                raise ApiError(
+                    400, "Bad Request: can't parse menu button: Can't find field \"text\""
+                )
+            web_app = button.get("web_app")
+            url = web_app.get("url") if isinstance(web_app, dict) else None
+            if not isinstance(url, str) or urlsplit(url).scheme.lower() != "https":
+                raise ApiError(400, "Bad Request: menu button Web App URL is invalid")
+        self.menu_buttons[chat_id] = button
         return True
 
     @_method("getChatMenuButton")
@@ -680,7 +748,7 @@ class BotApi:
     async def _send_chat_action(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
         chat_id = self._writable_chat(params)
         action = params.get("action")
-        if not isinstance(action, str) or not action:
+        if not isinstance(action, str) or action.lower() not in _CHAT_ACTIONS:
             raise ApiError(400, "Bad Request: wrong parameter action in request")
         self.chat_actions.append((chat_id, action))
         return True
@@ -699,6 +767,78 @@ class BotApi:
     @_method("logOut")
     async def _log_out(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
         return True
+
+
+def _message_ids(value: Any) -> list[int]:
+    """deleteMessages' ``message_ids``, with the server's errors for each way it can be wrong."""
+    if value is None or value == "":
+        raise ApiError(400, "Bad Request: message identifiers are not specified")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ApiError(400, "Bad Request: can't parse message_ids JSON object") from exc
+    if not isinstance(value, list):
+        raise ApiError(400, "Bad Request: expected an Array of message identifiers")
+    if len(value) > MAX_DELETE_IDS:
+        raise ApiError(400, "Bad Request: too many message identifiers specified")
+    ids: list[int] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | str):
+            raise ApiError(400, "Bad Request: message identifier must be a Number")
+        try:
+            message_id = int(item)
+        except ValueError as exc:
+            raise ApiError(400, "Bad Request: can't parse message identifier as a Number") from exc
+        if message_id <= 0:
+            raise ApiError(400, "Bad Request: invalid message identifier specified")
+        ids.append(message_id)
+    if not ids:
+        raise ApiError(400, "Bad Request: message identifiers are not specified")
+    return ids
+
+
+def _bot_commands(value: Any) -> list[JSONDict]:
+    """setMyCommands' list after the server's and TDLib's checks (trimmed, "/" dropped)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ApiError(400, "Bad Request: can't parse commands JSON object") from exc
+    if not isinstance(value, list):
+        raise ApiError(400, "Bad Request: expected an Array of BotCommand")
+    prefix = "Bad Request: can't parse BotCommand: "
+    commands: list[JSONDict] = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ApiError(400, prefix + "expected an Object")
+        for field in ("command", "description"):
+            if field not in item:
+                raise ApiError(400, prefix + f'Can\'t find field "{field}"')
+            if not isinstance(item[field], str):
+                raise ApiError(400, prefix + f'Field "{field}" must be of type String')
+        command = item["command"].strip().removeprefix("/")
+        description = item["description"].strip()
+        if not command:
+            raise ApiError(400, "Bad Request: command must be non-empty")
+        if len(command) > MAX_COMMAND_LENGTH:
+            raise ApiError(400, f"Bad Request: command length must not exceed {MAX_COMMAND_LENGTH}")
+        if not description:
+            raise ApiError(400, "Bad Request: command description must be non-empty")
+        if len(description) > MAX_COMMAND_DESCRIPTION_LENGTH:
+            raise ApiError(
+                400,
+                "Bad Request: command description length must not exceed "
+                f"{MAX_COMMAND_DESCRIPTION_LENGTH}",
+            )
+        if not _BOT_COMMAND_RE.match(command):
+            raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        commands.append({"command": command, "description": description})
+    if len(commands) > MAX_COMMANDS:
+        raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+    return commands
 
 
 def _register_media_methods() -> None:

@@ -15,13 +15,14 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ._api import HANDLERS, BotApi
 from ._text import command_entities, read_params, update_type
 from ._types import (
+    ANSWER_FAULTS,
     ApiError,
     Delivery,
     EmulatedUser,
@@ -75,6 +76,26 @@ class _DroppedResponse(Response):
         )
         await send({"type": "http.response.body", "body": b'{"ok":tr', "more_body": True})
         raise _ConnectionDropped
+
+
+def _garbled_answer(result: Any) -> Response:
+    """A 200 answer whose result python-telegram-bot cannot turn into its object.
+
+    A Message loses ``chat`` and ``date`` (keeping ``message_id``), any other object loses
+    every field, a list has each item garbled, and a scalar result (True) goes missing.
+    """
+
+    def garble(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "chat" in value and "message_id" in value:
+                return {k: v for k, v in value.items() if k not in {"chat", "date"}}
+            return {}
+        return [garble(item) for item in value] if isinstance(value, list) else None
+
+    garbled = garble(result)
+    if garbled is None:
+        return JSONResponse({"ok": True})
+    return JSONResponse({"ok": True, "result": garbled})
 
 
 class _QuietServer(uvicorn.Server):
@@ -217,11 +238,51 @@ class BotApiEmulator(BotApi):
         self._users[user_id] = user
         return user
 
-    def block(self, user_id: int) -> None:
+    def block(self, user_id: int, *, notify: bool = True) -> None:
+        """The user blocks the bot: sends answer 403 from now on and, as Telegram does, a
+        ``my_chat_member`` update (member -> kicked) is enqueued unless ``notify`` is False.
+        Blocking twice changes nothing and sends nothing."""
+        if user_id in self._blocked:
+            return
         self._blocked.add(user_id)
+        if notify:
+            self._membership_update(user_id, old="member", new="kicked")
 
-    def unblock(self, user_id: int) -> None:
+    def unblock(self, user_id: int, *, notify: bool = True) -> None:
+        """The user unblocks (restarts) the bot; the reverse ``my_chat_member`` update."""
+        if user_id not in self._blocked:
+            return
         self._blocked.discard(user_id)
+        if notify:
+            self._membership_update(user_id, old="kicked", new="member")
+
+    def is_blocked(self, user_id: int) -> bool:
+        return user_id in self._blocked
+
+    def _membership_update(self, user_id: int, *, old: str, new: str) -> None:
+        user = self._users.get(user_id)
+        if user is None:
+            return  # no private chat exists, so there is no membership to report
+        now = int(self.clock())
+
+        def member(status: str) -> JSONDict:
+            # ChatMemberBanned requires until_date (0: forever); ChatMemberMember has none.
+            data: JSONDict = {"status": status, "user": dict(self.bot_user)}
+            if status == "kicked":
+                data["until_date"] = 0
+            return data
+
+        self._enqueue(
+            {
+                "my_chat_member": {
+                    "chat": user.chat_dict(),
+                    "from": user.to_dict(),
+                    "date": now,
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
 
     def add_fault(self, fault: Fault) -> Fault:
         self._faults.append(fault)
@@ -450,6 +511,9 @@ class BotApiEmulator(BotApi):
     ) -> JSONDict:
         if user.id not in self._users:
             self._users[user.id] = user
+        # A Telegram app will not send to a bot the user blocked; writing means unblocking
+        # (the "Restart" button) first, which the bot hears about before the message.
+        self.unblock(user.id)
         message: JSONDict = {
             "message_id": self._take_message_id(user.id),
             "from": user.to_dict(),
@@ -502,7 +566,7 @@ class BotApiEmulator(BotApi):
         if fault is not None and fault.kind == "slow":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=fault.delay)
-        elif fault is not None and not fault.applied:
+        elif fault is not None and not fault.applied and fault.kind not in ANSWER_FAULTS:
             return self._fault_response(name, params, fault)
         try:
             try:
@@ -513,15 +577,19 @@ class BotApiEmulator(BotApi):
                 _log.debug("bad parameters for %s: %r", name, exc)
                 raise ApiError(400, f"Bad Request: invalid parameters: {exc}") from exc
         except ApiError as exc:
-            if fault is not None and fault.kind != "slow":
+            if fault is not None and fault.kind not in {"slow", *ANSWER_FAULTS}:
                 return self._fault_response(name, params, fault)
             return self._record_error(name, params, exc, fault)
-        if fault is not None and fault.kind != "slow":
+        if fault is not None and fault.kind not in {"slow", *ANSWER_FAULTS}:
             return self._fault_response(name, params, fault)
         self.calls.append(
             RecordedCall(name, params, self.clock(), True, None, fault.kind if fault else None)
         )
         self._notify()
+        if fault is not None and fault.kind == "not_json":
+            return HTMLResponse("<html>ok</html>")
+        if fault is not None and fault.kind == "garbled":
+            return _garbled_answer(result)
         return JSONResponse({"ok": True, "result": result})
 
     def _fault_response(self, name: str, params: JSONDict, fault: Fault) -> Response:
@@ -659,8 +727,15 @@ class BotApiEmulator(BotApi):
         finally:
             self._busy_targets.discard(target)
             pending.in_flight = False
-        self.deliveries.append(Delivery(int(pending.update["update_id"]), target, started,
-                                        asyncio.get_running_loop().time(), error))
+        self.deliveries.append(
+            Delivery(
+                int(pending.update["update_id"]),
+                target,
+                started,
+                asyncio.get_running_loop().time(),
+                error,
+            )
+        )
         if error is None:
             self._acknowledge(pending)
         else:

@@ -1,16 +1,16 @@
-"""Parsing helpers: request parameters, HTML formatting, UTF-16 lengths, bot commands."""
+"""Parsing helpers: request parameters, bot command entities, update types."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from ._formatting import utf16_len
 from ._types import ApiError, JSONDict, UploadedFile
 
 # Values PTB sends verbatim as strings. Everything else arrives JSON-encoded, so a text of
@@ -45,75 +45,7 @@ _STRING_FIELDS = frozenset(
         "file_name",
     }
 )
-_HTML_TAGS: dict[str, str] = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
-
-
-class HtmlToEntities(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.length = 0
-        self.entities: list[JSONDict] = []
-        self.stack: list[tuple[str, int, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _HTML_TAGS:
-            raise ApiError(
-                400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"'
-            )
-        self.stack.append((tag, self.length, dict(attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1][0] != tag:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: Unexpected end tag "{tag}"')
-        _, start, attrs = self.stack.pop()
-        if self.length == start:
-            return
-        entity: JSONDict = {"type": _HTML_TAGS[tag], "offset": start, "length": self.length - start}
-        if tag == "a":
-            entity["url"] = attrs.get("href") or ""
-        if tag == "pre" and attrs.get("language"):
-            entity["language"] = attrs["language"]
-        if tag == "tg-emoji":
-            entity["custom_emoji_id"] = attrs.get("emoji-id") or ""
-        self.entities.append(entity)
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-        self.length += utf16_len(data)
-
-    def result(self) -> tuple[str, list[JSONDict]]:
-        self.close()
-        if self.stack:
-            raise ApiError(
-                400,
-                "Bad Request: can't parse entities: Can't find end tag corresponding to "
-                f'start tag "{self.stack[-1][0]}"',
-            )
-        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
-        return "".join(self.parts), self.entities
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def command_entities(text: str) -> list[JSONDict]:

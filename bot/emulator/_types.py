@@ -6,10 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 JSONDict = dict[str, Any]
-FaultKind = Literal["429", "500", "drop", "slow"]
+FaultKind = Literal["429", "500", "drop", "slow", "garbled", "not_json"]
+# Faults that let the call take effect and spoil only the 200 answer.
+ANSWER_FAULTS: frozenset[str] = frozenset({"garbled", "not_json"})
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_CALLBACK_ANSWER_LENGTH = 200
+MAX_COPY_TEXT_LENGTH = 256
+MAX_COMMANDS = 100
+MAX_COMMAND_LENGTH = 32
+MAX_COMMAND_DESCRIPTION_LENGTH = 256
+MAX_DELETE_IDS = 100
+# The Bot API server clamps getUpdates' timeout to this many seconds.
+LONG_POLL_MAX_TIMEOUT = 50
 DELETE_WINDOW_SECONDS = 48 * 3600
 # Webhook targets are restricted to these so a test can never push updates off the machine.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
