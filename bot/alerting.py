@@ -12,16 +12,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-from telegram import Update
-from telegram.ext import CommandHandler
+from datetime import datetime
 
 from bot import metrics
-from bot.gate import COMMANDS, staff_only
 from bot.i18n import N_, Translator
-from bot.runtime import AlongsideApp, AlongsideContext, Runtime
-from conversations import alerts, people
-from conversations.alerts import AlertView
+from bot.runtime import AlongsideContext, Runtime
+from conversations import alerts, attention, people
+from conversations.alerts import AlertView, Raised
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
 from conversations.store import UnitOfWork
@@ -50,17 +47,24 @@ SIGNS = {
     "wellbeing": N_("low mood"),
     "check_in_silent": N_("no answer to the check-in"),
     "check_in_bad": N_("not good at the check-in"),
+    "unanswered": N_("waiting for an answer"),
 }
 
 
-def emergency_message(tr: Translator, region: str, *, help_now: bool) -> Outgoing:
+def emergency_message(tr: Translator, region: str, *, help_now: bool, told: bool = True
+                      ) -> Outgoing:
+    """The answer to danger: the region's numbers, and "a person has been told" only when an
+    alert to at least one person is committed with this answer."""
     contacts = load_contacts(region)
     emergency = contacts.emergency.number
-    lines = [tr._("You pressed Help now. A person has been told and will contact you soon.")
-             if help_now else
-             tr._("Thank you for telling me. A person has been told and will contact you soon."),
-             "",
-             tr._("If you are in danger now, call {number}.", number=emergency)]
+    if not told:
+        first = tr._("I could not reach a person here yet. Please call one of these numbers now.")
+    elif help_now:
+        first = tr._("You pressed Help now. A person has been told and will contact you soon.")
+    else:
+        first = tr._("Thank you for telling me. A person has been told and will contact you "
+                     "soon.")
+    lines = [first, "", tr._("If you are in danger now, call {number}.", number=emergency)]
     silent = next((c for c in contacts.contacts if c.id == "emergency_silent"), None)
     if silent is not None:
         digits = re.findall(r"\d+", silent.number)
@@ -68,14 +72,26 @@ def emergency_message(tr: Translator, region: str, *, help_now: bool) -> Outgoin
             lines.append(tr._("If you cannot speak, call {number} and press {code} when asked.",
                               number=digits[0], code=digits[1]))
     lines.append("")
-    for contact in contacts.contacts:
-        if contact.id in SKIPPED:
-            continue
-        template = CONTACT_LINES.get(contact.id)
-        lines.append(tr._(template, number=contact.number) if template
-                     else f"{contact.name}: {contact.number}")
+    lines += contact_lines(tr, region)
     lines += ["", tr._("This is not your fault.")]
     return Outgoing(text="\n".join(lines))
+
+
+def closed_notice(tr: Translator, opens: str, region: str) -> Outgoing:
+    """Outside service hours: when a person will read, and the numbers that answer now."""
+    lines = [tr._("Your message is saved. A person will read it from {when}.", when=opens),
+             "", tr._("If you are in danger now, call {number}.",
+                      number=load_contacts(region).emergency.number),
+             tr._("If you need to talk before then:"), *contact_lines(tr, region)]
+    return Outgoing(text="\n".join(lines))
+
+
+def contact_lines(tr: Translator, region: str) -> list[str]:
+    """The region's 24/7 numbers, each in a short line that names nothing a child went
+    through."""
+    return [tr._(CONTACT_LINES[c.id], number=c.number) if c.id in CONTACT_LINES
+            else f"{c.name}: {c.number}"
+            for c in load_contacts(region).contacts if c.id not in SKIPPED]
 
 
 def marks(tr: Translator, severity: str) -> str:
@@ -87,7 +103,7 @@ def marks(tr: Translator, severity: str) -> str:
 
 
 def ladder(runtime: Runtime) -> EscalationLadder:
-    return EscalationLadder.parse(runtime.settings.escalation)
+    return runtime.settings.escalation
 
 
 @dataclass
@@ -109,184 +125,184 @@ async def screen_and_alert(ctx: AlongsideContext, child: ChildView, text: str) -
     severity = result.severity.value
     if result.severity is Severity.NONE:
         return Screened(severity, lambda tr: "")
+    raised = await raise_for(ctx, child, source="message", severity=severity,
+                             categories=tuple(result.categories), rules=tuple(result.rules))
+    if raised is None or not raised.new:
+        return Screened(severity, lambda tr: marks(tr, severity))
     uow = ctx.uow
-    view = await alerts.raise_alert(uow, child, source="message", severity=severity,
-                                    categories=tuple(result.categories),
-                                    rules=tuple(result.rules), ladder=ladder(ctx.runtime))
-    metrics.ALERTS_RAISED.labels(severity).inc()
-    if result.severity is Severity.URGENT:
-        tr = ctx.runtime.tr(child.locale)
-        await uow.send(child.telegram_id,
-                       emergency_message(tr, ctx.runtime.settings.region, help_now=False),
-                       purpose="safety", key_id=child.data_key_id, child_id=child.id)
-        await notify_staff(ctx.runtime, uow, view)
+    alert_id = raised.view.id
 
     async def attach(message_id: str) -> None:
-        await alerts.attach_message(uow, view.id, message_id)
+        await alerts.attach_message(uow, alert_id, message_id)
 
     return Screened(severity, lambda tr: marks(tr, severity), attach)
 
 
 async def help_now(ctx: AlongsideContext, child: ChildView) -> None:
+    await raise_for(ctx, child, source="help_now", severity="urgent",
+                    categories=("help_request",))
+
+
+async def raise_for(ctx: AlongsideContext, child: ChildView, *, source: str, severity: str,
+                    categories: tuple[str, ...] = (), rules: tuple[str, ...] = ()
+                    ) -> Raised | None:
+    """Raise an alert (or join the sender's open one) and, if urgent, answer the sender with
+    the emergency numbers. A muted sender is answered and raises nothing."""
     uow = ctx.uow
-    view = await alerts.raise_alert(uow, child, source="help_now", severity="urgent",
-                                    categories=("help_request",), ladder=ladder(ctx.runtime))
-    metrics.ALERTS_RAISED.labels("urgent").inc()
-    tr = ctx.runtime.tr(child.locale)
+    runtime = ctx.runtime
+    raised = None
+    told = 0
+    if not child.muted:
+        raised = await alerts.raise_or_join(uow, child, source=source, severity=severity,
+                                            categories=categories, rules=rules,
+                                            ladder=ladder(runtime) if severity == "urgent"
+                                            else None)
+        if raised.new:
+            metrics.ALERTS_RAISED.labels(severity).inc()
+        if severity != Severity.URGENT.value:
+            return raised
+        told = (await notify_staff(runtime, uow, raised.view) if raised.new
+                else await update_cards(runtime, uow, raised.view))
+        if raised.answered_recently:
+            # They have the numbers on their screen from moments ago: one answer, not a flood.
+            return raised
+    tr = runtime.tr(child.locale)
     await uow.send(child.telegram_id,
-                   emergency_message(tr, ctx.runtime.settings.region, help_now=True),
+                   emergency_message(tr, runtime.settings.region, help_now=source == "help_now",
+                                     told=told > 0),
                    purpose="safety", key_id=child.data_key_id, child_id=child.id)
-    await notify_staff(ctx.runtime, uow, view)
+    return raised
 
 
-async def notify_staff(runtime: Runtime, uow: UnitOfWork, view: AlertView) -> None:
-    """The advocate first, then every supervisor; each in their own language."""
-    readers = await people.supervisors(uow)
+async def readers_for(uow: UnitOfWork, view: AlertView) -> list[StaffView]:
+    """Who hears of an alert: the advocate first, then every supervisor; a silence (concern)
+    goes to the advocate alone first, unless they are away, and to everyone once it climbs."""
+    supervisors = await people.supervisors(uow)
     advocate = view.child.advocate_id and await people.get_staff(uow, view.child.advocate_id)
-    if advocate:
-        readers = [advocate, *[r for r in readers if r.id != advocate.id]]
+    readers: list[StaffView] = []
+    if advocate and advocate.active:
+        readers.append(advocate)
+        alone = view.source == "unanswered" and view.level == 0
+        if alone and not people.is_away(advocate, uow.now) and not advocate.unreachable:
+            return readers
+    readers += [s for s in supervisors if not readers or s.id != readers[0].id]
+    return [r for r in readers if not r.unreachable]
+
+
+async def notify_staff(runtime: Runtime, uow: UnitOfWork, view: AlertView) -> int:
+    """Queue the alert's card to each reader, in their own language; returns how many."""
+    readers = await readers_for(uow, view)
     for reader in readers:
         await uow.send(reader.telegram_id, alert_card(runtime.tr(reader.locale), view),
-                       purpose="alert", staff_id=reader.id, child_id=view.child.id)
+                       purpose="alert", staff_id=reader.id, child_id=view.child.id,
+                       alert_id=view.id)
+    if not readers:
+        metrics.ALERTS_UNHEARD.inc()
+        log.critical("alert.nobody_to_tell", extra={"alert_id": view.id})
+    return len(readers)
 
 
-def alert_card(tr: Translator, view: AlertView) -> Outgoing:
+async def update_cards(runtime: Runtime, uow: UnitOfWork, view: AlertView) -> int:
+    """Bring every card of this alert up to date (rendered when it is sent, so one pending
+    update per card holder is enough); returns how many people hold one."""
+    holders = await alerts.card_holders(uow, view.id)
+    for staff_id in holders:
+        staff = await people.get_staff(uow, staff_id)
+        if staff is None or not staff.active or holders[staff_id]:
+            continue
+        await uow.send(staff.telegram_id, Outgoing(kind="card", extra={"alert": view.id}),
+                       purpose="card", staff_id=staff.id, child_id=view.child.id,
+                       alert_id=view.id)
+    return len(holders) or len(await readers_for(uow, view))
+
+
+def alert_card(tr: Translator, view: AlertView, acknowledged_by: str | None = None
+               ) -> Outgoing:
     child = view.child
     if view.source == "help_now":
         headline = tr._("🚨 URGENT: {nickname} · {ref} pressed Help now.",
                         nickname=child.nickname, ref=child.ref)
+    elif view.source == "unanswered":
+        headline = tr._("⚠️ {nickname} · {ref} wrote, and nobody has answered or marked it "
+                        "seen yet.", nickname=child.nickname, ref=child.ref)
     else:
         headline = tr._("🚨 URGENT: {nickname} · {ref} wrote something that may mean danger.",
                         nickname=child.nickname, ref=child.ref)
     lines = [headline]
-    if view.categories:
+    if view.categories and view.source != "unanswered":
         signs = ", ".join(tr._(SIGNS[c]) if c in SIGNS else c for c in view.categories)
         lines.append(tr._("Signs: {signs}", signs=signs))
+    if view.joined:
+        lines.append(tr.n_("Since then: {n} more time, the latest at {time}.",
+                           "Since then: {n} more times, the latest at {time}.", view.joined,
+                           time=tr.time(view.last_at or view.raised_at)))
     if view.level:
         lines.append(tr.n_("Reminder {n}: nobody has acknowledged this yet.",
                            "Reminder {n}: nobody has acknowledged this yet.", view.level))
-    lines.append(tr._("They were given emergency numbers. Please acknowledge, then contact them."))
-    return Outgoing(text="\n".join(lines), buttons=((
-        Button(tr._("Acknowledge"), data=f"ack:{view.id}"),
-        Button(tr._("Open"), data=f"open:{view.id}"),
-    ),))
+    if view.source == "unanswered":
+        lines.append(tr._("Please answer them, or press Seen once someone has."))
+        buttons = (Button(tr._("Seen"), data=f"seen:{child.id}"),
+                   Button(tr._("Open"), data=f"open:{view.id}"))
+        return Outgoing(text="\n".join(lines), buttons=(buttons,))
+    if acknowledged_by is not None:
+        lines.append(tr._("Acknowledged by {name}.", name=acknowledged_by))
+    else:
+        lines.append(tr._("They were given emergency numbers. Please acknowledge, then contact "
+                          "them."))
+    rows: list[tuple[Button, ...]] = [(Button(tr._("Acknowledge"), data=f"ack:{view.id}"),
+                                       Button(tr._("Open"), data=f"open:{view.id}"))]
+    if child.advocate_id is None:
+        # Not linked: anyone can press Help now, so supervisors can stop hearing an account.
+        rows.append((Button(tr._("Mute this sender"), data=f"mute:{child.id}"),))
+    return Outgoing(text="\n".join(lines), buttons=tuple(rows))
 
 
-async def on_alert_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
-    action, _, alert_id = data.partition(":")
-    if action not in ("ack", "open") or not alert_id:
-        return
-    uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
-    if action == "ack":
-        view = await alerts.acknowledge(uow, staff, alert_id)
-        if view is None:
-            await uow.send(staff.telegram_id, Outgoing(text=tr._("That alert is not open to you.")),
-                           purpose="notice", staff_id=staff.id)
-            return
-        metrics.ALERTS_ACKNOWLEDGED.inc()
-        await uow.send(staff.telegram_id, Outgoing(text=tr._(
-            "Acknowledged: {nickname} · {ref}. Others will not be reminded.",
-            nickname=view.child.nickname, ref=view.child.ref)), purpose="notice",
-            staff_id=staff.id)
-        return
-    await open_alert(ctx, staff, alert_id)
-
-
-async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> None:
-    """The flagged message with the messages around it, decrypted for this reader, audited."""
-    uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
-    view = await alerts.visible_alert(uow, staff, alert_id)
-    if view is None:
-        await uow.send(staff.telegram_id, Outgoing(text=tr._("That alert is not open to you.")),
-                       purpose="notice", staff_id=staff.id)
-        return
-    rows = await alerts.messages_around(uow, view)
-    await uow.audit(f"staff:{staff.id}", "messages.read", view.child.id, f"alert={view.id}")
-    lines = [tr._("Alert for {nickname} · {ref}, {when}:", nickname=view.child.nickname,
-                  ref=view.child.ref, when=tr.datetime(view.raised_at))]
-    for row, body in rows:
-        who = view.child.nickname if row.direction == "in" else tr._("staff")
-        flag = "➡️ " if row.id == view.message_id else ""
-        text = body.get("text") or f"[{row.kind}]"
-        lines.append(f"{flag}{tr.time(row.created_at)} {who}: {text}")
-    if not rows:
-        lines.append(tr._("(no messages)"))
-    await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), protect=True),
-                   purpose="notice", staff_id=staff.id, key_id=view.child.data_key_id,
-                   child_id=view.child.id)
-
-
-async def alerts_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
-    uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
-    views = await alerts.open_alerts(uow, staff)
-    counts = await alerts.counts(uow)
-    summary = tr._("Open: {open} urgent, {concern} concerns. Acknowledged, not resolved: {ack}.",
-                   open=counts.get(("open", "urgent"), 0),
-                   concern=counts.get(("open", "concern"), 0),
-                   ack=sum(n for (s, _), n in counts.items() if s == "acknowledged"))
-    if not views:
-        await uow.send(staff.telegram_id, Outgoing(text=summary + "\n" + tr._("No open alerts.")),
-                       purpose="notice", staff_id=staff.id)
-        return
-    rows = []
-    lines = [summary, ""]
-    for view in views:
-        minutes = int((uow.now - view.raised_at).total_seconds() // 60)
-        lines.append(tr.n_("{mark}{nickname} · {ref} · {status} · {n} minute ago",
-                           "{mark}{nickname} · {ref} · {status} · {n} minutes ago", minutes,
-                           mark=marks(tr, view.severity), nickname=view.child.nickname,
-                           ref=view.child.ref, status=view.status))
-        rows.append((Button(f"{view.child.ref} {tr._('Open')}", data=f"open:{view.id}"),
-                     Button(tr._("Acknowledge"), data=f"ack:{view.id}")))
-    await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), buttons=tuple(rows)),
-                   purpose="notice", staff_id=staff.id)
-
-
-async def resolve_command(update: Update, ctx: AlongsideContext) -> None:
-    """/resolve REF outcome note: closes that child's newest unresolved alert."""
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
-    uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
-    args = ctx.args or []
-    if len(args) < 2:
-        await uow.send(staff.telegram_id, Outgoing(text=tr._(
-            "Use: /resolve REF what happened (for example: /resolve K7F spoke to her, safe)")),
-            purpose="notice", staff_id=staff.id)
-        return
-    ref, outcome = args[0].upper(), " ".join(args[1:])
-    target = next((v for v in await alerts.open_alerts(uow, staff, limit=200)
-                   if v.child.ref == ref), None)
-    view = target and await alerts.resolve(uow, staff, target.id, outcome)
-    if not view:
-        await uow.send(staff.telegram_id, Outgoing(text=tr._("That alert is not open to you.")),
-                       purpose="notice", staff_id=staff.id)
-        return
-    await uow.send(staff.telegram_id, Outgoing(text=tr._(
-        "Resolved: {nickname} · {ref}.", nickname=view.child.nickname, ref=view.child.ref)),
-        purpose="notice", staff_id=staff.id)
+async def live_card(runtime: Runtime, uow: UnitOfWork, alert_id: str, staff_id: str | None
+                    ) -> Outgoing | None:
+    """An alert's card as it stands now, for its reader (None if either is gone)."""
+    view = await alerts.view_by_id(uow, alert_id)
+    staff = staff_id and await people.get_staff(uow, staff_id)
+    if view is None or not staff:
+        return None
+    by = view.acknowledged_by and await people.get_staff(uow, view.acknowledged_by)
+    return alert_card(runtime.tr(staff.locale), view, by.name if by else None)
 
 
 async def sweep_once(runtime: Runtime) -> int:
-    """Re-raise every due, unacknowledged urgent alert once; returns how many."""
+    """Re-raise every due, unacknowledged alert once, and turn every silence that has waited
+    too long into a concern; returns how many."""
     store = runtime.store
     steps = ladder(runtime)
     async with store.unit() as uow:
         due = await alerts.due(uow)
         for row in due:
-            view = await alerts.escalate(uow, row, steps)
+            view = await alerts.escalate(uow, row, silence_ladder(runtime)
+                                         if row.source == "unanswered" else steps)
+            await notify_staff(runtime, uow, view)
+        silent = await attention.due_silences(uow)
+        for child_row in silent:
+            child_row.awaiting_due_at = None
+            child = await people.child_view(uow, child_row)
+            if child.muted:
+                continue
+            view = await alerts.raise_alert(uow, child, source="unanswered", severity="concern",
+                                            categories=("unanswered",),
+                                            ladder=silence_ladder(runtime))
+            metrics.ALERTS_RAISED.labels("concern").inc()
             await notify_staff(runtime, uow, view)
         await uow.commit()
-    return len(due)
+    return len(due) + len(silent)
 
 
-def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("alerts", alerts_command, filters=COMMANDS))
-    app.add_handler(CommandHandler("resolve", resolve_command, filters=COMMANDS))
+def silence_ladder(runtime: Runtime) -> EscalationLadder:
+    """A silence climbs from the advocate to the supervisors after as long again, and reminds
+    them at that pace until someone answers."""
+    step = runtime.settings.unanswered
+    return EscalationLadder((step,))
+
+
+def answer_due(runtime: Runtime, now: datetime) -> datetime:
+    """When a message written now has waited too long: open time only, when hours are set."""
+    hours = runtime.settings.service_hours
+    span = runtime.settings.unanswered
+    return now + span if hours is None else hours.after_open_time(now, span)

@@ -26,13 +26,14 @@ from bot.i18n import DEFAULT, LANGUAGES, Catalogs
 from bot.inbox import ALLOWED_UPDATES, Inbox, poll, process_forever
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from bot.settings import Settings
+from bot.transport import RecordingRequest
 from bot.watching import sweep_forever
 from conversations import people
 from conversations.crypto import MASTER_KEY_FILE
 from conversations.errors import ConfigurationError
 from conversations.models import Staff
 from conversations.store import Clock, Store, is_current
-from safety import Detector, load_contacts
+from safety import Detector
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,6 @@ async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
 async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, AlongsideApp]:
     if not settings.token:
         raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
-    try:
-        load_contacts(settings.region)
-    except ValueError as exc:
-        raise ConfigurationError(f"ALONGSIDE_REGION: {exc}") from None
     store = await open_store(settings, clock)
     runtime = Runtime(settings=settings, store=store, catalogs=Catalogs(settings.timezone),
                       detector=Detector.load())
@@ -66,8 +63,8 @@ async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url or settings.api_base_url)
         .context_types(ContextTypes(context=AlongsideContext))
-        .request(HTTPXRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15,
-                              write_timeout=15, pool_timeout=5))
+        .request(RecordingRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15,
+                                  write_timeout=15, pool_timeout=5))
         .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 15))
         .updater(None)
         .build()
@@ -90,12 +87,18 @@ async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
             rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
                     ).scalars().all()
             staff = [await people.staff_view(uow, row) for row in rows]
-        for member in staff:
-            commands = menus.bot_commands(menus.menu(runtime.tr(member.locale), member.role))
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(member.telegram_id))
     except TelegramError as exc:
         # Menus are a convenience; the bot works without them.
         log.warning("menus.not_set", extra={"error": type(exc).__name__})
+        return
+    for member in staff:
+        commands = menus.bot_commands(menus.menu(runtime.tr(member.locale), member.role))
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(member.telegram_id))
+        except TelegramError as exc:
+            # One who never opened the chat ("chat not found") must not cost the others theirs.
+            log.info("menus.not_set_for_staff", extra={"staff_id": member.id,
+                                                       "error": type(exc).__name__})
 
 
 @dataclass

@@ -122,10 +122,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise UsageError("--workers above 1 needs PostgreSQL (DATABASE_URL); "
                              "the embedded SQLite store serves one process")
         if settings.webhook_url:
-            from bot.webhook import run_webhook
+            from bot.webhook import check, run_webhook
 
-            if not settings.is_sqlite:
-                _run(commands.require_current(settings))
+            check(settings)
+            _run(commands.require_ready(settings))
             os.environ["ALONGSIDE_LOG_FORMAT"] = args.log_format
             run_webhook(settings, args.workers)
             return 0

@@ -18,19 +18,32 @@ from conversations.models import DataKey
 from conversations.people import Role, StaffError
 from conversations.store import make_engine, upgrade
 
+NO_SUPERVISOR = (
+    "no active supervisor: safety alerts would reach nobody. Enrol one first with "
+    "`alongside staff add --role supervisor --telegram-id N --name NAME`"
+)
+
 
 async def run_bot(settings: Settings, workers: int) -> int:
     """Polling, one process. (Webhook mode runs under Uvicorn: see `bot.webhook`.)"""
     if workers != 1:
         raise ConfigurationError("several workers need webhook mode (ALONGSIDE_WEBHOOK_URL)")
+    await require_ready(settings)
     await serve(settings, ready=keep_what_started)
     return 0
 
 
-async def require_current(settings: Settings) -> int:
-    """Refuse to start workers on a schema that is behind (checked once, before forking)."""
+async def require_ready(settings: Settings) -> int:
+    """Refuse to start on a schema that is behind, or with nobody to hear an alert (checked
+    once, before forking workers)."""
     store = await open_store(settings)
-    await store.close()
+    try:
+        async with store.unit(read_only=True) as uow:
+            supervisors = await people.active_supervisors(uow)
+    finally:
+        await store.close()
+    if not supervisors:
+        raise ConfigurationError(NO_SUPERVISOR)
     return 0
 
 

@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -40,12 +40,15 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import menus, metrics, notices
+from bot.alerting import live_card
 from bot.runtime import AlongsideApp, Runtime, wait_any
+from bot.transport import last_answer
 from conversations import people, relay
 from conversations.errors import ConfigurationError, SealError
 from conversations.models import WIPED, Child, OutboxMessage, Staff
 from conversations.models import Message as StoredMessage
 from conversations.outgoing import Outgoing
+from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -94,23 +97,30 @@ class Job:
     message_id: str | None
     child_id: str | None
     reply_to_message_id: str | None
+    staff_id: str | None = None
+    alert_id: str | None = None
 
 
 def _heads_query() -> Select[*tuple[Any, ...]]:
-    """Each chat's oldest pending message, whole, with how deep that chat's queue is: one row
-    per chat however deep the backlog, so a finished send knows whether one follows. Built
-    once: it is the same statement every time."""
-    first = (select(func.min(OutboxMessage.id).label("id"),
-                    func.count(OutboxMessage.id).label("depth"))
-             .where(OutboxMessage.status == "pending")
-             .group_by(OutboxMessage.chat_index).subquery())
+    """Each chat's next message, whole, with how deep that chat's queue is: one row per chat
+    however deep the backlog, so a finished send knows whether one follows. The next message
+    is the oldest of the safety lane if there is one, else the oldest: safety overtakes what is
+    routine, and each lane keeps its own order. Built once: the same statement every time."""
+    ranked = (select(OutboxMessage.id.label("id"),
+                     func.row_number().over(partition_by=OutboxMessage.chat_index,
+                                            order_by=(OutboxMessage.lane, OutboxMessage.id))
+                     .label("place"),
+                     func.count(OutboxMessage.id).over(partition_by=OutboxMessage.chat_index)
+                     .label("depth"))
+              .where(OutboxMessage.status == "pending").subquery())
     return (select(OutboxMessage.id, OutboxMessage.uid, OutboxMessage.chat_index,
                    OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
                    OutboxMessage.purpose, OutboxMessage.created_at, OutboxMessage.message_id,
                    OutboxMessage.child_id, OutboxMessage.reply_to_message_id,
-                   OutboxMessage.not_before, first.c.depth)
-            .join(first, OutboxMessage.id == first.c.id)
-            .order_by(OutboxMessage.id).limit(BATCH))
+                   OutboxMessage.staff_id, OutboxMessage.alert_id,
+                   OutboxMessage.not_before, ranked.c.depth)
+            .join(ranked, OutboxMessage.id == ranked.c.id).where(ranked.c.place == 1)
+            .order_by(OutboxMessage.lane, OutboxMessage.id).limit(BATCH))
 
 
 HEADS = _heads_query()
@@ -202,7 +212,7 @@ class Dispatcher:
                 continue
             jobs.append(Job(row.id, row.uid, chat_index, row.chat_sealed, row.payload_sealed,
                             row.purpose, row.created_at, row.message_id, row.child_id,
-                            row.reply_to_message_id))
+                            row.reply_to_message_id, row.staff_id, row.alert_id))
         # Only a look that is still reading can be misled by these.
         self.finished_at = {chat: n for chat, n in self.finished_at.items() if n > began}
         return jobs, max(wait, 0.005)
@@ -278,6 +288,8 @@ class Dispatcher:
                         # or it was damaged: then it can never go, and supervisors hear so.
                         unreadable.append((job.id, type(exc).__name__))
                         continue
+                    if message.kind == "card" and job.alert_id is not None:
+                        message = await self._live_card(uow, job, message)
                     reply_to = None if job.reply_to_message_id is None else \
                         await self._reply_target(uow.session, job.chat_index,
                                                  job.reply_to_message_id)
@@ -292,6 +304,21 @@ class Dispatcher:
         for outbox_id, error in unreadable:
             await self._dead(outbox_id, f"unreadable:{error}")
         return prepared
+
+    async def _live_card(self, uow: UnitOfWork, job: Job, message: Outgoing) -> Outgoing:
+        """An alert card rendered as the alert stands now, and where the card it replaces is
+        shown in this chat (sent anew if it never arrived)."""
+        assert job.alert_id is not None
+        card = await live_card(self.runtime, uow, job.alert_id, job.staff_id)
+        if card is None:
+            return replace(message, kind="text", text="")
+        shown = (await uow.session.execute(
+            select(OutboxMessage.tg_message_id).where(
+                OutboxMessage.alert_id == job.alert_id,
+                OutboxMessage.chat_index == job.chat_index,
+                OutboxMessage.tg_message_id.is_not(None)).order_by(OutboxMessage.id.desc())
+        )).scalars().first()
+        return replace(card, kind="card", extra={"edit": shown})
 
     async def _send_job(self, job: Prepared) -> None:
         sent = False
@@ -323,19 +350,34 @@ class Dispatcher:
             sent = await self._deliver(job.chat_id, message, job.reply_to)
         except RetryAfter as exc:
             await self._retry(outbox_id, _seconds(exc.retry_after), "retry_after", count=False)
+            return False
         except Forbidden:
             await self._blocked(outbox_id)
+            return False
         except BadRequest as exc:
             await self._dead(outbox_id, f"bad_request:{_reason(exc)}")
-        except (TimedOut, NetworkError) as exc:
-            await self._failed_try(outbox_id, type(exc).__name__)
-        else:
-            await self._sent(job, sent)
-            self.sent += 1
-            log.debug("outbox.sent", extra={"outbox_id": outbox_id,
-                                            "ms": round((time.monotonic() - started) * 1000)})
-            return True
-        return False
+            return False
+        except Exception as exc:
+            answer = last_answer.get()
+            if answer is None or not answer.accepted:
+                # Not known to have gone (a timeout, a dropped connection, an error of ours):
+                # a counted try with backoff, then a dead letter that supervisors hear of.
+                error = type(exc).__name__
+                if not isinstance(exc, TimedOut | NetworkError):
+                    log.warning("outbox.send_error", extra={"outbox_id": outbox_id,
+                                                            "error": error})
+                    error = f"error:{error}"
+                await self._failed_try(outbox_id, error)
+                return False
+            # Telegram accepted it and the answer could not be read: it went, never again.
+            log.warning("outbox.unreadable_answer", extra={"outbox_id": outbox_id,
+                                                           "error": type(exc).__name__})
+            sent = answer.message_id()
+        await self._sent(job, sent)
+        self.sent += 1
+        log.debug("outbox.sent", extra={"outbox_id": outbox_id,
+                                        "ms": round((time.monotonic() - started) * 1000)})
+        return True
 
     async def _reply_target(self, session: AsyncSession, chat_index: str, reply_to: str
                             ) -> int | None:
@@ -410,9 +452,13 @@ class Dispatcher:
                 # A menu is a convenience: not worth a dead letter and a supervisor's time.
                 log.info("outbox.menu_not_set", extra={"error": _reason(exc)})
             return True
+        if kind == "text" and not message.text:
+            return True  # a card whose alert is gone: nothing left to show
         if kind == "text":
             return await bot.send_message(chat_id, message.text, reply_markup=markup,
                                           protect_content=protect, reply_parameters=reply)
+        if kind == "card":
+            return await self._card(chat_id, message, markup)
         if kind == "qr":
             png = io.BytesIO()
             segno.make(message.extra["link"], error="m").save(png, kind="png", scale=8)
@@ -446,6 +492,22 @@ class Dispatcher:
             return await bot.send_video_note(chat_id, file_id, reply_markup=markup,
                                              protect_content=protect, reply_parameters=reply)
         raise BadRequest(f"unknown kind {kind}")
+
+    async def _card(self, chat_id: int, message: Outgoing,
+                    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message | bool:
+        """Bring an alert card up to date where it is shown; send it anew where it is not."""
+        bot = self.app.bot
+        shown = message.extra.get("edit")
+        inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        if isinstance(shown, int):
+            try:
+                return await bot.edit_message_text(message.text, chat_id=chat_id,
+                                                   message_id=shown, reply_markup=inline)
+            except BadRequest as exc:
+                if "not modified" in exc.message.lower():
+                    return True
+                log.info("outbox.card_not_edited", extra={"error": _reason(exc)})
+        return await bot.send_message(chat_id, message.text, reply_markup=inline)
 
     async def _sent(self, job: Prepared, tg_message_id: int | None) -> None:
         """Record a send; returns once the mark has committed (with whatever else was ready)."""

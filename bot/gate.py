@@ -29,6 +29,9 @@ async def identify(ctx: AlongsideContext, update: Update) -> Person:
         return None
     staff = await people.find_staff(ctx.uow, user.id)
     if staff is not None:
+        if staff.unreachable and update.my_chat_member is None:
+            # They wrote, so the chat is open again: alerts reach them once more.
+            await people.set_staff_reachable(ctx.uow, staff.id, True)
         return staff
     return await people.find_child(ctx.uow, user.id)
 

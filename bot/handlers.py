@@ -22,11 +22,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerting, away, enrolling, erasing, journeying, menus, notices, watching
-from bot.alerting import help_now, on_alert_button, screen_and_alert
+from bot import alert_desk, away, enrolling, erasing, journeying, menus, notices, watching
+from bot.alerting import answer_due, closed_notice, help_now, screen_and_alert
 from bot.gate import (
     COMMANDS,
-    Person,
     identify,
     staff_only,
     stranger_tr,
@@ -38,10 +37,10 @@ from bot.gate import (
 from bot.i18n import SUPPORTED
 from bot.runtime import AlongsideApp, AlongsideContext, current
 from bot.watching import clear_chat, next_check_in, on_check_in_button
-from conversations import continuity, enrolment, linking, people, relay, watch
+from conversations import attention, continuity, enrolment, linking, people, relay, watch
 from conversations.access import may_act_for
 from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
-from conversations.outgoing import Outgoing
+from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffError, StaffView
 from conversations.relay import Content
 
@@ -229,8 +228,18 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
             # No code, no advocate: a person still answers. Supervisors see them as unlinked.
             child = await linking.register_unlinked(ctx.uow, update.effective_user.id, tr.locale)
             await help_now(ctx, child)
+        elif update.effective_user is not None and _urgent(ctx, message, tr.locale):
+            # Typed danger is screened like a child's, code or not: answered and alerted.
+            child = await linking.register_unlinked(ctx.uow, update.effective_user.id, tr.locale)
+            await relay_from_child(update, ctx, child)
         else:
             await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
+
+
+def _urgent(ctx: AlongsideContext, message: Message, locale: str) -> bool:
+    content = content_of(message)
+    return bool(content and content.text and
+                ctx.runtime.detector.scan(content.text, languages=(locale,)).urgent)
 
 
 async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildView) -> None:
@@ -247,14 +256,22 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
     message_id = await relay.record_from_child(uow, child, content, message.message_id,
                                                screened.severity)
     await screened.after_record(message_id)
+    if child.muted:
+        return  # kept with the record, pushed to no one
     topic = await continuity.take_asking(uow, child)
     readers, away_advocate = await people.readers_of(uow, child)
+    if child.advocate_id is None and readers and await _held(ctx, child, readers):
+        return
     if not readers:
         await to_child(ctx, child, notices.waiting_for_advocate(tr))
     elif topic:
         await to_child(ctx, child, Outgoing(text=tr._("Thank you. I sent it to your advocate.")))
     if away_advocate:
         await away.tell_child(ctx, child, away_advocate)
+    if readers and screened.severity != "urgent":
+        await _closed_notice(ctx, child)
+    if readers:
+        await attention.await_answer(uow, child.id, answer_due(ctx.runtime, uow.now))
     for reader in readers:
         staff_tr = tr_for(ctx, reader.locale)
         header = notices.relay_header(staff_tr, child, uow.now, screened.marks(staff_tr))
@@ -264,10 +281,40 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
         if away_advocate and reader is not away_advocate:
             header = f"{header}\n{away.standing_in(staff_tr, away_advocate)}"
         body = f"{header}\n{content.text}" if content.text else header
+        seen = Button(staff_tr._("Seen"), data=f"seen:{child.id}")
         await to_staff(ctx, reader, Outgoing(kind=content.kind, text=body,
-                                              file_id=content.file_id, protect=True),
+                                              file_id=content.file_id, protect=True,
+                                              buttons=((seen,),)),
                         purpose="relay", key_id=child.data_key_id, child_id=child.id,
                         message_id=message_id)
+
+
+async def _held(ctx: AlongsideContext, child: ChildView, readers: list[StaffView]) -> bool:
+    """Someone not linked to an advocate reaches the supervisors at a limited rate: past it,
+    what they write is kept and the supervisors are told once."""
+    limit = ctx.runtime.settings.stranger_relays_per_hour
+    over = await attention.messages_this_hour(ctx.uow, child.id) - limit
+    if over == 1:
+        for reader in readers:
+            staff_tr = tr_for(ctx, reader.locale)
+            await to_staff(ctx, reader, Outgoing(text=staff_tr._(
+                "{ref} (not linked) keeps writing: what they send in the next hour is kept, not "
+                "passed on. Open their alert to read it, or /mute {ref}.", ref=child.ref)))
+    return over > 0
+
+
+async def _closed_notice(ctx: AlongsideContext, child: ChildView) -> None:
+    """Outside service hours, once per closure: when a person will read, and who to call now."""
+    hours = ctx.runtime.settings.service_hours
+    now = ctx.uow.now
+    if hours is None or hours.is_open(now):
+        return
+    opens = hours.next_open(now)
+    if await attention.first_word_while_closed(ctx.uow, child.id, opens):
+        tr = tr_for(ctx, child.locale)
+        # Always within the week: the day's name and the time read best.
+        await to_child(ctx, child, closed_notice(tr, tr.datetime(opens, "EEEE HH:mm"),
+                                                   ctx.runtime.settings.region))
 
 
 async def on_edit(update: Update, ctx: AlongsideContext) -> None:
@@ -332,6 +379,7 @@ async def send_to_child(ctx: AlongsideContext, staff: StaffView, child: ChildVie
     uow = ctx.uow
     message_id = await relay.record_to_child(uow, child, staff, content)
     await uow.audit(f"staff:{staff.id}", "message.send", child.id)
+    await attention.answered(uow, child.id, f"staff:{staff.id}", "answered")
     tr = tr_for(ctx, child.locale)
     header = notices.from_advocate_header(tr, staff.name)
     body = f"{header}\n{content.text}" if content.text else header
@@ -385,7 +433,6 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
     if isinstance(person, StaffView) and data.startswith(erasing.PREFIX):
         await erasing.on_erase_button(ctx, person, data)
         return
-    await extra_buttons(update, ctx, person, data)
 
 
 async def _deliver_pending(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
@@ -407,12 +454,6 @@ async def _deliver_pending(ctx: AlongsideContext, staff: StaffView, data: str) -
     await to_staff(ctx, staff, notices.sent_to(tr, child))
 
 
-async def extra_buttons(update: Update, ctx: AlongsideContext, person: Person, data: str) -> None:
-    """Buttons of other flows (alerts); unknown data changes nothing."""
-    if isinstance(person, StaffView):
-        await on_alert_button(ctx, person, data)
-
-
 # Chat membership: a child who blocks the bot may not be the one holding the phone --------------
 
 
@@ -421,9 +462,13 @@ async def on_membership(update: Update, ctx: AlongsideContext) -> None:
     if change is None:
         return
     person = await identify(ctx, update)
+    status = change.new_chat_member.status
+    if isinstance(person, StaffView):
+        blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+        await people.set_staff_reachable(ctx.uow, person.id, not blocked)
+        return
     if not isinstance(person, ChildView):
         return
-    status = change.new_chat_member.status
     if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
         if await relay.mark_unreachable(ctx.uow, person.id):
             advocate = person.advocate_id and await people.get_staff(ctx.uow, person.advocate_id)
@@ -452,7 +497,7 @@ def register(app: AlongsideApp) -> None:
     app.add_handler(CommandHandler("invite", invite, filters=COMMANDS))
     app.add_handler(CommandHandler("children", children, filters=COMMANDS))
     app.add_handler(CommandHandler("language", language, filters=COMMANDS))
-    alerting.register(app)
+    alert_desk.register(app)
     away.register(app)
     enrolling.register(app)
     watching.register(app)

@@ -27,6 +27,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot import metrics
+from bot.fallback import pass_on
 from bot.runtime import AlongsideApp, Runtime, UpdateState, current, wait_any
 from conversations.models import WIPED, InboxUpdate
 from conversations.store import UnitOfWork
@@ -257,7 +258,9 @@ class Inbox:
         return 1
 
     async def _failed(self, update_id: int, error: str) -> None:
-        """Roll back the update's effects, count the try; give up after a few so others flow."""
+        """Roll back the update's effects and count the try; after the last, keep the update
+        as a dead letter with its reason and pass its message on as it came, so that nothing
+        a young person sends is dropped."""
         log.warning("inbox.update_failed", extra={"update_id": update_id, "error": error})
         async with self.store.unit() as uow:
             row = await uow.session.get(InboxUpdate, update_id)
@@ -265,16 +268,27 @@ class Inbox:
                 return
             row.attempts += 1
             row.error = error[:120]
-            if row.attempts < MAX_ATTEMPTS:
+            final = row.attempts >= MAX_ATTEMPTS
+            if not final:
                 self.caught_up = False
                 self.retrying = True
             else:
                 metrics.UPDATES_FAILED.inc()
                 row.status = "failed"
-                row.payload_sealed = WIPED
                 row.processed_at = uow.now
                 await uow.audit("system", "inbox.failed", str(update_id), error[:100])
+            payload = row.payload_sealed
             await uow.commit()
+        if not final:
+            return
+        try:
+            async with self.store.unit(read_only=True) as uow:
+                raw = await uow.open_json(payload, "inbox", "payload", str(update_id))
+        except Exception as exc:
+            log.critical("inbox.unreadable_dead_letter", extra={"update_id": update_id,
+                                                                "error": type(exc).__name__})
+            raw = {}
+        await pass_on(self.runtime, update_id, raw, error[:60])
 
 
 async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.Event) -> None:

@@ -24,6 +24,12 @@ ALERTS_RAISED = Counter("alongside_alerts_raised_total", "Safety alerts raised",
                         ["severity"], registry=REGISTRY)
 ALERTS_ACKNOWLEDGED = Counter("alongside_alerts_acknowledged_total",
                               "Safety alerts acknowledged by a person", registry=REGISTRY)
+ALERTS_UNHEARD = Counter("alongside_alerts_unheard_total",
+                         "Alerts raised with nobody active and reachable to tell",
+                         registry=REGISTRY)
+UPDATES_PASSED_ON = Counter("alongside_updates_passed_on_total",
+                            "Updates that failed for good and were passed on as they came",
+                            registry=REGISTRY)
 MESSAGES_SENT = Counter("alongside_messages_sent_total", "Messages Telegram accepted",
                         ["purpose"], registry=REGISTRY)
 DEAD_LETTERS = Counter("alongside_dead_letters_total", "Messages given up on",

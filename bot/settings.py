@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from conversations.crypto import INDEX_KEY_FILE, MASTER_KEY_FILE, load_or_create_key
 from conversations.errors import ConfigurationError
+from conversations.hours import ServiceHours
 from conversations.store import StoreConfig
+from safety import EscalationLadder, UnknownRegionError, load_contacts
 
 DEFAULT_API = "https://api.telegram.org/bot"
 TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
@@ -37,7 +41,10 @@ class Settings:
     send_rate: float = 30.0
     chat_rate: float = 1.0
     max_attempts: int = 8
-    escalation: str = "10,30"
+    escalation: EscalationLadder = field(default_factory=EscalationLadder)
+    unanswered: timedelta = timedelta(minutes=120)
+    service_hours: ServiceHours | None = None
+    stranger_relays_per_hour: int = 10
     poll_timeout: int = 30
     check_in_hour: int = 17
     check_in_answer_hours: float = 6.0
@@ -62,6 +69,25 @@ class Settings:
         if token is not None and not TOKEN_SHAPE.match(token):
             raise ConfigurationError("TELEGRAM_BOT_TOKEN does not look like a BotFather token")
         base = get("TELEGRAM_API_BASE_URL") or DEFAULT_API
+        # Everything on the safety path is parsed here, at start: a setting that cannot work
+        # must stop the bot with a reason, not fail inside the first child's alert.
+        region = (get("ALONGSIDE_REGION") or "uk").lower()
+        try:
+            load_contacts(region)
+        except (UnknownRegionError, ValueError) as exc:
+            raise ConfigurationError(f"ALONGSIDE_REGION: {exc}") from None
+        timezone = get("ALONGSIDE_TIMEZONE") or "Europe/London"
+        zone = _zone(timezone)
+        escalation = get("ALONGSIDE_ESCALATION_MINUTES") or "10,30"
+        try:
+            ladder = EscalationLadder.parse(escalation)
+        except ValueError as exc:
+            raise ConfigurationError(f"ALONGSIDE_ESCALATION_MINUTES: {exc}") from None
+        hours_spec = get("ALONGSIDE_SERVICE_HOURS")
+        try:
+            hours = ServiceHours.parse(hours_spec, zone) if hours_spec else None
+        except ValueError as exc:
+            raise ConfigurationError(f"ALONGSIDE_SERVICE_HOURS: {exc}") from None
         return cls(
             token=token,
             api_base_url=base,
@@ -71,8 +97,8 @@ class Settings:
             data_dir=data_dir,
             master_key_b64=get("ALONGSIDE_MASTER_KEY"),
             index_key_b64=get("ALONGSIDE_INDEX_KEY"),
-            region=(get("ALONGSIDE_REGION") or "uk").lower(),
-            timezone=get("ALONGSIDE_TIMEZONE") or "Europe/London",
+            region=region,
+            timezone=timezone,
             webhook_url=get("ALONGSIDE_WEBHOOK_URL"),
             webhook_secret=get("ALONGSIDE_WEBHOOK_SECRET"),
             listen=get("ALONGSIDE_LISTEN") or "127.0.0.1:8080",
@@ -80,16 +106,25 @@ class Settings:
                                                     "ALONGSIDE_INVITE_HOURS")),
             send_rate=_number(get("ALONGSIDE_SEND_RATE"), 30.0, "ALONGSIDE_SEND_RATE"),
             chat_rate=_number(get("ALONGSIDE_CHAT_RATE"), 1.0, "ALONGSIDE_CHAT_RATE"),
-            max_attempts=int(_number(get("ALONGSIDE_MAX_ATTEMPTS"), 8, "ALONGSIDE_MAX_ATTEMPTS")),
-            escalation=get("ALONGSIDE_ESCALATION_MINUTES") or "10,30",
-            poll_timeout=int(_number(get("ALONGSIDE_POLL_TIMEOUT"), 30, "ALONGSIDE_POLL_TIMEOUT")),
-            check_in_hour=int(_number(get("ALONGSIDE_CHECKIN_HOUR"), 17,
-                                      "ALONGSIDE_CHECKIN_HOUR")) % 24,
+            max_attempts=_whole(get("ALONGSIDE_MAX_ATTEMPTS"), 8, "ALONGSIDE_MAX_ATTEMPTS"),
+            escalation=ladder,
+            unanswered=timedelta(minutes=_number(get("ALONGSIDE_UNANSWERED_MINUTES"), 120.0,
+                                                 "ALONGSIDE_UNANSWERED_MINUTES")),
+            service_hours=hours,
+            stranger_relays_per_hour=_whole(get("ALONGSIDE_STRANGER_RELAYS_PER_HOUR"), 10,
+                                            "ALONGSIDE_STRANGER_RELAYS_PER_HOUR"),
+            poll_timeout=_whole(get("ALONGSIDE_POLL_TIMEOUT"), 30, "ALONGSIDE_POLL_TIMEOUT"),
+            check_in_hour=_whole(get("ALONGSIDE_CHECKIN_HOUR"), 17, "ALONGSIDE_CHECKIN_HOUR",
+                                 low=0, high=23),
             check_in_answer_hours=_number(get("ALONGSIDE_CHECKIN_ANSWER_HOURS"), 6.0,
                                           "ALONGSIDE_CHECKIN_ANSWER_HOURS"),
             sweep_seconds=_number(get("ALONGSIDE_SWEEP_SECONDS"), 5.0, "ALONGSIDE_SWEEP_SECONDS"),
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return _zone(self.timezone)
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,6 +153,28 @@ def _number(raw: str | None, default: float, name: str) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be above zero")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{name} must be a number above zero, not {raw!r}")
     return value
+
+
+def _whole(raw: str | None, default: int, name: str, *, low: int = 1, high: int | None = None
+           ) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        limits = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise ConfigurationError(f"{name} must be {limits}, not {raw!r}")
+    return value
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"ALONGSIDE_TIMEZONE: {name!r} is not a time zone (e.g. Europe/London)") from None

@@ -8,15 +8,15 @@ re-alert happens once. Every change is audited in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from conversations.access import may_act_for
 from conversations.ids import new_id
-from conversations.models import Alert, Child, Message
-from conversations.people import ChildView, StaffView, child_view
+from conversations.models import Alert, Child, Message, OutboxMessage
+from conversations.people import ChildView, Role, StaffView, child_view
 from conversations.store import UnitOfWork
 from safety import EscalationLadder
 
@@ -32,6 +32,9 @@ class AlertView:
     status: str
     level: int
     raised_at: datetime
+    joined: int = 0
+    last_at: datetime | None = None
+    acknowledged_by: str | None = None
 
 
 async def messages_around(uow: UnitOfWork, view: AlertView, around: int = 5
@@ -61,7 +64,8 @@ async def alert_view(uow: UnitOfWork, row: Alert, child: ChildView | None = None
         child = await child_view(uow, child_row)
     reasons = await uow.open_json(row.reasons_sealed, "alerts", "reasons", row.id)
     return AlertView(row.id, child, row.message_id, row.source, row.severity,
-                     tuple(reasons.get("categories", [])), row.status, row.level, row.raised_at)
+                     tuple(reasons.get("categories", [])), row.status, row.level, row.raised_at,
+                     row.joined, row.last_at, row.acknowledged_by)
 
 
 async def raise_alert(
@@ -75,9 +79,10 @@ async def raise_alert(
     message_id: str | None = None,
     ladder: EscalationLadder | None = None,
 ) -> AlertView:
-    """Urgent alerts climb the ladder; concerns wait in the supervisors' queue."""
+    """An alert given a ladder climbs it until acknowledged (urgent ones, silences); others
+    wait in the supervisors' queue."""
     alert_id = new_id()
-    due = ladder.next_due(uow.now, 0) if ladder and severity == "urgent" else None
+    due = ladder.next_due(uow.now, 0) if ladder else None
     row = Alert(
         id=alert_id, child_id=child.id, message_id=message_id, source=source, severity=severity,
         reasons_sealed=await uow.seal_json(child.data_key_id,
@@ -89,6 +94,85 @@ async def raise_alert(
     await uow.session.flush()
     await uow.audit("system", f"alert.raise.{severity}", child.id, f"alert={alert_id} {source}")
     return await alert_view(uow, row, child)
+
+
+# Sources whose alerts keep their own deadline and are never joined by another.
+_OWN_LADDER = ("unanswered", "check_in")
+# An unlinked sender who has raised this many alerts in an hour joins the newest from then on,
+# whatever its state: one account cannot keep every supervisor's phone ringing.
+UNLINKED_ALERTS_PER_HOUR = 3
+# A sender answered with emergency numbers this recently is not answered again for each press.
+REPEAT_ANSWER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An alert raised (its cards go out) or joined (its cards are brought up to date)."""
+
+    view: AlertView
+    new: bool
+    # The sender was given the emergency numbers less than a minute ago for this alert.
+    answered_recently: bool = False
+
+
+async def raise_or_join(
+    uow: UnitOfWork,
+    child: ChildView,
+    *,
+    source: str,
+    severity: str,
+    categories: tuple[str, ...] = (),
+    rules: tuple[str, ...] = (),
+    ladder: EscalationLadder | None = None,
+) -> Raised:
+    """One open alert per sender: more presses or flagged messages join it, never a new alarm
+    each."""
+    row = await _joinable(uow, child, severity)
+    if row is None:
+        view = await raise_alert(uow, child, source=source, severity=severity,
+                                 categories=categories, rules=rules, ladder=ladder)
+        return Raised(view, new=True)
+    previous = row.last_at or row.raised_at
+    row.joined += 1
+    row.last_at = uow.now
+    reasons = await uow.open_json(row.reasons_sealed, "alerts", "reasons", row.id)
+    merged = {"categories": sorted({*reasons.get("categories", []), *categories}),
+              "rules": sorted({*reasons.get("rules", []), *rules})}
+    if merged != reasons:
+        row.reasons_sealed = await uow.seal_json(child.data_key_id, merged, "alerts", "reasons",
+                                                 row.id)
+    await uow.audit("system", "alert.join", child.id, f"alert={row.id} {source}")
+    return Raised(await alert_view(uow, row, child), new=False,
+                  answered_recently=uow.now - previous < REPEAT_ANSWER)
+
+
+async def _joinable(uow: UnitOfWork, child: ChildView, severity: str) -> Alert | None:
+    mine = (select(Alert).where(Alert.child_id == child.id, Alert.source.not_in(_OWN_LADDER))
+            .order_by(Alert.raised_at.desc()).limit(1))
+    row = (await uow.session.execute(
+        mine.where(Alert.status == "open", Alert.severity == severity))).scalar_one_or_none()
+    if row is not None or child.advocate_id is not None:
+        return row
+    recent = int((await uow.session.execute(
+        select(func.count(Alert.id)).where(Alert.child_id == child.id,
+                                           Alert.raised_at > uow.now - timedelta(hours=1))
+    )).scalar_one())
+    if recent < UNLINKED_ALERTS_PER_HOUR:
+        return None
+    return (await uow.session.execute(mine.where(Alert.status != "resolved"))
+            ).scalar_one_or_none()
+
+
+async def card_holders(uow: UnitOfWork, alert_id: str) -> dict[str, bool]:
+    """Staff who were sent this alert's card, each with whether an update of it is queued."""
+    rows = (await uow.session.execute(
+        select(OutboxMessage.staff_id, OutboxMessage.purpose, OutboxMessage.status)
+        .where(OutboxMessage.alert_id == alert_id, OutboxMessage.staff_id.is_not(None)))).all()
+    holders: dict[str, bool] = {}
+    for staff_id, purpose, status in rows:
+        pending = purpose == "card" and status == "pending"
+        holders[str(staff_id)] = holders.get(str(staff_id), False) or pending
+    return holders
 
 
 async def attach_message(uow: UnitOfWork, alert_id: str, message_id: str) -> None:
@@ -152,19 +236,48 @@ async def due(uow: UnitOfWork, limit: int = 50) -> list[Alert]:
 
 
 async def escalate(uow: UnitOfWork, row: Alert, ladder: EscalationLadder) -> AlertView:
+    """One reminder, however late: a sweeper that was stopped for hours sends the next one,
+    not every one it missed (which would bury everything else queued for the same people)."""
     row.level += 1
     row.next_due_at = ladder.next_due(row.raised_at, row.level)
+    while row.next_due_at is not None and row.next_due_at <= uow.now:
+        row.level += 1
+        row.next_due_at = ladder.next_due(row.raised_at, row.level)
     await uow.audit("system", "alert.escalate", row.child_id, f"alert={row.id} level={row.level}")
     return await alert_view(uow, row)
 
 
-async def open_alerts(uow: UnitOfWork, staff: StaffView, limit: int = 20) -> list[AlertView]:
-    # One query for the alerts with their children, one for the keys they need.
+@dataclass(frozen=True)
+class OpenPage:
+    """One page of the unresolved alerts a staff member may see, urgent and oldest first."""
+
+    views: list[AlertView]
+    total: int
+    offset: int
+
+
+def _unresolved_of(staff: StaffView) -> Any:
+    query = (select(Alert, Child).join(Child, Child.id == Alert.child_id)
+             .where(Alert.status != "resolved"))
+    if staff.role is not Role.SUPERVISOR:
+        query = query.where(Child.advocate_id == staff.id)
+    return query
+
+
+async def open_alerts(uow: UnitOfWork, staff: StaffView, offset: int = 0, limit: int = 10
+                      ) -> OpenPage:
+    """Every unresolved alert this person may act on, paged: urgent first, then oldest first,
+    so none falls off the end however many arrive after it."""
+    if not staff.active:
+        return OpenPage([], 0, 0)
+    query = _unresolved_of(staff)
+    total = int((await uow.session.execute(
+        select(func.count()).select_from(query.subquery()))).scalar_one())
+    offset = max(0, min(offset, max(total - 1, 0)))
     pairs = (await uow.session.execute(
-        select(Alert, Child).join(Child, Child.id == Alert.child_id)
-        .where(Alert.status != "resolved").order_by(Alert.raised_at.desc())
-        .limit(200)
-    )).all()
+        query.order_by(case((Alert.severity == "urgent", 0), else_=1), Alert.raised_at,
+                       Alert.id).offset(offset).limit(limit))).all()
+    # One query for the alerts with their children, one for the keys they need.
     await uow.load_keys(blob for alert, child in pairs
                         for blob in (alert.reasons_sealed, child.tg_sealed, child.nickname_sealed))
     views = []
@@ -172,18 +285,46 @@ async def open_alerts(uow: UnitOfWork, staff: StaffView, limit: int = 20) -> lis
         child = await child_view(uow, child_row)
         if may_act_for(staff, child):
             views.append(await alert_view(uow, row, child))
-        if len(views) >= limit:
-            break
-    return views
+    return OpenPage(views, total, offset)
 
 
-async def counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
-    """(status, severity) → number of alerts."""
+async def unresolved_for(uow: UnitOfWork, staff: StaffView, ref: str) -> AlertView | None:
+    """The newest unresolved alert of the child with this reference, if this person may act."""
+    pair = (await uow.session.execute(
+        _unresolved_of(staff).where(Child.ref == ref.upper())
+        .order_by(Alert.raised_at.desc()).limit(1))).first()
+    if pair is None:
+        return None
+    child = await child_view(uow, pair[1])
+    return await alert_view(uow, pair[0], child) if may_act_for(staff, child) else None
+
+
+@dataclass(frozen=True)
+class AlertCounts:
+    """Unresolved alerts a staff member may see, by status and severity, and how old."""
+
+    by_status: dict[tuple[str, str], int]
+    older_than_hour: int
+    older_than_day: int
+
+
+async def counts(uow: UnitOfWork, staff: StaffView) -> AlertCounts:
+    query = _unresolved_of(staff).subquery()
+    now = uow.now
     rows = (await uow.session.execute(
-        select(Alert.status, Alert.severity, func.count(Alert.id))
-        .group_by(Alert.status, Alert.severity)
-    )).all()
-    return {(status, severity): int(n) for status, severity, n in rows}
+        select(query.c.status, query.c.severity, func.count(),
+               func.sum(case((query.c.raised_at < now - timedelta(hours=1), 1), else_=0)),
+               func.sum(case((query.c.raised_at < now - timedelta(days=1), 1), else_=0)))
+        .group_by(query.c.status, query.c.severity))).all()
+    return AlertCounts({(status, severity): int(n) for status, severity, n, _, _ in rows},
+                       sum(int(hour or 0) for *_, hour, _ in rows),
+                       sum(int(day or 0) for *_, day in rows))
+
+
+async def view_by_id(uow: UnitOfWork, alert_id: str) -> AlertView | None:
+    """For rendering what the system already decided to show (a card kept up to date)."""
+    row = await uow.session.get(Alert, alert_id)
+    return None if row is None else await alert_view(uow, row)
 
 
 async def visible_alert(uow: UnitOfWork, staff: StaffView, alert_id: str) -> AlertView | None:

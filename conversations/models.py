@@ -110,6 +110,14 @@ class Child(Base):
     asking_about: Mapped[str | None] = mapped_column(String(40))
     # The end of the advocate's absence this child was last told of (told once per absence).
     away_told_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The net under detection: the oldest message no staff member has answered or marked seen,
+    # and when its silence becomes a concern.
+    awaiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    awaiting_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Outside service hours: the opening this child was last told of (told once per closure).
+    closed_told_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An unlinked sender a supervisor muted: their messages are kept, not pushed to anyone.
+    muted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Invite(Base):
@@ -195,6 +203,10 @@ class OutboxMessage(Base):
     chat_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     purpose: Mapped[str] = mapped_column(String(16))  # relay, reply, notice, alert, system
+    # 0: safety (emergency answers, alerts, acknowledgements) goes before 1: everything else.
+    lane: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The alert a card shows, so the card can be kept up to date.
+    alert_id: Mapped[str | None] = mapped_column(String(26))
     status: Mapped[str] = mapped_column(String(8), default="pending")  # pending, sent, dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -265,6 +277,10 @@ class Alert(Base):
     reasons_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     level: Mapped[int] = mapped_column(Integer, default=0)
+    # More presses or messages that joined this alert instead of raising their own, and when the
+    # latest came.
+    joined: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,6 +31,8 @@ class StaffView:
     languages: tuple[str, ...]
     away_until: datetime | None
     active: bool
+    # Blocked the bot: nothing sent to them arrives until they write again.
+    unreachable: bool = False
 
     @property
     def is_supervisor(self) -> bool:
@@ -49,6 +51,8 @@ class ChildView:
     data_key_id: str
     stage: str | None
     unreachable: bool
+    # An unlinked sender a supervisor muted (kept, not pushed to anyone).
+    muted: bool = False
 
 
 class StaffError(AlongsideError):
@@ -65,6 +69,7 @@ async def staff_view(uow: UnitOfWork, row: Staff) -> StaffView:
         languages=tuple(x for x in row.languages.split(",") if x),
         away_until=row.away_until,
         active=row.active,
+        unreachable=row.unreachable,
     )
 
 
@@ -80,6 +85,7 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
         data_key_id=row.data_key_id,
         stage=row.stage,
         unreachable=row.unreachable,
+        muted=row.muted_at is not None,
     )
 
 
@@ -140,6 +146,22 @@ async def supervisors(uow: UnitOfWork) -> list[StaffView]:
         )
     ).scalars().all()
     return [await staff_view(uow, row) for row in rows]
+
+
+async def set_staff_reachable(uow: UnitOfWork, staff_id: str, reachable: bool) -> None:
+    """A staff member who blocked the bot hears nothing (and counts for no promise to a child)
+    until they open the chat again."""
+    row = await uow.session.get(Staff, staff_id)
+    if row is not None and row.unreachable == reachable:
+        row.unreachable = not reachable
+        await uow.audit("system", "staff.reachable" if reachable else "staff.unreachable",
+                        staff_id)
+
+
+async def active_supervisors(uow: UnitOfWork) -> int:
+    return int((await uow.session.execute(
+        select(func.count(Staff.id)).where(Staff.role == Role.SUPERVISOR.value,
+                                           Staff.active.is_(True)))).scalar_one())
 
 
 def is_away(staff: StaffView, now: datetime) -> bool:
@@ -253,6 +275,9 @@ async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator
     ).scalar_one()
     if linked:
         raise StaffError(f"they still have {linked} young people; hand them over first")
+    if row.role == Role.SUPERVISOR.value and await active_supervisors(uow) <= 1:
+        # Every safety alert goes to the supervisors: with none, nobody would hear one.
+        raise StaffError("they are the last active supervisor: enrol another supervisor first")
     row.active = False
     await uow.audit(actor, "staff.remove", row.id)
     return await staff_view(uow, row)

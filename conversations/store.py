@@ -36,6 +36,8 @@ from conversations.models import DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Emergency answers, alert cards and acknowledgements: never behind routine messages.
+SAFETY_PURPOSES = frozenset({"safety", "alert", "card"})
 
 
 class Clock(Protocol):
@@ -337,9 +339,12 @@ class UnitOfWork:
         staff_id: str | None = None,
         message_id: str | None = None,
         reply_to_message_id: str | None = None,
+        alert_id: str | None = None,
     ) -> None:
-        """Queue a message; it leaves only if this unit commits."""
+        """Queue a message; it leaves only if this unit commits. Safety purposes take the
+        priority lane: they go before anything routine already queued for the same chat."""
         key = key_id or self.store.system_key_id
+        lane = 0 if purpose in SAFETY_PURPOSES else 1
         for part in message.parts():
             uid = new_id()
             self.session.add(OutboxMessage(
@@ -350,6 +355,7 @@ class UnitOfWork:
                 purpose=purpose, status="pending", attempts=0, not_before=self.now,
                 created_at=self.now, child_id=child_id, staff_id=staff_id,
                 message_id=message_id, reply_to_message_id=reply_to_message_id,
+                lane=lane, alert_id=alert_id,
             ))
             self.queued += 1
             # Only the first part answers the message it replies to.

@@ -51,6 +51,7 @@ async def test_kill_nine_loses_nothing(emulator: BotApiEmulator, database_url: s
     advocate = emu.user(601, "Rosa")
     child = emu.user(9601, "Ana")
     await setup.start()
+    await setup.enrol(emu.user(602, "Sam"), Role.SUPERVISOR)
     await setup.enrol(advocate, Role.ADVOCATE)
     await setup.link(advocate, child)
     await setup.stop()

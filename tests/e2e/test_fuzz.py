@@ -31,11 +31,12 @@ from telegram import Update
 
 from bot import notices
 from bot.emulator import BotApiEmulator
-from bot.i18n import SUPPORTED
+from bot.i18n import SUPPORTED, Catalogs, resolve
 from bot.inbox import MAX_ATTEMPTS, Inbox
 from conversations.linking import CODE_LENGTH, looks_like_code
 from conversations.models import Child, InboxUpdate, OutboxMessage
 from conversations.people import Role
+from safety import Detector
 from tests.conftest import BotHarness, postgres_database
 from tests.e2e import strategies
 from tests.e2e.strategies import ADVOCATE, CHILD, STRANGERS, SUPERVISOR, Fuzzed
@@ -91,6 +92,24 @@ def texts_sent(item: Fuzzed) -> list[str]:
         if isinstance(message, dict) and isinstance(message.get("text"), str):
             texts.append(message["text"])
     return texts
+
+
+def screened(items: Iterable[Fuzzed], detector: Detector) -> set[int]:
+    """Strangers who typed something the detector reads as urgent: they are answered with the
+    emergency numbers and their words reach the supervisors, like a young person's."""
+    found = set()
+    catalogs = Catalogs()
+    help_now = {notices.help_now_label(catalogs.get(code)) for code in SUPPORTED}
+    for item in items:
+        if item.role != "stranger":
+            continue
+        message = item.raw.get("message") or item.raw.get("edited_message")
+        sender = message.get("from") if isinstance(message, dict) else None
+        code = sender.get("language_code") if isinstance(sender, dict) else None
+        locale = resolve(code if isinstance(code, str) else None)
+        if any(t in help_now or detector.scan(t, (locale,)).urgent for t in texts_sent(item)):
+            found.add(item.sender)
+    return found
 
 
 def tries_a_code(text: str) -> bool:
@@ -180,7 +199,13 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
         elif row.status != "done":
             wrong.append(f"{item.kind}: still {row.status}")
     assert not wrong, "\n".join(wrong[:20])
-    assert children == 1, "a stranger became a child"
+    # Only those who typed danger (or pressed Help now) became someone supervisors answer,
+    # and each of them was given the emergency numbers.
+    alarmed = screened(items, runtime.detector)
+    answered_danger = {s for s in STRANGERS if any("999" in (m.text or "")
+                                                     for m in emu.sent_to(s))}
+    assert answered_danger <= alarmed, "a stranger was alarmed by nothing"
+    assert children == 1 + len(answered_danger), "a stranger became a child"
 
     # Nobody outside the people in this story was written to.
     allowed_chats = {ADVOCATE, SUPERVISOR, CHILD, *STRANGERS}
@@ -197,6 +222,8 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
                   and any(tries_a_code(t) for t in texts_sent(item))}
     answered = 0
     for stranger_id in STRANGERS:
+        if stranger_id in alarmed:
+            continue
         sent = emu.sent_to(stranger_id)
         answered += bool(sent)
         kinds = {m.kind for m in sent}
@@ -212,7 +239,8 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
     staff_texts = [m.text or m.caption or "" for chat in (ADVOCATE, SUPERVISOR)
                    for m in emu.sent_to(chat)]
     others = {t for item in items if item.role != "stranger" for t in texts_sent(item)}
-    leaked = [t for item in items if item.role == "stranger" for t in texts_sent(item)
+    leaked = [t for item in items if item.role == "stranger" and item.sender not in alarmed
+              for t in texts_sent(item)
               if len(t.strip()) >= 16 and not any(t.strip() in o for o in others)
               and any(t.strip() in s for s in staff_texts)]
     assert not leaked, f"stranger text reached staff: {leaked[:3]!r}"

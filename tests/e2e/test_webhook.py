@@ -44,6 +44,15 @@ def webhook_env(emu: BotApiEmulator, database_url: str, data: Path, port: int) -
     return env
 
 
+async def enrol_supervisor(env: dict[str, str], cwd: Path) -> None:
+    """`alongside run` refuses to start with nobody to hear an alert: the operator enrols one."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "staff", "add", "--role", "supervisor", "--telegram-id",
+        "3999", "--name", "Sam", env=env, cwd=cwd, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    assert await process.wait() == 0
+
+
 @asynccontextmanager
 async def worker(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     process = await asyncio.create_subprocess_exec(
@@ -87,6 +96,7 @@ async def test_refusals_store_nothing(emulator: BotApiEmulator, sqlite_url: str,
                                       tmp_path: Path) -> None:
     port = free_port()
     env = webhook_env(emulator, sqlite_url, tmp_path / "data", port)
+    await enrol_supervisor(env, tmp_path)
     async with worker(env, tmp_path), httpx.AsyncClient(timeout=30) as client:
         url = f"http://127.0.0.1:{port}/tg"
         update = {"update_id": 77, "message": {"message_id": 1, "date": 0,
@@ -115,6 +125,7 @@ async def test_workers_option_serves_and_stops_cleanly(emulator: BotApiEmulator,
     async with postgres_database() as url:
         port = free_port()
         env = webhook_env(emulator, url, tmp_path / "data", port)
+        await enrol_supervisor(env, tmp_path)
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", "--workers", "2", env=env, cwd=tmp_path,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
@@ -147,6 +158,7 @@ async def test_three_workers_kill_one_nothing_lost_or_doubled(emulator: BotApiEm
         advocates = [emu.user(3100 + i, f"Adv{i}") for i in range(3)]
         children = [emu.user(39100 + i, f"Kid{i}") for i in range(3)]
         await setup.start()
+        await setup.enrol(emu.user(3199, "Sam"), Role.SUPERVISOR)
         for advocate, child in zip(advocates, children, strict=True):
             await setup.enrol(advocate, Role.ADVOCATE)
             await setup.link(advocate, child, child.first_name)

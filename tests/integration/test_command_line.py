@@ -87,7 +87,7 @@ async def test_staff_add_list_remove(tmp_path: Path) -> None:
 
 def test_staff_remove_and_an_empty_list(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert alongside(data, "staff", "add", "--role", "supervisor", "--telegram-id", "555",
+    assert alongside(data, "staff", "add", "--role", "advocate", "--telegram-id", "555",
                      "--name", "Sam").returncode == 0
     removed = alongside(data, "staff", "remove", "--telegram-id", "555")
     assert removed.returncode == 0, removed.stderr
@@ -95,6 +95,19 @@ def test_staff_remove_and_an_empty_list(tmp_path: Path) -> None:
     listed = alongside(data, "staff", "list")
     assert listed.returncode == 0
     assert listed.stdout == "no staff enrolled; add one with `alongside staff add`\n"
+
+
+def test_the_last_supervisor_cannot_be_removed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for telegram_id, name in (("556", "Sam"), ("557", "Uma")):
+        assert alongside(data, "staff", "add", "--role", "supervisor", "--telegram-id",
+                         telegram_id, "--name", name).returncode == 0
+    assert alongside(data, "staff", "remove", "--telegram-id", "556").returncode == 0
+    last = alongside(data, "staff", "remove", "--telegram-id", "557")
+    assert (last.returncode, last.stdout) == (2, "")
+    assert last.stderr == ("alongside: they are the last active supervisor: enrol another "
+                           "supervisor first\n")
+    assert "Uma" in alongside(data, "staff", "list").stdout
 
 
 TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}
@@ -124,6 +137,31 @@ TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}
      "in webhook mode"),
     (("run",), {**TOKEN, "DATABASE_URL": "mysql://x"},
      "alongside: DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."),
+    # Every setting on the safety path is read at start, not inside the first alert.
+    (("run",), {**TOKEN, "ALONGSIDE_ESCALATION_MINUTES": "soon"},
+     "alongside: ALONGSIDE_ESCALATION_MINUTES: escalation steps must be numbers of minutes, "
+     "got 'soon'"),
+    (("run",), {**TOKEN, "ALONGSIDE_ESCALATION_MINUTES": "0"},
+     "alongside: ALONGSIDE_ESCALATION_MINUTES: escalation steps must be positive"),
+    (("run",), {**TOKEN, "ALONGSIDE_ESCALATION_MINUTES": "10,abc"},
+     "alongside: ALONGSIDE_ESCALATION_MINUTES: escalation steps must be numbers of minutes, "
+     "got '10,abc'"),
+    (("run",), {**TOKEN, "ALONGSIDE_SERVICE_HOURS": "weekdays"},
+     "alongside: ALONGSIDE_SERVICE_HOURS: 'weekdays' is not like 'Mon-Fri 09:00-17:00'"),
+    (("run",), {**TOKEN, "ALONGSIDE_UNANSWERED_MINUTES": "0"},
+     "alongside: ALONGSIDE_UNANSWERED_MINUTES must be a number above zero, not '0'"),
+    (("run",), {**TOKEN, "ALONGSIDE_TIMEZONE": "Mars/Olympus"},
+     "alongside: ALONGSIDE_TIMEZONE: 'Mars/Olympus' is not a time zone (e.g. Europe/London)"),
+    (("run",), {**TOKEN, "ALONGSIDE_REGION": "xx"},
+     "alongside: ALONGSIDE_REGION: no emergency contacts for region 'xx'"),
+    (("run",), {**TOKEN, "ALONGSIDE_CHECKIN_HOUR": "24"},
+     "alongside: ALONGSIDE_CHECKIN_HOUR must be from 0 to 23, not '24'"),
+    (("run",), {**TOKEN, "ALONGSIDE_MAX_ATTEMPTS": "2.5"},
+     "alongside: ALONGSIDE_MAX_ATTEMPTS must be a whole number, not '2.5'"),
+    # Nobody to hear an alert: the bot does not start.
+    (("run",), TOKEN,
+     "alongside: no active supervisor: safety alerts would reach nobody. Enrol one first with "
+     "`alongside staff add --role supervisor --telegram-id N --name NAME`"),
 ])
 def test_configuration_errors_are_one_line_and_exit_2(
         tmp_path: Path, args: tuple[str, ...], env: dict[str, str], line: str) -> None:

@@ -40,6 +40,7 @@ from tests.conftest import PG_URL, raw_session
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROSALIND, SUPERVISOR, CHILD, OTHER_CHILD = 7345128901, 7345128903, 7345128902, 7345128904
+OTHER_SUPERVISOR = 7345128905
 
 
 class SetClock:
@@ -148,6 +149,7 @@ async def test_a_childs_account_cannot_become_staff(opened: Opened) -> None:
 async def test_staff_remove_waits_for_their_children(opened: Opened) -> None:
     rosalind = await _enrol(opened.store)
     await _enrol(opened.store, SUPERVISOR, "Sam Supervisor", Role.SUPERVISOR)
+    await _enrol(opened.store, OTHER_SUPERVISOR, "Uma Supervisor", Role.SUPERVISOR)
     await _try(opened.store, CHILD, await _invite(opened.store, rosalind))
     async with opened.store.unit() as uow:
         assert ("Rosalind Advocate", 1) in [(s.name, n) for s, n in await people.list_staff(uow)]
@@ -159,15 +161,19 @@ async def test_staff_remove_waits_for_their_children(opened: Opened) -> None:
     async with opened.store.unit() as uow:
         assert await people.find_staff(uow, SUPERVISOR) is None
         assert await people.find_staff(uow, ROSALIND) is not None
-        assert [s.name for s, _ in await people.list_staff(uow)] == ["Rosalind Advocate"]
+        assert [s.name for s, _ in await people.list_staff(uow)] == ["Rosalind Advocate",
+                                                                     "Uma Supervisor"]
         with pytest.raises(StaffError, match="no active staff"):
             await people.remove_staff(uow, SUPERVISOR)
+        with pytest.raises(StaffError, match="last active supervisor"):
+            await people.remove_staff(uow, OTHER_SUPERVISOR)
         with pytest.raises(StaffError, match="no active staff"):
             await people.remove_staff(uow, 7345128999)
 
 
 async def test_removed_staff_can_be_enrolled_again(opened: Opened) -> None:
     first = await _enrol(opened.store, SUPERVISOR, "Sam Supervisor", Role.SUPERVISOR)
+    await _enrol(opened.store, OTHER_SUPERVISOR, "Uma Supervisor", Role.SUPERVISOR)
     async with opened.store.unit() as uow:
         await people.remove_staff(uow, SUPERVISOR)
         await uow.commit()
@@ -464,6 +470,7 @@ async def _busy_history(opened: Opened) -> int:
     """Several audited actions; returns how many audit rows they wrote."""
     rosalind = await _enrol(opened.store)
     await _enrol(opened.store, SUPERVISOR, "Sam Supervisor", Role.SUPERVISOR)
+    await _enrol(opened.store, OTHER_SUPERVISOR, "Uma Supervisor", Role.SUPERVISOR)
     await _try(opened.store, CHILD, await _invite(opened.store, rosalind))
     with pytest.raises(InviteUnknown):
         await _try(opened.store, OTHER_CHILD, linking.new_code())
@@ -493,7 +500,7 @@ async def test_the_audit_chain_verifies(opened: Opened) -> None:
     async with opened.store.sessions() as session:
         actions = list((await session.execute(
             select(AuditEntry.action).order_by(AuditEntry.id))).scalars())
-    assert actions == ["staff.add", "staff.add", "invite.create", "child.link",
+    assert actions == ["staff.add", "staff.add", "staff.add", "invite.create", "child.link",
                        "invite.wrong_code", "staff.remove"]
     # A restart reads the same chain with the same key.
     await opened.reopen()

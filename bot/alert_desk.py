@@ -1,0 +1,237 @@
+"""The staff's side of alerts: acknowledge, open, list, resolve, mark seen, mute a stranger.
+
+Buttons route here by their data (``ack:``, ``open:``, ``seen:``, ``mute:``, ``unmute:``,
+``alerts:``); refusals never say whether the alert or the young person exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import metrics
+from bot.alerting import marks, update_cards
+from bot.gate import COMMANDS, identify, staff_only
+from bot.i18n import N_, Translator
+from bot.runtime import AlongsideApp, AlongsideContext
+from conversations import alerts, attention, people
+from conversations.access import may_act_for
+from conversations.alerts import AlertView
+from conversations.outgoing import Button, Outgoing
+from conversations.people import StaffView
+
+PAGE = 10
+STATUS = {"open": N_("open"), "acknowledged": N_("acknowledged")}
+BUTTONS = r"^(ack|open|seen|mute|unmute|alerts):"
+
+
+async def _tell(ctx: AlongsideContext, staff: StaffView, text: str, purpose: str = "notice"
+                ) -> None:
+    await ctx.uow.send(staff.telegram_id, Outgoing(text=text), purpose=purpose,
+                       staff_id=staff.id)
+
+
+async def on_button(update: Update, ctx: AlongsideContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await query.answer()  # the spinner stops by itself; nothing depends on this answer
+    staff = await identify(ctx, update)
+    if not isinstance(staff, StaffView):
+        return
+    action, _, key = (query.data or "").partition(":")
+    if not key:
+        return
+    if action == "ack":
+        await acknowledge(ctx, staff, key)
+    elif action == "open":
+        await open_alert(ctx, staff, key)
+    elif action == "seen":
+        await seen(ctx, staff, key)
+    elif action in ("mute", "unmute"):
+        await mute(ctx, staff, key, action == "mute")
+    elif action == "alerts" and key.isdigit():
+        await show_alerts(ctx, staff, int(key))
+
+
+async def acknowledge(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> None:
+    uow = ctx.uow
+    tr = ctx.runtime.tr(staff.locale)
+    view = await alerts.acknowledge(uow, staff, alert_id)
+    if view is None:
+        await _tell(ctx, staff, tr._("That alert is not open to you."))
+        return
+    metrics.ALERTS_ACKNOWLEDGED.inc()
+    await _tell(ctx, staff, tr._(
+        "Acknowledged: {nickname} · {ref}. Others will not be reminded.",
+        nickname=view.child.nickname, ref=view.child.ref), purpose="alert")
+    # Everyone who holds the card sees who took it.
+    await update_cards(ctx.runtime, uow, view)
+
+
+async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> None:
+    """The flagged message with the messages around it, decrypted for this reader, audited."""
+    uow = ctx.uow
+    tr = ctx.runtime.tr(staff.locale)
+    view = await alerts.visible_alert(uow, staff, alert_id)
+    if view is None:
+        await _tell(ctx, staff, tr._("That alert is not open to you."))
+        return
+    rows = await alerts.messages_around(uow, view)
+    await uow.audit(f"staff:{staff.id}", "messages.read", view.child.id, f"alert={view.id}")
+    lines = [tr._("Alert for {nickname} · {ref}, {when}:", nickname=view.child.nickname,
+                  ref=view.child.ref, when=tr.datetime(view.raised_at))]
+    for row, body in rows:
+        who = view.child.nickname if row.direction == "in" else tr._("staff")
+        flag = "➡️ " if row.id == view.message_id else ""
+        text = body.get("text") or f"[{row.kind}]"
+        lines.append(f"{flag}{tr.time(row.created_at)} {who}: {text}")
+    if not rows:
+        lines.append(tr._("(no messages)"))
+    await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), protect=True),
+                   purpose="notice", staff_id=staff.id, key_id=view.child.data_key_id,
+                   child_id=view.child.id)
+
+
+async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
+    """*Seen* on a relay or a silence card: a person has read the young person's messages."""
+    uow = ctx.uow
+    tr = ctx.runtime.tr(staff.locale)
+    child = await people.get_child(uow, child_id)
+    if child is None or not may_act_for(staff, child):
+        await _tell(ctx, staff, tr._("That alert is not open to you."))
+        return
+    if await attention.answered(uow, child.id, f"staff:{staff.id}", "seen"):
+        await _tell(ctx, staff, tr._("Marked as seen: {nickname} · {ref}.",
+                                     nickname=child.nickname, ref=child.ref))
+
+
+async def mute(ctx: AlongsideContext, staff: StaffView, child_id: str, muted: bool) -> None:
+    uow = ctx.uow
+    tr = ctx.runtime.tr(staff.locale)
+    child = await people.get_child(uow, child_id)
+    if child is None or not await attention.set_muted(uow, staff, child, muted):
+        await _tell(ctx, staff, tr._("Only a supervisor can mute, and only someone who is not "
+                                     "linked to an advocate."))
+        return
+    if muted:
+        text = tr._("Muted {ref}: their messages and Help now presses are kept, and no longer "
+                    "sent to anyone. They still get the emergency numbers.", ref=child.ref)
+        button = Button(tr._("Unmute"), data=f"unmute:{child.id}")
+    else:
+        text = tr._("Unmuted {ref}: their messages reach the supervisors again.", ref=child.ref)
+        button = Button(tr._("Mute this sender"), data=f"mute:{child.id}")
+    await uow.send(staff.telegram_id, Outgoing(text=text, buttons=((button,),)),
+                   purpose="notice", staff_id=staff.id)
+
+
+def _age(tr: Translator, minutes: int) -> str:
+    if minutes < 120:
+        return tr.n_("{n} minute ago", "{n} minutes ago", minutes)
+    if minutes < 48 * 60:
+        return tr.n_("{n} hour ago", "{n} hours ago", minutes // 60)
+    return tr.n_("{n} day ago", "{n} days ago", minutes // (24 * 60))
+
+
+def _line(tr: Translator, view: AlertView, minutes: int) -> str:
+    status = tr._(STATUS[view.status]) if view.status in STATUS else view.status
+    return tr._("{mark}{nickname} · {ref} · {status} · {age}", mark=marks(tr, view.severity),
+                nickname=view.child.nickname, ref=view.child.ref, status=status,
+                age=_age(tr, minutes))
+
+
+async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) -> None:
+    """Every unresolved alert this person may act on, urgent and oldest first, a page at a
+    time, with counts by status and age."""
+    uow = ctx.uow
+    tr = ctx.runtime.tr(staff.locale)
+    page = await alerts.open_alerts(uow, staff, offset, PAGE)
+    counts = await alerts.counts(uow, staff)
+    by = counts.by_status
+    lines = [
+        tr._("Open: {open} urgent, {concern} concerns. Acknowledged, not resolved: {ack}.",
+             open=by.get(("open", "urgent"), 0), concern=by.get(("open", "concern"), 0),
+             ack=sum(n for (status, _), n in by.items() if status == "acknowledged")),
+        tr._("Waiting more than an hour: {hour}. More than a day: {day}.",
+             hour=counts.older_than_hour, day=counts.older_than_day),
+    ]
+    if not page.views:
+        await _tell(ctx, staff, "\n".join([*lines, tr._("No open alerts.")]))
+        return
+    pages = (page.total + PAGE - 1) // PAGE
+    lines += ["", tr._("Page {page} of {pages}:", page=page.offset // PAGE + 1, pages=pages)]
+    rows: list[tuple[Button, ...]] = []
+    for view in page.views:
+        minutes = int((uow.now - view.raised_at).total_seconds() // 60)
+        lines.append(_line(tr, view, minutes))
+        row = [Button(f"{view.child.ref} {tr._('Open')}", data=f"open:{view.id}")]
+        if view.status == "open" and view.source != "unanswered":
+            row.append(Button(tr._("Acknowledge"), data=f"ack:{view.id}"))
+        rows.append(tuple(row))
+    paging = []
+    if page.offset > 0:
+        paging.append(Button(tr._("‹ Previous"), data=f"alerts:{max(page.offset - PAGE, 0)}"))
+    if page.offset + PAGE < page.total:
+        paging.append(Button(tr._("Next ›"), data=f"alerts:{page.offset + PAGE}"))
+    if paging:
+        rows.append(tuple(paging))
+    await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), buttons=tuple(rows)),
+                   purpose="notice", staff_id=staff.id)
+
+
+async def alerts_command(update: Update, ctx: AlongsideContext) -> None:
+    staff = await staff_only(update, ctx)
+    if staff is not None:
+        await show_alerts(ctx, staff)
+
+
+async def resolve_command(update: Update, ctx: AlongsideContext) -> None:
+    """/resolve REF outcome note: closes that child's newest unresolved alert."""
+    staff = await staff_only(update, ctx)
+    if staff is None:
+        return
+    uow = ctx.uow
+    tr = ctx.runtime.tr(staff.locale)
+    args = ctx.args or []
+    if len(args) < 2:
+        await _tell(ctx, staff, tr._(
+            "Use: /resolve REF what happened (for example: /resolve K7F spoke to her, safe)"))
+        return
+    target = await alerts.unresolved_for(uow, staff, args[0])
+    view = target and await alerts.resolve(uow, staff, target.id, " ".join(args[1:]))
+    if not view:
+        await _tell(ctx, staff, tr._("That alert is not open to you."))
+        return
+    await _tell(ctx, staff, tr._("Resolved: {nickname} · {ref}.", nickname=view.child.nickname,
+                                 ref=view.child.ref))
+    if view.source != "unanswered":
+        await update_cards(ctx.runtime, uow, view)
+
+
+async def mute_command(update: Update, ctx: AlongsideContext, muted: bool) -> None:
+    staff = await staff_only(update, ctx)
+    if staff is None:
+        return
+    ref = (ctx.args or [""])[0]
+    child = await people.find_child_by_ref(ctx.uow, ref.upper()) if ref else None
+    await mute(ctx, staff, child.id if child else "-", muted)
+
+
+async def mute_on(update: Update, ctx: AlongsideContext) -> None:
+    await mute_command(update, ctx, True)
+
+
+async def mute_off(update: Update, ctx: AlongsideContext) -> None:
+    await mute_command(update, ctx, False)
+
+
+def register(app: AlongsideApp) -> None:
+    app.add_handler(CommandHandler("alerts", alerts_command, filters=COMMANDS))
+    app.add_handler(CommandHandler("resolve", resolve_command, filters=COMMANDS))
+    app.add_handler(CommandHandler("mute", mute_on, filters=COMMANDS))
+    app.add_handler(CommandHandler("unmute", mute_off, filters=COMMANDS))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=BUTTONS))
