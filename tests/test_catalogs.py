@@ -32,7 +32,7 @@ OTHERS = [code for code in LOCALES if code != "en"]
 # Strings that may read the same in every language: layouts, and names adults will say in
 # English (the glossary explains them in the child's language).
 SAME_EVERYWHERE = {"{name}:", "{marks}{nickname} · {ref} · {language} · {time}", "Childline",
-                   "ICTG", "NRM"}
+                   "ICTG", "NRM", "{mark}{nickname} · {ref} · {status} · {age}"}
 UNSAFE = re.compile(r"traffick|slave|exploit", re.IGNORECASE)
 
 
