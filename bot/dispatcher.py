@@ -346,6 +346,8 @@ class Dispatcher:
         outbox_id = job.id
         # The database is not held while Telegram answers.
         started = time.monotonic()
+        # This task's context may carry an answer from a call made before it was created.
+        last_answer.set(None)
         try:
             sent = await self._deliver(job.chat_id, message, job.reply_to)
         except RetryAfter as exc:

@@ -15,6 +15,7 @@ from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
 from bot.notices import help_now_label
 from conversations.models import Alert, AuditEntry, InboxUpdate, OutboxMessage
+from conversations.outgoing import Outgoing
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons, raw_session
 
@@ -332,7 +333,7 @@ async def test_a_send_telegram_accepted_is_never_repeated(
     await bot.enrol(supervisor, Role.SUPERVISOR)
     await bot.link(advocate, child)
     for kind in ("garbled", "not_json"):
-        emu.add_fault(Fault(kind, method="sendMessage", chat_id=advocate.id, count=1))  # type: ignore[arg-type]
+        emu.add_fault(Fault(kind, method="sendMessage", chat_id=advocate.id, count=1))
         emu.send_text(child, f"first {kind}")
         emu.send_text(child, f"second {kind}")
         await bot.wait_text(advocate.id, f"second {kind}")
@@ -342,3 +343,27 @@ async def test_a_send_telegram_accepted_is_never_repeated(
         pending = (await session.execute(select(func.count(OutboxMessage.id)).where(
             OutboxMessage.status != "sent"))).scalar_one()
     assert pending == 0
+
+
+async def test_an_unexpected_error_in_a_send_is_a_counted_try_then_a_dead_letter(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """Not Telegram's refusal and not known to have gone: tries with backoff, then a dead
+    letter supervisors hear of; never again at once, and never for ever."""
+    emu = emulator
+    bot = harness_factory(database_url, **FAST, ALONGSIDE_MAX_ATTEMPTS="2")
+    await bot.start()
+    supervisor = emu.user(24001, "Sam")
+    await bot.enrol(supervisor, Role.SUPERVISOR)
+    assert bot.running is not None
+    async with bot.running.runtime.store.unit() as uow:
+        # An invite's QR image without its link: making it raises inside our own code.
+        await uow.send(24002, Outgoing(kind="qr", text="code"), purpose="notice")
+        await uow.commit()
+    await bot.wait_text(supervisor.id, "could not be delivered after 2 tries", timeout=15)
+    async with raw_session(bot.settings.database_url) as session:
+        row = (await session.execute(select(OutboxMessage).where(
+            OutboxMessage.purpose == "notice"))).scalars().one()
+        assert (row.status, row.attempts) == ("dead", 2)
+        assert (row.last_error or "").startswith("error:KeyError")
+    assert not emu.sent_to(24002)
