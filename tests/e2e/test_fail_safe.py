@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -22,6 +23,17 @@ from tests.conftest import BotHarness, inline_buttons, raw_session
 FAST = {"ALONGSIDE_SWEEP_SECONDS": "0.2"}
 TOLD = "A person has been told"
 NOBODY = "I could not reach a person here yet"
+
+
+async def _linked(bot: BotHarness, base: int, name: str) -> tuple[Any, Any, Any]:
+    """An advocate (Rosa), a supervisor (Sam) and a young person linked to Rosa as "Star"."""
+    emu = bot.emu
+    advocate, supervisor = emu.user(base, "Rosa"), emu.user(base + 1, "Sam")
+    child = emu.user(base + 2, name)
+    await bot.enrol(advocate)
+    await bot.enrol(supervisor, Role.SUPERVISOR)
+    await bot.link(advocate, child)
+    return advocate, supervisor, child
 
 
 async def _count(url: str, column: object, *where: object) -> int:
@@ -98,11 +110,7 @@ async def test_an_update_that_cannot_be_handled_is_passed_on_as_it_came(
     emu = emulator
     bot = harness_factory(database_url, **FAST)
     await bot.start()
-    advocate, supervisor = emu.user(23201, "Rosa"), emu.user(23202, "Sam")
-    child = emu.user(23203, "Drita")
-    await bot.enrol(advocate)
-    await bot.enrol(supervisor, Role.SUPERVISOR)
-    await bot.link(advocate, child)
+    advocate, supervisor, child = await _linked(bot, 23201, "Drita")
     # An entity python-telegram-bot cannot parse: the update fails before any handler runs.
     update_id = emu.inject_update({"message": {
         "message_id": 9001, "date": 1_700_000_000, "chat": {"id": child.id, "type": "private"},
@@ -129,11 +137,7 @@ async def test_an_urgent_alert_overtakes_routine_messages(
     emu = emulator
     bot = harness_factory(database_url, **FAST)
     await bot.start()
-    advocate, supervisor = emu.user(23301, "Rosa"), emu.user(23302, "Sam")
-    child = emu.user(23303, "Ana")
-    await bot.enrol(advocate)
-    await bot.enrol(supervisor, Role.SUPERVISOR)
-    await bot.link(advocate, child)
+    advocate, _supervisor, child = await _linked(bot, 23301, "Ana")
     for i in range(20):
         emu.send_text(child, f"routine {i:02d}")
     await emu.wait_for(lambda: any("routine 02" in t for t in bot.texts(advocate.id)))
@@ -156,11 +160,7 @@ async def test_a_flood_of_help_now_presses_is_one_alarm(
     emu = emulator
     bot = harness_factory(database_url, **FAST, ALONGSIDE_SEND_RATE="200")
     await bot.start()
-    advocate, supervisor = emu.user(23401, "Rosa"), emu.user(23402, "Sam")
-    child = emu.user(23403, "Ana")
-    await bot.enrol(advocate)
-    await bot.enrol(supervisor, Role.SUPERVISOR)
-    await bot.link(advocate, child)
+    _advocate, supervisor, child = await _linked(bot, 23401, "Ana")
     emu.send_text(child, "help me please they are here")
     await bot.wait_text(supervisor.id, "may mean danger")
 
@@ -235,11 +235,7 @@ async def test_a_message_nobody_answers_becomes_a_concern_then_climbs(
     emu = emulator
     bot = harness_factory(database_url, **FAST, ALONGSIDE_UNANSWERED_MINUTES="60")
     await bot.start()
-    advocate, supervisor = emu.user(23601, "Rosa"), emu.user(23602, "Sam")
-    child = emu.user(23603, "Ana")
-    await bot.enrol(advocate)
-    await bot.enrol(supervisor, Role.SUPERVISOR)
-    await bot.link(advocate, child)
+    advocate, supervisor, child = await _linked(bot, 23601, "Ana")
     emu.send_text(child, "can we talk about the interview")
     relay = await bot.wait_text(advocate.id, "interview")
     assert list(inline_buttons(relay)) == ["Seen"]
@@ -276,11 +272,7 @@ async def test_outside_service_hours_a_child_is_told_when_a_person_reads(
     bot = harness_factory(sqlite_url, **FAST, ALONGSIDE_SERVICE_HOURS="Sun 03:00-03:01",
                           ALONGSIDE_TIMEZONE="UTC")
     await bot.start()
-    advocate, supervisor = emu.user(23701, "Rosa"), emu.user(23702, "Sam")
-    child = emu.user(23703, "Ana")
-    await bot.enrol(advocate)
-    await bot.enrol(supervisor, Role.SUPERVISOR)
-    await bot.link(advocate, child)
+    advocate, _supervisor, child = await _linked(bot, 23701, "Ana")
     emu.send_text(child, "hello are you there")
     note = await bot.wait_text(child.id, "A person will read it from")
     assert "Sunday 03:00" in (note.text or "")
@@ -327,11 +319,7 @@ async def test_a_send_telegram_accepted_is_never_repeated(
     emu = emulator
     bot = harness_factory(database_url, **FAST)
     await bot.start()
-    advocate, supervisor = emu.user(23901, "Rosa"), emu.user(23902, "Sam")
-    child = emu.user(23903, "Ana")
-    await bot.enrol(advocate)
-    await bot.enrol(supervisor, Role.SUPERVISOR)
-    await bot.link(advocate, child)
+    advocate, _supervisor, child = await _linked(bot, 23901, "Ana")
     for kind in ("garbled", "not_json"):
         emu.add_fault(Fault(kind, method="sendMessage", chat_id=advocate.id, count=1))
         emu.send_text(child, f"first {kind}")
