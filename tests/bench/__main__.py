@@ -262,7 +262,10 @@ async def section_safety(quick: bool) -> None:
         async with BotApiEmulator(token=TOKEN) as emu:
             url = f"sqlite+aiosqlite:///{work / 'safety.db'}"
             data = work / "data"
-            pairs = await _seed_pairs(url, data, 20, 300_000)
+            count = 10 if quick else 40
+            # One young person per alert: more urgent messages from one sender join their open
+            # alert (its card is edited) instead of paging again.
+            pairs = await _seed_pairs(url, data, count, 300_000)
             settings = Settings.from_env({"DATABASE_URL": url, "ALONGSIDE_DATA_DIR": str(data)})
             store = await Store.open(settings.store_config())
             async with store.unit() as uow:
@@ -274,7 +277,6 @@ async def section_safety(quick: bool) -> None:
             children = [emu.user(c, f"C{c}") for _, c in pairs]
             for a, _ in pairs:
                 emu.user(a, f"A{a}")
-            count = 10 if quick else 40
             async with _process("-m", "bot.cli", "run",
                                 env=_env(emu, url, data, ALONGSIDE_CHAT_RATE="50"), cwd=work):
                 await _wait_polling(emu)
