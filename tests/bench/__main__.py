@@ -50,6 +50,7 @@ from tests.conftest import postgres_database
 TOKEN = "123456:BENCH-TOKEN-alongside"
 ROOT = Path(__file__).resolve().parents[2]
 MARK = re.compile(r"bench (\w+) (\d+)")
+SUPERVISOR = 299_999  # the safety section's supervisor: enrolled with its pairs, at base - 1
 RESULTS: dict[str, object] = {}
 
 
@@ -114,7 +115,8 @@ def _env(emu: BotApiEmulator, url: str, data: Path, **extra: str) -> dict[str, s
 
 
 async def _seed_pairs(url: str, data: Path, count: int, base: int) -> list[tuple[int, int]]:
-    """Advocates and their linked children, straight through the services."""
+    """`count` advocates with a linked young person each, and one supervisor (``base - 1``),
+    straight through the services."""
     settings = Settings.from_env({"DATABASE_URL": url, "ALONGSIDE_DATA_DIR": str(data)})
     if not settings.is_sqlite:
         engine = make_engine(url)
@@ -123,6 +125,8 @@ async def _seed_pairs(url: str, data: Path, count: int, base: int) -> list[tuple
     store = await Store.open(settings.store_config())
     pairs = []
     async with store.unit() as uow:
+        # `alongside run` refuses to start with nobody to hear an alert.
+        await people.add_staff(uow, telegram_id=base - 1, name="S", role=Role.SUPERVISOR)
         for i in range(count):
             advocate = await people.add_staff(uow, telegram_id=base + i, name=f"A{i}",
                                               role=Role.ADVOCATE)
@@ -265,15 +269,8 @@ async def section_safety(quick: bool) -> None:
             count = 10 if quick else 40
             # One young person per alert: more urgent messages from one sender join their open
             # alert (its card is edited) instead of paging again.
-            pairs = await _seed_pairs(url, data, count, 300_000)
-            settings = Settings.from_env({"DATABASE_URL": url, "ALONGSIDE_DATA_DIR": str(data)})
-            store = await Store.open(settings.store_config())
-            async with store.unit() as uow:
-                await people.add_staff(uow, telegram_id=399_999, name="Sam",
-                                       role=Role.SUPERVISOR)
-                await uow.commit()
-            await store.close()
-            emu.user(399_999, "Sam")
+            pairs = await _seed_pairs(url, data, count, SUPERVISOR + 1)
+            emu.user(SUPERVISOR, "Sam")  # enrolled with the pairs
             children = [emu.user(c, f"C{c}") for _, c in pairs]
             for a, _ in pairs:
                 emu.user(a, f"A{a}")
@@ -282,13 +279,13 @@ async def section_safety(quick: bool) -> None:
                 await _wait_polling(emu)
                 latencies = []
                 for i in range(count):
-                    before = len(emu.sent_to(399_999))
+                    before = len(emu.sent_to(SUPERVISOR))
                     t0 = emu.clock()
                     emu.send_text(children[i % len(children)], "i want to die")
-                    await emu.wait_for(lambda b=before: len(emu.sent_to(399_999)) > b,
+                    await emu.wait_for(lambda b=before: len(emu.sent_to(SUPERVISOR)) > b,
                                        timeout=30)
                     alert = next(c for c in reversed(emu.calls) if c.method == "sendMessage"
-                                 and str(c.params.get("chat_id")) == "399999")
+                                 and str(c.params.get("chat_id")) == str(SUPERVISOR))
                     latencies.append((alert.at - t0) * 1000)
                     await asyncio.sleep(1.1)  # the supervisor's chat is paced at 1/s
     print(f"  urgent update → supervisor alert sent: p50 {_pct(latencies, 0.5):.1f} ms, "
