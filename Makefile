@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALES := en sq vi ar fa ps ckb ti am ro fr pl
 
-.PHONY: run test lint bench catalogs clean
+.PHONY: run test lint bench catalogs clean model check-model
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench
+
+# The safety model: retrain from safety/corpus (and the shared published text), or check that
+# retraining gives the committed weights.
+model: $(BIN)/.installed
+	$(BIN)/python -m safety.train
+
+check-model: $(BIN)/.installed
+	$(BIN)/python -m safety.train --check
 
 # For translators: refresh the template from the source, then merge it into every catalog.
 catalogs: $(BIN)/.installed

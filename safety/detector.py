@@ -2,18 +2,23 @@
 
 How a scan works:
 
-1. The message is normalised into an *exact* and a *loose* form (:mod:`safety.normalize`).
-2. Which lexicons apply is decided from the locale hints, English (children mix it in) and the
-   scripts present in the text: every language whose lexicon has patterns in a script found in
-   the message is scanned, so Latin text is checked against the Latin-script languages *and*
-   the romanised Arabic/Persian patterns ("ana fi khatar", "komak").
-3. Each loose token is looked up in one anchor index built at load time over all lexicons
-   (exact words, stems, suffixes, infixes). Only the patterns whose anchor is present run their
-   regex; a typical message runs none or a few, which keeps scans in the tens of microseconds.
-4. A rule fires if any of its patterns matches, none of its ``unless`` patterns does, and it
-   is lowered to *concern* if one of its ``soften`` patterns matches (past or resolved events).
+1. The message is normalised (:mod:`safety.normalize`) and cut into windows
+   (:mod:`safety.features`).
+2. Which languages it is plausibly written in is decided from the locale hint and a character
+   trigram model, script by script, so that code-switched text reads as both its languages and
+   a Polish "od" is never read as English. Each language's words are read only where that
+   language is plausible.
+3. Lexicon rules (phrases, :mod:`safety.lexicon`) and concepts (per-language words for the
+   ideas danger is made of, :mod:`safety.concepts`) are found.
+4. The model (:mod:`safety.model`) scores each window from its words, character n-grams, emoji,
+   the rules that fired and the concepts found near each other; the message takes its most
+   worrying window.
+5. Urgent when a trusted rule fires (one the training data shows is almost never wrong) and the
+   model does not contradict it, or when the model is confident; concern when a rule fires, a
+   rule is softened (past or resolved events), or the model says it is worth a look.
 
-The result names every rule that fired, so staff can always see *why* a message was flagged.
+The result names every rule that fired and gives readable reasons (the words that weighed most,
+the concepts found together), so staff can always see *why* a message was flagged.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
+from safety.concept_rules import UNBACKING, fire
+from safety.concepts import ConceptIndex, Found, load_concepts
+from safety.features import Text, feature_ids, feature_names, prepare
 from safety.lexicon import (
     LEXICON_DIR,
     CompiledPattern,
@@ -33,7 +41,8 @@ from safety.lexicon import (
     available_languages,
     load_lexicon,
 )
-from safety.normalize import forms
+from safety.model import MODEL_PATH, Model
+from safety.normalize import exact_form, forms
 
 __all__ = ["Detector", "ScanResult", "canonical_language"]
 
@@ -63,12 +72,15 @@ def _scripts(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
-    """What a scan found. ``rules`` explains ``severity`` and ``categories``."""
+    """What a scan found. ``rules`` and ``reasons`` explain ``severity`` and ``categories``;
+    ``score`` is the model's probability that the message is urgent."""
 
     severity: Severity
     categories: tuple[str, ...]
     rules: tuple[str, ...]
     languages: tuple[str, ...]
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()
 
     @property
     def urgent(self) -> bool:
@@ -146,10 +158,42 @@ class _AnchorIndex:
         return found
 
 
-class Detector:
-    """Scans messages against the loaded lexicons. Immutable and safe to share across tasks."""
+@dataclass(frozen=True)
+class Reading:
+    """A message as the detector reads it, before any verdict."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    text: Text
+    languages: frozenset[str]
+    fired: dict[str, tuple[Rule, Severity]]
+    found: list[Found]
+
+    @property
+    def backed(self) -> bool:
+        """Whether an urgent rule (of a lexicon or of concepts) agrees with the model's reading
+        of danger: such a message has a lower bar."""
+        return any(level is Severity.URGENT and rule_id not in UNBACKING
+                   for rule_id, (_, level) in self.fired.items())
+
+    def features(self, span: tuple[int, int]) -> list[str]:
+        return feature_names(self.text, span, self.found,
+                             [f"r:{rule_id}" for rule_id in sorted(self.fired)])
+
+
+# How far below the likeliest language (mean log-probability per trigram) a language may score
+# and still be read; measured on the training corpus (see safety.train).
+LANGUAGE_MARGIN: Final = 0.6
+# A trusted rule fires alone unless the model is this sure the message is not urgent.
+VETO: Final = 0.02
+# Another rule makes a message a concern only if the model at least leans that way: a phrase
+# alone ("sad" in a news story) is not worth a person's time.
+RULE_BACKING: Final = 0.5
+
+
+class Detector:
+    """Scans messages. Immutable and safe to share across tasks."""
+
+    def __init__(self, rules: Iterable[Rule], concepts: ConceptIndex | None = None,
+                 model: Model | None = None) -> None:
         self._rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         self.languages: tuple[str, ...] = tuple(sorted({r.language for r in self._rules}))
         self._loaded = frozenset(self.languages)
@@ -164,18 +208,26 @@ class Detector:
             script: frozenset(lang for lang, used in scripts.items() if script in used)
             for script in _SCRIPTS
         }
+        self._concepts = concepts
+        self._model = model
+        self._trusted = frozenset(model.meta.get("trusted", ())) if model else frozenset()
 
     @classmethod
     def load(
         cls, languages: Iterable[str] | None = None, directory: Path | None = None
     ) -> Detector:
-        """Load lexicons (all by default; English always) once and cache the detector."""
+        """Load lexicons (all by default; English always), concepts and the model once and
+        cache the detector."""
         wanted = None if languages is None else frozenset(canonical_language(x) for x in languages)
         return _load_cached(wanted, directory or LEXICON_DIR)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         return self._rules
+
+    @property
+    def model(self) -> Model | None:
+        return self._model
 
     def rule(self, rule_id: str) -> Rule:
         """Look up a loaded rule by id (to explain an alert); raises ``KeyError``."""
@@ -184,19 +236,27 @@ class Detector:
                 return rule
         raise KeyError(rule_id)
 
-    def scan(self, text: str, languages: Sequence[str] = ()) -> ScanResult:
-        """Scan one message. ``languages`` are locale hints; script detection adds more."""
+    def plausible(self, text: str, languages: Sequence[str] = ()) -> frozenset[str]:
+        """The languages a message is plausibly written in: the hints, and for each script in
+        it the languages its letters look like."""
+        hinted = {canonical_language(code) for code in languages}
+        if self._model is None:
+            found = hinted | {"en"}
+            for script in _scripts(exact_form(text)):
+                found |= self._by_script[script]
+            return frozenset(found)
+        found = set(hinted)
+        for part in _script_parts(text):
+            found.update(lang for lang, _ in self._model.languages(part, LANGUAGE_MARGIN))
+        return frozenset(found)
+
+    def read(self, text: str, languages: Sequence[str] = ()) -> Reading:
         if isinstance(languages, str):  # a lone locale is a common slip: treat it as one hint
             languages = (languages,)
+        plausible = self.plausible(text, languages)
         form = forms(text)
-        scanned = {canonical_language(code) for code in languages}
-        scanned.add("en")
-        for script in _scripts(form.exact):
-            scanned |= self._by_script[script]
-        scanned &= self._loaded
-
-        severity = Severity.NONE
-        fired: dict[str, Rule] = {}
+        scanned = plausible & self._loaded
+        fired: dict[str, tuple[Rule, Severity]] = {}
         entries = self._index.entries
         for number in sorted(self._index.candidates(form.loose)):
             entry = entries[number]
@@ -207,19 +267,94 @@ class Detector:
                 continue
             if any(p.search(form.exact, form.loose) for p in rule.unless):
                 continue
-            fired[rule.id] = rule
             level = rule.severity
             if level is Severity.URGENT and any(
                 p.search(form.exact, form.loose) for p in rule.soften
             ):
                 level = Severity.CONCERN
-            severity = max(severity, level)
+            fired[rule.id] = (rule, level)
+        prepared = prepare(text)
+        found = (self._concepts.find(prepared.tokens, plausible)
+                 if self._concepts is not None else [])
+        for concept_rule in fire(found):
+            fired[concept_rule.id] = (concept_rule.rule, Severity.URGENT)
+        return Reading(prepared, plausible, fired, found)
+
+    def scan(self, text: str, languages: Sequence[str] = ()) -> ScanResult:
+        """Scan one message. ``languages`` are locale hints; the text itself adds more."""
+        reading = self.read(text, languages)
+        fired = reading.fired
+        trusted = [rule for rule, level in fired.values()
+                   if level is Severity.URGENT and (self._model is None or rule.id in
+                                                    self._trusted)]
+        flagged = [rule for rule, _ in fired.values()]
+        score, best, leaning = 0.0, None, 0.0
+        model_urgent = model_flag = prose = False
+        backed = reading.backed
+        if self._model is not None:
+            for span in reading.text.windows:
+                ids = sorted(set(feature_ids(reading.features(span))))
+                urgent, worth, published = self._model.scores(ids)
+                prose |= published
+                is_urgent, is_flag = self._model.passes(urgent, worth, published, backed)
+                model_urgent |= is_urgent
+                model_flag |= is_flag
+                leaning = max(leaning, worth)
+                if best is None or urgent > score:
+                    score, best = urgent, ids
+        severity = Severity.NONE
+        categories = {rule.category for rule in flagged}
+        reasons = [f"rule {rule.id} ({rule.category})" for rule in flagged]
+        # A trusted rule alone, unless the model reads prose or all but rules the message out.
+        rule_urgent = bool(trusted) and (self._model is None or (score >= VETO and not prose))
+        if rule_urgent or model_urgent:
+            severity = Severity.URGENT
+        elif model_flag or (flagged and (self._model is None or leaning >= RULE_BACKING)):
+            severity = Severity.CONCERN
+        if self._model is not None and best is not None and severity is not Severity.NONE:
+            if not rule_urgent:  # the rules that decided name the categories
+                categories.add(self._model.category_of(best))
+            reasons += self._explain(reading, best, score)
         return ScanResult(
             severity=severity,
-            categories=tuple(sorted({r.category for r in fired.values()})),
-            rules=tuple(sorted(fired)),
-            languages=tuple(sorted(scanned)),
+            categories=tuple(sorted(categories)) if severity is not Severity.NONE else (),
+            rules=tuple(sorted(fired)) if severity is not Severity.NONE else (),
+            languages=tuple(sorted(reading.languages)),
+            score=round(score, 4),
+            reasons=tuple(reasons) if severity is not Severity.NONE else (),
         )
+
+    def _explain(self, reading: Reading, ids: list[int], score: float) -> list[str]:
+        """The model's verdict in words: the features that pushed hardest towards urgent."""
+        assert self._model is not None
+        names = [name for span in reading.text.windows for name in reading.features(span)]
+        weights = dict(zip(feature_ids(names), names, strict=True))
+        pushes = self._model.weights_of(ids)
+        ranked = sorted({(float(w), weights[i]) for i, w in zip(ids, pushes, strict=True)
+                         if i in weights and not weights[i].startswith("empty")},
+                        reverse=True)[:4]
+        readable = ", ".join(f"{_readable(name)} ({weight:+.2f})" for weight, name in ranked)
+        concepts = sorted({f.concept for f in reading.found})
+        lines = [f"model {score:.2f}: {readable}"]
+        if concepts:
+            lines.append("concepts: " + ", ".join(concepts))
+        return lines
+
+
+def _readable(name: str) -> str:
+    kind, _, value = name.partition(":")
+    return {"w": "word", "b": "words", "g": "letters", "e": "emoji", "c": "concept",
+            "p": "together", "r": "rule"}.get(kind, kind) + f" '{value.strip()}'"
+
+
+def _script_parts(text: str) -> list[str]:
+    """The text's words grouped by script (Latin, Arabic, Ge'ez, other), one string each."""
+    groups: dict[str, list[str]] = {}
+    for word in text.split():
+        kinds = _scripts(word.casefold())
+        key = min(kinds) if kinds else "other"
+        groups.setdefault(key, []).append(word)
+    return [" ".join(words) for key, words in sorted(groups.items()) if key != "other"]
 
 
 @cache
@@ -233,4 +368,6 @@ def _load_cached(languages: frozenset[str] | None, directory: Path) -> Detector:
     rules: list[Rule] = []
     for name in sorted(names):
         rules.extend(load_lexicon(name, directory))
-    return Detector(rules)
+    if directory != LEXICON_DIR or not MODEL_PATH.exists():
+        return Detector(rules)  # a lexicon under test, on its own
+    return Detector(rules, load_concepts(), Model.load())

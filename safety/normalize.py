@@ -30,7 +30,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["CHAT_EXPANSIONS", "Forms", "exact_form", "forms", "loose_form"]
+__all__ = ["CHAT_EXPANSIONS", "Forms", "exact_form", "forms", "loose_form", "model_tokens",
+           "romanised"]
 
 # Arabic-script letters that children (and keyboards) use interchangeably. The Kurdish ە and
 # the Persian/Arabic ة both fold to ه because Sorani spelling on Arabic keyboards writes ه.
@@ -205,9 +206,9 @@ def _uncontract(match: re.Match[str]) -> str:
 
 
 _NON_WORD: Final = re.compile(r"[\W_]+")
-# After _NON_WORD only single spaces separate tokens, so "any repeated character" is a repeated
-# letter or digit; "." is cheaper for the regex engine than "\w".
-_RUN: Final = re.compile(r"(.)\1+")
+# After _NON_WORD only single spaces separate tokens, so "any repeated non-digit" is a
+# repeated letter. Digits are kept as they are: "999" is the emergency number, not "9".
+_RUN: Final = re.compile(r"(\D)\1+")
 # Combining marks to strip in the loose form (Latin/Vietnamese diacritics after NFD, Arabic
 # hamza/madda left by NFD, Ethiopic gemination marks). A character class is much faster than
 # testing unicodedata.combining() per character.
@@ -259,3 +260,28 @@ def forms(text: str) -> Forms:
     """Normalise a message into both forms."""
     exact = exact_form(text)
     return Forms(exact=exact, loose=loose_form(exact))
+
+
+# Arabizi and Finglish write letters Latin has no sign for with digits: "3ayez" (عايز),
+# "7abibi", "5ayef". Inside a word that also has letters, read them as the letters people
+# mean, so a spelling with digits meets the one without.
+_DIGIT_LETTERS: Final = str.maketrans({"2": "a", "3": "a", "4": "sh", "5": "kh", "6": "t",
+                                       "7": "h", "8": "gh", "9": "q"})
+_HAS_DIGIT: Final = re.compile(r"\d")
+_HAS_LETTER: Final = re.compile(r"[^\W\d_]")
+# Numbers with a unit or an ordinal are numbers: 5pm, 10am, 2nd, 3rd, 4th, 20h, 50kg.
+_MEASURE: Final = re.compile(r"\d+(?:am|pm|st|nd|rd|th|h|min|kg|km|k|m|s|x)")
+
+
+def romanised(token: str) -> str:
+    """A token with digits standing for letters, read as letters (numbers stay numbers)."""
+    if not _HAS_DIGIT.search(token) or not _HAS_LETTER.search(token) or \
+            _MEASURE.fullmatch(token):
+        return token
+    return _RUN.sub(_first_char, token.translate(_DIGIT_LETTERS))
+
+
+def model_tokens(text: str) -> list[str]:
+    """The loose-form tokens of ``text`` with romanised digits read as letters: what concepts
+    and the model see."""
+    return [romanised(t) for t in loose_form(exact_form(text)).split()]

@@ -2,19 +2,37 @@
 
 Input lines are objects ``{"text": str, "language": str (optional)}``; blank lines are skipped.
 Each non-blank line produces exactly one output line, either
-``{"severity": ..., "categories": [...], "rules": [...]}`` or ``{"error": "..."}`` for a line that
-is not such an object, so a caller can zip inputs with outputs. The return value is the process
-exit code: 1 if any line was bad, else 0.
+``{"severity": ..., "categories": [...], "rules": [...], "score": float, "reasons": [...]}`` or
+``{"error": "..."}`` for a line that is not such an object or is longer than ``MAX_LINE``
+characters (read and dropped in pieces, never held whole), so a caller can zip inputs with
+outputs. The return value is the process exit code: 1 if any line was bad, else 0.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from collections.abc import Iterator
+from typing import Final, TextIO
 
 from safety.detector import Detector
 
-__all__ = ["scan_lines"]
+__all__ = ["MAX_LINE", "scan_lines"]
+
+MAX_LINE: Final = 1 << 20  # characters; a chat message is at most 4,096
+
+
+def _lines(inp: TextIO) -> Iterator[str | None]:
+    """Each line, or None for one too long to hold (the rest of it is read and dropped)."""
+    while True:
+        line = inp.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE or line.endswith("\n"):
+            yield line
+            continue
+        while line and not line.endswith("\n"):
+            line = inp.readline(MAX_LINE)
+        yield None
 
 
 def _parse(line: str) -> tuple[str, tuple[str, ...]]:
@@ -39,10 +57,12 @@ def scan_lines(inp: TextIO, out: TextIO, detector: Detector | None = None) -> in
     """Scan every JSON line of ``inp`` into ``out``; return 1 if any line was malformed."""
     det = detector or Detector.load()
     status = 0
-    for number, line in enumerate(inp, start=1):
-        if not line.strip():
+    for number, line in enumerate(_lines(inp), start=1):
+        if line is not None and not line.strip():
             continue
         try:
+            if line is None:
+                raise ValueError(f"longer than {MAX_LINE} characters")
             text, languages = _parse(line)
         except ValueError as exc:
             out.write(json.dumps({"error": f"line {number}: {exc}"}) + "\n")
@@ -56,6 +76,8 @@ def scan_lines(inp: TextIO, out: TextIO, detector: Detector | None = None) -> in
                     "severity": result.severity.value,
                     "categories": list(result.categories),
                     "rules": list(result.rules),
+                    "score": result.score,
+                    "reasons": list(result.reasons),
                 },
                 ensure_ascii=False,
             )

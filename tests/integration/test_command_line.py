@@ -207,10 +207,13 @@ def test_safety_scan_writes_one_json_line_per_input(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert len(lines) == len(inputs)
     out = [json.loads(line) for line in lines]
-    assert all(set(o) == {"severity", "categories", "rules"} for o in out)
+    assert all(set(o) == {"severity", "categories", "rules", "score", "reasons"} for o in out)
     assert [o["severity"] for o in out] == ["urgent", "urgent", "none", "none"]
-    assert out[1]["categories"] == ["self_harm"]
-    assert all(r.startswith("sq.") for r in out[1]["rules"])
+    assert "self_harm" in out[1]["categories"]
+    # Albanian rules or language-agnostic concept rules, never another language's words.
+    assert all(r.startswith(("sq.", "en.", "concept.")) for r in out[1]["rules"])
+    assert out[0]["score"] > out[2]["score"]
+    assert any(reason.startswith("model ") for reason in out[0]["reasons"])
     assert not (tmp_path / "data").exists(), "scanning needs no store"
 
 
@@ -290,11 +293,23 @@ def test_safety_scan_contract(tmp_path: Path) -> None:
     assert out[0]["severity"] == "urgent"
     assert "self_harm" in out[0]["categories"]
     assert out[0]["rules"]
-    assert out[1] == {"severity": "none", "categories": [], "rules": []}
+    assert {k: out[1][k] for k in ("severity", "categories", "rules", "reasons")} == {
+        "severity": "none", "categories": [], "rules": [], "reasons": []}
+    assert 0 <= out[1]["score"] < 0.5
     assert "error" in out[2]
     assert done.returncode == 1, "a bad line makes the exit code 1"
     clean = alongside(tmp_path / "data", "safety-scan", stdin=json.dumps({"text": "hello"}) + "\n")
     assert clean.returncode == 0
+
+
+def test_safety_scan_refuses_a_line_over_a_megabyte_without_holding_it(tmp_path: Path) -> None:
+    huge = json.dumps({"text": "a" * (3 << 20)})
+    lines = huge + "\n" + json.dumps({"text": "good morning"}) + "\n"
+    done = alongside(tmp_path / "data", "safety-scan", stdin=lines)
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert out[0] == {"error": "line 1: longer than 1048576 characters"}
+    assert out[1]["severity"] == "none"
+    assert done.returncode == 1
 
 
 def test_db_upgrade_and_has_token(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Shared scoring for labelled JSON-lines sets (dev set and held-out set)."""
+"""Shared scoring for labelled JSON-lines sets (the shared dev set)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 from safety import Detector, Severity
 
-URGENT_RECALL_TARGET = 0.97
+# The same targets as the blind set's (tests/safety/test_blind.py): the detector is no longer
+# built from lexicons tuned to these lines, so they measure it like any other labelled sample.
+URGENT_RECALL_TARGET = 0.95
 NONE_FALSE_URGENT_TARGET = 0.03
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from safety import CATEGORIES, Detector, LexiconError, ScanResult, Severity
+from safety.concepts import load_concepts
 from safety.lexicon import LEXICON_DIR, available_languages, compile_pattern, load_lexicon
+from safety.model import Model
 from safety.normalize import exact_form, loose_form
 from tests.safety.test_dev_set import DEV_SET
 
@@ -44,27 +46,31 @@ def test_scan_result_shape(det: Detector) -> None:
 
 def test_nothing_found_is_none(det: Detector) -> None:
     r = det.scan("good morning", ["en"])
-    assert r == ScanResult(Severity.NONE, (), (), r.languages)
+    assert (r.severity, r.categories, r.rules, r.reasons) == (Severity.NONE, (), (), ())
+    assert 0.0 <= r.score < 0.5
 
 
 def test_load_is_cached_and_subsettable() -> None:
     assert Detector.load() is Detector.load()
     sq = Detector.load(languages=["sq"])
     assert sq.languages == ("en", "sq")  # English is always loaded: children mix it in
-    assert sq.scan("Dua të vdes").urgent
-    assert not sq.scan("أريد أن أموت").urgent
+    assert {rule.language for rule in sq.rules} == {"en", "sq"}
     assert Detector.load(languages=["prs"]).languages == ("en", "fa")
     with pytest.raises(ValueError, match="xx"):
         Detector.load(languages=["xx"])
 
 
-def test_script_detection_adds_languages(det: Detector) -> None:
-    assert {"ar", "fa", "ps", "ckb"} <= set(det.scan("یکی دنبالمه").languages)
-    assert {"ti", "am"} <= set(det.scan("ሓግዙኒ").languages)
-    latin = det.scan("hello").languages
-    assert {"en", "fr", "ro", "sq", "vi", "pl"} <= set(latin)
-    # romanised Arabic/Persian patterns live in those lexicons and apply to Latin text
-    assert {"ar", "fa"} <= set(latin)
+def test_a_message_is_read_in_the_languages_it_looks_like(det: Detector) -> None:
+    assert "fa" in det.scan("یکی دنبالمه، خیلی میترسم").languages
+    assert "ps" in det.scan("زه ډېر ویره لرم، هغوی راپسې دي").languages
+    assert {"ti", "am"} & set(det.scan("ሓግዙኒ").languages)
+    assert "en" in det.scan("hello, how are you").languages
+    # Polish is not read as English: the English words of the lexicons stay out of it.
+    assert "en" not in det.plausible("Od poniedziałku szkoła będzie otwarta od ósmej rano.",
+                                     ["pl"])
+    # Code-switched text is read as both of its languages.
+    assert {"fa", "en"} <= det.plausible("فردا میرم school, see you", ["fa"])
+    # Romanised Arabic and Persian are read as Arabic and Persian.
     assert det.scan("ana fi khatar").urgent
     assert det.scan("komak lazem daram").urgent
 
@@ -123,8 +129,8 @@ def test_hard_negatives_are_not_urgent(det: Detector, text: str) -> None:
         "nobody believes me",
     ],
 )
-def test_past_resolved_or_low_level_is_concern(det: Detector, text: str) -> None:
-    assert det.scan(text).severity is Severity.CONCERN
+def test_past_resolved_or_low_level_is_not_urgent(det: Detector, text: str) -> None:
+    assert det.scan(text, ["en"]).severity is not Severity.URGENT
 
 
 @pytest.mark.parametrize(
@@ -162,7 +168,8 @@ def test_generalises_to_other_spellings(det: Detector, text: str, language: str)
 def test_scan_is_deterministic(det: Detector) -> None:
     texts = ["i want to die", "they took my documents", "hello", "Dua të vdes", "یکی دنبالمه"]
     first = [det.scan(t) for t in texts]
-    fresh = Detector(det.rules)
+    assert det.model is not None
+    fresh = Detector(det.rules, load_concepts(), Model.load())
     assert [fresh.scan(t) for t in texts] == first
     assert [det.scan(t) for t in reversed(texts)] == list(reversed(first))
 
@@ -235,3 +242,10 @@ def test_single_locale_string_and_rule_lookup(det: Detector) -> None:
     assert rule.severity is Severity.URGENT
     with pytest.raises(KeyError):
         det.rule("nope")
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t", "...", "?!", "—", "   ,  "])
+def test_nothing_to_read_is_none(det: Detector, text: str) -> None:
+    # With no word and no emoji there is nothing to weigh: no lone feature decides.
+    r = det.scan(text, ["en"])
+    assert (r.severity, r.score, r.reasons) == (Severity.NONE, 0.0, ())
