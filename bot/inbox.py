@@ -22,6 +22,7 @@ from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.warnings import PTBUserWarning
@@ -249,10 +250,16 @@ class Inbox:
             if state.error is None:
                 # Its id stays (for duplicates), not what it said: the conversation is kept
                 # under the child's key, and this copy would outlive an erasure of it.
-                await uow.session.execute(MARK_DONE, {"b_id": update_id, "b_at": uow.now})
-                await uow.commit()
-                metrics.UPDATES_PROCESSED.inc()
-                return 1
+                try:
+                    await uow.session.execute(MARK_DONE, {"b_id": update_id, "b_at": uow.now})
+                    await uow.commit()
+                except SQLAlchemyError as exc:
+                    # What the handler wrote could not be stored (the store refused a value):
+                    # a failed try like any other, never a stop of the queue.
+                    state.error = type(exc).__name__
+                else:
+                    metrics.UPDATES_PROCESSED.inc()
+                    return 1
             error = state.error
         await self._failed(update_id, error)
         return 1
@@ -323,7 +330,12 @@ async def process_forever(
 ) -> None:
     while not stop.is_set():
         runtime.inbox_ready.clear()
-        await inbox.process_pending(app)
+        try:
+            await inbox.process_pending(app)
+        except SQLAlchemyError as exc:
+            # The store failed outside any one update (a dropped connection): the updates stay
+            # pending and are read again after the pause, instead of the loop ending unseen.
+            log.error("inbox.process_failed", extra={"error": type(exc).__name__})
         # Until more arrive; other workers' orphans and held-back updates are looked at again
         # soon, and a failed update is tried again after this pause.
         await wait_any(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)

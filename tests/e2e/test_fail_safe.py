@@ -131,6 +131,27 @@ async def test_an_update_that_cannot_be_handled_is_passed_on_as_it_came(
     await bot.wait_text(advocate.id, "hello again")
 
 
+async def test_an_update_the_store_refuses_does_not_stop_the_queue(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """A message id that is not a number (PostgreSQL will not store it as one) costs at most
+    that update's tries: the messages after it still flow."""
+    emu = emulator
+    bot = harness_factory(database_url, **FAST)
+    await bot.start()
+    advocate, _, child = await _linked(bot, 23251, "Luan")
+    emu.inject_update({"message": {
+        "message_id": "1", "date": 1_700_000_000, "chat": {"id": child.id, "type": "private"},
+        "from": {"id": child.id, "is_bot": False, "first_name": "Luan"},
+        "text": "my number is odd today"}})
+    # Relayed either way: handled (SQLite stores the id as given), or passed on as it came.
+    await bot.wait_text(advocate.id, "my number is odd today", timeout=20)
+    emu.send_text(child, "and this one is plain")
+    await bot.wait_text(advocate.id, "and this one is plain", timeout=20)
+    assert await _count(bot.settings.database_url, InboxUpdate.update_id,
+                        InboxUpdate.status == "pending") == 0
+
+
 async def test_an_urgent_alert_overtakes_routine_messages(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:

@@ -144,9 +144,14 @@ async def settled(harness: BotHarness, ids: Iterable[int], timeout: float) -> No
                 .where(InboxUpdate.update_id.in_(wanted)))).scalar_one()
         if inbox_left == 0 and outbox_left == 0 and seen == len(wanted):
             return
-        assert loop.time() < deadline, (
-            f"not settled after {timeout}s: {inbox_left} inbox rows pending, "
-            f"{outbox_left} outbox rows pending, {seen}/{len(wanted)} updates stored")
+        if loop.time() >= deadline:
+            async with store.sessions() as session:
+                stuck = (await session.execute(
+                    select(InboxUpdate.update_id, InboxUpdate.attempts, InboxUpdate.error)
+                    .where(InboxUpdate.status == "pending"))).all()
+            raise AssertionError(
+                f"not settled after {timeout}s: {inbox_left} inbox rows pending {stuck[:10]}, "
+                f"{outbox_left} outbox rows pending, {seen}/{len(wanted)} updates stored")
         await asyncio.sleep(0.1)
 
 
