@@ -12,7 +12,14 @@ from bot.app import keep_what_started, open_store, serve
 from bot.i18n import resolve
 from bot.settings import Settings
 from conversations import audit, people
-from conversations.crypto import MASTER_KEY_FILE, Keyring, WrappedKey, encode_key, replace_key_file
+from conversations.crypto import (
+    MASTER_KEY_FILE,
+    Keyring,
+    WrappedKey,
+    encode_key,
+    private_dir,
+    replace_key_file,
+)
 from conversations.errors import ConfigurationError
 from conversations.models import DataKey
 from conversations.people import Role, StaffError
@@ -49,7 +56,7 @@ async def require_ready(settings: Settings) -> int:
 
 async def db_upgrade(settings: Settings) -> int:
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)

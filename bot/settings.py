@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from conversations.crypto import INDEX_KEY_FILE, MASTER_KEY_FILE, load_or_create_key
+from conversations.crypto import INDEX_KEY_FILE, MASTER_KEY_FILE, load_or_create_key, private_dir
 from conversations.errors import ConfigurationError
 from conversations.hours import ServiceHours
 from conversations.store import StoreConfig
@@ -133,7 +133,7 @@ class Settings:
     def store_config(self) -> StoreConfig:
         """Keys from the environment, else from 0600 files in the data dir made on first use."""
         if self.is_sqlite:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.data_dir)
         pending = self.data_dir / (MASTER_KEY_FILE + ".new")
         return StoreConfig(
             pending_master_key=None if self.master_key_b64 or not pending.exists()

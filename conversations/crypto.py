@@ -50,8 +50,15 @@ def encode_key(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def private_dir(path: Path) -> None:
+    """Make `path` (if need be) and leave it 0700 whatever the umask: it holds the keys and,
+    on SQLite, the database."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+
+
 def _write_secret(path: Path, raw: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     # A leftover temporary file would keep its own mode (and any reader's open handle): start anew.
     tmp.unlink(missing_ok=True)

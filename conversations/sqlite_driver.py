@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -192,10 +193,23 @@ def _committer_thread() -> ThreadPoolExecutor:
     return _committer
 
 
+def private_file(database: str) -> None:
+    """Create the database file 0600 whatever the umask (SQLite gives its WAL and shared-memory
+    files the database file's mode), and tighten one an older run left readable."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        if path == database and not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if os.path.exists(path) and os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+
+
 def connector(database: str) -> Callable[[], Any]:
     """The engine's ``async_creator`` for the SQLite file `database`."""
 
     async def connect() -> Connection:
+        private_file(database)
         # The busy handler is ours (see `_patiently`); a commit runs on the worker thread.
         conn = sqlite3.connect(database, timeout=0, check_same_thread=False)
         return Connection(conn, _committer_thread())

@@ -10,6 +10,7 @@ import re
 import secrets
 import select
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -335,3 +336,25 @@ def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> 
     assert broken.returncode == 1
     assert broken.stdout == ("audit log BROKEN: the head says 2 entries; the newest were removed "
                              "(entries that verify: 1)\n")
+
+
+def test_the_data_dir_and_database_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    old = os.umask(0o022)  # a default shell's, without the unit file's UMask
+    try:
+        done = alongside(data, "staff", "add", "--role", "supervisor", "--telegram-id", "7",
+                         "--name", "Sam")
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = [p for p in data.iterdir() if p.is_file()]
+    assert {p.name for p in files} >= {"alongside.db", "master.key", "index.key"}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {
+        p.name: 0o600 for p in files}
+    # A database an older run left readable is tightened when it is next opened.
+    (data / "alongside.db").chmod(0o644)
+    data.chmod(0o755)
+    assert alongside(data, "staff", "list").returncode == 0
+    assert stat.S_IMODE((data / "alongside.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
