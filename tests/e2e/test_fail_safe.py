@@ -329,6 +329,13 @@ async def test_alerts_lists_everything_open_a_page_at_a_time(
     emu.press_button(supervisor, first.message_id, buttons["Next ›"])
     second = await bot.wait_text(supervisor.id, "Page 2 of 3")
     assert sum("URGENT" in line for line in (second.text or "").splitlines()) == 10
+    # An advocate's counts are over their own young people only: none of these is theirs.
+    advocate = emu.user(23802, "Ada")
+    await bot.enrol(advocate, Role.ADVOCATE)
+    emu.send_text(advocate, "/alerts")
+    own = await bot.wait_text(advocate.id, "No open alerts.")
+    assert "Open: 0 urgent, 0 concerns" in (own.text or "")
+    assert "Waiting more than an hour: 0. More than a day: 0." in (own.text or "")
 
 
 async def test_a_send_telegram_accepted_is_never_repeated(
