@@ -42,15 +42,17 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
+MIN_SECRET = 32
 SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def check(settings: Settings) -> tuple[str, str, int]:
     """The webhook path, host and port; a configuration error if anything cannot work."""
     secret = settings.webhook_secret or ""
-    if not 1 <= len(secret) <= 256 or not set(secret) <= SECRET_CHARS:
-        raise ConfigurationError("ALONGSIDE_WEBHOOK_SECRET must be 1-256 characters of "
-                                 "A-Z, a-z, 0-9, _ and - in webhook mode")
+    # Telegram allows 1-256 characters; anything short enough to guess is refused.
+    if not MIN_SECRET <= len(secret) <= 256 or not set(secret) <= SECRET_CHARS:
+        raise ConfigurationError(f"ALONGSIDE_WEBHOOK_SECRET must be {MIN_SECRET}-256 characters "
+                                 "of A-Z, a-z, 0-9, _ and - in webhook mode")
     url = urlsplit(settings.webhook_url or "")
     if url.scheme not in ("https", "http") or not url.netloc:
         raise ConfigurationError("ALONGSIDE_WEBHOOK_URL must be a full https:// URL")

@@ -322,7 +322,8 @@ async def webhook_run(workers: int, total: int, work: Path, chats: int = 50) -> 
         async with _all([_process("-m", "bot.cli", "run", cwd=work, env=_env(
                 emu, url, data, ALONGSIDE_SEND_RATE="1000",
                 ALONGSIDE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
-                ALONGSIDE_WEBHOOK_SECRET="bench-secret", ALONGSIDE_LISTEN=f"127.0.0.1:{port}"))
+                ALONGSIDE_WEBHOOK_SECRET="bench-secret-0123456789abcdef-0123",
+                ALONGSIDE_LISTEN=f"127.0.0.1:{port}"))
                 for port in ports]):
             for port in ports:
                 await _ready(port)

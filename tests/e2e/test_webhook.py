@@ -22,7 +22,7 @@ from conversations.people import Role
 from tests.conftest import BotHarness, make_settings, postgres_database, raw_session
 
 pytestmark = pytest.mark.slow
-SECRET = "s3cret-webhook_token"
+SECRET = "s3cret-webhook_token-0123456789abcdef"
 MARK = re.compile(r"(\w+) says (\d{3})")
 
 

@@ -134,8 +134,12 @@ TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}
     (("run",), {"TELEGRAM_BOT_TOKEN": "nonsense"},
      "alongside: TELEGRAM_BOT_TOKEN does not look like a BotFather token"),
     (("run",), {**TOKEN, "ALONGSIDE_WEBHOOK_URL": "https://example.org/tg"},
-     "alongside: ALONGSIDE_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+     "alongside: ALONGSIDE_WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and - "
      "in webhook mode"),
+    *[(("run",), {**TOKEN, "ALONGSIDE_WEBHOOK_URL": "https://example.org/tg",
+                  "ALONGSIDE_WEBHOOK_SECRET": secret},
+       "alongside: ALONGSIDE_WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and - "
+       "in webhook mode") for secret in ("x", "a" * 31, "a" * 31 + "!", "a" * 257)],
     (("run",), {**TOKEN, "DATABASE_URL": "mysql://x"},
      "alongside: DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."),
     # Every setting on the safety path is read at start, not inside the first alert.
