@@ -14,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from conversations.access import may_manage_staff
-from conversations.errors import AccessDenied, InviteExpired, InviteUsed, Throttled
+from conversations.errors import AccessDenied, InviteExpired, InviteUsed
 from conversations.ids import new_id
-from conversations.linking import NewInvite, new_code, record_wrong_code, throttled_until
+from conversations.linking import NewInvite, new_code, record_wrong_code
 from conversations.models import Child, Staff, StaffInvite
 from conversations.people import Role, StaffError, StaffView, add_staff, get_staff
 from conversations.store import UnitOfWork
@@ -60,9 +60,6 @@ async def enrol_with_code(uow: UnitOfWork, telegram_id: int, code: str, locale: 
     Raises `Throttled`, `InviteUsed` or `InviteExpired` as linking does, and `StaffError` when
     the account is a young person's here (the code stays unused for whoever it was meant for).
     """
-    until = await throttled_until(uow, telegram_id)
-    if until is not None:
-        raise Throttled(until)
     # Locked, so two workers given the same code cannot both enrol with it.
     invite = (await uow.session.execute(
         select(StaffInvite).where(StaffInvite.code_index == uow.index.code(code))

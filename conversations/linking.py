@@ -2,7 +2,8 @@
 
 Codes carry 72 bits of randomness (12 characters of a 64-letter alphabet, safe for deep links),
 are stored only as a keyed hash, expire, and can be used once. Wrong guesses are throttled per
-Telegram user and across everyone, and the attempts are stored so a restart does not reset them.
+Telegram user and across everyone, and the attempts are stored so a restart does not reset them;
+a valid code is never held back by them.
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ async def throttled_until(uow: UnitOfWork, telegram_id: int) -> datetime | None:
 
 
 async def record_wrong_code(uow: UnitOfWork, telegram_id: int) -> None:
+    """Count a wrong guess; past the limits, refuse it (`Throttled`) without counting more.
+
+    Only wrong guesses are slowed: a valid code always works, however many wrong ones others
+    (or this account) sent. A code's 72 bits are what make guessing hopeless; the limits keep a
+    flood of guesses from costing answers, audit rows and stored attempts.
+    """
+    until = await throttled_until(uow, telegram_id)
+    if until is not None:
+        raise Throttled(until)
     uow.session.add(CodeAttempt(tg_index=uow.index.telegram(telegram_id), at=uow.now))
     await uow.audit("system", "invite.wrong_code")
 
@@ -98,10 +108,8 @@ async def record_wrong_code(uow: UnitOfWork, telegram_id: int) -> None:
 async def link_child(
     uow: UnitOfWork, telegram_id: int, code: str, locale: str
 ) -> Linked:
-    """Link the Telegram user to the invite's advocate, or raise an `InviteError`."""
-    until = await throttled_until(uow, telegram_id)
-    if until is not None:
-        raise Throttled(until)
+    """Link the Telegram user to the invite's advocate, or raise an `InviteError` (`Throttled`
+    for a wrong code past the limits)."""
     # Locked, so two workers given the same code cannot both link with it.
     invite = (
         await uow.session.execute(

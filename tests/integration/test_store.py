@@ -390,9 +390,9 @@ async def test_wrong_codes_are_throttled_per_user_across_a_restart(opened: Opene
         with pytest.raises(InviteUnknown):
             await _try(opened.store, CHILD, linking.new_code())
         opened.clock.advance(minutes=1)
-    # Five wrong codes at 09:00..09:04; now 09:05.
+    # Five wrong codes at 09:00..09:04; now 09:05: a sixth wrong guess waits.
     with pytest.raises(Throttled) as first:
-        await _try(opened.store, CHILD, good)
+        await _try(opened.store, CHILD, linking.new_code())
     assert first.value.until == START + linking.USER_WINDOW
     # Someone else is not held back by this child's guesses.
     with pytest.raises(InviteUnknown):
@@ -401,10 +401,9 @@ async def test_wrong_codes_are_throttled_per_user_across_a_restart(opened: Opene
     await opened.reopen()
     opened.clock.at = START + linking.USER_WINDOW - timedelta(seconds=1)
     with pytest.raises(Throttled) as still:
-        await _try(opened.store, CHILD, good)
+        await _try(opened.store, CHILD, linking.new_code())
     assert still.value.until == START + linking.USER_WINDOW, "being refused does not extend it"
-
-    opened.clock.at = START + linking.USER_WINDOW
+    # Only wrong guesses are slowed: the right code works at once.
     linked = await _try(opened.store, CHILD, good)
     assert linked.advocate.id == rosalind.id
 
@@ -454,13 +453,19 @@ async def test_wrong_codes_from_everyone_are_throttled_globally(opened: Opened) 
                 await linking.link_child(uow, 7345200000 + n, linking.new_code(), "en")
         await uow.commit()
     with pytest.raises(Throttled) as refused:
-        await _try(opened.store, CHILD, good)
+        await _try(opened.store, CHILD, linking.new_code())
     assert START < refused.value.until <= START + linking.GLOBAL_WINDOW
     await opened.reopen()
     with pytest.raises(Throttled):
-        await _try(opened.store, CHILD, good)
-    opened.clock.advance(minutes=1)
+        await _try(opened.store, CHILD, linking.new_code())
+    async with opened.store.unit() as uow:
+        attempts = await uow.session.scalar(select(func.count()).select_from(CodeAttempt))
+    assert attempts == linking.GLOBAL_LIMIT, "a refused guess is not stored"
+    # Only wrong guesses are slowed: a young person with a real code is linked at once.
     assert (await _try(opened.store, CHILD, good)).advocate.id == rosalind.id
+    opened.clock.advance(minutes=1)
+    with pytest.raises(InviteUnknown):
+        await _try(opened.store, OTHER_CHILD, linking.new_code())
 
 
 # The audit chain ---------------------------------------------------------------------------
