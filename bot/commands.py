@@ -143,6 +143,7 @@ async def keys_rotate(settings: Settings) -> int:
                 row.master_id = wrapped.master_id
                 count += 1
             await uow.audit("operator", "keys.rotate", detail=f"data_keys={count}")
+            uow.scrub_after_commit()
             await uow.commit()
     finally:
         await store.close()

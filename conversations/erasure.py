@@ -118,5 +118,6 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     await uow.audit(f"staff:{staff.id}", "child.erased", child_id)
     # Forgotten only once the erasure is committed: a rollback must leave the child readable.
     uow.on_commit(lambda: uow.keyring.forget(key_id))
+    uow.scrub_after_commit()
     log.info("child.erased", extra={"child_id": child_id, "staff_id": staff.id})
     return erased

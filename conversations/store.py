@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,6 +35,8 @@ from conversations.errors import ConfigurationError
 from conversations.ids import new_id
 from conversations.models import DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Emergency answers, alert cards and acknowledgements: never behind routine messages.
@@ -68,6 +71,9 @@ def make_engine(url: str) -> AsyncEngine:
             # FULL: a committed update survives power loss, not only a killed process.
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted and overwritten content is zeroed in the file, not left in free space:
+            # an erased young person's wrapped key must not outlive the erasure on disk.
+            cursor.execute("PRAGMA secure_delete=ON")
             # No busy_timeout: SQLite would wait for another process's lock holding the event
             # loop; `sqlite_driver` waits with it free.
             cursor.close()
@@ -214,6 +220,26 @@ class Store:
                 self.keyring.load(row.id, row.wrapped)
             self.system_key_id = row.id
 
+    async def scrub_keys(self, session: AsyncSession) -> None:
+        """Remove superseded copies of wrapped keys from the live database files.
+
+        SQLite (with ``secure_delete``, which zeroes what is deleted in the main file): the
+        WAL still holds older page images, so it is checkpointed and truncated, waiting for
+        readers to finish. PostgreSQL: the key table is rewritten (``VACUUM FULL``, small), so
+        no dead tuple keeps an erased or rewrapped key. Backups and WAL archives are beyond reach.
+        """
+        if self.is_sqlite:
+            for _ in range(200):
+                busy = (await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).first()
+                if busy is not None and not busy[0]:
+                    return
+                await asyncio.sleep(0.01)
+            log.error("store.checkpoint_busy")
+            return
+        async with self.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.execute(text(f"VACUUM FULL {DataKey.__tablename__}"))
+
     def unit(self, *, read_only: bool = False) -> UnitOfWork:
         """A unit of work; a read-only one does not queue behind SQLite's single writer."""
         return UnitOfWork(self, read_only=read_only)
@@ -235,6 +261,7 @@ class UnitOfWork:
         self.queued = 0
         self._locked = False
         self._on_commit: list[Callable[[], None]] = []
+        self.scrub = False
         # The audit chain's end as this transaction left it (head row, last hash), once known.
         self.audit_tail: tuple[Any, str] | None = None
 
@@ -264,10 +291,18 @@ class UnitOfWork:
         callbacks, self._on_commit = self._on_commit, []
         for callback in callbacks:
             callback()
+        if self.scrub:
+            self.scrub = False
+            await self.store.scrub_keys(self.session)
         if self.queued:
             for callback in self.store.after_commit:
                 callback()
             self.queued = 0
+
+    def scrub_after_commit(self) -> None:
+        """Once this unit commits, leave no older copy of a data key in the live database
+        files (see `Store.scrub_keys`): for an erasure or a rotation."""
+        self.scrub = True
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit has committed; never if it rolls back.

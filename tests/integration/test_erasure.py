@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
+from bot import commands
+from bot.settings import Settings
 from conversations import alerts, continuity, erasure, linking, people, relay
 from conversations.errors import AccessDenied, ErasureBlocked, KeyDestroyedError
 from conversations.models import Child, DataKey, Invite, Message
 from conversations.people import ChildView, Role, StaffView
 from conversations.relay import Content
-from conversations.store import Store, StoreConfig
+from conversations.store import Store, StoreConfig, make_engine
 from tests.integration.test_store import SetClock
 
 ADVOCATE, SUPERVISOR, CHILD, OTHER_CHILD = 7345228901, 7345228903, 7345228902, 7345228904
@@ -166,3 +171,67 @@ async def test_leftover_ciphertext_opens_for_no_one_after_erasure(
                 await uow.open(leftover, "children", "nickname", child.id)
     finally:
         await fresh.close()
+
+
+async def _copies_on_disk(url: str, blob: bytes) -> int:
+    """How many times `blob` lies in the live database files, dead rows and free space too."""
+    if url.startswith("sqlite"):
+        path = make_url(url).database or ""
+        return sum(Path(p).read_bytes().count(blob)
+                   for p in (path, f"{path}-wal") if Path(p).exists())
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            pages = (await conn.execute(text(
+                "SELECT pg_relation_size('data_keys') / current_setting('block_size')::int"))
+            ).scalar_one()
+            found = 0
+            for page in range(int(pages)):
+                raw = (await conn.execute(text("SELECT get_raw_page('data_keys', :page)"),
+                                          {"page": page})).scalar_one()
+                found += bytes(raw).count(blob)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+    return found
+
+
+async def _wrapped(store: Store, key_id: str) -> bytes:
+    async with store.unit(read_only=True) as uow:
+        row = await uow.session.get(DataKey, key_id)
+        assert row is not None
+        assert row.wrapped is not None
+        return bytes(row.wrapped)
+
+
+async def test_an_erased_key_leaves_no_copy_in_the_database_files(store: Store,
+                                                                  config: StoreConfig) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    wrapped = await _wrapped(store, child.data_key_id)
+    assert await _copies_on_disk(config.url, wrapped) >= 1, "the probe finds it first"
+    async with store.unit() as uow:
+        await erasure.erase_child(uow, supervisor, child.id)
+        await uow.commit()
+    # The master key file opens nothing of theirs: no page, free space or WAL frame keeps it.
+    assert await _copies_on_disk(config.url, wrapped) == 0
+
+
+async def test_a_rotation_leaves_no_key_the_old_master_opens(config: StoreConfig,
+                                                             tmp_path: Path) -> None:
+    store = await Store.open(config, SetClock())
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    child = await _child(store, advocate, CHILD)
+    old = [await _wrapped(store, store.system_key_id),
+           await _wrapped(store, child.data_key_id)]
+    await store.close()
+    assert all([await _copies_on_disk(config.url, blob) for blob in old])
+    settings = Settings.from_env({
+        "DATABASE_URL": config.url, "ALONGSIDE_DATA_DIR": str(tmp_path),
+        "ALONGSIDE_MASTER_KEY": base64.b64encode(config.master_key).decode(),
+        "ALONGSIDE_INDEX_KEY": base64.b64encode(config.index_key).decode()})
+    assert await commands.keys_rotate(settings) == 0
+    # What the old master key wrapped is gone from the files; only the new wrapping is there.
+    assert [await _copies_on_disk(config.url, blob) for blob in old] == [0, 0]
