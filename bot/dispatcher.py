@@ -56,6 +56,8 @@ BURST = 3.0
 LEADER_LOCK = 0x416C6F6F  # the PostgreSQL advisory lock the sending worker holds
 NOTIFY_CHANNEL = "alongside_outbox"
 DELETE_WINDOW = timedelta(hours=47, minutes=50)
+# Ids one "Clear chat" asks Telegram to delete at most (100 a call): two days of a busy chat.
+CLEAR_LIMIT = 2000
 CONCURRENCY = 16
 BATCH = 500
 ROUND = 32  # rows read (and decrypted) together before they are paced out
@@ -397,7 +399,8 @@ class Dispatcher:
 
     async def _deletable(self, session: AsyncSession, chat_index: str, child_id: str | None
                          ) -> list[int]:
-        """Every message in this chat Telegram still lets a bot delete (48 hours)."""
+        """Every message in this chat, either side's, Telegram still lets a bot delete (48
+        hours)."""
         since = self.store.clock.now() - DELETE_WINDOW
         ours = (await session.execute(
             select(OutboxMessage.tg_message_id).where(
@@ -411,7 +414,15 @@ class Dispatcher:
                     StoredMessage.child_id == child_id, StoredMessage.direction == "in",
                     StoredMessage.created_at > since, StoredMessage.tg_message_id.is_not(None))
             )).scalars().all())
-        return sorted({int(i) for i in [*ours, *theirs] if i is not None})
+        known = {int(i) for i in [*ours, *theirs] if i is not None}
+        if not known:
+            return []
+        # A private chat numbers both sides' messages one after another, so everything between
+        # the first we know of and the last is this chat's too: the young person's button
+        # presses, commands and codes, which are never stored. The one just before the first
+        # is theirs when it was what we answered; any that cannot go are skipped by Telegram.
+        first, last = min(known), max(known)
+        return list(range(max(first - 1, 1, last - CLEAR_LIMIT + 1), last + 1))
 
     async def _deliver(self, chat_id: int, message: Outgoing, reply_to: int | None
                        ) -> int | None:

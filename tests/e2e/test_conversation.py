@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
-from bot.notices import clear_label
+from bot.notices import about_label, clear_label, next_label
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons
 
@@ -75,9 +75,16 @@ async def test_clear_chat_removes_what_telegram_allows(
     relayed = await bot.wait_text(advocate.id, "please remember this")
     emu.send_text(advocate, "I will", reply_to=relayed.message_id)
     await bot.wait_text(child.id, "I will")
+    # What they pressed or typed that is never relayed goes too: a menu, a command.
+    answered = len(emu.sent_to(child.id))
+    pressed = [emu.send_text(child, label(Catalogs().get("ro")))
+               for label in (next_label, about_label)]
+    await emu.wait_for(lambda: len(emu.sent_to(child.id)) >= answered + 2, timeout=15)
     emu.send_text(child, clear_label(Catalogs().get("ro")))
     await emu.wait_for(lambda: [m.text for m in emu.visible_to(child.id)] == ["👋"], timeout=15)
     assert emu.is_deleted(child.id, sent["message_id"]), "their own message is gone too"
+    assert all(emu.is_deleted(child.id, p["message_id"]) for p in pressed)
+    assert emu.is_deleted(child.id, 1), "so is the /start that linked them"
     assert any("please remember this" in t for t in bot.texts(advocate.id))
     assert not any(m.deleted for m in emu.sent_to(advocate.id))
     keyboard = emu.visible_to(child.id)[0].reply_markup or {}
