@@ -27,6 +27,7 @@ from conversations.models import (
     Alert,
     CheckIn,
     Child,
+    CodeAttempt,
     DataKey,
     InboxUpdate,
     Invite,
@@ -105,9 +106,13 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     ))
     for model in (Alert, CheckIn, StageChange, Note, Summary, Message):
         await session.execute(delete(model).where(model.child_id == child_id))
+    # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.
+    await session.execute(delete(CodeAttempt).where(CodeAttempt.tg_index == chat_index))
     for invite in (await session.execute(
             select(Invite).where(Invite.child_id == child_id))).scalars().all():
         invite.child_id = None
+        # Still used (a code never works twice), but no longer saying when they were linked.
+        invite.used_at = uow.now
         invite.nickname_sealed = await uow.seal(uow.store.system_key_id, "", "invites",
                                                 "nickname", invite.id)
     await session.flush()

@@ -238,7 +238,12 @@ class Store:
             return
         async with self.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await auto.execute(text(f"VACUUM FULL {DataKey.__tablename__}"))
+            # A row version another transaction may still see (autovacuum's ANALYZE holds a
+            # snapshot for a moment) is copied, not dropped: a second pass once it has gone.
+            for attempt in range(2):
+                if attempt:
+                    await asyncio.sleep(1.0)
+                await auto.execute(text(f"VACUUM FULL {DataKey.__tablename__}"))
 
     def unit(self, *, read_only: bool = False) -> UnitOfWork:
         """A unit of work; a read-only one does not queue behind SQLite's single writer."""

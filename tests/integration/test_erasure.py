@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from bot import commands
 from bot.settings import Settings
 from conversations import alerts, continuity, erasure, linking, people, relay
-from conversations.errors import AccessDenied, ErasureBlocked, KeyDestroyedError
-from conversations.models import Child, DataKey, Invite, Message
+from conversations.errors import AccessDenied, ErasureBlocked, InviteUnknown, KeyDestroyedError
+from conversations.models import Child, CodeAttempt, DataKey, Invite, Message
 from conversations.people import ChildView, Role, StaffView
 from conversations.relay import Content
 from conversations.store import Store, StoreConfig, make_engine
@@ -235,3 +235,27 @@ async def test_a_rotation_leaves_no_key_the_old_master_opens(config: StoreConfig
     assert await commands.keys_rotate(settings) == 0
     # What the old master key wrapped is gone from the files; only the new wrapping is there.
     assert [await _copies_on_disk(config.url, blob) for blob in old] == [0, 0]
+
+
+async def test_an_erasure_leaves_no_wrong_guess_nor_link_time_of_theirs(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    for guesser in (CHILD, OTHER_CHILD):
+        async with store.unit() as uow:
+            with pytest.raises(InviteUnknown):
+                await linking.link_child(uow, guesser, linking.new_code(), "en")
+            await uow.commit()
+    child = await _child(store, advocate, CHILD)
+    clock = store.clock
+    assert isinstance(clock, SetClock)
+    clock.advance(hours=5)
+    async with store.unit() as uow:
+        await erasure.erase_child(uow, supervisor, child.id)
+        erased_at = uow.now
+        await uow.commit()
+    async with store.unit(read_only=True) as uow:
+        guesses = (await uow.session.execute(select(CodeAttempt.tg_index))).scalars().all()
+        invite = (await uow.session.execute(select(Invite))).scalars().one()
+        # Someone else's guess stays (it throttles them); theirs is gone.
+        assert guesses == [uow.index.telegram(OTHER_CHILD)]
+        assert (invite.child_id, invite.used_at) == (None, erased_at)
