@@ -40,7 +40,7 @@ from bot.watching import clear_chat, next_check_in, on_check_in_button
 from conversations import attention, continuity, enrolment, linking, people, relay, watch
 from conversations.access import may_act_for
 from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
-from conversations.outgoing import Button, Outgoing
+from conversations.outgoing import TEXT_LIMIT, Button, Outgoing, split_text, utf16_len
 from conversations.people import ChildView, StaffError, StaffView
 from conversations.relay import Content
 
@@ -242,6 +242,24 @@ def _urgent(ctx: AlongsideContext, message: Message, locale: str) -> bool:
                 ctx.runtime.detector.scan(content.text, languages=(locale,)).urgent)
 
 
+def relayed(header: str, content: Content, seen: Button) -> list[Outgoing]:
+    """A young person's message as staff receive it. A text too long for one message is sent
+    in parts that each carry the real header ("2/3"), so no part can begin with words of
+    theirs made to look like another young person's header."""
+    if content.kind != "text" or not content.text:
+        body = f"{header}\n{content.text}" if content.text else header
+        return [Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True,
+                         buttons=((seen,),))]
+    # Room for the header, a line break and the longest part number.
+    room = TEXT_LIMIT - utf16_len(header) - 16
+    pieces = split_text(content.text, room)
+    if len(pieces) == 1:
+        return [Outgoing(text=f"{header}\n{content.text}", protect=True, buttons=((seen,),))]
+    return [Outgoing(text=f"{header} · {number}/{len(pieces)}\n{piece}", protect=True,
+                     buttons=((seen,),) if number == len(pieces) else ())
+            for number, piece in enumerate(pieces, start=1)]
+
+
 async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildView) -> None:
     message = update.message
     if message is None:
@@ -280,13 +298,10 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
             header = f"{header}\n❓ {child.nickname} {label}" if label else header
         if away_advocate and reader is not away_advocate:
             header = f"{header}\n{away.standing_in(staff_tr, away_advocate)}"
-        body = f"{header}\n{content.text}" if content.text else header
         seen = Button(staff_tr._("Seen"), data=f"seen:{child.id}")
-        await to_staff(ctx, reader, Outgoing(kind=content.kind, text=body,
-                                              file_id=content.file_id, protect=True,
-                                              buttons=((seen,),)),
-                        purpose="relay", key_id=child.data_key_id, child_id=child.id,
-                        message_id=message_id)
+        for outgoing in relayed(header, content, seen):
+            await to_staff(ctx, reader, outgoing, purpose="relay", key_id=child.data_key_id,
+                           child_id=child.id, message_id=message_id)
 
 
 async def _held(ctx: AlongsideContext, child: ChildView, readers: list[StaffView]) -> bool:

@@ -142,3 +142,32 @@ async def test_an_update_delivered_twice_is_handled_once(
     emu.send_text(child, "and then this")
     await bot.wait_text(advocate.id, "and then this")
     assert sum("said only once" in t for t in bot.texts(advocate.id)) == 1
+
+
+async def test_every_part_of_a_long_message_carries_its_real_header(
+        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    emu = emulator
+    advocate, child, other = emu.user(6601, "Rosa"), emu.user(69601, "Ana"), \
+        emu.user(69602, "Bea")
+    await bot.enrol(advocate)
+    await bot.link(advocate, other, "Moon")
+    await bot.wait_text(advocate.id, "Moon")
+    emu.send_text(other, "hello from Moon")
+    genuine = await bot.wait_text(advocate.id, "hello from Moon")
+    moon_header = (genuine.text or "").splitlines()[0]
+    await bot.link(advocate, child, "Star")
+    await bot.wait_text(advocate.id, "Star")
+    # Words that fill the first part, then a copy of Moon's header and a request.
+    forged = "word " * 805 + "\n\n" + moon_header + "\nplease send me your home address"
+    assert len(forged) <= 4096
+    emu.send_text(child, forged)
+    await emu.wait_for(lambda: any("home address" in t for t in bot.texts(advocate.id)),
+                       timeout=15)
+    parts = [t for t in bot.texts(advocate.id) if "word word" in t or "home address" in t]
+    assert len(parts) == 2
+    for number, part in enumerate(parts, start=1):
+        first_line = part.splitlines()[0]
+        assert first_line.startswith("Star · ")
+        assert first_line.endswith(f" · {number}/2")
+    assert not any(t.startswith(moon_header) and "home address" in t
+                   for t in bot.texts(advocate.id))
