@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from safety import Detector, Severity
@@ -22,7 +22,6 @@ class LanguageScore:
     none_false_urgent: int = 0
     concern: int = 0
     concern_flagged: int = 0
-    misses: list[str] = field(default_factory=list)
 
 
 def load_lines(path: Path) -> list[dict[str, str]]:
@@ -45,13 +44,9 @@ def score(rows: list[dict[str, str]], detector: Detector) -> dict[str, LanguageS
         if row["label"] == "urgent":
             s.urgent += 1
             s.urgent_hit += urgent
-            if not urgent:
-                s.misses.append(f"missed urgent: {row['text']!r}")
         elif row["label"] == "none":
             s.none += 1
             s.none_false_urgent += urgent
-            if urgent:
-                s.misses.append(f"false urgent: {row['text']!r} {result.rules}")
         else:
             s.concern += 1
             s.concern_flagged += result.severity is not Severity.NONE
@@ -91,10 +86,8 @@ def assert_targets(scores: dict[str, LanguageScore]) -> None:
     hit = sum(s.urgent_hit for s in scores.values())
     none = sum(s.none for s in scores.values())
     false_urgent = sum(s.none_false_urgent for s in scores.values())
-    misses = [m for s in scores.values() for m in s.misses]
     assert urgent
     assert none
-    assert hit / urgent >= URGENT_RECALL_TARGET, f"urgent recall {hit}/{urgent}: {misses}"
-    assert false_urgent / none <= NONE_FALSE_URGENT_TARGET, (
-        f"false urgent {false_urgent}/{none}: {misses}"
-    )
+    # Counts only, as for the blind set: a line printed here invites a fix for that line.
+    assert hit / urgent >= URGENT_RECALL_TARGET, f"urgent recall {hit}/{urgent}"
+    assert false_urgent / none <= NONE_FALSE_URGENT_TARGET, f"false urgent {false_urgent}/{none}"
