@@ -18,7 +18,7 @@ from conversations.access import may_manage_staff
 from conversations.enrolment import Enrolled
 from conversations.errors import AccessDenied
 from conversations.outgoing import Outgoing
-from conversations.people import StaffError, StaffView
+from conversations.people import StaffError, StaffView, display_name
 
 
 async def supervisor_only(update: Update, ctx: AlongsideContext) -> StaffView | None:
@@ -37,6 +37,11 @@ async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
         return
     tr = tr_for(ctx, supervisor.locale)
     name = " ".join(ctx.args or ())
+    if name and await people.name_taken(ctx.uow, display_name(name)):
+        await to_staff(ctx, supervisor, Outgoing(text=tr._(
+            "Someone on the staff is already called {name}. Use a name that tells them apart, "
+            "for example with a surname.", name=display_name(name))))
+        return
     try:
         new = await enrolment.create_staff_invite(ctx.uow, supervisor, name)
     except StaffError:

@@ -18,7 +18,15 @@ from conversations.errors import AccessDenied, InviteExpired, InviteUsed
 from conversations.ids import new_id
 from conversations.linking import NewInvite, new_code, record_wrong_code
 from conversations.models import Child, Staff, StaffInvite
-from conversations.people import Role, StaffError, StaffView, add_staff, get_staff
+from conversations.people import (
+    Role,
+    StaffError,
+    StaffView,
+    add_staff,
+    display_name,
+    get_staff,
+    name_taken,
+)
 from conversations.store import UnitOfWork
 
 STAFF_INVITE_LIFETIME = timedelta(hours=24)
@@ -38,9 +46,11 @@ async def create_staff_invite(
     """A code that enrols one advocate, to be called `name`."""
     if not may_manage_staff(supervisor):
         raise AccessDenied("only a supervisor enrols staff")
-    name = " ".join(name.split())
+    name = display_name(name)
     if not name or len(name) > NAME_LIMIT:
         raise StaffError("a name of 1 to 64 characters is needed")
+    if await name_taken(uow, name):
+        raise StaffError("another staff member is already called that")
     code = new_code()
     invite_id = new_id()
     uow.session.add(StaffInvite(

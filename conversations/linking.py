@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
 from conversations.ids import case_reference, new_id
 from conversations.models import Child, CodeAttempt, Invite
-from conversations.people import ChildView, StaffView, child_view, get_staff
+from conversations.people import ChildView, StaffView, child_view, display_name, get_staff
 from conversations.store import UnitOfWork
 
 CODE_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -60,7 +60,8 @@ async def create_invite(
         id=invite_id,
         code_index=uow.index.code(code),
         advocate_id=advocate.id,
-        nickname_sealed=await uow.seal(uow.store.system_key_id, nickname[:64], "invites",
+        nickname_sealed=await uow.seal(uow.store.system_key_id, display_name(nickname)[:64],
+                                       "invites",
                                        "nickname", invite_id),
         created_at=uow.now,
         expires_at=uow.now + lifetime,

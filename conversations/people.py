@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -204,6 +205,27 @@ async def first_word_of_absence(uow: UnitOfWork, child: ChildView, advocate: Sta
     return True
 
 
+# Our own separators in headers and lists: a name must not forge the fields after it.
+_SEPARATORS = str.maketrans({"·": "-", "•": "-", "|": "-"})
+
+
+def display_name(raw: str) -> str:
+    """A name as staff and young people see it: no bidi controls, zero-width or other
+    invisible characters, none of our separators, one space between words."""
+    text = unicodedata.normalize("NFC", raw).translate(_SEPARATORS)
+    kept = "".join(" " if unicodedata.category(c) in ("Zl", "Zp") else c for c in text
+                   if unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs", "Cn")
+                   or c in "\n\t")
+    return " ".join(kept.split())
+
+
+async def name_taken(uow: UnitOfWork, name: str, *, but: int | None = None) -> bool:
+    """Whether an active staff member (other than Telegram user `but`) has this name, in any
+    case: young people and colleagues tell staff apart by name."""
+    return any(view.name.casefold() == name.casefold() and view.telegram_id != but
+               for view, _ in await list_staff(uow))
+
+
 async def add_staff(
     uow: UnitOfWork,
     *,
@@ -214,12 +236,14 @@ async def add_staff(
     locale: str = "en",
     actor: str = "operator",
 ) -> StaffView:
-    name = name.strip()
+    name = display_name(name)
     if not name or len(name) > 64:
         raise StaffError("a name of 1 to 64 characters is needed")
     if telegram_id <= 0:
         raise StaffError("a Telegram user id is a positive number")
     tg_index = uow.index.telegram(telegram_id)
+    if await name_taken(uow, name, but=telegram_id):
+        raise StaffError("another staff member is already called that")
     if await find_child(uow, telegram_id) is not None:
         raise StaffError("that Telegram account belongs to a young person here")
     existing = (

@@ -74,6 +74,11 @@ async def test_staff_codes_are_single_use_short_lived_and_refuse_the_wrong_peopl
     emu.send_text(supervisor, "/enrol")
     await bot.wait_text(supervisor.id, "Use: /enrol NAME")
     assert not any("Code:" in t for t in bot.texts(rosa.id) if "Somebody" in t)
+    # A name that would look like a colleague's, in any case or with invisible characters.
+    emu.send_text(supervisor, "/enrol r\u200bOSA")
+    taken = await bot.wait_text(supervisor.id, "already called")
+    assert "rOSA" in (taken.text or ""), "the name as it would show, without what hid in it"
+    assert not any("Code:" in t and "OSA" in t for t in bot.texts(supervisor.id))
 
     code = await _staff_code(bot, supervisor, "Lea")
     # A young person's account cannot use it, and it stays for whom it was meant.

@@ -110,4 +110,4 @@ async def test_a_child_code_is_not_a_staff_code_and_guesses_are_throttled(opened
     with pytest.raises(Throttled):
         await _open(store, 7345600099, staff_code)
     # Only wrong guesses are slowed: a valid staff code enrols at once.
-    assert await _open(store, 7345600099, await _code(store, lead)) is not None
+    assert await _open(store, 7345600099, await _code(store, lead, "Maria Lopez")) is not None

@@ -105,6 +105,17 @@ async def _try(store: Store, telegram_id: int, code: str) -> linking.Linked:
 # Staff -------------------------------------------------------------------------------------
 
 
+async def test_names_lose_invisible_characters_and_our_separators(opened: Opened) -> None:
+    async with opened.store.unit() as uow:
+        staff = await people.add_staff(uow, telegram_id=7345128998, role=Role.ADVOCATE,
+                                       name="\u202eRo\u200bsa\u202c · 8QT ·\nEnglish")
+        await uow.commit()
+    assert staff.name == "Rosa - 8QT - English"
+    made = await _invite(opened.store, staff, nickname="St\u2067ar\u2069 · X2Y")
+    linked = await _try(opened.store, CHILD, made)
+    assert linked.child.nickname == "Star - X2Y"
+
+
 async def test_staff_add_and_list(opened: Opened) -> None:
     rosalind = await _enrol(opened.store)
     sam = await _enrol(opened.store, SUPERVISOR, "Sam Supervisor", Role.SUPERVISOR)
@@ -127,6 +138,10 @@ async def test_staff_add_and_list(opened: Opened) -> None:
     (7345128999, "x" * 65, "1 to 64 characters"),
     (0, "Zero", "positive"),
     (-5, "Negative", "positive"),
+    # Two staff members must not look alike, whatever the case or the invisible characters.
+    (7345128999, "ROSALIND ADVOCATE", "already called that"),
+    (7345128999, "Rosa\u200blind\u202e Advocate", "already called that"),
+    (7345128999, "\u200b\u2066\u2069", "1 to 64 characters"),
 ])
 async def test_staff_add_refuses(opened: Opened, telegram_id: int, name: str, says: str) -> None:
     await _enrol(opened.store)
