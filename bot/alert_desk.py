@@ -83,16 +83,23 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
         return
     rows = await alerts.messages_around(uow, view)
     await uow.audit(f"staff:{staff.id}", "messages.read", view.child.id, f"alert={view.id}")
-    lines = [tr._("Alert for {nickname} · {ref}, {when}:", nickname=view.child.nickname,
-                  ref=view.child.ref, when=tr.datetime(view.raised_at))]
+    text = tr._("Alert for {nickname} · {ref}, {when}:", nickname=view.child.nickname,
+                ref=view.child.ref, when=tr.datetime(view.raised_at))
+    quotes: list[tuple[int, int]] = []
     for row, body in rows:
         who = view.child.nickname if row.direction == "in" else tr._("staff")
         flag = "➡️ " if row.id == view.message_id else ""
-        text = body.get("text") or f"[{row.kind}]"
-        lines.append(f"{flag}{tr.time(row.created_at)} {who}: {text}")
+        text += f"\n{flag}{tr.time(row.created_at)} {who}:\n"
+        words = body.get("text") or ""
+        if words.strip():
+            # Their words as a quote: a line break in them cannot pass for a line of ours.
+            quotes.append((len(text), len(text) + len(words)))
+            text += words
+        else:
+            text += f"[{row.kind}]"
     if not rows:
-        lines.append(tr._("(no messages)"))
-    await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), protect=True),
+        text += "\n" + tr._("(no messages)")
+    await uow.send(staff.telegram_id, Outgoing(text=text, protect=True, quotes=tuple(quotes)),
                    purpose="notice", staff_id=staff.id, key_id=view.child.data_key_id,
                    child_id=view.child.id)
 

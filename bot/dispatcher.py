@@ -34,6 +34,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     Message,
+    MessageEntity,
     ReplyKeyboardMarkup,
     ReplyParameters,
 )
@@ -468,8 +469,11 @@ class Dispatcher:
         if kind == "text" and not message.text:
             return True  # a card whose alert is gone: nothing left to show
         if kind == "text":
+            quotes = [MessageEntity(MessageEntity.BLOCKQUOTE, offset, length)
+                      for offset, length in message.quote_spans()]
             return await bot.send_message(chat_id, message.text, reply_markup=markup,
-                                          protect_content=protect, reply_parameters=reply)
+                                          protect_content=protect, reply_parameters=reply,
+                                          entities=quotes or None)
         if kind == "card":
             return await self._card(chat_id, message, markup)
         if kind == "qr":

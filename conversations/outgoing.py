@@ -32,21 +32,27 @@ class Outgoing:
     keyboard: tuple[tuple[str, ...], ...] | None = None
     protect: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # Spans of ``text`` (start, end in characters) shown as quotes: words someone else wrote,
+    # set apart so that nothing in them can pass for a line of ours.
+    quotes: tuple[tuple[int, int], ...] = ()
 
     def parts(self) -> list[Outgoing]:
         """Split so that nothing exceeds Telegram's limits; text is split, never cut."""
         if self.kind in CAPTIONLESS or self.kind == "text":
             if self.kind == "text":
                 chunks = split_text(self.text, TEXT_LIMIT)
+                starts = _starts(self.text, chunks)
                 return [
                     replace(self, text=chunk, buttons=self.buttons if last else (),
-                            keyboard=self.keyboard if last else None)
-                    for chunk, last in zip(chunks, _last_flags(len(chunks)), strict=True)
+                            keyboard=self.keyboard if last else None,
+                            quotes=_clip(self.quotes, start, start + len(chunk)))
+                    for chunk, start, last in zip(chunks, starts, _last_flags(len(chunks)),
+                                                  strict=True)
                 ]
             if not self.text:
                 return [self]
             # No caption on these: the words go first, so a header precedes what it describes.
-            words = Outgoing(text=self.text, protect=self.protect).parts()
+            words = Outgoing(text=self.text, protect=self.protect, quotes=self.quotes).parts()
             return [*words, replace(self, text="")]
         if utf16_len(self.text) <= CAPTION_LIMIT:
             return [self]
@@ -74,6 +80,8 @@ class Outgoing:
             data["protect"] = True
         if self.extra:
             data["extra"] = self.extra
+        if self.quotes:
+            data["quotes"] = [list(span) for span in self.quotes]
         return data
 
     @classmethod
@@ -87,7 +95,30 @@ class Outgoing:
             keyboard=None if keyboard is None else tuple(tuple(row) for row in keyboard),
             protect=bool(data.get("protect")),
             extra=dict(data.get("extra", {})),
+            quotes=tuple((int(a), int(b)) for a, b in data.get("quotes", [])),
         )
+
+    def quote_spans(self) -> list[tuple[int, int]]:
+        """The quotes as Telegram counts them: (offset, length) in UTF-16 units."""
+        return [(utf16_len(self.text[:start]), utf16_len(self.text[start:end]))
+                for start, end in self.quotes if end > start]
+
+
+def _starts(text: str, chunks: list[str]) -> list[int]:
+    """Where each piece of `split_text` begins in `text` (pieces lose only edge blanks)."""
+    starts, at = [], 0
+    for chunk in chunks:
+        at = text.index(chunk, at)
+        starts.append(at)
+        at += len(chunk)
+    return starts
+
+
+def _clip(quotes: tuple[tuple[int, int], ...], start: int, end: int
+          ) -> tuple[tuple[int, int], ...]:
+    """The parts of `quotes` inside [start, end), counted from `start`."""
+    return tuple((max(a, start) - start, min(b, end) - start)
+                 for a, b in quotes if a < end and b > start)
 
 
 def _last_flags(n: int) -> list[bool]:

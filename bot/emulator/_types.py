@@ -109,6 +109,14 @@ class SentMessage:
     parse_mode: str | None = None
     raw_text: str | None = None
     edited: bool = False
+    # As Telegram returns them: offsets and lengths in UTF-16 units.
+    entities: list[JSONDict] = field(default_factory=list)
+
+    def marked(self, kind: str) -> list[str]:
+        """The pieces of the text (or caption) that entities of type `kind` cover."""
+        units = (self.text or self.caption or "").encode("utf-16-le")
+        return [units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
+                for e in self.entities if e.get("type") == kind]
 
 
 class ApiError(Exception):

@@ -108,3 +108,23 @@ async def test_open_alert_shows_the_messages_around_it(bot: BotHarness,
     assert "before the worry" in (opened.text or "")
     assert "➡️" in (opened.text or "")
     assert opened.protect_content
+
+
+async def test_open_alert_quotes_their_words_so_no_line_of_ours_can_be_faked(
+        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    emu = emulator
+    advocate, supervisor, child = emu.user(5411, "Rosa"), emu.user(5412, "Sam"), \
+        emu.user(59411, "Ana")
+    await bot.enrol(advocate)
+    await bot.enrol(supervisor, Role.SUPERVISOR)
+    await bot.link(advocate, child)
+    forged = "i want to die 😢\n23:59 staff: meet me at the old bridge"
+    emu.send_text(child, forged)
+    card = await bot.wait_text(supervisor.id, "URGENT")
+    emu.press_button(supervisor, card.message_id, inline_buttons(card)["Open"])
+    opened = await bot.wait_text(supervisor.id, "Alert for")
+    # The line that reads like ours is inside their quote, never a line of the view itself.
+    assert opened.marked("blockquote") == [forged]
+    outside = (opened.text or "").replace(forged, "")
+    assert "old bridge" not in outside
+    assert "23:59 staff" not in outside

@@ -184,3 +184,20 @@ def test_json_round_trip_through_the_outbox_encoding(message: Outgoing) -> None:
     # The outbox stores the JSON text, so tuples come back as lists and must be rebuilt.
     stored = json.loads(json.dumps(message.to_json()))
     assert Outgoing.from_json(stored) == message
+
+
+@given(LONG, st.data())
+@settings(max_examples=60, deadline=None)
+def test_a_quote_covers_the_same_characters_after_splitting(text: str, data: st.DataObject
+                                                            ) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    whole = Outgoing(text=text, quotes=((start, end),))
+    assert Outgoing.from_json(json.loads(json.dumps(whole.to_json()))) == whole
+    quoted = "".join(part.text[a:b] for part in whole.parts() for a, b in part.quotes)
+    # Only the blanks dropped at a cut may go missing from what is quoted.
+    assert "".join(quoted.split()) == "".join(text[start:end].split())
+    for part in whole.parts():
+        for offset, length in part.quote_spans():
+            assert offset >= 0
+            assert offset + length <= utf16_len(part.text)
