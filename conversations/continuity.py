@@ -61,18 +61,23 @@ async def set_stage(uow: UnitOfWork, staff: StaffView, child: ChildView, stage: 
         raise AccessDenied("no such young person for you")
     row = await uow.session.get(Child, child.id)
     assert row is not None
-    row.stage = stage.value
-    uow.session.add(StageChange(id=new_id(), child_id=child.id, stage=stage.value,
-                                staff_id=staff.id, at=uow.now))
-    await uow.audit(f"staff:{staff.id}", "stage.set", child.id, stage.value)
+    row.stage_sealed = await uow.seal(child.data_key_id, stage.value, "children", "stage",
+                                      child.id)
+    change_id = new_id()
+    uow.session.add(StageChange(
+        id=change_id, child_id=child.id, staff_id=staff.id, at=uow.now,
+        stage_sealed=await uow.seal(child.data_key_id, stage.value, "stage_changes", "stage",
+                                    change_id)))
+    # Which stage stays out of the log: it says more about a child than any id.
+    await uow.audit(f"staff:{staff.id}", "stage.set", child.id)
 
 
 async def stage_history(uow: UnitOfWork, child: ChildView) -> list[tuple[str, datetime]]:
     rows = (await uow.session.execute(
-        select(StageChange.stage, StageChange.at).where(StageChange.child_id == child.id)
-        .order_by(StageChange.at)
-    )).all()
-    return [(stage, at) for stage, at in rows]
+        select(StageChange).where(StageChange.child_id == child.id).order_by(StageChange.at)
+    )).scalars().all()
+    return [(await uow.open(row.stage_sealed, "stage_changes", "stage", row.id), row.at)
+            for row in rows if row.stage_sealed is not None]
 
 
 async def add_note(uow: UnitOfWork, staff: StaffView, child: ChildView, text: str) -> None:

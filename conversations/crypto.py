@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +185,15 @@ class BlindIndex:
     def __init__(self, index_key: bytes) -> None:
         self._key = index_key
         self.audit_key = hmac.new(index_key, b"alongside/audit-chain", hashlib.sha256).digest()
+        self._bond_key = hmac.new(index_key, b"alongside/row-bonds", hashlib.sha256).digest()
+
+    def bond(self, table: str, values: Iterable[tuple[str, object]]) -> str:
+        """A row's relations under a key the database does not hold (see `models.Bonded`)."""
+        # None and "" differ; so do a value and the same text in another column.
+        body = "\x1e".join(f"{name}" + ("\x00" if value is None else f"={value}")
+                            for name, value in values)
+        return hmac.new(self._bond_key, f"{table}\x1d{body}".encode(),
+                        hashlib.sha256).hexdigest()
 
     def telegram(self, telegram_id: int) -> str:
         return self._digest(b"telegram-id", str(telegram_id).encode())
@@ -202,7 +211,29 @@ def audit_head_mac(key: bytes, rows: int, last: str) -> str:
     return hmac.new(key, f"head\x1d{rows}\x1d{last}".encode(), hashlib.sha256).hexdigest()
 
 
+def audit_anchor_mac(key: bytes, rows: int, last: str, at: str) -> str:
+    """One line of the anchor file outside the database (`conversations.anchor`), keyed."""
+    return hmac.new(key, f"anchor\x1d{rows}\x1d{last}\x1d{at}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _fields_text(fields: Mapping[str, str]) -> str:
+    return "\x1e".join(f"{k}={fields[k]}" for k in sorted(fields))
+
+
 def audit_hash(key: bytes, previous: str, fields: Mapping[str, str]) -> str:
+    """One link of the audit chain as it was first made (entries without a digest)."""
+    return hmac.new(key, (previous + "\x1d" + _fields_text(fields)).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def audit_digest(key: bytes, fields: Mapping[str, str]) -> str:
+    """An entry's fields, keyed: what the chain links, so the fields can later be blanked."""
+    return hmac.new(key, ("fields\x1d" + _fields_text(fields)).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def audit_link(key: bytes, previous: str, digest: str) -> str:
     """One link of the audit chain: keyed, so rehashing after an edit needs the index key."""
-    body = "\x1e".join(f"{k}={fields[k]}" for k in sorted(fields))
-    return hmac.new(key, (previous + "\x1d" + body).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"link\x1d{previous}\x1d{digest}".encode(),
+                    hashlib.sha256).hexdigest()

@@ -5,9 +5,10 @@ in danger must not vanish from the supervisors' view. Everything sealed under th
 becomes unreadable the moment the key goes, so ciphertext left anywhere in the live store (a
 staff notice sealed under it, a row a concurrent worker wrote) opens for no one. The rows go too,
 and so do the queued updates and messages of their chat, which are sealed under the system key
-and hold their words. What stays: the audit log (ids only, append-only by design), the destroyed
-key's row (so every worker knows it is gone), and their invite, marked used so its code cannot
-link anyone else, with the nickname scrubbed.
+and hold their words, and their advocate's message still waiting to be told which child it is
+for. The audit entries about them are blanked: the log keeps only that an erasure happened, by
+whom and when. What stays: the destroyed key's row (so every worker knows it is gone), and
+their invite, marked used so its code cannot link anyone else, with the nickname scrubbed.
 
 A backup taken before the erasure still holds the wrapped key and opens with the master key:
 erasure covers the live store, not copies of it.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select, update
 
+from conversations import audit
 from conversations.access import may_erase
 from conversations.continuity import child_for
 from conversations.errors import AccessDenied, ErasureBlocked
@@ -34,6 +36,7 @@ from conversations.models import (
     Message,
     Note,
     OutboxMessage,
+    PendingSend,
     StageChange,
     Summary,
 )
@@ -41,6 +44,8 @@ from conversations.people import ChildView, StaffView
 from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
+# Plain rows about the child that were deleted or blanked: their old versions go too.
+SCRUBBED = ("children", "invites", "code_attempts", "audit_log", "pending_sends")
 
 
 @dataclass(frozen=True)
@@ -120,9 +125,14 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     await session.flush()
     await session.execute(update(DataKey).where(DataKey.id == key_id)
                           .values(wrapped=None, destroyed_at=uow.now))
-    await uow.audit(f"staff:{staff.id}", "child.erased", child_id)
+    # What the advocate typed and has not yet said who it is for may be for this child.
+    if row.advocate_id is not None:
+        await session.execute(delete(PendingSend).where(PendingSend.staff_id == row.advocate_id))
+    # The log keeps that an erasure happened, by whom and when; not what it was about.
+    blanked = await audit.redact(uow, child_id)
+    await uow.audit(f"staff:{staff.id}", audit.ERASED, "", f"redacted={blanked}")
     # Forgotten only once the erasure is committed: a rollback must leave the child readable.
     uow.on_commit(lambda: uow.keyring.forget(key_id))
-    uow.scrub_after_commit()
+    uow.scrub_after_commit(*SCRUBBED)
     log.info("child.erased", extra={"child_id": child_id, "staff_id": staff.id})
     return erased

@@ -4,6 +4,7 @@
     ├── ConfigurationError      the operator's settings cannot work (exit code 2)
     ├── KeyError_               a sealed value cannot be opened (wrong or destroyed key)
     │   └── KeyDestroyedError   the child's data key was erased on purpose
+    ├── TamperedError           a row's owner or role was changed outside Alongside
     ├── AccessDenied            the asker may not see this; says nothing of whether it exists
     ├── ErasureBlocked          a child with an unresolved alert cannot be erased yet
     └── InviteError             a code that cannot link
@@ -30,6 +31,10 @@ class SealError(AlongsideError):
 
 class KeyDestroyedError(SealError):
     """The data key was destroyed (the child was erased)."""
+
+
+class TamperedError(AlongsideError):
+    """A row's bond does not match: someone changed who owns it without the index key."""
 
 
 class AccessDenied(AlongsideError):

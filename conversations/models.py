@@ -7,6 +7,7 @@ Python (`conversations.ids`), except the queues, whose integer ids give their or
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -62,6 +63,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class Bonded:
+    """A row whose relations decide who reads what (its owner, its child, a role).
+
+    ``bond`` is a keyed MAC over the columns named in ``BOND`` (see `conversations.bonds`):
+    with write access to the database but not the index key, a child cannot be moved to
+    another advocate, nor a note or a summary to another child, without the row refusing to
+    load.
+    """
+
+    BOND: ClassVar[tuple[str, ...]] = ()
+    bond: Mapped[str | None] = mapped_column(String(64))
+
+
 class DataKey(Base):
     __tablename__ = "data_keys"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -73,8 +87,9 @@ class DataKey(Base):
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Staff(Base):
+class Staff(Bonded, Base):
     __tablename__ = "staff"
+    BOND = ("id", "tg_index", "role", "active")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     tg_index: Mapped[str] = mapped_column(INDEX, unique=True)
     tg_sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -88,8 +103,9 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Child(Base):
+class Child(Bonded, Base):
     __tablename__ = "children"
+    BOND = ("id", "ref", "tg_index", "data_key_id", "advocate_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     ref: Mapped[str] = mapped_column(String(8), unique=True)
     tg_index: Mapped[str] = mapped_column(INDEX, unique=True)
@@ -99,7 +115,10 @@ class Child(Base):
     advocate_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
     locale: Mapped[str] = mapped_column(String(16), default="en")
     locale_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
-    stage: Mapped[str | None] = mapped_column(String(32))
+    # The journey stage (police interview, court ...), sealed under the child's key.
+    stage_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Where the stage was kept in plain text before it was sealed: emptied on upgrade.
+    stage_legacy: Mapped[str | None] = mapped_column("stage", String(32))
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,8 +139,9 @@ class Child(Base):
     muted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Invite(Base):
+class Invite(Bonded, Base):
     __tablename__ = "invites"
+    BOND = ("id", "code_index", "advocate_id", "child_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     code_index: Mapped[str] = mapped_column(INDEX, unique=True)
     advocate_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
@@ -132,10 +152,11 @@ class Invite(Base):
     child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id"))
 
 
-class StaffInvite(Base):
+class StaffInvite(Bonded, Base):
     """A supervisor's single-use code that enrols whoever opens it as an advocate."""
 
     __tablename__ = "staff_invites"
+    BOND = ("id", "code_index", "created_by", "role", "staff_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     code_index: Mapped[str] = mapped_column(INDEX, unique=True)
     created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
@@ -156,10 +177,11 @@ class CodeAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class Message(Base):
+class Message(Bonded, Base):
     """One message of a child's conversation, either way; content sealed under the child's key."""
 
     __tablename__ = "messages"
+    BOND = ("id", "child_id", "direction", "staff_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"))
     direction: Mapped[str] = mapped_column(String(3))  # "in" from the child, "out" to them
@@ -227,10 +249,11 @@ class OutboxMessage(Base):
     )
 
 
-class PendingSend(Base):
+class PendingSend(Bonded, Base):
     """An advocate's message waiting for them to pick which child it is for."""
 
     __tablename__ = "pending_sends"
+    BOND = ("id", "staff_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -249,6 +272,9 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A keyed digest of the fields above, which the chain links: an erasure can blank the
+    # fields of entries about the child and the chain still verifies (see `conversations.audit`).
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -264,10 +290,11 @@ class AuditHead(Base):
     mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-class Alert(Base):
+class Alert(Bonded, Base):
     """A safety alert; re-raised on the escalation ladder until a person acknowledges it."""
 
     __tablename__ = "alerts"
+    BOND = ("id", "child_id", "message_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
     message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"))
@@ -290,10 +317,11 @@ class Alert(Base):
     outcome_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
-class CheckIn(Base):
+class CheckIn(Bonded, Base):
     """A daily "how are you?" during the missing-risk watch, and what came of it."""
 
     __tablename__ = "check_ins"
+    BOND = ("id", "child_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -304,21 +332,24 @@ class CheckIn(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class StageChange(Base):
+class StageChange(Bonded, Base):
     """The child's journey stage over time; the newest row is the current stage."""
 
     __tablename__ = "stage_changes"
+    BOND = ("id", "child_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
-    stage: Mapped[str] = mapped_column(String(32))
+    stage_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    stage_legacy: Mapped[str | None] = mapped_column("stage", String(32))
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Note(Base):
+class Note(Bonded, Base):
     """An advocate's continuity note, sealed under the child's key."""
 
     __tablename__ = "notes"
+    BOND = ("id", "child_id", "staff_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
@@ -326,10 +357,11 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Summary(Base):
+class Summary(Bonded, Base):
     """A "my story so far" draft; only one the child approved travels on handover."""
 
     __tablename__ = "summaries"
+    BOND = ("id", "child_id", "staff_id")
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))

@@ -84,7 +84,8 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
         locale_chosen=row.locale_chosen,
         advocate_id=row.advocate_id,
         data_key_id=row.data_key_id,
-        stage=row.stage,
+        stage=None if row.stage_sealed is None else
+        await uow.open(row.stage_sealed, "children", "stage", row.id),
         unreachable=row.unreachable,
         muted=row.muted_at is not None,
     )

@@ -29,11 +29,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from conversations import audit, sqlite_driver
+from conversations import audit, bonds, sqlite_driver, upgrades
 from conversations.crypto import BlindIndex, Keyring
 from conversations.errors import ConfigurationError
 from conversations.ids import new_id
-from conversations.models import DataKey, OutboxMessage
+from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,9 @@ def _hold(session: Session, instance: object) -> None:
     session.info.setdefault("held", []).append(instance)
 
 
+bonds.install(HoldingSession)
+
+
 @dataclass
 class StoreConfig:
     url: str
@@ -169,7 +172,8 @@ class Store:
         self.index = index
         self.clock = clock
         self.sessions = async_sessionmaker(engine, expire_on_commit=False,
-                                           sync_session_class=HoldingSession)
+                                           sync_session_class=HoldingSession,
+                                           info={bonds.INDEX: index})
         self.system_key_id = ""
         self.rotated = False
         self.after_commit: list[Callable[[], None]] = []
@@ -197,6 +201,8 @@ class Store:
                     store.keyring = pending
                     store.rotated = True
             await store._load_system_key()
+            if migrate:
+                await upgrades.run(store)
             return store
         except BaseException:
             await engine.dispose()
@@ -220,13 +226,14 @@ class Store:
                 self.keyring.load(row.id, row.wrapped)
             self.system_key_id = row.id
 
-    async def scrub_keys(self, session: AsyncSession) -> None:
-        """Remove superseded copies of wrapped keys from the live database files.
+    async def scrub(self, session: AsyncSession, tables: Iterable[str]) -> None:
+        """Remove superseded copies of rows from the live database files.
 
         SQLite (with ``secure_delete``, which zeroes what is deleted in the main file): the
         WAL still holds older page images, so it is checkpointed and truncated, waiting for
-        readers to finish. PostgreSQL: the key table is rewritten (``VACUUM FULL``, small), so
-        no dead tuple keeps an erased or rewrapped key. Backups and WAL archives are beyond reach.
+        readers to finish. PostgreSQL: the tables named are rewritten (``VACUUM FULL``), so no
+        dead tuple keeps an erased or rewrapped key, or an erased child's row. Backups and WAL
+        archives are beyond reach.
         """
         if self.is_sqlite:
             for _ in range(200):
@@ -236,6 +243,7 @@ class Store:
                 await asyncio.sleep(0.01)
             log.error("store.checkpoint_busy")
             return
+        known = set(Base.metadata.tables)
         async with self.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
             # A row version another transaction may still see (autovacuum's ANALYZE holds a
@@ -243,7 +251,8 @@ class Store:
             for attempt in range(2):
                 if attempt:
                     await asyncio.sleep(1.0)
-                await auto.execute(text(f"VACUUM FULL {DataKey.__tablename__}"))
+                for table in sorted(set(tables) & known):
+                    await auto.execute(text(f"VACUUM FULL {table}"))
 
     def unit(self, *, read_only: bool = False) -> UnitOfWork:
         """A unit of work; a read-only one does not queue behind SQLite's single writer."""
@@ -266,7 +275,7 @@ class UnitOfWork:
         self.queued = 0
         self._locked = False
         self._on_commit: list[Callable[[], None]] = []
-        self.scrub = False
+        self.scrub: set[str] = set()
         # The audit chain's end as this transaction left it (head row, last hash), once known.
         self.audit_tail: tuple[Any, str] | None = None
 
@@ -297,17 +306,17 @@ class UnitOfWork:
         for callback in callbacks:
             callback()
         if self.scrub:
-            self.scrub = False
-            await self.store.scrub_keys(self.session)
+            tables, self.scrub = self.scrub, set()
+            await self.store.scrub(self.session, tables)
         if self.queued:
             for callback in self.store.after_commit:
                 callback()
             self.queued = 0
 
-    def scrub_after_commit(self) -> None:
-        """Once this unit commits, leave no older copy of a data key in the live database
-        files (see `Store.scrub_keys`): for an erasure or a rotation."""
-        self.scrub = True
+    def scrub_after_commit(self, *tables: str) -> None:
+        """Once this unit commits, leave no older copy of a data key, nor of the rows of these
+        tables, in the live database files (see `Store.scrub`): for an erasure or a rotation."""
+        self.scrub |= {DataKey.__tablename__, *tables}
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit has committed; never if it rolls back.

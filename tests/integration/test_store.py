@@ -520,7 +520,8 @@ async def test_the_audit_chain_verifies(opened: Opened) -> None:
     async with opened.store.sessions() as session:
         actions = list((await session.execute(
             select(AuditEntry.action).order_by(AuditEntry.id))).scalars())
-    assert actions == ["staff.add", "staff.add", "staff.add", "invite.create", "child.link",
+    assert actions == ["store.upgrade", "staff.add", "staff.add", "staff.add", "invite.create",
+                       "child.link",
                        "invite.wrong_code", "staff.remove"]
     # A restart reads the same chain with the same key.
     await opened.reopen()
@@ -538,7 +539,8 @@ async def test_several_entries_in_one_unit_chain_like_single_ones(opened: Opened
     async with opened.store.unit() as uow:
         await uow.audit("system", "test.single")
         await uow.commit()
-    assert await _verify(opened) == audit.Verification(True, 5)
+    # Five, after the one a new store starts with: its upgrade, recorded.
+    assert await _verify(opened) == audit.Verification(True, 6)
 
 
 async def test_the_audit_chain_verifies_whatever_zone_the_clock_reports(
@@ -641,8 +643,10 @@ async def test_an_emptied_head_is_anchored_with_an_entry_that_says_so(opened: Op
     assert anchors == [f"anchored at {rows} entries"]
 
 
-async def test_a_new_store_verifies_before_anything_is_audited(opened: Opened) -> None:
-    assert await _verify(opened) == audit.Verification(True, 0)
+async def test_a_new_store_verifies_with_only_its_upgrade_recorded(opened: Opened) -> None:
+    assert await _verify(opened) == audit.Verification(True, 1)
+    await opened.reopen()
+    assert await _verify(opened) == audit.Verification(True, 1)
 
 
 async def test_a_chain_rehashed_without_the_key_does_not_verify(opened: Opened) -> None:
@@ -674,7 +678,7 @@ async def test_concurrent_writers_keep_one_chain(opened: Opened) -> None:
             await uow.commit()
 
     await asyncio.gather(*(enrol(n) for n in range(12)))
-    assert await _verify(opened) == audit.Verification(True, 12)
+    assert await _verify(opened) == audit.Verification(True, 1 + 12)
 
 
 # Keys --------------------------------------------------------------------------------------
