@@ -28,7 +28,8 @@ from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from bot.settings import Settings
 from bot.transport import RecordingRequest
 from bot.watching import sweep_forever
-from conversations import people
+from conversations import bonds, people
+from conversations.anchor import ANCHOR_FILE, Anchor
 from conversations.crypto import MASTER_KEY_FILE
 from conversations.errors import ConfigurationError
 from conversations.models import Staff
@@ -47,6 +48,8 @@ async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
     if not settings.is_sqlite and not await is_current(store.engine):
         await store.close()
         raise ConfigurationError("the database schema is not current: run `alongside db upgrade`")
+    # Every commit that audits notes the chain's end in the data dir too (`conversations.anchor`).
+    store.anchor = Anchor(settings.data_dir / ANCHOR_FILE, store.index.audit_key)
     return store
 
 
@@ -86,7 +89,7 @@ async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
         async with runtime.store.unit() as uow:
             rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
                     ).scalars().all()
-            staff = [await people.staff_view(uow, row) for row in rows]
+            staff = [await people.staff_view(uow, row) for row in rows if bonds.trusted(row)]
     except TelegramError as exc:
         # Menus are a convenience; the bot works without them.
         log.warning("menus.not_set", extra={"error": type(exc).__name__})

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
+from weakref import WeakSet
 
 from sqlalchemy import Table, event, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,22 @@ from conversations.models import AuditEntry, Base, Bonded, Child
 log = logging.getLogger(__name__)
 
 INDEX = "alongside.index"  # where a session keeps the `BlindIndex` (Session.info)
+# Read in lists and sweeps (the supervisors to page, alerts to re-raise): one rewritten row
+# must not stop the rest. A rewritten staff row acts for no one; a rewritten child is left to
+# the supervisors (`people.staff_view`, `people.child_view`). Any other rewritten row refuses
+# to load.
+MARKED = ("staff", "children")
+_TAMPERED: WeakSet[object] = WeakSet()
+
+
+def trusted(row: Bonded) -> bool:
+    return row not in _TAMPERED
+
+
+def require(row: Bonded) -> None:
+    if row in _TAMPERED:
+        raise TamperedError(f"a {_table(type(row)).name} row's owner was changed outside "
+                            "Alongside")
 
 
 def bonded_models() -> list[type[Bonded]]:
@@ -89,7 +106,9 @@ def _check(row: Bonded, context: QueryContext) -> None:
     if row.bond != _expected(index, type(row), _values(row, new=False)):
         table = _table(type(row)).name
         log.error("store.bond_broken", extra={"table": table})
-        raise TamperedError(f"a {table} row's owner was changed outside Alongside")
+        _TAMPERED.add(row)
+        if table not in MARKED:
+            raise TamperedError(f"a {table} row's owner was changed outside Alongside")
 
 
 def _check_refreshed(row: Bonded, context: QueryContext, _attrs: object) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from conversations import bonds
 from conversations.access import may_act_for
 from conversations.errors import AccessDenied
 from conversations.ids import new_id
@@ -191,7 +192,7 @@ async def staff_by_name(uow: UnitOfWork, name: str) -> list[StaffView]:
     rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
             ).scalars().all()
     wanted = name.strip().casefold()
-    views = [await staff_view(uow, row) for row in rows]
+    views = [await staff_view(uow, row) for row in rows if bonds.trusted(row)]
     exact = [v for v in views if v.name.casefold() == wanted]
     return exact or [v for v in views if v.name.casefold().startswith(wanted)]
 
@@ -199,7 +200,7 @@ async def staff_by_name(uow: UnitOfWork, name: str) -> list[StaffView]:
 async def all_staff(uow: UnitOfWork) -> list[StaffView]:
     rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True))
                                       .order_by(Staff.created_at))).scalars().all()
-    return [await staff_view(uow, row) for row in rows]
+    return [await staff_view(uow, row) for row in rows if bonds.trusted(row)]
 
 
 async def set_asking(uow: UnitOfWork, child: ChildView, topic: str | None) -> None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam, func, select
 
+from conversations import bonds
 from conversations.errors import AlongsideError
 from conversations.ids import new_id
 from conversations.models import Child, Staff
@@ -61,6 +62,7 @@ class StaffError(AlongsideError):
 
 
 async def staff_view(uow: UnitOfWork, row: Staff) -> StaffView:
+    bonds.require(row)
     return StaffView(
         id=row.id,
         telegram_id=int(await uow.open(row.tg_sealed, "staff", "telegram", row.id)),
@@ -75,6 +77,9 @@ async def staff_view(uow: UnitOfWork, row: Staff) -> StaffView:
 
 
 async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
+    """The child as staff may see them. A row whose bond is broken names no advocate: it is
+    in the supervisors' hands, so what the child sends still reaches a person, and whoever
+    rewrote it reads nothing."""
     return ChildView(
         id=row.id,
         ref=row.ref,
@@ -82,7 +87,7 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
         nickname=await uow.open(row.nickname_sealed, "children", "nickname", row.id),
         locale=row.locale,
         locale_chosen=row.locale_chosen,
-        advocate_id=row.advocate_id,
+        advocate_id=row.advocate_id if bonds.trusted(row) else None,
         data_key_id=row.data_key_id,
         stage=None if row.stage_sealed is None else
         await uow.open(row.stage_sealed, "children", "stage", row.id),
@@ -137,7 +142,7 @@ async def children_of(uow: UnitOfWork, advocate_id: str) -> list[ChildView]:
         )
     ).scalars().all()
     await uow.load_keys(blob for row in rows for blob in (row.tg_sealed, row.nickname_sealed))
-    return [await child_view(uow, row) for row in rows]
+    return [await child_view(uow, row) for row in rows if bonds.trusted(row)]
 
 
 async def supervisors(uow: UnitOfWork) -> list[StaffView]:
@@ -147,7 +152,7 @@ async def supervisors(uow: UnitOfWork) -> list[StaffView]:
             .order_by(Staff.created_at)
         )
     ).scalars().all()
-    return [await staff_view(uow, row) for row in rows]
+    return [await staff_view(uow, row) for row in rows if bonds.trusted(row)]
 
 
 async def set_staff_reachable(uow: UnitOfWork, staff_id: str, reachable: bool) -> None:
@@ -187,7 +192,9 @@ async def readers_of(uow: UnitOfWork, child: ChildView
 
     With no advocate, the supervisors read them; with one away, the supervisors as well.
     """
-    advocate = child.advocate_id and await get_staff(uow, child.advocate_id)
+    row = await uow.session.get(Staff, child.advocate_id) if child.advocate_id else None
+    # An advocate whose row was rewritten outside Alongside reads nothing: the supervisors do.
+    advocate = await staff_view(uow, row) if row is not None and bonds.trusted(row) else None
     if not advocate:
         return await supervisors(uow), None
     if not is_away(advocate, uow.now):
@@ -282,7 +289,8 @@ async def list_staff(uow: UnitOfWork) -> list[tuple[StaffView, int]]:
             select(Staff).where(Staff.active.is_(True)).order_by(Staff.created_at)
         )
     ).scalars().all()
-    return [(await staff_view(uow, row), int(counts.get(row.id, 0))) for row in rows]
+    return [(await staff_view(uow, row), int(counts.get(row.id, 0))) for row in rows
+            if bonds.trusted(row)]
 
 
 async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> StaffView:

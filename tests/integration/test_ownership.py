@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from conversations import audit, bonds, continuity, erasure, linking, people, relay
 from conversations.crypto import BlindIndex, audit_hash, audit_head_mac
-from conversations.errors import TamperedError
+from conversations.errors import AccessDenied, TamperedError
 from conversations.journey import Stage
 from conversations.models import AuditEntry, AuditHead, Child, Note, PendingSend, StageChange
 from conversations.people import ChildView, Role, StaffView
@@ -70,15 +70,22 @@ async def _broken(store: Store) -> list[bonds.Broken]:
 
 async def test_a_child_moved_to_another_advocate_shows_them_nothing(store: Store) -> None:
     rosa, sam = await _staff(store, ROSA), await _staff(store, SAM)
+    boss = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
     ana = await _child(store, rosa, ANA, "ana is scared of the man at the car wash")
     assert await _broken(store) == []
 
     await _raw(store, "UPDATE children SET advocate_id = :sam WHERE id = :ana",
                sam=sam.id, ana=ana.id)
     async with store.unit() as uow:
-        # The row does not load, so there is no child for Sam to read the notes of.
-        with pytest.raises(TamperedError):
-            await continuity.child_for(uow, sam, ana.ref)
+        # The child is left to the supervisors: neither advocate may act for them now.
+        for advocate in (sam, rosa):
+            with pytest.raises(AccessDenied):
+                await continuity.child_for(uow, advocate, ana.ref)
+        assert await people.children_of(uow, sam.id) == []
+        child = await continuity.child_for(uow, boss, ana.ref)
+        assert child.advocate_id is None
+        readers, _ = await people.readers_of(uow, child)
+        assert {r.id for r in readers} == {boss.id}
     assert await _broken(store) == [bonds.Broken("children", ana.id)]
     # Putting it back is all it takes: nothing else was harmed.
     await _raw(store, "UPDATE children SET advocate_id = :rosa WHERE id = :ana",
@@ -291,7 +298,7 @@ async def test_rows_edited_while_bonds_were_missing_are_not_bonded_twice(
     try:
         assert await _broken(store) == [bonds.Broken("children", ana.id)]
         async with store.unit() as uow:
-            with pytest.raises(TamperedError):
+            with pytest.raises(AccessDenied):
                 await continuity.child_for(uow, sam, ana.ref)
             notes = (await uow.session.execute(select(func.count(Note.id)))).scalar_one()
         assert notes == 1
