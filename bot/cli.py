@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from bot.logs import configure_logging
@@ -69,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chain")
+    verify = audit_sub.add_parser("verify", help="check the hash chain and its anchor file")
+    verify.add_argument("--anchor", type=Path, metavar="PATH",
+                        help="the anchor file (default: audit.anchor in the data dir); "
+                             "named here, a missing one is a failure")
 
     sub.add_parser("safety-scan", help="scan JSON lines from stdin for safety concerns")
     return parser
@@ -136,7 +140,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         ("staff", "list"): lambda: commands.staff_list(settings),
         ("staff", "remove"): lambda: commands.staff_remove(settings, args.telegram_id),
         ("keys", "rotate"): lambda: commands.keys_rotate(settings),
-        ("audit", "verify"): lambda: commands.audit_verify(settings),
+        ("audit", "verify"): lambda: commands.audit_verify(settings, args.anchor),
     }
     detail = getattr(args, f"{args.command}_command", "")
     return _run(handlers[(args.command, detail)]())

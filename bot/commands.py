@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.app import keep_what_started, open_store, serve
 from bot.i18n import resolve
 from bot.settings import Settings
-from conversations import audit, people
+from conversations import anchor, audit, bonds, people
 from conversations.crypto import (
     MASTER_KEY_FILE,
     Keyring,
@@ -156,23 +157,47 @@ async def keys_rotate(settings: Settings) -> int:
     return 0
 
 
-async def audit_verify(settings: Settings) -> int:
+async def audit_verify(settings: Settings, anchor_path: Path | None = None) -> int:
+    """The chain, its keyed head, every line of the anchor file, and every row's bond.
+
+    A missing anchor file is a warning (verify may run away from the bot's data dir), unless
+    `anchor_path` names it: then it is a failure.
+    """
+    path = anchor_path or settings.data_dir / anchor.ANCHOR_FILE
     store = await open_store(settings)
     try:
         async with store.sessions() as session:
             result = await audit.verify(session, store.index.audit_key)
+            anchored = await anchor.check(session, store.index.audit_key, path)
+            rewritten = await bonds.broken(session, store.index)
     finally:
         await store.close()
     def entries(n: int) -> str:
         return f"{n} entry" if n == 1 else f"{n} entries"
 
-    if result.ok:
+    if anchored.missing and anchor_path is not None:
+        anchored = anchor.AnchorCheck(False, problem=f"the anchor file {path} is missing")
+    if result.ok and anchored.ok and not rewritten:
         end = f", ending at {result.head}" if result.head else ""
-        print(f"audit log intact: {entries(result.rows)}{end}")
+        mark = f"; anchored at {entries(anchored.rows)}" if anchored.rows else ""
+        print(f"audit log intact: {entries(result.rows)}{end}{mark}")
+        if result.rows and not anchored.rows:
+            where = "no anchor file" if anchored.missing else "an empty anchor file"
+            print(f"warning: {where} at {path}: the chain's end is not checked against it")
+        if anchored.torn:
+            print(f"warning: the last line of {path} is incomplete (a crash while writing it?)")
         return 0
     if result.first_bad_id is not None:
         print(f"audit log BROKEN at entry {result.first_bad_id} "
               f"(after {entries(result.rows)} that chain correctly)")
-    else:
+    elif not result.ok:
         print(f"audit log BROKEN: {result.problem} (entries that verify: {result.rows})")
+    if not anchored.ok:
+        print(f"audit log BROKEN: {anchored.problem}")
+    if rewritten:
+        rows = "1 row's owner or role was" if len(rewritten) == 1 else \
+            f"{len(rewritten)} rows' owners or roles were"
+        listed = ", ".join(f"{b.table} {b.row_id}" for b in rewritten[:20])
+        more = f" and {len(rewritten) - 20} more" if len(rewritten) > 20 else ""
+        print(f"records BROKEN: {rows} changed outside Alongside: {listed}{more}")
     return 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.numbers import format_decimal
+
 from bot.i18n import LANGUAGES, N_, SUPPORTED, Translator
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
@@ -277,3 +279,14 @@ def child_unreachable(tr: Translator, child: ChildView) -> Outgoing:
         "{nickname} · {ref} has blocked or deleted this chat. Messages cannot reach them. "
         "Someone else may have their phone: please check on them another way.",
         nickname=child.nickname, ref=child.ref))
+
+
+def audit_digest(tr: Translator, rows: int, last_hash: str) -> Outgoing:
+    """The daily copy of the audit chain's end, for supervisors' phones: out of reach of anyone
+    who edits the server (see `conversations.anchor`)."""
+    return Outgoing(text=tr.n_(
+        "Audit check: {count} entry, ending {hash}. If this number ever goes down, tell the "
+        "operator.",
+        "Audit check: {count} entries, ending {hash}. If this number ever goes down, tell the "
+        "operator.",
+        rows, count=format_decimal(rows, locale=tr.locale), hash=last_hash[:16]))

@@ -1,7 +1,8 @@
 """Missing-risk watch and discretion in the bot: daily check-ins, /placed, and clearing the chat.
 
 Check-ins ask at a reasonable local hour, in the child's language, with one-tap answers. The
-sweeper that sends them also turns silence into a concern, and re-raises unacknowledged alerts.
+sweeper that sends them also turns silence into a concern, re-raises unacknowledged alerts,
+and posts the daily audit digest to supervisors.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.alerting import help_now, sweep_once
 from bot.gate import COMMANDS, identify, staff_only, to_child, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
-from conversations import alerts, people, watch
+from conversations import alerts, anchor, people, watch
 from conversations.access import may_act_for
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView
@@ -136,10 +137,41 @@ async def clear_chat(ctx: AlongsideContext, child: ChildView, own_message: int |
                    purpose="hide")
 
 
+class AuditDigest:
+    """Once a day, the audit chain's length and end to every supervisor (`conversations.anchor`).
+
+    The digest's own audit entry records that it went, so a restart or another worker does not
+    post it again; between days this remembers when the next is due and asks the store nothing.
+    """
+
+    def __init__(self) -> None:
+        self.not_before: datetime | None = None
+
+    async def sweep(self, runtime: Runtime) -> int:
+        if self.not_before is not None and runtime.store.clock.now() < self.not_before:
+            return 0
+        async with runtime.store.unit() as uow:
+            due = await anchor.next_digest(uow.session)
+            if due is None or uow.now < due:
+                self.not_before = due
+                return 0
+            readers = await people.supervisors(uow)
+            end = await anchor.claim_digest(uow) if readers else None
+            if end is None:
+                return 0
+            for reader in readers:
+                text = notices.audit_digest(runtime.tr(reader.locale), end.rows, end.hash)
+                await uow.send(reader.telegram_id, text, purpose="notice", staff_id=reader.id)
+            await uow.commit()
+        self.not_before = uow.now + anchor.DAY
+        return len(readers)
+
+
 async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     """Deadlines live in the database; this acts on them, whichever worker runs it."""
+    digest = AuditDigest()
     while not stop.is_set():
-        for sweep in (sweep_once, sweep_watch):
+        for sweep in (sweep_once, sweep_watch, digest.sweep):
             try:
                 await sweep(runtime)
             except Exception:

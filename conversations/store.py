@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from conversations import audit, bonds, sqlite_driver, upgrades
+from conversations.anchor import Anchor
 from conversations.crypto import BlindIndex, Keyring
 from conversations.errors import ConfigurationError
 from conversations.ids import new_id
@@ -180,6 +181,9 @@ class Store:
         self.is_sqlite = engine.url.get_backend_name() == "sqlite"
         # SQLite has one writer; serialising here avoids "database is locked" retries.
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        # Where each commit that audited notes the chain's end outside the database (set by
+        # whoever opens the store for the bot or the command line; tests may leave it unset).
+        self.anchor: Anchor | None = None
 
     @classmethod
     async def open(
@@ -300,8 +304,13 @@ class UnitOfWork:
         if self.queued and not self.store.is_sqlite:
             # Delivered at commit, to whichever worker is sending.
             await self.session.execute(select(func.pg_notify("alongside_outbox", "")))
+        # The chain's end once this commits (no head row: nothing to anchor).
+        end = self.audit_tail
+        rows = getattr(end[0], "rows", None) if end is not None else None
         await self.session.commit()
         self.audit_tail = None
+        if rows and end is not None and self.store.anchor is not None:
+            self.store.anchor.record(rows, end[1], self.now)
         callbacks, self._on_commit = self._on_commit, []
         for callback in callbacks:
             callback()

@@ -333,13 +333,34 @@ def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> 
                          "--name", name).returncode == 0
     intact = alongside(data, "audit", "verify")
     assert intact.returncode == 0, intact.stderr
-    assert re.fullmatch(r"audit log intact: 2 entries, ending at [0-9a-f]{64}\n", intact.stdout)
+    # The two additions, after the upgrade a new store records first.
+    shown = re.fullmatch(r"audit log intact: 3 entries, ending at ([0-9a-f]{64}); "
+                         r"anchored at 3 entries\n", intact.stdout)
+    assert shown is not None, intact.stdout
+    head = shown[1]
     with sqlite3.connect(data / "alongside.db") as db:
         db.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
     broken = alongside(data, "audit", "verify")
     assert broken.returncode == 1
-    assert broken.stdout == ("audit log BROKEN: the head says 2 entries; the newest were removed "
-                             "(entries that verify: 1)\n")
+    assert broken.stdout == (
+        "audit log BROKEN: the head says 3 entries; the newest were removed "
+        "(entries that verify: 2)\n"
+        f"audit log BROKEN: the anchor says 3 entries ending in {head[:16]}…; the database "
+        "chain has 2\n")
+
+
+def test_audit_verify_lists_rows_whose_owner_was_rewritten(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for n, name in ((7, "Rosa Example"), (8, "Sam Example")):
+        assert alongside(data, "staff", "add", "--role", "advocate", "--telegram-id", str(n),
+                         "--name", name).returncode == 0
+    with sqlite3.connect(data / "alongside.db") as db:
+        rosa = db.execute("SELECT id FROM staff ORDER BY created_at LIMIT 1").fetchone()[0]
+        db.execute("UPDATE staff SET role = 'supervisor' WHERE id = ?", (rosa,))
+    broken = alongside(data, "audit", "verify")
+    assert broken.returncode == 1
+    assert broken.stdout.endswith(
+        f"records BROKEN: 1 row's owner or role was changed outside Alongside: staff {rosa}\n")
 
 
 def test_the_data_dir_and_database_are_private_whatever_the_umask(tmp_path: Path) -> None:
