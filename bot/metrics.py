@@ -38,6 +38,11 @@ SEND_LATENCY = Histogram("alongside_send_latency_seconds",
                          "From queueing a message to Telegram accepting it",
                          buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
                          registry=REGISTRY)
+WEBHOOK_REFUSED = Counter("alongside_webhook_refused_total",
+                          "Webhook requests refused and connections closed early, by reason: "
+                          "wrong_secret, throttled (429), slow_client (no request in time), "
+                          "crowded (closed to make room)",
+                          ["reason"], registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("alongside_outbox_pending", "Messages waiting to be sent",
                      registry=REGISTRY)
 OUTBOX_AGE = Gauge("alongside_outbox_oldest_seconds", "Age of the oldest waiting message",
@@ -45,6 +50,13 @@ OUTBOX_AGE = Gauge("alongside_outbox_oldest_seconds", "Age of the oldest waiting
 DEAD_IN_STORE = Gauge("alongside_outbox_dead", "Dead letters in the store", registry=REGISTRY)
 LEADER = Gauge("alongside_dispatcher_leader", "1 if this worker is sending the outbox",
                registry=REGISTRY)
+TELEGRAM_DOWN = Gauge("alongside_telegram_unreachable",
+                      "1 while sending waits out a Telegram outage", registry=REGISTRY)
+TELEGRAM_OUTAGES = Counter("alongside_telegram_outages_total",
+                           "Telegram outages waited out by the sender", registry=REGISTRY)
+MARKS_FAILING = Gauge("alongside_outbox_marks_failing",
+                      "1 while a sent message cannot be recorded (sending is paused)",
+                      registry=REGISTRY)
 
 
 async def render(store: Store, now: datetime) -> bytes:

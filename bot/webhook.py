@@ -4,6 +4,10 @@
   and nothing stored otherwise); bodies over 1 MB or that are not an update are refused with 400
   and nothing stored; an accepted update is committed to the inbox before the 200, so a worker
   that dies afterwards leaves it to the others.
+* A client address that sends too many wrong secrets gets 429 until its window ends, without a
+  comparison (`WrongSecrets`); a request head must arrive within 10 s of connecting, a body within
+  10 s, and connections waiting for a head are capped (`GuardedH11Protocol`). All of it is
+  counted in ``alongside_webhook_refused_total``.
 * ``GET /healthz``: the process is alive. ``GET /readyz``: the database answers and its schema
   is current. ``GET /metrics``: Prometheus text.
 
@@ -19,8 +23,10 @@ import contextlib
 import hmac
 import json
 import logging
+import math
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +41,15 @@ from bot import metrics
 from bot.app import Running, keep_what_started, serve
 from bot.logs import configure_logging
 from bot.settings import Settings
+from bot.webhook_guard import (
+    SLOW_CLIENT,
+    THROTTLED,
+    WRONG_SECRET,
+    GuardedH11Protocol,
+    Limits,
+    WrongSecrets,
+    protocol_for,
+)
 from conversations.errors import ConfigurationError
 from conversations.store import is_current
 
@@ -44,8 +59,6 @@ MAX_BODY = 1 << 20
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 MIN_SECRET = 32
 SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-
-
 def check(settings: Settings) -> tuple[str, str, int]:
     """The webhook path, host and port; a configuration error if anything cannot work."""
     secret = settings.webhook_secret or ""
@@ -65,9 +78,11 @@ def check(settings: Settings) -> tuple[str, str, int]:
 class _Endpoints:
     """The webhook's routes, around the bot running in this process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limits: Limits, clock: Callable[[], float]) -> None:
         self.settings = settings
         self.secret = (settings.webhook_secret or "").encode()
+        self.limits = limits
+        self.wrong_secrets = WrongSecrets(limits, clock)
         self.running: Running | None = None
 
     @contextlib.asynccontextmanager
@@ -94,17 +109,33 @@ class _Endpoints:
             await task
 
     async def receive(self, request: Request) -> Response:
+        # Behind a proxy, Uvicorn takes the address from X-Forwarded-For (FORWARDED_ALLOW_IPS).
+        client = request.client.host if request.client else ""
+        wait = self.wrong_secrets.wait(client)
+        if wait:
+            THROTTLED.inc()
+            return PlainTextResponse("too many wrong secrets", status_code=429,
+                                     headers={"retry-after": str(math.ceil(wait))})
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
+            WRONG_SECRET.inc()
+            count = self.wrong_secrets.wrong(client)
+            log.warning("webhook.wrong_secret", extra={"count": count})
             return PlainTextResponse("forbidden", status_code=403)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
             return PlainTextResponse("too large", status_code=400)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return PlainTextResponse("too large", status_code=400)
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        return PlainTextResponse("too large", status_code=400)
+        except TimeoutError:
+            SLOW_CLIENT.inc()
+            log.warning("webhook.slow_body")
+            return PlainTextResponse("too slow", status_code=408, headers={"connection": "close"})
         try:
             update = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -142,9 +173,10 @@ class _Endpoints:
         return Response(body, media_type="text/plain; version=0.0.4")
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, limits: Limits = GuardedH11Protocol.limits,
+               clock: Callable[[], float] = time.monotonic) -> Starlette:
     path, _, _ = check(settings)
-    endpoints = _Endpoints(settings)
+    endpoints = _Endpoints(settings, limits, clock)
     return Starlette(routes=[
         Route(path, endpoints.receive, methods=["POST"]),
         Route("/healthz", endpoints.healthz, methods=["GET"]),
@@ -159,12 +191,16 @@ def factory() -> Starlette:
     return create_app(Settings.from_env())
 
 
-def run_webhook(settings: Settings, workers: int, log_config: dict[str, Any] | None = None
-                ) -> None:
+def run_webhook(settings: Settings, workers: int, log_config: dict[str, Any] | None = None,
+                limits: Limits | None = None) -> None:
+    """`limits` (for tests) needs one process: worker processes build their own defaults."""
     _, host, port = check(settings)
-    if workers > 1:
-        uvicorn.run("bot.webhook:factory", factory=True, host=host, port=port, workers=workers,
-                    log_config=log_config, access_log=False)
-        return
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config,
-                access_log=False)
+    if workers > 1 and limits is not None:
+        raise ValueError("custom limits need a single process")
+    if limits is None:
+        limits = GuardedH11Protocol.limits
+    # No WebSocket upgrades to take a connection out of the protocol's sight.
+    app: Starlette | str = create_app(settings, limits) if workers == 1 else "bot.webhook:factory"
+    uvicorn.run(app, factory=workers > 1, workers=workers, host=host, port=port,
+                log_config=log_config, access_log=False, http=protocol_for(limits), ws="none",
+                limit_concurrency=limits.concurrency, backlog=limits.backlog)

@@ -1,15 +1,18 @@
-"""Webhook mode with real HTTP: secret checks, refusals, health, and three workers on PostgreSQL."""
+"""Webhook mode with real HTTP: secret checks, refusals, health, slow and idle clients, a guesser
+held back, and three workers on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -17,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator
+from bot.webhook_guard import Limits, WrongSecrets
 from conversations.models import InboxUpdate
 from conversations.people import Role
 from tests.conftest import BotHarness, make_settings, postgres_database, raw_session
@@ -24,6 +28,22 @@ from tests.conftest import BotHarness, make_settings, postgres_database, raw_ses
 pytestmark = pytest.mark.slow
 SECRET = "s3cret-webhook_token-0123456789abcdef"
 MARK = re.compile(r"(\w+) says (\d{3})")
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+UPDATE = {"update_id": 77, "message": {"message_id": 1, "date": 0,
+                                       "chat": {"id": 5, "type": "private"}, "text": "hi"}}
+# `alongside run` with limits a test chooses, and optionally fewer open files.
+GUARDED = """
+import json, resource, sys
+limits, open_files = json.loads(sys.argv[1]), int(sys.argv[2])
+if open_files:
+    resource.setrlimit(resource.RLIMIT_NOFILE,
+                       (open_files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+from bot.logs import configure_logging
+from bot.settings import Settings
+from bot.webhook import Limits, run_webhook
+configure_logging()
+run_webhook(Settings.from_env(), 1, limits=Limits(**limits))
+"""
 
 
 def free_port() -> int:
@@ -53,10 +73,16 @@ async def enrol_supervisor(env: dict[str, str], cwd: Path) -> None:
     assert await process.wait() == 0
 
 
+def guarded(open_files: int = 0, **limits: float) -> tuple[str, ...]:
+    return ("-c", GUARDED, json.dumps(limits), str(open_files))
+
+
 @asynccontextmanager
-async def worker(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+async def worker(env: dict[str, str], cwd: Path,
+                 argv: Sequence[str] = ("-m", "bot.cli", "run")
+                 ) -> AsyncIterator[asyncio.subprocess.Process]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd,
+        sys.executable, *argv, env=env, cwd=cwd,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     base = env["ALONGSIDE_WEBHOOK_URL"].rsplit("/", 1)[0]
     try:
@@ -92,6 +118,35 @@ async def _inbox_count(url: str) -> int:
         return int((await session.execute(select(func.count(InboxUpdate.update_id)))).scalar_one())
 
 
+async def _hang_up(port: int, *, start: bytes = b"", drip: bytes = b"", every: float = 0.05,
+                   within: float = 3) -> tuple[float, bytes]:
+    """Connect, send `start`, then `drip` a byte every `every` s: how long until the server hung
+    up, and what it said first (fails if it has not hung up within `within` s)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    said = asyncio.ensure_future(reader.read())
+    started = time.monotonic()
+    try:
+        writer.write(start)
+        for byte in drip:
+            if said.done() or time.monotonic() - started > within:
+                break
+            with suppress(ConnectionError):
+                writer.write(bytes([byte]))
+                await writer.drain()
+            await asyncio.wait({said}, timeout=every)
+        await asyncio.wait({said}, timeout=max(within - (time.monotonic() - started), 0))
+        assert said.done(), f"still connected after {within} s"
+        return time.monotonic() - started, b"" if said.exception() else said.result()
+    finally:
+        said.cancel()
+        writer.close()
+
+
+def _refused(metrics: str, reason: str) -> float:
+    found = re.search(rf'alongside_webhook_refused_total{{reason="{reason}"}} (\S+)', metrics)
+    return float(found.group(1)) if found else 0.0
+
+
 async def test_refusals_store_nothing(emulator: BotApiEmulator, sqlite_url: str,
                                       tmp_path: Path) -> None:
     port = free_port()
@@ -99,24 +154,131 @@ async def test_refusals_store_nothing(emulator: BotApiEmulator, sqlite_url: str,
     await enrol_supervisor(env, tmp_path)
     async with worker(env, tmp_path), httpx.AsyncClient(timeout=30) as client:
         url = f"http://127.0.0.1:{port}/tg"
-        update = {"update_id": 77, "message": {"message_id": 1, "date": 0,
-                                               "chat": {"id": 5, "type": "private"},
-                                               "text": "hi"}}
-        header = "X-Telegram-Bot-Api-Secret-Token"
-        assert (await client.post(url, json=update)).status_code == 403
-        assert (await client.post(url, json=update, headers={header: "wrong"})).status_code == 403
+        assert (await client.post(url, json=UPDATE)).status_code == 403
+        assert (await client.post(url, json=UPDATE, headers={HEADER: "wrong"})).status_code == 403
         assert (await client.post(url, content=b"{not json",
-                                  headers={header: SECRET})).status_code == 400
-        assert (await client.post(url, json=[1, 2], headers={header: SECRET})).status_code == 400
+                                  headers={HEADER: SECRET})).status_code == 400
+        assert (await client.post(url, json=[1, 2], headers={HEADER: SECRET})).status_code == 400
         huge = b'{"update_id": 78, "pad": "' + b"x" * (10 * 1024 * 1024) + b'"}'
-        assert (await client.post(url, content=huge, headers={header: SECRET})).status_code == 400
+        assert (await client.post(url, content=huge, headers={HEADER: SECRET})).status_code == 400
         assert await _inbox_count(sqlite_url) == 0
-        assert (await client.post(url, json=update, headers={header: SECRET})).status_code == 200
+        assert (await client.post(url, json=UPDATE, headers={HEADER: SECRET})).status_code == 200
         assert await _inbox_count(sqlite_url) == 1
         assert (await client.get(f"http://127.0.0.1:{port}/healthz")).text == "ok"
         metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
         assert "alongside_updates_received_total 1.0" in metrics
         assert "alongside_outbox_pending" in metrics
+
+
+async def test_a_silent_connection_is_closed(emulator: BotApiEmulator, sqlite_url: str,
+                                             tmp_path: Path) -> None:
+    port = free_port()
+    env = webhook_env(emulator, sqlite_url, tmp_path / "data", port)
+    await enrol_supervisor(env, tmp_path)
+    async with worker(env, tmp_path, guarded(head_timeout=0.5)), httpx.AsyncClient() as client:
+        waited, said = await _hang_up(port)
+        assert said == b""
+        assert 0.4 < waited < 2
+        metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert _refused(metrics, "slow_client") == 1
+
+
+async def test_a_slow_drip_is_cut_off(emulator: BotApiEmulator, sqlite_url: str,
+                                      tmp_path: Path) -> None:
+    """Slowloris: a head sent a byte at a time, on a new connection or a kept-alive one, is cut
+    off when its deadline falls, however busy it looks; a stalled body gets 408."""
+    port = free_port()
+    env = webhook_env(emulator, sqlite_url, tmp_path / "data", port)
+    await enrol_supervisor(env, tmp_path)
+    head = b"POST /tg HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 1000
+    async with worker(env, tmp_path, guarded(head_timeout=0.5, body_timeout=0.5)):
+        waited, said = await _hang_up(port, drip=head)
+        assert said == b""
+        assert waited < 2
+        waited, said = await _hang_up(port, start=b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                      drip=head)
+        assert said.startswith(b"HTTP/1.1 200 ")
+        assert waited < 2
+        stalled = (f"POST /tg HTTP/1.1\r\nHost: x\r\n{HEADER}: {SECRET}\r\n"
+                   "Content-Length: 100\r\n\r\n{").encode()
+        waited, said = await _hang_up(port, start=stalled)
+        assert said.startswith(b"HTTP/1.1 408 ")
+        assert waited < 2
+
+
+async def test_deliveries_get_through_a_crowd_of_idle_connections(
+        emulator: BotApiEmulator, sqlite_url: str, tmp_path: Path) -> None:
+    """With 256 open files, 400 idle connections would take every descriptor (and each would
+    be held for its whole 10 s): the oldest idle ones make room for new ones instead."""
+    port = free_port()
+    env = webhook_env(emulator, sqlite_url, tmp_path / "data", port)
+    await enrol_supervisor(env, tmp_path)
+    idle: list[asyncio.StreamWriter] = []
+    async with worker(env, tmp_path, guarded(open_files=256)), \
+            httpx.AsyncClient(timeout=5) as client:
+        try:
+            for _ in range(400):
+                idle.append((await asyncio.open_connection("127.0.0.1", port))[1])
+            answer = await client.post(f"http://127.0.0.1:{port}/tg", json=UPDATE,
+                                       headers={HEADER: SECRET})
+            assert answer.status_code == 200
+            assert await _inbox_count(sqlite_url) == 1
+            metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            assert _refused(metrics, "crowded") >= 400 - 64, "all but a quarter of 256 closed"
+        finally:
+            for writer in idle:
+                writer.close()
+
+
+async def test_a_secret_guesser_is_held_back_and_counted(emulator: BotApiEmulator,
+                                                        sqlite_url: str, tmp_path: Path) -> None:
+    """Past 20 wrong secrets from one address: 429 without a comparison, right secret or not,
+    while Telegram's deliveries from another address keep arriving."""
+    port = free_port()
+    env = webhook_env(emulator, sqlite_url, tmp_path / "data", port)
+    await enrol_supervisor(env, tmp_path)
+    url = f"http://127.0.0.1:{port}/tg"
+    guesser = httpx.AsyncClient(timeout=10,
+                                transport=httpx.AsyncHTTPTransport(local_address="127.0.0.2"))
+    async with worker(env, tmp_path), guesser, httpx.AsyncClient(timeout=10) as telegram:
+        guesses = [guesser.post(url, json=UPDATE, headers={HEADER: f"guess-{i}"})
+                   for i in range(100)]
+        deliveries = [telegram.post(url, json={**UPDATE, "update_id": 100 + i},
+                                    headers={HEADER: SECRET}) for i in range(5)]
+        answers = await asyncio.gather(*guesses, *deliveries)
+        statuses = [a.status_code for a in answers]
+        assert statuses[:100].count(403) == 20
+        assert statuses[:100].count(429) == 80
+        assert statuses[100:] == [200] * 5
+        assert await _inbox_count(sqlite_url) == 5
+        throttled = await guesser.post(url, json=UPDATE, headers={HEADER: SECRET})
+        assert throttled.status_code == 429
+        assert 1 <= int(throttled.headers["retry-after"]) <= 60
+        metrics = (await telegram.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert _refused(metrics, "wrong_secret") == 20
+        assert _refused(metrics, "throttled") == 81
+
+
+def test_wrong_secrets_are_forgotten_after_their_window() -> None:
+    now = [0.0]
+    limiter = WrongSecrets(Limits(wrong_secrets=3, window=60, clients=2), clock=lambda: now[0])
+    assert [limiter.wrong("a") for _ in range(3)] == [1, 2, 3]
+    assert limiter.wait("a") == 60
+    assert limiter.wait("b") == 0
+    now[0] = 59.5
+    assert limiter.wait("a") == 0.5
+    now[0] = 60
+    assert limiter.wait("a") == 0
+    assert limiter.wrong("a") == 1
+
+
+def test_wrong_secrets_remember_a_bounded_number_of_addresses() -> None:
+    limiter = WrongSecrets(Limits(wrong_secrets=1, clients=2), clock=lambda: 0.0)
+    for address in ("a", "b", "c"):
+        limiter.wrong(address)
+    assert limiter.wait("a") == 0, "the oldest address is forgotten to make room"
+    assert limiter.wait("b") > 0
+    assert limiter.wait("c") > 0
 
 
 async def test_workers_option_serves_and_stops_cleanly(emulator: BotApiEmulator,
