@@ -173,8 +173,10 @@ async def test_leftover_ciphertext_opens_for_no_one_after_erasure(
         await fresh.close()
 
 
-async def _copies_on_disk(url: str, blob: bytes) -> int:
-    """How many times `blob` lies in the live database files, dead rows and free space too."""
+async def _copies_on_disk(url: str, blob: bytes, tables: tuple[str, ...] = ("data_keys",)
+                         ) -> int:
+    """How many times `blob` lies in the live database files, dead rows and free space too
+    (on PostgreSQL, in the pages of `tables`)."""
     if url.startswith("sqlite"):
         path = make_url(url).database or ""
         return sum(Path(p).read_bytes().count(blob)
@@ -183,14 +185,15 @@ async def _copies_on_disk(url: str, blob: bytes) -> int:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
-            pages = (await conn.execute(text(
-                "SELECT pg_relation_size('data_keys') / current_setting('block_size')::int"))
-            ).scalar_one()
             found = 0
-            for page in range(int(pages)):
-                raw = (await conn.execute(text("SELECT get_raw_page('data_keys', :page)"),
-                                          {"page": page})).scalar_one()
-                found += bytes(raw).count(blob)
+            for table in tables:
+                pages = (await conn.execute(text(
+                    "SELECT pg_relation_size(:t) / current_setting('block_size')::int"),
+                    {"t": table})).scalar_one()
+                for page in range(int(pages)):
+                    raw = (await conn.execute(text("SELECT get_raw_page(:t, :page)"),
+                                              {"t": table, "page": page})).scalar_one()
+                    found += bytes(raw).count(blob)
             await conn.commit()
     finally:
         await engine.dispose()
@@ -217,6 +220,24 @@ async def test_an_erased_key_leaves_no_copy_in_the_database_files(store: Store,
         await uow.commit()
     # The master key file opens nothing of theirs: no page, free space or WAL frame keeps it.
     assert await _copies_on_disk(config.url, wrapped) == 0
+
+
+async def test_an_erasure_leaves_no_plain_trace_of_them_in_the_log_or_their_row(
+        store: Store, config: StoreConfig) -> None:
+    """The log's entries about them are blanked and their row deleted: no older version of
+    either keeps their id (SQLite: anywhere in the files)."""
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        await continuity.read_notes(uow, advocate, child)
+        await uow.commit()
+    tables = ("audit_log", "children")
+    assert await _copies_on_disk(config.url, child.id.encode(), tables) >= 2
+    async with store.unit() as uow:
+        await erasure.erase_child(uow, supervisor, child.id)
+        await uow.commit()
+    assert await _copies_on_disk(config.url, child.id.encode(), tables) == 0
 
 
 async def test_a_rotation_leaves_no_key_the_old_master_opens(config: StoreConfig,
