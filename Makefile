@@ -12,9 +12,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# With a token (environment or .env) this runs the bot; without one, the built-in demo.
+# With a token (environment or .env) this runs the bot; without one, the built-in demo. A token
+# or setting that cannot work stops here with its reason (has-token exits 2), never the demo.
 run: $(BIN)/.installed
-	@if $(BIN)/alongside has-token; then exec $(BIN)/alongside run; else exec $(BIN)/alongside demo; fi
+	@$(BIN)/alongside has-token; status=$$?; \
+	if [ $$status -eq 0 ]; then exec $(BIN)/alongside run; \
+	elif [ $$status -eq 1 ]; then exec $(BIN)/alongside demo; \
+	else exit $$status; fi
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

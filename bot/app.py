@@ -13,8 +13,11 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from telegram import BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
@@ -30,24 +33,76 @@ from bot.transport import RecordingRequest
 from bot.watching import sweep_forever
 from conversations import bonds, people
 from conversations.anchor import ANCHOR_FILE, Anchor
-from conversations.crypto import MASTER_KEY_FILE
+from conversations.crypto import MASTER_KEY_FILE, master_fingerprint
 from conversations.errors import ConfigurationError
-from conversations.models import Staff
-from conversations.store import Clock, Store, is_current
+from conversations.models import DataKey, Staff
+from conversations.store import Clock, Store, is_current, make_engine
 from safety import Detector
 
 log = logging.getLogger(__name__)
+NOT_UPGRADED = "the database schema is not current: run `alongside db upgrade`"
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What a database holds already, looked at before any key is read or made."""
+
+    data: bool  # a data key: not a new store, so only its own keys may open it
+    wrapped_by: str | None = None  # the fingerprint of the master key that wrapped its system key
+
+
+def _no_file_yet(settings: Settings) -> bool:
+    """An embedded store not made yet: nothing to look inside (and nothing to make here)."""
+    return settings.is_sqlite and not Path(make_url(settings.database_url).database or "").exists()
+
+
+async def _look_inside(settings: Settings) -> _Held:
+    """Whether the database has data, and whose master key wrapped it; a configuration error if
+    it cannot be reached or (PostgreSQL) its schema is behind."""
+    if _no_file_yet(settings):
+        return _Held(data=False)
+    engine = make_engine(settings.database_url)
+    try:
+        try:
+            await (await engine.connect()).close()
+        except (OSError, DBAPIError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise ConfigurationError(
+                f"the database {settings.shown_database} cannot be reached: {reason}") from None
+        if not settings.is_sqlite and not await is_current(engine):
+            raise ConfigurationError(NOT_UPGRADED)
+        async with engine.connect() as conn:
+            if not await conn.run_sync(lambda c: inspect(c).has_table(DataKey.__tablename__)):
+                return _Held(data=False)
+            system = (await conn.execute(
+                select(DataKey.master_id).where(DataKey.purpose == "system")
+                .order_by(DataKey.id).limit(1))).scalar()
+            anything = (await conn.execute(select(DataKey.id).limit(1))).first() is not None
+        return _Held(data=anything, wrapped_by=system)
+    finally:
+        await engine.dispose()
+
 
 async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
-    """The embedded store upgrades itself; a server database must be upgraded on purpose."""
-    store = await Store.open(settings.store_config(), clock, migrate=settings.is_sqlite)
+    """The embedded store upgrades itself; a server database must be upgraded on purpose.
+
+    Keys are made only for a new store, and a master key that did not wrap this database's
+    keys is refused with that reason before anything is opened with it.
+    """
+    held = await _look_inside(settings)
+    config = settings.store_config(new_store=not held.data)
+    given = {master_fingerprint(key) for key in (config.master_key, config.pending_master_key)
+             if key is not None}
+    if held.wrapped_by is not None and held.wrapped_by not in given:
+        source = ("ALONGSIDE_MASTER_KEY" if settings.master_key_b64
+                  else str(settings.data_dir / MASTER_KEY_FILE))
+        raise ConfigurationError(f"the master key in {source} does not open this database's "
+                                 f"keys ({settings.shown_database})")
+    store = await Store.open(config, clock, migrate=settings.is_sqlite)
     if store.rotated:
         # A key rotation committed but stopped before installing its key file: finish it.
         pending = settings.data_dir / (MASTER_KEY_FILE + ".new")
         pending.replace(settings.data_dir / MASTER_KEY_FILE)
-    if not settings.is_sqlite and not await is_current(store.engine):
-        await store.close()
-        raise ConfigurationError("the database schema is not current: run `alongside db upgrade`")
     # Every commit that audits notes the chain's end in the data dir too (`conversations.anchor`).
     store.anchor = Anchor(settings.data_dir / ANCHOR_FILE, store.index.audit_key)
     return store

@@ -1,6 +1,8 @@
 """The `alongside` command line.
 
-Exit codes: 0 success, 2 usage or configuration error, 1 anything else.
+Exit codes: 0 success, 2 usage or configuration error (one line on stderr says why), 1 anything
+else. Every admin command (db, staff, keys, audit) first prints, on stdout, the data dir and the
+database it works on.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.i18n import LANGUAGES, SUPPORTED
+from bot.logs import _safe, configure_logging
+from bot.settings import Settings, settings_help
 from conversations.errors import AlongsideError, ConfigurationError
 
 log = logging.getLogger("alongside")
@@ -24,6 +27,12 @@ NEEDS_BOTFATHER = (
     "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather in Telegram and put it in the "
     "environment or .env, or try `alongside demo`"
 )
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+CODES = tuple(lang.code for lang in LANGUAGES)
+# Telegram: "[user ids have] at most 52 significant bits".
+MAX_TELEGRAM_ID = 2**52 - 1
+# Commands that need no settings: they must work whatever the environment holds.
+NO_SETTINGS = ("demo", "safety-scan")
 
 
 class UsageError(Exception):
@@ -37,45 +46,93 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
+def _level(raw: str) -> str:
+    if raw.upper() not in LEVELS:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not one of {', '.join(LEVELS)}")
+    return raw.upper()
+
+
+def _telegram_id(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 0 < value <= MAX_TELEGRAM_ID:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not a Telegram user id (a whole number from 1 to {MAX_TELEGRAM_ID})")
+    return value
+
+
+def _languages(raw: str) -> tuple[str, ...]:
+    codes = tuple(dict.fromkeys(c.strip().lower() for c in raw.split(",") if c.strip()))
+    unknown = [code for code in codes if code not in SUPPORTED]
+    if unknown or not codes:
+        what = f"{', '.join(map(repr, unknown))} not supported" if unknown else "none given"
+        raise argparse.ArgumentTypeError(f"{what}; choose from {','.join(CODES)}")
+    return codes
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="alongside", description=__doc__)
-    parser.add_argument("--log-format", choices=["text", "json"], default="text")
-    parser.add_argument("--log-level", default="INFO")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="alongside", description=__doc__, epilog=settings_help(),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="logs on stderr as text lines or JSON lines (default: text)")
+    parser.add_argument("--log-level", type=_level, default="INFO", metavar="LEVEL",
+                        help=f"the least severe log level shown: {', '.join(LEVELS)} "
+                             "(default: INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot (polling, or webhook when configured)")
-    run.add_argument("--workers", type=int, default=1)
-    sub.add_parser("demo", help="a scripted conversation against the built-in Bot API emulator")
-    sub.add_parser("has-token", help="exit 0 if a Telegram token is configured")
+    def command(where: argparse._SubParsersAction[_Parser], name: str, text: str
+                ) -> _Parser:
+        return where.add_parser(name, help=text, description=text)
 
-    db = sub.add_parser("db", help="database")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply migrations")
+    run = command(sub, "run", "run the bot: polling, or webhook mode when ALONGSIDE_WEBHOOK_URL "
+                              "is set (settings: `alongside --help`)")
+    run.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="webhook-mode processes; above 1 needs PostgreSQL (default: 1)")
+    command(sub, "demo", "a scripted conversation against the built-in Bot API emulator, in a "
+                         "temporary data dir; needs no settings")
+    command(sub, "has-token", "exit 0 if TELEGRAM_BOT_TOKEN is set and well-formed, 1 if it is "
+                              "not set, 2 if it (or any setting) is wrong; `make run` uses it")
 
-    staff = sub.add_parser("staff", help="manage staff")
-    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
-    add = staff_sub.add_parser("add")
-    add.add_argument("--role", choices=["advocate", "supervisor"], required=True)
-    add.add_argument("--telegram-id", type=int, required=True)
-    add.add_argument("--name", required=True)
-    add.add_argument("--languages", default="en")
-    add.add_argument("--locale", default="en")
-    staff_sub.add_parser("list")
-    remove = staff_sub.add_parser("remove")
-    remove.add_argument("--telegram-id", type=int, required=True)
+    db = command(sub, "db", "the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    command(db_sub, "upgrade", "apply the migrations (PostgreSQL needs this before anything "
+                               "else; the embedded SQLite store upgrades itself)")
 
-    keys = sub.add_parser("keys", help="encryption keys")
-    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    keys_sub.add_parser("rotate", help="wrap every data key with a new master key")
+    staff = command(sub, "staff", "enrol, list and remove staff")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="COMMAND")
+    add = command(staff_sub, "add", "enrol an advocate or a supervisor")
+    add.add_argument("--role", choices=["advocate", "supervisor"], required=True,
+                     help="advocates have young people; supervisors receive the safety alerts")
+    add.add_argument("--telegram-id", type=_telegram_id, required=True, metavar="N",
+                     help="their numeric Telegram user id (not their @username)")
+    add.add_argument("--name", required=True, help="how colleagues and young people see them")
+    add.add_argument("--languages", type=_languages, default=("en",), metavar="CODES",
+                     help=f"the languages they speak, comma-separated, of {','.join(CODES)} "
+                          "(default: en)")
+    add.add_argument("--locale", choices=CODES, default="en", metavar="CODE",
+                     help="the language the bot speaks to them, one of the same (default: en)")
+    command(staff_sub, "list", "active staff, their role, languages and how many young people")
+    remove = command(staff_sub, "remove", "remove someone who has no young people left")
+    remove.add_argument("--telegram-id", type=_telegram_id, required=True, metavar="N",
+                        help="their numeric Telegram user id")
 
-    audit = sub.add_parser("audit", help="the audit log")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the hash chain and its anchor file")
+    keys = command(sub, "keys", "encryption keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    command(keys_sub, "rotate", "wrap every data key with a new master key (rows are not "
+                                "touched); with ALONGSIDE_MASTER_KEY the new key is printed")
+
+    audit = command(sub, "audit", "the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    verify = command(audit_sub, "verify", "check the hash chain, its keyed head, the anchor file "
+                                          "and every row's bond; exit 1 if anything is broken")
     verify.add_argument("--anchor", type=Path, metavar="PATH",
                         help="the anchor file (default: audit.anchor in the data dir); "
                              "named here, a missing one is a failure")
 
-    sub.add_parser("safety-scan", help="scan JSON lines from stdin for safety concerns")
+    command(sub, "safety-scan", "JSON lines {\"text\", \"language\"} on stdin, one verdict per "
+                                "line on stdout; needs no settings")
     return parser
 
 
@@ -86,36 +143,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     configure_logging(args.log_format, args.log_level)
+    settings: Settings | None = None
     try:
-        return _dispatch(args)
+        if args.command in NO_SETTINGS:
+            return _without_settings(args.command)
+        settings = Settings.from_env()
+        return _dispatch(args, settings)
     except (ConfigurationError, UsageError) as exc:
-        print(f"alongside: {exc}", file=sys.stderr)
+        _say(str(exc), settings)
         return 2
     except KeyboardInterrupt:
         return 1
     except AlongsideError as exc:
-        print(f"alongside: {exc}", file=sys.stderr)
+        _say(str(exc), settings)
         return 1
     except Exception as exc:
         # One line, without the statement or parameters a database error would carry.
         first = str(exc).splitlines()[0][:200] if str(exc) else ""
-        print(f"alongside: {type(exc).__name__}: {first}", file=sys.stderr)
+        _say(f"{type(exc).__name__}: {first}", settings)
         return 1
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    from bot import commands
+def _say(why: str, settings: Settings | None) -> None:
+    """The one error line; whatever it quotes, no secret of the settings and no token."""
+    for secret in settings.secrets if settings else ():
+        why = why.replace(secret, "<hidden>")
+    print(f"alongside: {_safe(why)}", file=sys.stderr)
 
-    if args.command == "safety-scan":
+
+def _without_settings(command: str) -> int:
+    if command == "safety-scan":
         from safety import scan_lines
 
         return scan_lines(sys.stdin, sys.stdout)
-    if args.command == "demo":
-        from bot.demo import run_demo
+    from bot.demo import run_demo
 
-        return int(asyncio.run(run_demo()))
-    settings = Settings.from_env()
+    return int(asyncio.run(run_demo()))
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import commands
+
     if args.command == "has-token":
+        # A malformed token, or any setting that cannot work, has already exited 2.
         return 0 if settings.token else 1
     if args.command == "run":
         if not settings.token:
@@ -131,7 +201,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             check(settings)
             _run(commands.require_ready(settings))
             os.environ["ALONGSIDE_LOG_FORMAT"] = args.log_format
-            run_webhook(settings, args.workers)
+            try:
+                run_webhook(settings, args.workers)
+            except SystemExit as exc:
+                # Uvicorn exits 3 when the application fails to start; it has logged why.
+                if exc.code:
+                    raise AlongsideError("the webhook server failed to start (see the log "
+                                         "above)") from None
             return 0
         return _run(commands.run_bot(settings, args.workers))
     handlers: dict[tuple[str, str], Callable[[], Awaitable[int]]] = {
@@ -143,6 +219,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         ("audit", "verify"): lambda: commands.audit_verify(settings, args.anchor),
     }
     detail = getattr(args, f"{args.command}_command", "")
+    # Said first, even if the command then fails: a command run in the wrong directory shows it.
+    print(commands.where(settings), flush=True)
     return _run(handlers[(args.command, detail)]())
 
 

@@ -8,23 +8,28 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.app import keep_what_started, open_store, serve
-from bot.i18n import resolve
 from bot.settings import Settings
 from conversations import anchor, audit, bonds, people
 from conversations.crypto import (
+    INDEX_KEY_FILE,
     MASTER_KEY_FILE,
     Keyring,
     WrappedKey,
+    audit_head_mac,
     encode_key,
     private_dir,
     replace_key_file,
 )
 from conversations.errors import ConfigurationError
-from conversations.models import DataKey
+from conversations.models import AuditHead, DataKey
 from conversations.people import Role, StaffError
-from conversations.store import make_engine, upgrade
+from conversations.store import Store, make_engine, upgrade
 
 NO_SUPERVISOR = (
     "no active supervisor: safety alerts would reach nobody. Enrol one first with "
@@ -41,9 +46,26 @@ async def run_bot(settings: Settings, workers: int) -> int:
     return 0
 
 
+def where(settings: Settings) -> str:
+    """The first line every admin command prints (on stdout): which store it works on."""
+    return (f"using data dir {settings.data_dir.resolve()}, "
+            f"database {settings.shown_database}")
+
+
+async def _open(settings: Settings) -> Store:
+    """`open_store`, saying so when it made the keys of a new store."""
+    files = [(settings.master_key_b64, settings.data_dir / MASTER_KEY_FILE),
+             (settings.index_key_b64, settings.data_dir / INDEX_KEY_FILE)]
+    missing = [path for env, path in files if not env and not path.exists()]
+    store = await open_store(settings)
+    if made := [path for path in missing if path.exists()]:
+        print(f"a new store: made {' and '.join(str(path) for path in made)}")
+    return store
+
+
 async def require_ready(settings: Settings) -> int:
-    """Refuse to start on a schema that is behind, or with nobody to hear an alert (checked
-    once, before forking workers)."""
+    """Refuse to start on a schema that is behind, with nobody to hear an alert, or with a Bot
+    API that cannot be reached or refuses the token (checked once, before forking workers)."""
     store = await open_store(settings)
     try:
         async with store.unit(read_only=True) as uow:
@@ -52,7 +74,29 @@ async def require_ready(settings: Settings) -> int:
         await store.close()
     if not supervisors:
         raise ConfigurationError(NO_SUPERVISOR)
+    await reach_telegram(settings)
     return 0
+
+
+async def reach_telegram(settings: Settings) -> None:
+    """One getMe: a wrong token or an unreachable API is the operator's to fix, said in one
+    line, rather than a traceback from inside the bot (or the web server) later."""
+    base = settings.api_base_url
+    bot = Bot(settings.token or "", base_url=base,
+              base_file_url=settings.api_file_url or base,
+              request=HTTPXRequest(connect_timeout=5, read_timeout=10))
+    try:
+        async with bot:
+            pass
+    except InvalidToken:
+        # PTB's own message repeats the token: never shown.
+        raise ConfigurationError(f"the Bot API at {base} refused TELEGRAM_BOT_TOKEN (check it "
+                                 "with @BotFather, and TELEGRAM_API_BASE_URL)") from None
+    except NetworkError:
+        raise ConfigurationError(f"Telegram could not be reached at {base}") from None
+    except TelegramError as exc:
+        raise ConfigurationError(f"the Bot API at {base} did not answer as Telegram does "
+                                 f"({type(exc).__name__})") from None
 
 
 async def db_upgrade(settings: Settings) -> int:
@@ -68,14 +112,14 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
-    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
-    store = await open_store(settings)
+    """`args.languages` and `args.locale` arrive checked against the catalogs (`bot.cli`)."""
+    store = await _open(settings)
     try:
         async with store.unit() as uow:
             try:
                 view = await people.add_staff(
                     uow, telegram_id=args.telegram_id, name=args.name, role=Role(args.role),
-                    languages=languages, locale=resolve(args.locale))
+                    languages=tuple(args.languages), locale=args.locale)
             except StaffError as exc:
                 raise ConfigurationError(str(exc)) from None
             await uow.commit()
@@ -86,7 +130,7 @@ async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def staff_list(settings: Settings) -> int:
-    store = await open_store(settings)
+    store = await _open(settings)
     try:
         async with store.unit() as uow:
             rows = await people.list_staff(uow)
@@ -103,7 +147,7 @@ async def staff_list(settings: Settings) -> int:
 
 
 async def staff_remove(settings: Settings, telegram_id: int) -> int:
-    store = await open_store(settings)
+    store = await _open(settings)
     try:
         async with store.unit() as uow:
             try:
@@ -124,7 +168,7 @@ async def keys_rotate(settings: Settings) -> int:
     is written beside it first, so a crash at any point leaves a key that opens the data. With
     ``ALONGSIDE_MASTER_KEY`` the new key is printed once, for the operator to store.
     """
-    store = await open_store(settings)
+    store = await _open(settings)
     new_raw = secrets.token_bytes(32)
     new_ring = Keyring(new_raw)
     key_file = settings.data_dir / MASTER_KEY_FILE
@@ -164,10 +208,15 @@ async def audit_verify(settings: Settings, anchor_path: Path | None = None) -> i
     `anchor_path` names it: then it is a failure.
     """
     path = anchor_path or settings.data_dir / anchor.ANCHOR_FILE
-    store = await open_store(settings)
+    store = await _open(settings)
     try:
         async with store.sessions() as session:
             result = await audit.verify(session, store.index.audit_key)
+            if await _wrong_index_key(session, store.index.audit_key, result):
+                named = "ALONGSIDE_INDEX_KEY" if settings.index_key_b64 else INDEX_KEY_FILE
+                raise ConfigurationError(f"the index key does not match this database (wrong "
+                                         f"{named}?): not one audit entry verifies under it, "
+                                         "nor the chain's head")
             anchored = await anchor.check(session, store.index.audit_key, path)
             rewritten = await bonds.broken(session, store.index)
     finally:
@@ -201,3 +250,14 @@ async def audit_verify(settings: Settings, anchor_path: Path | None = None) -> i
         more = f" and {len(rewritten) - 20} more" if len(rewritten) > 20 else ""
         print(f"records BROKEN: {rows} changed outside Alongside: {listed}{more}")
     return 1
+
+
+async def _wrong_index_key(session: AsyncSession, key: bytes, result: audit.Verification
+                           ) -> bool:
+    """Nothing verifies: not the first entry, not the head's MAC. An edit breaks the chain
+    from one entry on and leaves what came before verifying; a different key breaks it all."""
+    if result.first_bad_id is None or result.rows:
+        return False
+    head = await session.get(AuditHead, audit.HEAD_ID)
+    return (head is not None and head.rows is not None
+            and head.mac != audit_head_mac(key, head.rows, head.hash or ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,15 +12,117 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
-from conversations.crypto import INDEX_KEY_FILE, MASTER_KEY_FILE, load_or_create_key, private_dir
+from bot.logs import TOKEN
+from conversations.crypto import (
+    INDEX_KEY_FILE,
+    MASTER_KEY_FILE,
+    MissingKeyError,
+    load_or_create_key,
+    private_dir,
+)
 from conversations.errors import ConfigurationError
 from conversations.hours import ServiceHours
 from conversations.store import StoreConfig
 from safety import EscalationLadder, UnknownRegionError, load_contacts
 
 DEFAULT_API = "https://api.telegram.org/bot"
-TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+# BotFather's tokens are the bot's id, a colon and 35 characters. Accepted: exactly what the log
+# formatter masks (`bot.logs.TOKEN`), so no token the bot runs with can reach a log line whole.
+TOKEN_SHAPE = TOKEN
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+BAD_DATABASE_URL = "DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One setting as the operator sets it; `--help` and the README are made from these."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("TELEGRAM_BOT_TOKEN", "unset: `make run` plays the demo",
+             "the bot's token from @BotFather: its id, a colon, then 20 or more of A-Z, a-z, "
+             "0-9, `_` and `-`; never printed, not even when Telegram refuses it"),
+    Variable("TELEGRAM_API_BASE_URL", "`https://api.telegram.org/bot`",
+             "Bot API base (a self-hosted Bot API server, or the emulator)"),
+    Variable("TELEGRAM_API_FILE_URL", "the base with `/bot` made `/file/bot`",
+             "where files sent to the bot are downloaded from"),
+    Variable("DATABASE_URL", "`sqlite+aiosqlite:///<data dir>/alongside.db`",
+             "SQLAlchemy async URL; PostgreSQL as `postgresql+asyncpg://USER:PASSWORD@HOST/DB` "
+             "(needs `alongside db upgrade` first)"),
+    Variable("ALONGSIDE_DATA_DIR", "`./alongside-data`",
+             "the key files, the audit anchor file and the embedded store (kept 0700)"),
+    Variable("ALONGSIDE_MASTER_KEY", "`master.key` in the data dir",
+             "base64 of 32 random bytes; wraps every data key. The file (0600) is made only for "
+             "a new store: beside a database with data a missing one is an error"),
+    Variable("ALONGSIDE_INDEX_KEY", "`index.key` in the data dir",
+             "base64 of 32 bytes; keys the blind index, the audit chain and the row bonds; never "
+             "rotated; made, like the master key, only for a new store"),
+    Variable("ALONGSIDE_REGION", "`uk`", "emergency contacts and journey content"),
+    Variable("ALONGSIDE_TIMEZONE", "`Europe/London`",
+             "the deployment's time zone: how times are shown, service and check-in hours"),
+    Variable("ALONGSIDE_WEBHOOK_URL", "unset: polling",
+             "webhook mode: the public https:// URL Telegram posts updates to"),
+    Variable("ALONGSIDE_WEBHOOK_SECRET", "unset",
+             "needed in webhook mode: 32-256 characters of A-Z, a-z, 0-9, `_` and `-`"),
+    Variable("ALONGSIDE_LISTEN", "`127.0.0.1:8080`", "webhook mode: the HOST:PORT to serve on"),
+    Variable("ALONGSIDE_ESCALATION_MINUTES", "`10,30`",
+             "re-alert an unacknowledged urgent alert after 10 minutes, then every 30"),
+    Variable("ALONGSIDE_UNANSWERED_MINUTES", "`120`",
+             "a young person's message nobody has answered or marked Seen for this long (open "
+             "time only, when service hours are set) becomes a concern for their advocate, then "
+             "for the supervisors"),
+    Variable("ALONGSIDE_SERVICE_HOURS", "unset: always",
+             "when people read, in the deployment's time zone, e.g. `Mon-Fri 09:00-17:00; Sat "
+             "10:00-12:00`; outside them a young person's first message is told when a person "
+             "will read it and which numbers answer now"),
+    Variable("ALONGSIDE_STRANGER_RELAYS_PER_HOUR", "`10`",
+             "how many messages someone not linked to an advocate (who pressed Help now or typed "
+             "danger) can push to the supervisors in an hour; the rest are kept"),
+    Variable("ALONGSIDE_INVITE_HOURS", "`72`", "how long an invite code works"),
+    Variable("ALONGSIDE_CHECKIN_HOUR", "`17`",
+             "the hour (0-23, local) of the daily check-in during a young person's first week"),
+    Variable("ALONGSIDE_CHECKIN_ANSWER_HOURS", "`6`",
+             "how long an answer to a check-in may take before silence is a concern"),
+    Variable("ALONGSIDE_SEND_RATE", "`30`", "messages per second overall (Telegram's limit)"),
+    Variable("ALONGSIDE_CHAT_RATE", "`1`", "messages per second to one chat (Telegram's limit)"),
+    Variable("ALONGSIDE_MAX_ATTEMPTS", "`8`",
+             "tries before a message that keeps failing may become a dead letter"),
+    Variable("ALONGSIDE_GIVE_UP_HOURS", "`24`",
+             "a message becomes a dead letter only after its tries and this long (0 or more "
+             "hours): an outage is waited out, not spent"),
+    Variable("ALONGSIDE_OUTAGE_NOTICE_SECONDS", "`60`",
+             "a Telegram outage at least this long (0 or more seconds) is told to the "
+             "supervisors once it is over"),
+    Variable("ALONGSIDE_POLL_TIMEOUT", "`30`",
+             "polling: seconds each getUpdates call waits for new updates"),
+    Variable("ALONGSIDE_SWEEP_SECONDS", "`5`",
+             "how often deadlines (escalations, unanswered messages, check-ins) are looked at"),
+)
+
+
+def settings_help(width: int = 100) -> str:
+    """Every setting for `alongside --help`, one entry each: name, default, what it does."""
+    lines = ["settings (environment variables; a .env file in the working directory may hold "
+             "them):"]
+    for var in VARIABLES:
+        lines.append(f"  {var.name}  (default: {var.default.replace('`', '')})")
+        lines += textwrap.wrap(var.meaning.replace("`", ""), width, initial_indent=" " * 6,
+                               subsequent_indent=" " * 6)
+    return "\n".join(lines)
+
+
+def settings_table() -> str:
+    """The same, as the README's table (a test holds the README to it)."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)
@@ -41,6 +143,11 @@ class Settings:
     send_rate: float = 30.0
     chat_rate: float = 1.0
     max_attempts: int = 8
+    # A message that keeps failing becomes a dead letter only after its tries and this long:
+    # an outage is waited out, not spent.
+    give_up: timedelta = timedelta(hours=24)
+    # A Telegram outage at least this long is told to supervisors once it is over.
+    outage_notice: timedelta = timedelta(seconds=60)
     escalation: EscalationLadder = field(default_factory=EscalationLadder)
     unanswered: timedelta = timedelta(minutes=120)
     service_hours: ServiceHours | None = None
@@ -60,14 +167,16 @@ class Settings:
             values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
         values.update(os.environ if environ is None else environ)
 
+        # Each name read here is in VARIABLES, so in --help and the README (a test holds it).
         def get(name: str) -> str | None:
             value = values.get(name, "").strip()
             return value or None
 
         data_dir = Path(get("ALONGSIDE_DATA_DIR") or "alongside-data")
         token = get("TELEGRAM_BOT_TOKEN")
-        if token is not None and not TOKEN_SHAPE.match(token):
+        if token is not None and not TOKEN_SHAPE.fullmatch(token):
             raise ConfigurationError("TELEGRAM_BOT_TOKEN does not look like a BotFather token")
+        database_url = _database_url(get("DATABASE_URL"), data_dir)
         base = get("TELEGRAM_API_BASE_URL") or DEFAULT_API
         # Everything on the safety path is parsed here, at start: a setting that cannot work
         # must stop the bot with a reason, not fail inside the first child's alert.
@@ -92,8 +201,7 @@ class Settings:
             token=token,
             api_base_url=base,
             api_file_url=get("TELEGRAM_API_FILE_URL") or base.replace("/bot", "/file/bot", 1),
-            database_url=get("DATABASE_URL")
-            or f"sqlite+aiosqlite:///{(data_dir / 'alongside.db').resolve()}",
+            database_url=database_url,
             data_dir=data_dir,
             master_key_b64=get("ALONGSIDE_MASTER_KEY"),
             index_key_b64=get("ALONGSIDE_INDEX_KEY"),
@@ -107,6 +215,10 @@ class Settings:
             send_rate=_number(get("ALONGSIDE_SEND_RATE"), 30.0, "ALONGSIDE_SEND_RATE"),
             chat_rate=_number(get("ALONGSIDE_CHAT_RATE"), 1.0, "ALONGSIDE_CHAT_RATE"),
             max_attempts=_whole(get("ALONGSIDE_MAX_ATTEMPTS"), 8, "ALONGSIDE_MAX_ATTEMPTS"),
+            give_up=timedelta(hours=_number(get("ALONGSIDE_GIVE_UP_HOURS"), 24.0,
+                                            "ALONGSIDE_GIVE_UP_HOURS", low=0.0)),
+            outage_notice=timedelta(seconds=_number(get("ALONGSIDE_OUTAGE_NOTICE_SECONDS"), 60.0,
+                                                    "ALONGSIDE_OUTAGE_NOTICE_SECONDS", low=0.0)),
             escalation=ladder,
             unanswered=timedelta(minutes=_number(get("ALONGSIDE_UNANSWERED_MINUTES"), 120.0,
                                                  "ALONGSIDE_UNANSWERED_MINUTES")),
@@ -130,29 +242,77 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def store_config(self) -> StoreConfig:
-        """Keys from the environment, else from 0600 files in the data dir made on first use."""
+    @property
+    def shown_database(self) -> str:
+        """The database URL as it may be printed: any password masked."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be printed, for error lines made of others' exception text."""
+        password = make_url(self.database_url).password
+        found = (self.token, self.master_key_b64, self.index_key_b64, self.webhook_secret,
+                 str(password) if password else None)
+        return tuple(s for s in found if s)
+
+    def store_config(self, *, new_store: bool = True) -> StoreConfig:
+        """Keys from the environment, else from 0600 files in the data dir.
+
+        A missing key file is made only for a `new_store` (one whose database holds no data
+        key yet); beside data it is a configuration error naming the file and the database.
+        """
         if self.is_sqlite:
             private_dir(self.data_dir)
         pending = self.data_dir / (MASTER_KEY_FILE + ".new")
-        return StoreConfig(
-            pending_master_key=None if self.master_key_b64 or not pending.exists()
-            else load_or_create_key(None, pending, "pending master key"),
-            url=self.database_url,
-            master_key=load_or_create_key(self.master_key_b64, self.data_dir / MASTER_KEY_FILE,
-                                          "ALONGSIDE_MASTER_KEY"),
-            index_key=load_or_create_key(self.index_key_b64, self.data_dir / INDEX_KEY_FILE,
-                                         "ALONGSIDE_INDEX_KEY"),
-        )
+        try:
+            return StoreConfig(
+                pending_master_key=None if self.master_key_b64 or not pending.exists()
+                else load_or_create_key(None, pending, "pending master key"),
+                url=self.database_url,
+                master_key=load_or_create_key(self.master_key_b64,
+                                              self.data_dir / MASTER_KEY_FILE,
+                                              "ALONGSIDE_MASTER_KEY", create=new_store),
+                index_key=load_or_create_key(self.index_key_b64, self.data_dir / INDEX_KEY_FILE,
+                                             "ALONGSIDE_INDEX_KEY", create=new_store),
+            )
+        except MissingKeyError as exc:
+            variable = ("ALONGSIDE_MASTER_KEY" if exc.path.name == MASTER_KEY_FILE
+                        else "ALONGSIDE_INDEX_KEY")
+            raise ConfigurationError(
+                f"{exc.path} is missing, but the database {self.shown_database} already holds "
+                f"data: put the key file back (or set {variable}); a new key would open none "
+                "of it") from None
 
 
-def _number(raw: str | None, default: float, name: str) -> float:
+def _database_url(given: str | None, data_dir: Path) -> str:
+    """DATABASE_URL, checked, or the embedded store's in the data dir."""
+    if given is None:
+        # Made, not pasted together: a path with `?` or `#` must not turn into URL syntax.
+        url = URL.create("sqlite+aiosqlite",
+                         database=str((data_dir / "alongside.db").resolve()))
+    else:
+        try:
+            url = make_url(given)
+        except (ArgumentError, ValueError):
+            raise ConfigurationError(BAD_DATABASE_URL) from None
+    if url.drivername not in DATABASE_SCHEMES:
+        # A synchronous `sqlite://` or `postgresql://` would fail deep inside the engine.
+        raise ConfigurationError(BAD_DATABASE_URL)
+    return given or url.render_as_string(hide_password=False)
+
+
+def _number(raw: str | None, default: float, name: str, *, low: float | None = None) -> float:
+    """A positive number; or, with `low`, one of at least `low`."""
     if raw is None:
         return default
     try:
         value = float(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
+    if low is not None:
+        if not math.isfinite(value) or value < low:
+            raise ConfigurationError(f"{name} must be a number of at least {low:g}, not {raw!r}")
+        return value
     if not math.isfinite(value) or value <= 0:
         raise ConfigurationError(f"{name} must be a number above zero, not {raw!r}")
     return value

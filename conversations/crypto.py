@@ -70,12 +70,27 @@ def _write_secret(path: Path, raw: bytes) -> None:
     os.replace(tmp, path)
 
 
-def load_or_create_key(env_value: str | None, path: Path, what: str) -> bytes:
-    """The key from the environment, else from its file, created with mode 0600 on first use."""
+class MissingKeyError(ConfigurationError):
+    """A key file that should be there is not (`load_or_create_key` with ``create=False``)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"the key file {path} is missing")
+        self.path = path
+
+
+def load_or_create_key(env_value: str | None, path: Path, what: str, *, create: bool = True
+                       ) -> bytes:
+    """The key from the environment, else from its file, created with mode 0600 on first use.
+
+    Only a new store may have its keys made: beside data, a new key opens none of it and
+    starts a second deployment over the first (``create=False`` refuses instead).
+    """
     if env_value:
         return _decode_key(env_value, what)
     if path.exists():
         return _decode_key(path.read_text(encoding="ascii"), f"{what} file {path}")
+    if not create:
+        raise MissingKeyError(path)
     raw = secrets.token_bytes(32)
     _write_secret(path, raw)
     return raw

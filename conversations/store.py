@@ -56,7 +56,8 @@ class SystemClock:
 def _alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
+    # Alembic's config parser reads `%` as its own syntax: a path with `(` is %-escaped in a URL.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 

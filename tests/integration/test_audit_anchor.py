@@ -281,18 +281,20 @@ async def test_audit_verify_reports_the_anchor(tmp_path: Path) -> None:
         await store.close()
     intact = _verify(data)
     assert (intact.returncode, intact.stderr) == (0, "")
-    assert intact.stdout == (f"audit log intact: {rows} entries, ending at {head}; "
-                             f"anchored at {rows} entries\n")
+    first, _, said = intact.stdout.partition("\n")
+    assert first.startswith(f"using data dir {data.resolve()}, ")
+    assert said == (f"audit log intact: {rows} entries, ending at {head}; "
+                    f"anchored at {rows} entries\n")
 
     aside = tmp_path / "kept.anchor"
     (data / anchor.ANCHOR_FILE).rename(aside)
     elsewhere = _verify(data)
     assert elsewhere.returncode == 0
-    assert elsewhere.stdout.splitlines()[1] == (
+    assert elsewhere.stdout.splitlines()[2] == (
         f"warning: no anchor file at {data / anchor.ANCHOR_FILE}: the chain's end is not "
         "checked against it")
     named = _verify(data, "--anchor", str(data / anchor.ANCHOR_FILE))
-    assert (named.returncode, named.stdout) == (
+    assert (named.returncode, named.stdout.partition("\n")[2]) == (
         1, f"audit log BROKEN: the anchor file {data / anchor.ANCHOR_FILE} is missing\n")
 
     store = await open_store(Settings.from_env({"ALONGSIDE_DATA_DIR": str(data)}))
@@ -305,7 +307,7 @@ async def test_audit_verify_reports_the_anchor(tmp_path: Path) -> None:
         await store.close()
     broken = _verify(data, "--anchor", str(aside))
     assert broken.returncode == 1
-    assert broken.stdout.startswith(
+    assert broken.stdout.partition("\n")[2].startswith(
         "audit log BROKEN: not anchored yet (entries that verify: "
         f"{rows - 1})\naudit log BROKEN: the anchor says {rows} entries ending in {head[:16]}…; "
         f"the database chain has {rows - 1}\n")

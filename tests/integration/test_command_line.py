@@ -26,6 +26,16 @@ ADVOCATE, CHILD = 7345128901, 7345128902
 ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
 
 
+def where(data: Path) -> str:
+    """The first line every admin command prints on stdout."""
+    return (f"using data dir {data.resolve()}, "
+            f"database sqlite+aiosqlite:///{(data / 'alongside.db').resolve()}\n")
+
+
+def made(data: Path) -> str:
+    return f"a new store: made {data / 'master.key'} and {data / 'index.key'}\n"
+
+
 def alongside(data: Path, *args: str, stdin: str | None = None, **env: str
               ) -> subprocess.CompletedProcess[str]:
     # As an operator's shell has it: no test-runner settings such as PYTHONUNBUFFERED.
@@ -62,26 +72,29 @@ async def test_staff_add_list_remove(tmp_path: Path) -> None:
     added = alongside(data, "staff", "add", "--role", "advocate", "--telegram-id",
                       str(ADVOCATE), "--name", "Rosalind Advocate", "--languages", "en, sq")
     assert added.returncode == 0, added.stderr
-    assert re.fullmatch(rf"enrolled advocate Rosalind Advocate \({ULID}\)\n", added.stdout)
+    head = where(data) + made(data)
+    assert added.stdout.startswith(head)
+    assert re.fullmatch(rf"enrolled advocate Rosalind Advocate \({ULID}\)\n",
+                        added.stdout.removeprefix(head))
     assert (data / "master.key").stat().st_mode & 0o777 == 0o600
     assert (data / "index.key").stat().st_mode & 0o777 == 0o600
     again = alongside(data, "staff", "add", "--role", "supervisor", "--telegram-id",
                       str(ADVOCATE), "--name", "X")
     assert again.returncode == 2
     assert again.stderr == "alongside: that Telegram account is already enrolled\n"
-    staff_id = added.stdout.split("(")[1].rstrip(")\n")
+    staff_id = added.stdout.rsplit("(", 1)[1].rstrip(")\n")
 
     await _link_a_child(data)
     listed = alongside(data, "staff", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.split() == [staff_id, "advocate", "Rosalind", "Advocate",
-                                     "languages=en,sq", "children=1"]
+    assert listed.stdout.removeprefix(where(data)).split() == [
+        staff_id, "advocate", "Rosalind", "Advocate", "languages=en,sq", "children=1"]
     assert str(ADVOCATE) not in listed.stdout, "Telegram ids are not printed"
 
     refused = alongside(data, "staff", "remove", "--telegram-id", str(ADVOCATE))
     assert refused.returncode == 2
     assert refused.stderr == "alongside: they still have 1 young people; hand them over first\n"
-    assert refused.stdout == ""
+    assert refused.stdout == where(data)
 
     assert "Rosalind Advocate" in alongside(data, "staff", "list").stdout
 
@@ -92,10 +105,10 @@ def test_staff_remove_and_an_empty_list(tmp_path: Path) -> None:
                      "--name", "Sam").returncode == 0
     removed = alongside(data, "staff", "remove", "--telegram-id", "555")
     assert removed.returncode == 0, removed.stderr
-    assert re.fullmatch(rf"removed Sam \({ULID}\)\n", removed.stdout)
+    assert re.fullmatch(rf"removed Sam \({ULID}\)\n", removed.stdout.removeprefix(where(data)))
     listed = alongside(data, "staff", "list")
     assert listed.returncode == 0
-    assert listed.stdout == "no staff enrolled; add one with `alongside staff add`\n"
+    assert listed.stdout == where(data) + "no staff enrolled; add one with `alongside staff add`\n"
 
 
 def test_the_last_supervisor_cannot_be_removed(tmp_path: Path) -> None:
@@ -105,13 +118,13 @@ def test_the_last_supervisor_cannot_be_removed(tmp_path: Path) -> None:
                          telegram_id, "--name", name).returncode == 0
     assert alongside(data, "staff", "remove", "--telegram-id", "556").returncode == 0
     last = alongside(data, "staff", "remove", "--telegram-id", "557")
-    assert (last.returncode, last.stdout) == (2, "")
+    assert (last.returncode, last.stdout) == (2, where(data))
     assert last.stderr == ("alongside: they are the last active supervisor: enrol another "
                            "supervisor first\n")
     assert "Uma" in alongside(data, "staff", "list").stdout
 
 
-TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}
+TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
 @pytest.mark.parametrize(("args", "env", "line"), [
@@ -161,6 +174,25 @@ TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"}
      "alongside: ALONGSIDE_REGION: no emergency contacts for region 'xx'"),
     (("run",), {**TOKEN, "ALONGSIDE_CHECKIN_HOUR": "24"},
      "alongside: ALONGSIDE_CHECKIN_HOUR must be from 0 to 23, not '24'"),
+    (("has-token",), {"ALONGSIDE_CHECKIN_HOUR": "25"},
+     "alongside: ALONGSIDE_CHECKIN_HOUR must be from 0 to 23, not '25'"),
+    (("has-token",), {"ALONGSIDE_CHECKIN_HOUR": "-1"},
+     "alongside: ALONGSIDE_CHECKIN_HOUR must be from 0 to 23, not '-1'"),
+    # Each used to be a traceback or exit 1.
+    (("--log-level", "NOPE", "staff", "list"), {},
+     "alongside: argument --log-level: 'NOPE' is not one of DEBUG, INFO, WARNING, ERROR, "
+     "CRITICAL (see `alongside --help`)"),
+    (("staff", "list"), {"ALONGSIDE_TIMEZONE": "Mars/Olympus"},
+     "alongside: ALONGSIDE_TIMEZONE: 'Mars/Olympus' is not a time zone (e.g. Europe/London)"),
+    (("db", "upgrade"), {"DATABASE_URL": "sqlite:///alongside.db"},
+     "alongside: DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."),
+    (("staff", "list"), {"DATABASE_URL": "postgresql://postgres@127.0.0.1/test"},
+     "alongside: DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."),
+    (("staff", "list"), {"DATABASE_URL": "postgresql+asyncpg://postgres:pw@127.0.0.1:9/none"},
+     "alongside: the database postgresql+asyncpg://postgres:***@127.0.0.1:9/none cannot be "
+     "reached: [Errno 111] Connect call failed ('127.0.0.1', 9)"),
+    (("has-token",), {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOP"},
+     "alongside: TELEGRAM_BOT_TOKEN does not look like a BotFather token"),
     (("run",), {**TOKEN, "ALONGSIDE_MAX_ATTEMPTS": "2.5"},
      "alongside: ALONGSIDE_MAX_ATTEMPTS must be a whole number, not '2.5'"),
     # Nobody to hear an alert: the bot does not start.
@@ -173,7 +205,9 @@ def test_configuration_errors_are_one_line_and_exit_2(
     done = alongside(tmp_path / "data", *args, **env)
     assert done.returncode == 2
     assert done.stderr == line + "\n"
-    assert done.stdout == ""
+    # An admin command says where it works (and whether it made a new store) before it fails.
+    assert all(line.startswith(("using data dir ", "a new store: made "))
+               for line in done.stdout.splitlines())
 
 
 @pytest.mark.parametrize(("args", "line"), [
@@ -184,10 +218,31 @@ def test_configuration_errors_are_one_line_and_exit_2(
      "alongside staff add: argument --role: invalid choice: 'boss' (choose from 'advocate', "
      "'supervisor') (see `alongside staff add --help`)"),
     (("staff", "remove", "--telegram-id", "abc"),
-     "alongside staff remove: argument --telegram-id: invalid int value: 'abc' "
-     "(see `alongside staff remove --help`)"),
+     "alongside staff remove: argument --telegram-id: 'abc' is not a Telegram user id (a whole "
+     "number from 1 to 4503599627370495) (see `alongside staff remove --help`)"),
+    # Staff as enrolled must be people the bot can speak to, in a language it has.
+    (("staff", "add", "--role", "advocate", "--telegram-id", "12345678901234567890123",
+      "--name", "X"),
+     "alongside staff add: argument --telegram-id: '12345678901234567890123' is not a Telegram "
+     "user id (a whole number from 1 to 4503599627370495) (see `alongside staff add --help`)"),
+    (("staff", "add", "--role", "advocate", "--telegram-id", "0", "--name", "X"),
+     "alongside staff add: argument --telegram-id: '0' is not a Telegram user id (a whole "
+     "number from 1 to 4503599627370495) (see `alongside staff add --help`)"),
+    (("staff", "add", "--role", "advocate", "--telegram-id", "5", "--name", "X",
+      "--languages", "xx,zz"),
+     "alongside staff add: argument --languages: 'xx', 'zz' not supported; choose from "
+     "en,sq,vi,ar,fa,ps,ckb,ti,am,ro,fr,pl (see `alongside staff add --help`)"),
+    (("staff", "add", "--role", "advocate", "--telegram-id", "5", "--name", "X",
+      "--languages", " , "),
+     "alongside staff add: argument --languages: none given; choose from "
+     "en,sq,vi,ar,fa,ps,ckb,ti,am,ro,fr,pl (see `alongside staff add --help`)"),
+    (("staff", "add", "--role", "advocate", "--telegram-id", "5", "--name", "X",
+      "--locale", "klingon"),
+     "alongside staff add: argument --locale: invalid choice: 'klingon' (choose from 'en', "
+     "'sq', 'vi', 'ar', 'fa', 'ps', 'ckb', 'ti', 'am', 'ro', 'fr', 'pl') "
+     "(see `alongside staff add --help`)"),
     (("frobnicate",),
-     "alongside: argument command: invalid choice: 'frobnicate' (choose from 'run', 'demo', "
+     "alongside: argument COMMAND: invalid choice: 'frobnicate' (choose from 'run', 'demo', "
      "'has-token', 'db', 'staff', 'keys', 'audit', 'safety-scan') (see `alongside --help`)"),
 ])
 def test_bad_usage_is_one_line_and_exits_2(tmp_path: Path, args: tuple[str, ...],
@@ -251,8 +306,15 @@ def test_wrong_master_key_is_refused(tmp_path: Path) -> None:
                "--name", "Rosa").returncode == 0
     other = base64.b64encode(os.urandom(32)).decode()
     done = alongside(data, "staff", "list", ALONGSIDE_MASTER_KEY=other)
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
+    assert (done.returncode, done.stdout) == (2, where(data))
+    assert done.stderr == ("alongside: the master key in ALONGSIDE_MASTER_KEY does not open this "
+                           f"database's keys (sqlite+aiosqlite:///{data.resolve()}/alongside.db)\n")
+    (data / "master.key").write_text(other + "\n")
+    done = alongside(data, "staff", "list")
+    assert (done.returncode, done.stdout) == (2, where(data))
+    assert done.stderr == (f"alongside: the master key in {data / 'master.key'} does not open "
+                           f"this database's keys (sqlite+aiosqlite:///{data.resolve()}/"
+                           "alongside.db)\n")
 
 
 def test_keys_rotate_keeps_everything_readable(tmp_path: Path) -> None:
@@ -321,9 +383,14 @@ def test_db_upgrade_and_has_token(tmp_path: Path) -> None:
     data = tmp_path / "data"
     upgraded = alongside(data, "db", "upgrade")
     assert upgraded.returncode == 0
-    assert "up to date" in upgraded.stdout
+    assert upgraded.stdout == where(data) + "database is up to date\n"
     assert alongside(data, "has-token").returncode == 1
     assert alongside(data, "has-token", **TOKEN).returncode == 0
+    # `make run` plays the demo only without a token: a malformed one is an error (exit 2).
+    malformed = alongside(data, "has-token", TELEGRAM_BOT_TOKEN="123456:ABCDEFGHIJKLMNOP")
+    assert (malformed.returncode, malformed.stdout) == (2, "")
+    assert malformed.stderr == ("alongside: TELEGRAM_BOT_TOKEN does not look like a BotFather "
+                                "token\n")
 
 
 def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> None:
@@ -335,14 +402,14 @@ def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> 
     assert intact.returncode == 0, intact.stderr
     # The two additions, after the upgrade a new store records first.
     shown = re.fullmatch(r"audit log intact: 3 entries, ending at ([0-9a-f]{64}); "
-                         r"anchored at 3 entries\n", intact.stdout)
+                         r"anchored at 3 entries\n", intact.stdout.removeprefix(where(data)))
     assert shown is not None, intact.stdout
     head = shown[1]
     with sqlite3.connect(data / "alongside.db") as db:
         db.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
     broken = alongside(data, "audit", "verify")
     assert broken.returncode == 1
-    assert broken.stdout == (
+    assert broken.stdout == where(data) + (
         "audit log BROKEN: the head says 3 entries; the newest were removed "
         "(entries that verify: 2)\n"
         f"audit log BROKEN: the anchor says 3 entries ending in {head[:16]}…; the database "
