@@ -4,13 +4,19 @@
 * Pace: a global token bucket (``ALONGSIDE_SEND_RATE``, 30/s) and one per chat
   (``ALONGSIDE_CHAT_RATE``, 1/s with a burst of 3, as Telegram tolerates short bursts).
 * Failures: ``RetryAfter`` waits as told (for that chat only: one slow chat must not stall the
-  rest); network errors and 5xx back off exponentially with jitter; after the last try, or at once
-  for a permanent refusal, the message becomes a dead letter and supervisors are told. A chat that
-  blocked the bot is marked unreachable and whoever looks after it is told.
+  rest). A network error or a 5xx is first put to Telegram itself (``getMe``): if that fails too,
+  Telegram is down, and sending pauses, looking again with capped backoff (2 s ... 60 s), for
+  hours if need be, without spending any message's tries; supervisors hear once, when it is over.
+  If Telegram answers, the failure is about that message: a counted try with backoff (up to 5
+  minutes), and a dead letter (supervisors told) only after ``ALONGSIDE_MAX_ATTEMPTS`` tries and
+  ``ALONGSIDE_GIVE_UP_HOURS``; a permanent refusal is one at once. A chat that blocked the bot is
+  marked unreachable and whoever looks after it is told.
 * Crash safety: a message is marked sent in the database right after Telegram accepts it, and its
   chat sends nothing more until that mark has committed; a kill between the two is the only way a
-  message can go twice. Marks that arrive together commit together (one transaction for many
-  chats), which keeps the writer free for incoming updates.
+  message can go twice (one per chat with a send in flight). A mark that cannot commit (a full
+  disk, the database away) pauses all sending and is retried until it does: never a resend.
+  Marks that arrive together commit together (one transaction for many chats), which keeps the
+  writer free for incoming updates.
 """
 
 from __future__ import annotations
@@ -63,6 +69,8 @@ CONCURRENCY = 16
 BATCH = 500
 ROUND = 32  # rows read (and decrypted) together before they are paced out
 IDLE = 5.0  # seconds between looks when nothing is due and nothing woke the loop
+OUTAGE_CAP = 60.0  # seconds between looks at Telegram while it is down
+MARK_RETRY_CAP = 10.0  # seconds between tries of a mark that cannot commit
 
 
 class Bucket:
@@ -176,6 +184,17 @@ class Dispatcher:
         # leaves that chat to the next look.
         self.finishes = 0
         self.finished_at: dict[str, int] = {}
+        # A Telegram outage being waited out: since when (monotonic, and as the clock says),
+        # how many looks it has failed, and when to look next.
+        self.outage_started: float | None = None
+        self.outage_since: datetime | None = None
+        self.outage_level = 0
+        self.resume_at = 0.0
+        self.probe: asyncio.Task[bool] | None = None
+        self.probed_at = 0.0
+        # Set while a sent message's mark cannot commit: nothing more goes until it does.
+        self.marks_ok = asyncio.Event()
+        self.marks_ok.set()
 
     def _chat_bucket(self, chat_index: str) -> Bucket:
         bucket = self.chat_buckets.get(chat_index)
@@ -246,6 +265,12 @@ class Dispatcher:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            if not self.marks_ok.is_set():
+                await wait_any(self.marks_ok, stop, IDLE)
+                continue
+            if self.outage_started is not None:
+                await self._wait_out(stop)
+                continue
             self.runtime.outbox_ready.clear()
             jobs, wait = await self.heads()
             for start in range(0, len(jobs), ROUND):
@@ -365,10 +390,14 @@ class Dispatcher:
         except Exception as exc:
             answer = last_answer.get()
             if answer is None or not answer.accepted:
-                # Not known to have gone (a timeout, a dropped connection, an error of ours):
-                # a counted try with backoff, then a dead letter that supervisors hear of.
+                # Not known to have gone (a timeout, a dropped connection, a 5xx, an error of
+                # ours). Telegram down is an outage to wait out; otherwise a counted try.
                 error = type(exc).__name__
-                if not isinstance(exc, TimedOut | NetworkError):
+                if isinstance(exc, TimedOut | NetworkError):
+                    if not await self._telegram_up():
+                        await self._outage(outbox_id, error)
+                        return False
+                else:
                     log.warning("outbox.send_error", extra={"outbox_id": outbox_id,
                                                             "error": error})
                     error = f"error:{error}"
@@ -383,6 +412,69 @@ class Dispatcher:
         log.debug("outbox.sent", extra={"outbox_id": outbox_id,
                                         "ms": round((time.monotonic() - started) * 1000)})
         return True
+
+    async def _telegram_up(self) -> bool:
+        """Whether Telegram answers at all; the sends failing together share one look."""
+        if self.probe is None or (self.probe.done() and time.monotonic() - self.probed_at > 1):
+            self.probed_at = time.monotonic()
+            self.probe = asyncio.create_task(self._get_me())
+        return await asyncio.shield(self.probe)
+
+    async def _get_me(self) -> bool:
+        try:
+            await self.app.bot.get_me(read_timeout=10, connect_timeout=5)
+        except RetryAfter:
+            return True  # it answers, if only to say wait
+        except NetworkError:  # a dropped connection, a timeout, a 5xx
+            return False
+        except Exception:
+            return True  # an answer of another kind: not an outage
+        return True
+
+    async def _outage(self, outbox_id: int, error: str) -> None:
+        """A send failed because Telegram is down: keep the message as it is and pause."""
+        now = time.monotonic()
+        if self.outage_started is None:
+            self.outage_started, self.outage_since = now, self.store.clock.now()
+            self.outage_level = 0
+            metrics.TELEGRAM_DOWN.set(1)
+            metrics.TELEGRAM_OUTAGES.inc()
+            log.warning("outbox.outage_started", extra={"error": error})
+        if now >= self.resume_at:
+            self.outage_level += 1
+            self.resume_at = now + min(OUTAGE_CAP, 2.0 ** self.outage_level)
+        await self._retry(outbox_id, 0, error, count=False)
+
+    async def _wait_out(self, stop: asyncio.Event) -> None:
+        """Look at Telegram with capped backoff until it answers, then go on sending."""
+        while not stop.is_set():
+            delay = self.resume_at - time.monotonic()
+            if delay > 0:
+                await wait_any(stop, stop, delay)
+                continue
+            if await self._telegram_up():
+                await self._outage_over()
+                return
+            self.outage_level += 1
+            self.resume_at = time.monotonic() + min(OUTAGE_CAP, 2.0 ** self.outage_level)
+
+    async def _outage_over(self) -> None:
+        started, since = self.outage_started, self.outage_since
+        self.outage_started = self.outage_since = None
+        self.outage_level = 0
+        self.resume_at = 0.0
+        metrics.TELEGRAM_DOWN.set(0)
+        lasted = 0.0 if started is None else time.monotonic() - started
+        log.warning("outbox.outage_over", extra={"ms": round(lasted * 1000)})
+        if lasted < self.runtime.settings.outage_notice.total_seconds() or since is None:
+            return
+        async with self.store.unit() as uow:
+            for supervisor in await people.supervisors(uow):
+                await uow.send(supervisor.telegram_id,
+                               notices.outage_over(self.runtime.tr(supervisor.locale), since,
+                                                   max(1, round(lasted / 60))),
+                               purpose="system", staff_id=supervisor.id)
+            await uow.commit()
 
     async def _reply_target(self, session: AsyncSession, chat_index: str, reply_to: str
                             ) -> int | None:
@@ -537,14 +629,30 @@ class Dispatcher:
     async def _write_marks(self) -> None:
         while self.marks:
             batch, self.marks = self.marks, []
-            try:
-                await self._commit_marks(batch)
-            except Exception as exc:
-                for mark in batch:
-                    mark.done.set_exception(exc)
-            else:
-                for mark in batch:
-                    mark.done.set_result(None)
+            tries = 0
+            while True:
+                try:
+                    await self._commit_marks(batch)
+                    break
+                except Exception as exc:
+                    # Sent but not recorded: sending again would send it twice. Nothing more
+                    # goes until the record holds (a full disk freed, the database back).
+                    if tries == 0:
+                        self.marks_ok.clear()
+                        metrics.MARKS_FAILING.set(1)
+                        log.error("outbox.mark_failed", extra={
+                            "count": len(batch), "error": describe_store_error(exc)})
+                    tries += 1
+                    await asyncio.sleep(min(MARK_RETRY_CAP, 0.25 * 2 ** tries))
+                    # Later marks join this batch: one commit for all once it works.
+                    batch, self.marks = batch + self.marks, []
+            if tries:
+                log.warning("outbox.mark_recovered", extra={"count": len(batch),
+                                                            "attempts": tries})
+                metrics.MARKS_FAILING.set(0)
+                self.marks_ok.set()
+            for mark in batch:
+                mark.done.set_result(None)
 
     async def _commit_marks(self, batch: list[_Mark]) -> None:
         table = cast(Table, OutboxMessage.__table__)
@@ -582,10 +690,13 @@ class Dispatcher:
             await uow.commit()
 
     async def _failed_try(self, outbox_id: int, error: str) -> None:
+        settings = self.runtime.settings
         async with self.store.sessions() as session:
             row = await session.get(OutboxMessage, outbox_id)
-            attempts = 0 if row is None else row.attempts
-        if attempts + 1 >= self.runtime.settings.max_attempts:
+            if row is None:
+                return
+            attempts, age = row.attempts, self.store.clock.now() - row.created_at
+        if attempts + 1 >= settings.max_attempts and age >= settings.give_up:
             await self._dead(outbox_id, error, count=True)
             return
         await self._retry(outbox_id, backoff(attempts), error, count=True)
@@ -644,6 +755,14 @@ class Dispatcher:
                 staff.unreachable = True
                 await uow.audit("system", "staff.unreachable", staff.id)
             await uow.commit()
+
+
+def describe_store_error(exc: BaseException) -> str:
+    """What went wrong with the store, in words an operator acts on: a full disk says so."""
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text or "disk full" in text:
+        return "disk_full"
+    return type(exc).__name__
 
 
 def backoff(attempts: int) -> float:

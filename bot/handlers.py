@@ -372,8 +372,12 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
             "a video, a sticker or a file.")))
         return
     uow = ctx.uow
-    if message.reply_to_message is not None:
-        child = await relay.child_for_reply(uow, staff, message.reply_to_message.message_id)
+    replied = message.reply_to_message
+    if replied is not None:
+        # Only words the bot wrote may name the child (Telegram says who wrote them).
+        ours = replied.from_user is not None and replied.from_user.id == ctx.bot.id
+        child = await relay.child_for_reply(uow, staff, replied.message_id,
+                                            (replied.text or replied.caption) if ours else None)
         if child is None:
             await to_staff(ctx, staff, notices.cannot_reach(tr))
             return

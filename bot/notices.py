@@ -261,6 +261,16 @@ PURPOSES = {
 }
 
 
+def outage_over(tr: Translator, since: datetime, minutes: int) -> Outgoing:
+    """Once per Telegram outage, to supervisors, when it is over (it could not arrive before)."""
+    return Outgoing(text="⚠️ " + tr.n_(
+        "Telegram could not be reached for about {n} minute, from {time}. Nothing was lost: "
+        "the messages that waited are being sent now.",
+        "Telegram could not be reached for about {n} minutes, from {time}. Nothing was lost: "
+        "the messages that waited are being sent now.",
+        minutes, time=tr.time(since)))
+
+
 def dead_letter(tr: Translator, ref: str | None, purpose: str, attempts: int) -> Outgoing:
     purpose = tr._(PURPOSES[purpose]) if purpose in PURPOSES else purpose
     if ref is None:

@@ -367,7 +367,8 @@ async def test_an_unexpected_error_in_a_send_is_a_counted_try_then_a_dead_letter
     """Not Telegram's refusal and not known to have gone: tries with backoff, then a dead
     letter supervisors hear of; never again at once, and never for ever."""
     emu = emulator
-    bot = harness_factory(database_url, **FAST, ALONGSIDE_MAX_ATTEMPTS="2")
+    bot = harness_factory(database_url, **FAST, ALONGSIDE_MAX_ATTEMPTS="2",
+                          ALONGSIDE_GIVE_UP_HOURS="0")
     await bot.start()
     supervisor = emu.user(24001, "Sam")
     await bot.enrol(supervisor, Role.SUPERVISOR)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sqlite3
 from collections.abc import Callable
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from bot.emulator import BotApiEmulator, Fault
 from conversations.models import OutboxMessage
 from conversations.outgoing import Outgoing
 from conversations.people import Role
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, raw_session
 
 MARK = re.compile(r"note (\d)")
 
@@ -55,8 +58,10 @@ async def test_permanent_failure_is_a_dead_letter_and_supervisors_hear(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
+    # Telegram answers (getMe works): the failures are about this message, so tries are spent.
     bot, advocate, child_id, supervisor = await _linked(
-        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="3")
+        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="3",
+        ALONGSIDE_GIVE_UP_HOURS="0")
     emu.add_fault(Fault(kind="500", count=None, chat_id=advocate))
     emu.send_text(emu.user(child_id, "Ana"), "this will not get through")
     notice = await bot.wait_text(supervisor, "could not be delivered", timeout=30)
@@ -107,3 +112,119 @@ async def test_a_damaged_queued_message_is_a_dead_letter_and_the_chat_goes_on(
             select(OutboxMessage.last_error).where(OutboxMessage.status == "dead"))
         ).scalars().all()
     assert errors == ["unreadable:SealError"]
+
+
+async def test_a_telegram_outage_is_waited_out_not_spent(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """Every call failing (5xx, then dropped connections) for longer than all of a message's
+    tries would take: nothing becomes a dead letter, everything arrives in order once Telegram
+    is back, and supervisors hear once, afterwards."""
+    emu = emulator
+    bot, advocate, child_id, supervisor = await _linked(
+        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="2",
+        ALONGSIDE_GIVE_UP_HOURS="0", ALONGSIDE_OUTAGE_NOTICE_SECONDS="1")
+    child = emu.user(child_id, "Ana")
+    # Updates still come in (polling is not what is tested here); everything sent fails.
+    down = [emu.add_fault(Fault(kind="500", status=502, count=None, method="sendMessage")),
+            emu.add_fault(Fault(kind="drop", count=None, method="getMe"))]
+    for i in range(5):
+        emu.send_text(child, f"note {i}")
+    # Long enough for two tries each several times over, had they been spent.
+    await emu.wait_for(lambda: sum(c.method == "getMe" and not c.ok
+                                   for c in emu.calls) >= 3, timeout=30)
+    for fault in down:
+        emu.remove_fault(fault)
+
+    def relayed() -> list[int]:
+        return [int(m.group(1)) for s in emu.sent_to(advocate)
+                if (m := MARK.search(s.text or ""))]
+
+    await emu.wait_for(lambda: len(set(relayed())) == 5, timeout=90)
+    assert relayed() == [0, 1, 2, 3, 4]
+    notice = await bot.wait_text(supervisor, "could not be reached", timeout=30)
+    assert "Nothing was lost" in (notice.text or "")
+    assert not any("could not be delivered" in t for t in bot.texts(supervisor))
+    async with raw_session(database_url) as session:
+        dead = (await session.execute(select(OutboxMessage.id).where(
+            OutboxMessage.status == "dead"))).all()
+    assert dead == []
+    assert sum("could not be reached" in t for t in bot.texts(supervisor)) == 1
+
+
+async def test_a_send_whose_mark_cannot_commit_is_never_sent_again(
+    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A full disk: Telegram takes the message, recording it fails. Sending pauses and the mark
+    is retried until the disk has room; the message never goes a second time."""
+    emu = emulator
+    bot, advocate, child_id, _ = await _linked(harness_factory, sqlite_url, emu)
+    running = bot.running
+    assert running is not None
+    full = True
+
+    def refuse_marks(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if full and statement.startswith("UPDATE outbox SET") and "sent_at" in statement:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    engine = running.runtime.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", refuse_marks)
+    try:
+        emu.send_text(emu.user(child_id, "Ana"), "note 4")
+        await emu.wait_for(lambda: any("note 4" in (s.text or "") for s in emu.sent_to(advocate)),
+                           timeout=15)
+        await emu.wait_for(lambda: "outbox.mark_failed" in caplog.text, timeout=15)
+        await asyncio.sleep(3)  # several retries of the mark, had they been sends
+        assert sum("note 4" in (s.text or "") for s in emu.sent_to(advocate)) == 1
+        # Said as what it is, for the operator: a full disk.
+        assert {getattr(r, "error", None) for r in caplog.records
+                if r.getMessage() == "outbox.mark_failed"} == {"disk_full"}
+        full = False
+        emu.send_text(emu.user(child_id, "Ana"), "note 8")
+        await emu.wait_for(lambda: any("note 8" in (s.text or "")
+                                       for s in emu.sent_to(advocate)), timeout=30)
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse_marks)
+    assert sum("note 4" in (s.text or "") for s in emu.sent_to(advocate)) == 1
+    assert "outbox.mark_recovered" in caplog.text
+
+
+async def test_a_reply_to_either_copy_of_a_doubled_relay_reaches_the_child(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """Telegram shows the message but answers 500: it is sent again, and the first copy's id
+    is never known. The advocate may answer that first copy: the header names the child."""
+    emu = emulator
+    bot, advocate, child_id, _ = await _linked(harness_factory, database_url, emu)
+    child = emu.user(child_id, "Ana")
+    emu.add_fault(Fault(kind="500", applied=True, count=1, method="sendMessage",
+                        chat_id=advocate))
+    emu.send_text(child, "note 5")
+    await emu.wait_for(lambda: sum("note 5" in (s.text or "")
+                                   for s in emu.sent_to(advocate)) == 2, timeout=30)
+    first, second = [s for s in emu.sent_to(advocate) if "note 5" in (s.text or "")]
+    rosa = emu.user(advocate, "Rosa")
+    emu.send_text(rosa, "answer to the first copy", reply_to=first.message_id)
+    await bot.wait_text(child_id, "answer to the first copy")
+    emu.send_text(rosa, "answer to the second copy", reply_to=second.message_id)
+    await bot.wait_text(child_id, "answer to the second copy")
+    assert not any("not one you can write to" in t for t in bot.texts(advocate))
+
+
+async def test_a_failing_message_is_kept_trying_until_the_give_up_time(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    """Its tries are spent (Telegram answers, this message fails), but a dead letter waits for
+    ALONGSIDE_GIVE_UP_HOURS too: when the fault clears within it, the message arrives."""
+    emu = emulator
+    bot, advocate, child_id, supervisor = await _linked(
+        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="2")
+    fault = emu.add_fault(Fault(kind="500", count=None, chat_id=advocate, method="sendMessage"))
+    emu.send_text(emu.user(child_id, "Ana"), "note 3")
+    await emu.wait_for(lambda: sum(not c.ok for c in emu.calls_to("sendMessage")) >= 4,
+                       timeout=30)
+    emu.remove_fault(fault)
+    await emu.wait_for(lambda: any("note 3" in (s.text or "") for s in emu.sent_to(advocate)),
+                       timeout=30)
+    assert not any("could not be delivered" in t for t in bot.texts(supervisor))
