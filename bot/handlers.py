@@ -46,7 +46,6 @@ from conversations.relay import Content
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
-STAFF_COMMANDS = ("invite", "children")
 
 def content_of(message: Message) -> Content | None:
     """What a message carries, in plain values; None for kinds we cannot pass on."""

@@ -8,7 +8,6 @@ advocate's language, the child's notices in the child's.
 
 from __future__ import annotations
 
-import contextvars
 import gettext
 import io
 import logging
@@ -52,9 +51,6 @@ LANGUAGES: tuple[Language, ...] = (
 SUPPORTED = {lang.code: lang for lang in LANGUAGES}
 # Tags Telegram may send that one of our catalogs serves.
 ALIASES = {"prs": "fa", "fa-af": "fa", "ku": "ckb", "ckb-iq": "ckb", "mo": "ro"}
-
-# The locale of the update being handled, for code far from the handler (logging, errors).
-current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=DEFAULT)
 
 LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 

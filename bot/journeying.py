@@ -13,7 +13,7 @@ from telegram.ext import CommandHandler
 
 from bot import notices
 from bot.content import JourneyContent, StageText, journey_content
-from bot.gate import COMMANDS, identify, staff_only, to_child, to_staff, tr_for
+from bot.gate import COMMANDS, staff_only, to_child, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext
 from conversations import continuity, people, relay
@@ -355,12 +355,6 @@ async def on_staff_journey_button(ctx: AlongsideContext, staff: StaffView, data:
         await on_stage_button(ctx, staff, data)
     elif data.startswith("ho:"):
         await on_handover_button(ctx, staff, data)
-
-
-async def about_command(update: Update, ctx: AlongsideContext) -> None:
-    person = await identify(ctx, update)
-    if isinstance(person, ChildView):
-        await about_me(ctx, person)
 
 
 def register(app: AlongsideApp) -> None:

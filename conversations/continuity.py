@@ -137,11 +137,6 @@ async def decide_summary(uow: UnitOfWork, child: ChildView, summary_id: str, app
     return row.staff_id
 
 
-async def summary_text(uow: UnitOfWork, summary_id: str) -> str | None:
-    row = await uow.session.get(Summary, summary_id)
-    return None if row is None else await uow.open(row.body_sealed, "summaries", "body", row.id)
-
-
 async def approved_summary(uow: UnitOfWork, child: ChildView) -> str | None:
     row = (await uow.session.execute(
         select(Summary).where(Summary.child_id == child.id, Summary.status == "approved")

@@ -2,11 +2,14 @@
 
     AlongsideError
     ├── ConfigurationError      the operator's settings cannot work (exit code 2)
-    ├── KeyError_               a sealed value cannot be opened (wrong or destroyed key)
+    │   └── MissingKeyError     a key file is missing beside a database that holds data
+    │                           (`conversations.crypto`)
+    ├── SealError               a sealed value cannot be opened (wrong key, row or bytes)
     │   └── KeyDestroyedError   the child's data key was erased on purpose
     ├── TamperedError           a row's owner or role was changed outside Alongside
     ├── AccessDenied            the asker may not see this; says nothing of whether it exists
     ├── ErasureBlocked          a child with an unresolved alert cannot be erased yet
+    ├── StaffError              a staff change that cannot be made (`conversations.people`)
     └── InviteError             a code that cannot link
         ├── InviteUnknown, InviteUsed, InviteExpired
         └── Throttled           too many wrong codes; carries when to try again
