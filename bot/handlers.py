@@ -47,6 +47,7 @@ from conversations.relay import Content
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 
+
 def content_of(message: Message) -> Content | None:
     """What a message carries, in plain values; None for kinds we cannot pass on."""
     caption = message.caption or ""
