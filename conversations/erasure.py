@@ -134,5 +134,6 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     # Forgotten only once the erasure is committed: a rollback must leave the child readable.
     uow.on_commit(lambda: uow.keyring.forget(key_id))
     uow.scrub_after_commit(*SCRUBBED)
-    log.info("child.erased", extra={"child_id": child_id, "staff_id": staff.id})
+    # Not their id: the log, like the audit log, keeps only that it happened and by whom.
+    log.info("child.erased", extra={"staff_id": staff.id})
     return erased
