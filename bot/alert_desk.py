@@ -18,8 +18,9 @@ from bot.gate import COMMANDS, identify, staff_only
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideApp, AlongsideContext
 from conversations import alerts, attention, people
-from conversations.access import may_act_for
+from conversations.access import access_child_by_id
 from conversations.alerts import AlertView
+from conversations.errors import AccessDenied
 from conversations.outgoing import Button, Outgoing
 from conversations.people import StaffView
 
@@ -108,8 +109,9 @@ async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
     """*Seen* on a relay or a silence card: a person has read the young person's messages."""
     uow = ctx.uow
     tr = ctx.runtime.tr(staff.locale)
-    child = await people.get_child(uow, child_id)
-    if child is None or not may_act_for(staff, child):
+    try:
+        child = await access_child_by_id(uow, staff, child_id)
+    except AccessDenied:
         await _tell(ctx, staff, tr._("That alert is not open to you."))
         return
     if await attention.answered(uow, child.id, f"staff:{staff.id}", "seen"):

@@ -38,8 +38,8 @@ from bot.i18n import SUPPORTED
 from bot.runtime import AlongsideApp, AlongsideContext, current
 from bot.watching import clear_chat, next_check_in, on_check_in_button
 from conversations import attention, continuity, enrolment, linking, people, relay, watch
-from conversations.access import may_act_for
-from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throttled
+from conversations.access import access_child_by_ref, access_child_by_reply
+from conversations.errors import AccessDenied, InviteExpired, InviteUnknown, InviteUsed, Throttled
 from conversations.outgoing import TEXT_LIMIT, Button, Outgoing, split_text, utf16_len
 from conversations.people import ChildView, StaffError, StaffView
 from conversations.relay import Content
@@ -376,9 +376,10 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
     if replied is not None:
         # Only words the bot wrote may name the child (Telegram says who wrote them).
         ours = replied.from_user is not None and replied.from_user.id == ctx.bot.id
-        child = await relay.child_for_reply(uow, staff, replied.message_id,
-                                            (replied.text or replied.caption) if ours else None)
-        if child is None:
+        try:
+            child = await access_child_by_reply(
+                uow, staff, replied.message_id, (replied.text or replied.caption) if ours else None)
+        except AccessDenied:
             await to_staff(ctx, staff, notices.cannot_reach(tr))
             return
         await send_to_child(ctx, staff, child, content)
@@ -460,9 +461,9 @@ async def _deliver_pending(ctx: AlongsideContext, staff: StaffView, data: str) -
     if len(parts) != 3:
         return
     _, pending_id, ref = parts
-    mine = {c.ref: c for c in await people.children_of(ctx.uow, staff.id)}
-    child = mine.get(ref)
-    if child is None or not may_act_for(staff, child):
+    try:
+        child = await access_child_by_ref(ctx.uow, staff, ref)
+    except AccessDenied:
         await to_staff(ctx, staff, notices.cannot_reach(tr))
         return
     content = await relay.take_pending(ctx.uow, staff, pending_id)

@@ -8,6 +8,8 @@ are audited (in `conversations.continuity`).
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Update
 from telegram.ext import CommandHandler
 
@@ -16,7 +18,8 @@ from bot.content import JourneyContent, StageText, journey_content
 from bot.gate import COMMANDS, staff_only, to_child, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext
-from conversations import continuity, people, relay
+from conversations import continuity, people
+from conversations.access import access_child_by_reply
 from conversations.errors import AccessDenied
 from conversations.journey import STAGE_ORDER, Stage, next_stage, parse_stage
 from conversations.outgoing import Button, Outgoing
@@ -158,9 +161,9 @@ async def _target(update: Update, ctx: AlongsideContext, staff: StaffView, usage
     message = update.effective_message
     uow = ctx.uow
     if message is not None and message.reply_to_message is not None:
-        child = await relay.child_for_reply(uow, staff, message.reply_to_message.message_id)
-        if child is not None:
-            return child, args
+        with contextlib.suppress(AccessDenied):  # then the words must name them
+            return await access_child_by_reply(uow, staff,
+                                               message.reply_to_message.message_id), args
     try:
         child = await continuity.child_for(uow, staff, args[0].upper() if args else "")
     except AccessDenied:

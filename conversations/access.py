@@ -1,12 +1,23 @@
 """The one gate for "may this person see or act for this child?".
 
-Each function answers with a bool and nothing else, so a refusal never tells whether the child
-exists. One condition per line; every combination is tested.
+The `may_*` functions answer with a bool and nothing else; the `access_*` functions look a
+child up and return them, or raise one `AccessDenied` whether the child does not exist or is
+not theirs, so a refusal never tells which. One condition per line; every combination is
+tested.
 """
 
 from __future__ import annotations
 
-from conversations.people import ChildView, Role, StaffView
+import re
+
+from sqlalchemy import select
+
+from conversations.errors import AccessDenied
+from conversations.models import OutboxMessage
+from conversations.people import ChildView, Role, StaffView, find_child_by_ref, get_child
+from conversations.store import UnitOfWork
+
+DENIED = "no such young person for you"
 
 
 def may_act_for(staff: StaffView | None, child: ChildView | None) -> bool:
@@ -31,3 +42,61 @@ def may_erase(staff: StaffView | None) -> bool:
     if not staff.active:
         return False
     return staff.role is Role.SUPERVISOR
+
+
+async def access_child_by_ref(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
+    """The child with this reference, if this staff member may act for them."""
+    child = await find_child_by_ref(uow, ref) if ref else None
+    if not may_act_for(staff, child):
+        raise AccessDenied(DENIED)
+    assert child is not None
+    return child
+
+
+async def access_child_by_id(uow: UnitOfWork, staff: StaffView, child_id: str) -> ChildView:
+    """The child with this id (from a button), if this staff member may act for them."""
+    child = await get_child(uow, child_id)
+    if not may_act_for(staff, child):
+        raise AccessDenied(DENIED)
+    assert child is not None
+    return child
+
+
+async def access_child_by_reply(uow: UnitOfWork, staff: StaffView, tg_message_id: int,
+                                quoted: str | None = None) -> ChildView:
+    """The child whose relayed message the staff member replied to, if they may answer them.
+
+    `quoted` is the text of the message replied to, when the bot wrote it (Telegram says who
+    did). A send whose fate was unknown (its answer lost, the process killed before the mark)
+    may show twice, and one copy's id was never recorded: its header still names the child.
+    """
+    child_id = (await uow.session.execute(
+        select(OutboxMessage.child_id).where(
+            OutboxMessage.chat_index == uow.index.telegram(staff.telegram_id),
+            OutboxMessage.tg_message_id == tg_message_id))).scalars().first()
+    child = await get_child(uow, child_id) if child_id is not None else \
+        await _child_in_header(uow, staff, quoted) if quoted else None
+    if not may_act_for(staff, child):
+        raise AccessDenied(DENIED)
+    assert child is not None
+    return child
+
+
+_REF = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ2-9]{3,8}")
+_ISOLATES = "\u2066\u2067\u2068\u2069"
+
+
+async def _child_in_header(uow: UnitOfWork, staff: StaffView, quoted: str
+                           ) -> ChildView | None:
+    """The child a relay header names (its first line: nickname, reference, ... in whatever
+    order the reader's language puts them), if this staff member may act for them."""
+    line = quoted.split("\n", 1)[0]
+    parts = [part.strip(_ISOLATES + " :") for part in line.split("·")]
+    for part in parts:
+        if not _REF.fullmatch(part):
+            continue
+        child = await find_child_by_ref(uow, part)
+        if child is not None and may_act_for(staff, child) and any(
+                child.nickname in other for other in parts if other != part):
+            return child
+    return None

@@ -13,12 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from conversations import bonds
-from conversations.access import may_act_for
+from conversations.access import access_child_by_ref, may_act_for
 from conversations.errors import AccessDenied
 from conversations.ids import new_id
 from conversations.journey import Stage
 from conversations.models import Alert, Child, Note, Staff, StageChange, Summary
-from conversations.people import ChildView, Role, StaffView, find_child_by_ref, staff_view
+from conversations.people import ChildView, Role, StaffView, staff_view
 from conversations.store import UnitOfWork
 
 
@@ -49,12 +49,8 @@ class Record:
     notes: int
 
 
-async def child_for(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
-    """The child with this reference, if this staff member may act for them."""
-    child = await find_child_by_ref(uow, ref) if ref else None
-    if child is None or not may_act_for(staff, child):
-        raise AccessDenied("no such young person for you")
-    return child
+# The staff commands' look-up by reference (`conversations.access`).
+child_for = access_child_by_ref
 
 
 async def set_stage(uow: UnitOfWork, staff: StaffView, child: ChildView, stage: Stage) -> None:

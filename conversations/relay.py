@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from conversations.access import may_act_for
 from conversations.ids import new_id
-from conversations.models import Child, Message, OutboxMessage, PendingSend
-from conversations.people import ChildView, StaffView, find_child_by_ref, get_child
+from conversations.models import Child, Message, PendingSend
+from conversations.people import ChildView, StaffView
 from conversations.store import UnitOfWork
 
 LAST_SEEN_GRAIN = timedelta(minutes=1)
@@ -88,49 +86,6 @@ async def record_to_child(
         created_at=uow.now,
     ))
     return message_id
-
-
-async def child_for_reply(
-    uow: UnitOfWork, staff: StaffView, tg_message_id: int, quoted: str | None = None
-) -> ChildView | None:
-    """The child whose relayed message the staff member replied to, if they may answer them.
-
-    `quoted` is the text of the message replied to, when the bot wrote it (Telegram says who
-    did). A send whose fate was unknown (its answer lost, the process killed before the mark)
-    may show twice, and one copy's id was never recorded: its header still names the child.
-    """
-    child_id = (
-        await uow.session.execute(
-            select(OutboxMessage.child_id).where(
-                OutboxMessage.chat_index == uow.index.telegram(staff.telegram_id),
-                OutboxMessage.tg_message_id == tg_message_id,
-            )
-        )
-    ).scalars().first()
-    if child_id is None:
-        return await _child_in_header(uow, staff, quoted) if quoted else None
-    child = await get_child(uow, child_id)
-    return child if may_act_for(staff, child) else None
-
-
-_REF = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ2-9]{3,8}")
-_ISOLATES = "\u2066\u2067\u2068\u2069"
-
-
-async def _child_in_header(uow: UnitOfWork, staff: StaffView, quoted: str
-                           ) -> ChildView | None:
-    """The child a relay header names (its first line: nickname, reference, ... in whatever
-    order the reader's language puts them), if this staff member may act for them."""
-    line = quoted.split("\n", 1)[0]
-    parts = [part.strip(_ISOLATES + " :") for part in line.split("·")]
-    for part in parts:
-        if not _REF.fullmatch(part):
-            continue
-        child = await find_child_by_ref(uow, part)
-        if child is not None and may_act_for(staff, child) and any(
-                child.nickname in other for other in parts if other != part):
-            return child
-    return None
 
 
 async def hold_for_choice(uow: UnitOfWork, staff: StaffView, content: Content) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from conversations import continuity, linking, people
+from conversations import access, continuity, linking, people
 from conversations.errors import AccessDenied
 from conversations.journey import Stage
 from conversations.people import ChildView, Role, StaffView
@@ -76,7 +76,11 @@ ACTIONS: dict[str, Action] = {
     "add note": lambda uow, s, c: continuity.add_note(uow, s, c, "n"),
     "set stage": lambda uow, s, c: continuity.set_stage(uow, s, c, Stage.COURT),
     "draft summary": lambda uow, s, c: continuity.draft_summary(uow, s, c, "story"),
-    "find by reference": lambda uow, s, c: continuity.child_for(uow, s, c.ref),
+    "find by reference": lambda uow, s, c: access.access_child_by_ref(uow, s, c.ref),
+    "find by id": lambda uow, s, c: access.access_child_by_id(uow, s, c.id),
+    # A reply to a relay of theirs whose id was never recorded: its header names them.
+    "find by a reply's header": lambda uow, s, c: access.access_child_by_reply(
+        uow, s, 1, f"{c.nickname} · {c.ref} · English · 10:00\nhello"),
 }
 
 
@@ -107,9 +111,12 @@ async def test_unknown_reference_is_refused_like_another_advocates_child(world: 
                                                                          who: str) -> None:
     staff: StaffView = getattr(world, who)
     async with world.store.unit() as uow:
-        with pytest.raises(AccessDenied) as unknown:
-            await continuity.child_for(uow, staff, "ZZZZZ")
-    assert str(unknown.value) == "no such young person for you"
+        for look_up in (access.access_child_by_ref(uow, staff, "ZZZZZ"),
+                        access.access_child_by_id(uow, staff, "0" * 26),
+                        access.access_child_by_reply(uow, staff, 404, "Kid · ZZZZZ · x · 10:00")):
+            with pytest.raises(AccessDenied) as unknown:
+                await look_up
+            assert str(unknown.value) == "no such young person for you"
 
 
 async def test_handover_rules(world: World) -> None:
