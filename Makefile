@@ -37,18 +37,23 @@ model: $(BIN)/.installed
 check-model: $(BIN)/.installed
 	$(BIN)/python -m safety.train --check
 
-# For translators: refresh the template from the source, then merge it into every catalog.
+# For translators: refresh the template from the source (Python strings, and the journey content
+# files with each passage's id as msgctxt), then merge it into every catalog. The merge is ours,
+# not `pybabel update`: a passage whose English changed keeps its translation, marked fuzzy
+# (shown in English until a translator checks it); other changed strings start empty.
+# CATALOGS_ROOT runs the same steps on a copy of the tree (the tests do).
+CATALOGS_ROOT ?= .
 catalogs: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 -k _ -k N_ --no-location --sort-output \
-		--project=Alongside --copyright-holder="Alongside" -o locales/messages.pot .
+	cd $(CATALOGS_ROOT) && $(abspath $(BIN))/pybabel extract -F babel.cfg -k n_:1,2 -k _ -k N_ \
+		--no-location --sort-output --project=Alongside --copyright-holder="Alongside" \
+		-o locales/messages.pot .
 	for lang in $(LOCALES); do \
-		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching --ignore-obsolete --no-wrap; \
-		else \
-			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang --no-wrap; \
+		if [ ! -f $(CATALOGS_ROOT)/locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel init -i $(CATALOGS_ROOT)/locales/messages.pot -d $(CATALOGS_ROOT)/locales -l $$lang --no-wrap; \
 		fi; \
 	done
-	$(BIN)/python -m bot.catalogs fill-english
+	$(BIN)/python -m bot.catalogs update $(CATALOGS_ROOT)/locales
+	$(BIN)/python -m bot.catalogs fill-english $(CATALOGS_ROOT)/locales
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

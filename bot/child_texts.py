@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 from bot import alerting, journeying, menus, notices, watching
-from bot.content import journey_content
+from bot.content import Passage, journey_content
 from bot.i18n import Translator
 from conversations.journey import STAGE_ORDER
 from conversations.outgoing import Outgoing
@@ -33,8 +33,8 @@ def _journey() -> Iterator[tuple[str, Render]]:
         yield f"glossary:{entry.term}", partial(_passage, title=entry.term, body=entry.meaning)
 
 
-def _passage(tr: Translator, title: str, body: str) -> Outgoing:
-    return Outgoing(text=f"{tr._(title)}\n\n{tr._(body)}")
+def _passage(tr: Translator, title: Passage, body: Passage) -> Outgoing:
+    return Outgoing(text=f"{title.render(tr)}\n\n{body.render(tr)}")
 
 
 def child_texts() -> dict[str, Render]:

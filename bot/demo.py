@@ -234,7 +234,7 @@ async def what_happens_next(demo: Demo) -> None:
     demo.send(rosa, f"/stage {ref}")
     menu = await demo.expect(rosa, "the stage menu", containing("Choose the new stage"), since)
     journey = journey_content(demo.running.runtime.settings.region)
-    title = demo.tr(rosa.locale)._(journey.stages[Stage.REASONABLE_GROUNDS].title)
+    title = journey.stages[Stage.REASONABLE_GROUNDS].title.render(demo.tr(rosa.locale))
     data = next((b.get("callback_data") for row in (menu.reply_markup or {}).get(
         "inline_keyboard", []) for b in row if b.get("text") == title), None)
     if not isinstance(data, str):
@@ -249,7 +249,7 @@ async def what_happens_next(demo: Demo) -> None:
     heard = demo.mark(child)
     demo.transcript.said(child, f"[{label}]", "presses the keyboard button")
     demo.emu.send_text(child.user, label)
-    after = tr._(journey.stages[Stage.RECOVERY_PERIOD].title)
+    after = journey.stages[Stage.RECOVERY_PERIOD].title.render(tr)
     await demo.expect(child, "what comes next", containing(after), heard)
 
 

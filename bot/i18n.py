@@ -96,6 +96,10 @@ class Translator:
     def _(self, message: str, **values: Any) -> str:
         return self._fill(self._catalog.gettext(message), values)
 
+    def p_(self, context: str, message: str, **values: Any) -> str:
+        """A message kept under a context (``msgctxt``): journey passages, by their stable id."""
+        return self._fill(self._catalog.pgettext(context, message), values)
+
     def n_(self, singular: str, plural: str, n: int, **values: Any) -> str:
         return self._fill(self._catalog.ngettext(singular, plural, n), {"n": n, **values})
 

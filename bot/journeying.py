@@ -48,18 +48,19 @@ def stage_buttons(tr: Translator, stage: Stage) -> tuple[tuple[Button, ...], ...
 def explain(tr: Translator, journey: JourneyContent, stage: Stage) -> Outgoing:
     text = journey.stages[stage]
     after = next_stage(stage)
-    lines = [f"🧭 {tr._(text.title)}", "", tr._(text.where_you_are), "", tr._(text.what_next)]
+    lines = [f"🧭 {text.title.render(tr)}", "", text.where_you_are.render(tr), "",
+             text.what_next.render(tr)]
     if after is not None:
         lines += ["", tr._("Often the next step is: {title}",
-                           title=tr._(journey.stages[after].title))]
+                           title=journey.stages[after].title.render(tr))]
     return Outgoing(text="\n".join(lines), buttons=stage_buttons(tr, stage))
 
 
 def more(tr: Translator, text: StageText) -> Outgoing:
     return Outgoing(text="\n\n".join([
-        f"⏳ {tr._(text.how_long)}",
-        f"✅ {tr._(text.your_rights)}",
-        f"🤝 {tr._(text.who_can_help)}",
+        f"⏳ {text.how_long.render(tr)}",
+        f"✅ {text.your_rights.render(tr)}",
+        f"🤝 {text.who_can_help.render(tr)}",
     ]))
 
 
@@ -73,8 +74,8 @@ async def about_me(ctx: AlongsideContext, child: ChildView) -> None:
     record = await continuity.own_record(ctx.uow, child)
     stage = parse_stage(record.stage or "")
     lines = [tr._("This is what is written down about you:"), ""]
-    lines.append(tr._("Where you are now: {title}", title=tr._(
-        content(ctx).stages[stage].title)) if stage else tr._("Where you are now: not set yet."))
+    lines.append(tr._("Where you are now: {title}", title=content(
+        ctx).stages[stage].title.render(tr)) if stage else tr._("Where you are now: not set yet."))
     if record.summary:
         lines += ["", tr._("Your story so far, as you agreed it:"), record.summary]
     else:
@@ -96,16 +97,16 @@ async def on_journey_button(ctx: AlongsideContext, child: ChildView, data: str) 
     if action == "more" and (stage := parse_stage(arg)):
         await to_child(ctx, child, more(tr, journey.stages[stage]))
     elif action == "words":
-        lines = [f"• {tr._(e.term)}: {tr._(e.meaning)}" for e in journey.glossary]
+        lines = [f"• {e.term.render(tr)}: {e.meaning.render(tr)}" for e in journey.glossary]
         await to_child(ctx, child, Outgoing(text=tr._("Words adults use:") + "\n\n"
                                             + "\n".join(lines)))
     elif action == "topics":
-        rows = tuple((Button(tr._(t.title), data=f"j:topic:{t.id}"),) for t in journey.topics)
+        rows = tuple((Button(t.title.render(tr), data=f"j:topic:{t.id}"),) for t in journey.topics)
         await to_child(ctx, child, Outgoing(text=tr._("What would you like to know?"),
                                             buttons=rows))
     elif action == "topic" and (topic := journey.topic(arg)):
         await to_child(ctx, child, Outgoing(
-            text=f"{tr._(topic.title)}\n\n{tr._(topic.body)}",
+            text=f"{topic.title.render(tr)}\n\n{topic.body.render(tr)}",
             buttons=((Button(tr._("Ask my advocate"), data=f"j:ask:{topic.id}"),),)))
     elif action == "ask" and arg:
         await continuity.set_asking(ctx.uow, child, arg)
@@ -122,9 +123,9 @@ def topic_label(tr: Translator, journey: JourneyContent, topic: str) -> str:
     if topic == "summary":
         return tr._("wants to change the story so far")
     if (stage := parse_stage(topic)) is not None:
-        return tr._("asks about: {title}", title=tr._(journey.stages[stage].title))
+        return tr._("asks about: {title}", title=journey.stages[stage].title.render(tr))
     if (found := journey.topic(topic)) is not None:
-        return tr._("asks about: {title}", title=tr._(found.title))
+        return tr._("asks about: {title}", title=found.title.render(tr))
     return ""
 
 
@@ -180,10 +181,10 @@ async def stage_command(update: Update, ctx: AlongsideContext) -> None:
     child, _ = found
     tr = tr_for(ctx, staff.locale)
     journey = content(ctx)
-    rows = tuple((Button(tr._(journey.stages[s].title), data=f"st:{child.ref}:{s.value}"),)
+    rows = tuple((Button(journey.stages[s].title.render(tr), data=f"st:{child.ref}:{s.value}"),)
                  for s in STAGE_ORDER)
     current = parse_stage(child.stage or "")
-    now = tr._(journey.stages[current].title) if current else tr._("not set")
+    now = journey.stages[current].title.render(tr) if current else tr._("not set")
     await to_staff(ctx, staff, Outgoing(text=tr._(
         "Stage for {nickname} · {ref} (now: {stage}). Choose the new stage:",
         nickname=child.nickname, ref=child.ref, stage=now), buttons=rows))
@@ -204,7 +205,7 @@ async def on_stage_button(ctx: AlongsideContext, staff: StaffView, data: str) ->
     journey = content(ctx)
     await to_staff(ctx, staff, Outgoing(text=tr._(
         "Stage set for {nickname} · {ref}: {stage}. They have been told what it means.",
-        nickname=child.nickname, ref=child.ref, stage=tr._(journey.stages[stage].title))))
+        nickname=child.nickname, ref=child.ref, stage=journey.stages[stage].title.render(tr))))
     child_tr = tr_for(ctx, child.locale)
     update = explain(child_tr, journey, stage)
     await to_child(ctx, child, Outgoing(
@@ -328,7 +329,7 @@ async def do_handover(ctx: AlongsideContext, actor: StaffView, child: ChildView,
     stage = parse_stage(moved.stage or "")
     lines = [new_tr._("{nickname} · {ref} is now with you, handed over by {actor}.",
                       nickname=moved.nickname, ref=moved.ref, actor=actor.name),
-             new_tr._("Stage: {stage}", stage=new_tr._(journey.stages[stage].title)
+             new_tr._("Stage: {stage}", stage=journey.stages[stage].title.render(new_tr)
                       if stage else new_tr._("not set")),
              new_tr.n_("{n} open alert.", "{n} open alerts.", result.open_alerts)]
     lines += ["", new_tr._("Story so far, approved by them:"),

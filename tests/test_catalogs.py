@@ -73,7 +73,7 @@ def test_every_string_is_translated_not_copied(locale: str) -> None:
         if not entry.id or (entry.id if isinstance(entry.id, str) else entry.id[0]) in \
                 SAME_EVERYWHERE:
             continue
-        message = catalog.get(entry.id)
+        message = catalog.get(entry.id, entry.context)
         assert message is not None
         ids = entry.id if isinstance(entry.id, tuple | list) else (entry.id,)
         strings = message.string if isinstance(message.string, tuple | list) else \
@@ -182,7 +182,7 @@ def test_the_readme_status_table_counts_what_the_catalogs_hold() -> None:
         row = re.search(rf"^\| {code} \| [^|]+ \| (\d+) \|", readme, re.MULTILINE)
         assert row is not None, f"{code} is missing from the README's table"
         catalog = read(po_path(code), code)
-        done = sum(1 for m in template if (found := catalog.get(m.id)) is not None
+        done = sum(1 for m in template if (found := catalog.get(m.id, m.context)) is not None
                    and not found.fuzzy and all(found.string if isinstance(found.string, tuple)
                                                else (found.string,)))
         assert int(row.group(1)) == done, code

@@ -26,7 +26,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from babel.messages.extract import extract_from_file
 
 from bot.content import (
     GlossaryEntry,
@@ -291,19 +290,6 @@ def test_topics_and_glossary_shape() -> None:
         "personal adviser",
     ):
         assert required in terms, f"glossary lacks {required!r}"
-
-
-def test_every_text_is_marked_for_translation() -> None:
-    """Every child-facing string is a literal ``N_("...")`` passage found by extraction."""
-    extracted = {
-        message
-        for _, message, _, _ in extract_from_file(
-            "python", journey_uk.__file__, keywords={"N_": None}
-        )
-    }
-    texts = {text for _, text, _ in child_texts()}
-    missing = sorted(texts - extracted)
-    assert not missing, f"not marked with N_ as a literal: {missing}"
 
 
 def test_region_lookup() -> None:

@@ -1,9 +1,12 @@
 """Child-facing plain-language content: "what happens next", explainers and a glossary.
 
 The types live here so that every region's content has the same shape; each region's English
-source text lives in its own module (``journey_uk`` for ``ALONGSIDE_REGION=uk``). Every string in
-a content module is a whole passage marked with ``N_`` for gettext extraction and is translated
-when it is rendered, in the child's language.
+source text lives in a data file that content editors own (``journey_uk.toml`` for
+``ALONGSIDE_REGION=uk``), read and checked by ``bot.content.loading`` when its module is imported.
+Every passage has a stable id, which the catalogs use as its gettext message context
+(``msgctxt``), and is translated when it is rendered, in the child's language. Phone numbers are
+never typed into a passage: ``{childline}``, ``{emergency}`` and the other contact ids of
+``safety/contacts/<region>.json`` are filled in from that file.
 
 Content rules (checked by ``tests/test_readability.py``):
 
@@ -18,20 +21,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from bot.i18n import Translator
 from conversations.journey import Stage
+
+
+class Passage(str):
+    """One passage as an English reader sees it, with the region's numbers filled in.
+
+    ``context`` is the passage's stable id (its ``msgctxt``) and ``source`` the English with its
+    ``{placeholders}`` (its ``msgid``). Render it for a reader with :meth:`render`, never with
+    ``tr._``: the catalogs hold it under its context.
+    """
+
+    context: str
+    source: str
+    numbers: Mapping[str, str]
+
+    def __new__(cls, context: str, source: str, numbers: Mapping[str, str]) -> Passage:
+        passage = super().__new__(cls, source.format_map(numbers))
+        passage.context = context
+        passage.source = source
+        passage.numbers = MappingProxyType(dict(numbers))
+        return passage
+
+    def render(self, tr: Translator) -> str:
+        """The passage in ``tr``'s language (English if not translated, or fuzzy), numbers
+        filled."""
+        return tr.p_(self.context, self.source, **self.numbers)
 
 
 @dataclass(frozen=True)
 class StageText:
-    """What a child reads about one journey stage. Every field is an ``N_`` source string."""
+    """What a child reads about one journey stage."""
 
-    title: str
-    where_you_are: str
-    what_next: str
-    how_long: str
-    your_rights: str
-    who_can_help: str
+    title: Passage
+    where_you_are: Passage
+    what_next: Passage
+    how_long: Passage
+    your_rights: Passage
+    who_can_help: Passage
 
 
 @dataclass(frozen=True)
@@ -39,16 +69,17 @@ class Topic:
     """An extra explainer a child can open. ``id`` is stable (safe in callback data)."""
 
     id: str
-    title: str
-    body: str
+    title: Passage
+    body: Passage
 
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """A word adults use, and what it means in plain words."""
+    """A word adults use, and what it means in plain words. ``id`` is stable."""
 
-    term: str
-    meaning: str
+    id: str
+    term: Passage
+    meaning: Passage
 
 
 @dataclass(frozen=True)
@@ -64,6 +95,18 @@ class JourneyContent:
         """The topic with this id, or ``None``."""
         return next((t for t in self.topics if t.id == topic_id), None)
 
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage, in the file's order."""
+        found: list[Passage] = []
+        for text in self.stages.values():
+            found += [text.title, text.where_you_are, text.what_next, text.how_long,
+                      text.your_rights, text.who_can_help]
+        for topic in self.topics:
+            found += [topic.title, topic.body]
+        for entry in self.glossary:
+            found += [entry.term, entry.meaning]
+        return tuple(found)
+
 
 REGIONS: frozenset[str] = frozenset({"uk"})
 """Regions with journey content (values of ``ALONGSIDE_REGION``)."""
@@ -75,12 +118,7 @@ def journey_content(region: str) -> JourneyContent:
     if key == "uk":
         from bot.content import journey_uk
 
-        return JourneyContent(
-            region="uk",
-            stages=journey_uk.STAGES,
-            topics=journey_uk.TOPICS,
-            glossary=journey_uk.GLOSSARY,
-        )
+        return journey_uk.CONTENT
     known = ", ".join(sorted(REGIONS))
     raise ValueError(f"no journey content for region {region!r}; known regions: {known}")
 
@@ -89,6 +127,7 @@ __all__ = [
     "REGIONS",
     "GlossaryEntry",
     "JourneyContent",
+    "Passage",
     "StageText",
     "Topic",
     "journey_content",

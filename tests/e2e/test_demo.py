@@ -65,7 +65,7 @@ def test_demo_plays_the_whole_conversation_and_leaves_nothing_behind(tmp_path: P
     journey = journey_content("uk")
     assert said(talk, "bot → Minh", vi._("Your advocate updated where you are now."))
     assert said(talk, "child Minh [vi]", f"[{next_label(vi)}]")
-    assert said(talk, "bot → Minh", vi._(journey.stages[Stage.RECOVERY_PERIOD].title))
+    assert said(talk, "bot → Minh", journey.stages[Stage.RECOVERY_PERIOD].title.render(vi))
     # Ana presses the button as labelled in her language, and is given the emergency number.
     assert said(talk, "child Ana [sq]", f"[{help_now_label(Catalogs().get('sq'))}]")
     assert said(talk, "bot → Ana", load_contacts("uk").emergency.number)

@@ -32,19 +32,51 @@ async def test_stage_change_is_explained_in_vietnamese(bot: BotHarness,
     menu = await bot.wait_text(advocate.id, "Choose the new stage")
     journey = journey_content("uk")
     en, vi = Catalogs().get("en"), Catalogs().get("vi")
-    title = en._(journey.stages[Stage.REASONABLE_GROUNDS].title)
+    title = journey.stages[Stage.REASONABLE_GROUNDS].title.render(en)
     emu.press_button(advocate, menu.message_id, inline_buttons(menu)[title])
 
-    where = vi._(journey.stages[Stage.REASONABLE_GROUNDS].where_you_are)
+    where = journey.stages[Stage.REASONABLE_GROUNDS].where_you_are.render(vi)
     assert where != journey.stages[Stage.REASONABLE_GROUNDS].where_you_are, "translated"
     told = await bot.wait_text(child.id, where)
     assert vi._("Your advocate updated where you are now.") in (told.text or "")
 
     emu.send_text(child, next_label(vi))
-    after = vi._(journey.stages[Stage.RECOVERY_PERIOD].title)
+    after = journey.stages[Stage.RECOVERY_PERIOD].title.render(vi)
     explained = await bot.wait_text(child.id, vi._("Often the next step is: {title}",
                                                    title=after))
-    assert vi._(journey.stages[Stage.REASONABLE_GROUNDS].what_next) in (explained.text or "")
+    assert journey.stages[Stage.REASONABLE_GROUNDS].what_next.render(vi) in (explained.text or "")
+    assert explained.text is not None
+    assert "🧭 Chờ quyết định đầu tiên\n\nBộ Nội vụ Anh (Home Office) đang xem" in explained.text
+
+    # The Vietnamese text a child read before content became data, numbers from the contacts file.
+    more = inline_buttons(explained)[vi._("More about this")]
+    emu.press_button(child, explained.message_id, more)
+    help_line = await bot.wait_text(child.id, "🤝 ")
+    assert help_line.text is not None
+    assert help_line.text.endswith(
+        "🤝 Người bênh vực (advocate) có thể cho em biết quyết định đó có nghĩa là gì. Nhân viên "
+        "xã hội và luật sư (solicitor) cũng có thể giúp. Nếu việc chờ đợi làm em thấy khó chịu, "
+        "hãy nói với người bênh vực. Em có thể gọi miễn phí cho Childline số 0800 1111.")
+
+
+def test_passages_read_as_before_in_english_and_vietnamese() -> None:
+    """Captured before the content moved from Python to the data file."""
+    journey, catalogs = journey_content("uk"), Catalogs()
+    first = journey.stages[Stage.FIRST_MEETING]
+    assert first.who_can_help.render(catalogs.get("en")) == (
+        "Your advocate is here for you. You can also talk to your social worker. If you are in "
+        "danger now, call 999. You can call Childline for free on 0800 1111, at any time of day "
+        "or night.")
+    grounds = journey.stages[Stage.REASONABLE_GROUNDS]
+    assert grounds.title.render(catalogs.get("en")) == "Waiting for the first decision"
+    assert grounds.title.render(catalogs.get("vi")) == "Chờ quyết định đầu tiên"
+    help_now = journey.topic("help_now")
+    assert help_now is not None
+    assert help_now.body.render(catalogs.get("vi")) == (
+        "Nếu em đang gặp nguy hiểm ngay lúc này, hãy gọi 999. Cuộc gọi miễn phí. Nếu em muốn nói "
+        "chuyện với ai đó, hãy gọi Childline số 0800 1111. Miễn phí, cả ngày lẫn đêm. Cuộc gọi "
+        "không hiện trên hóa đơn điện thoại. Em cũng có thể bấm Cần giúp ngay trong cuộc trò "
+        "chuyện này. Khi đó, một người có thể giúp em sẽ được báo ngay.")
 
 
 def _cli(data: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
