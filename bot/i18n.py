@@ -20,6 +20,8 @@ from babel.dates import format_datetime, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from safety.detector import LANGUAGE_ALIASES
+
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -49,8 +51,9 @@ LANGUAGES: tuple[Language, ...] = (
     Language("pl", "Polski"),
 )
 SUPPORTED = {lang.code: lang for lang in LANGUAGES}
-# Tags Telegram may send that one of our catalogs serves.
-ALIASES = {"prs": "fa", "fa-af": "fa", "ku": "ckb", "ckb-iq": "ckb", "mo": "ro"}
+# Tags Telegram may send that one of our catalogs serves: the detector's table, so the words
+# a child is screened in and the catalog they read never disagree.
+ALIASES = LANGUAGE_ALIASES
 
 LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 

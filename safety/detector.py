@@ -44,10 +44,13 @@ from safety.lexicon import (
 from safety.model import MODEL_PATH, Model
 from safety.normalize import exact_form, forms
 
-__all__ = ["Detector", "ScanResult", "canonical_language"]
+__all__ = ["LANGUAGE_ALIASES", "Detector", "ScanResult", "canonical_language"]
 
-# Locale codes that share a lexicon with another.
-_ALIASES: Final = {"prs": "fa", "fa-af": "fa", "ku": "ckb", "sdh": "ckb", "pbt": "ps", "pbu": "ps"}
+# Language tags served by another language's words and catalog: Dari by Persian, Kurdish by
+# Sorani, Moldovan by Romanian. The one table, for the catalogs too (`bot.i18n.resolve`).
+LANGUAGE_ALIASES: Final = {"prs": "fa", "fa-af": "fa", "ku": "ckb", "ckb-iq": "ckb",
+                           "sdh": "ckb", "pbt": "ps", "pbu": "ps", "mo": "ro"}
+_ALIASES: Final = LANGUAGE_ALIASES
 
 _SCRIPTS: Final = {
     "latin": re.compile(r"[a-zß-ɏḀ-ỿ]"),
