@@ -34,7 +34,7 @@ from bot.watching import sweep_forever
 from conversations import bonds, people
 from conversations.anchor import ANCHOR_FILE, Anchor
 from conversations.crypto import MASTER_KEY_FILE, master_fingerprint
-from conversations.errors import ConfigurationError
+from conversations.errors import AlongsideError, ConfigurationError
 from conversations.models import DataKey, Staff
 from conversations.store import Clock, Store, is_current, make_engine
 from safety import Detector
@@ -159,6 +159,11 @@ async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
                                                        "error": type(exc).__name__})
 
 
+class LoopDied(AlongsideError):
+    """One of the bot's loops ended of an error nobody expected (it was logged as
+    ``bot.loop_crashed``): the process stops with exit code 1, to be started again."""
+
+
 @dataclass
 class Running:
     runtime: Runtime
@@ -167,16 +172,29 @@ class Running:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     dispatcher: Dispatcher | None = None
     inbox: Inbox | None = None
+    died: BaseException | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Every loop running: what `/readyz` and the webhook ask before saying yes."""
+        return (self.died is None and not self.stop.is_set()
+                and all(not task.done() for task in self.tasks))
 
 
-def _crashed(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+def _ended(task: asyncio.Task[None], running: Running) -> None:
     """A loop that dies takes the process down, so the service manager restarts it cleanly."""
-    if task.cancelled() or task.exception() is None:
+    if task.cancelled():
         return
     error = task.exception()
-    log.critical("bot.loop_crashed", extra={"error": type(error).__name__},
-                 exc_info=(type(error), error, error.__traceback__) if error else None)
-    stop.set()
+    if error is None and running.stop.is_set():
+        return  # asked to stop
+    failure = error or RuntimeError(f"{task.get_name()} ended by itself")
+    if running.died is None:
+        running.died = failure
+    log.critical("bot.loop_crashed", extra={"loop": task.get_name(),
+                                            "error": type(failure).__name__},
+                 exc_info=(type(failure), failure, failure.__traceback__))
+    running.stop.set()
 
 
 def keep_what_started(_: object = None) -> None:
@@ -221,13 +239,17 @@ async def serve(settings: Settings, *, clock: Clock | None = None,
         running = Running(runtime, app, stop, dispatcher=dispatcher, inbox=inbox)
         worker_stop = asyncio.Event()
         running.tasks = [
-            asyncio.create_task(process_forever(runtime, app, inbox, worker_stop)),
-            asyncio.create_task(dispatcher.run(worker_stop)),
-            asyncio.create_task(sweep_forever(runtime, worker_stop)),
+            asyncio.create_task(process_forever(runtime, app, inbox, worker_stop), name="inbox"),
+            asyncio.create_task(dispatcher.run(worker_stop), name="dispatcher"),
+            asyncio.create_task(sweep_forever(runtime, worker_stop), name="sweeper"),
         ]
-        poller = asyncio.create_task(poll(runtime, app, inbox, stop)) if poll_updates else None
-        for task in [*running.tasks, *([poller] if poller else [])]:
-            task.add_done_callback(lambda t: _crashed(t, stop))
+        poller = (asyncio.create_task(poll(runtime, app, inbox, stop), name="poller")
+                  if poll_updates else None)
+        for task in running.tasks:
+            task.add_done_callback(lambda t: _ended(t, running))
+        if poller is not None:
+            running.tasks.append(poller)
+            poller.add_done_callback(lambda t: _ended(t, running))
         log.info("bot.started", extra={"languages": len(LANGUAGES)})
         if ready is not None:
             ready(running)
@@ -236,10 +258,12 @@ async def serve(settings: Settings, *, clock: Clock | None = None,
         if poller is not None:
             # An unanswered getUpdates is harmless: nothing was confirmed.
             poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            await asyncio.gather(poller, return_exceptions=True)
         worker_stop.set()
         await asyncio.gather(*running.tasks, return_exceptions=True)
+        if running.died is not None:
+            raise LoopDied(f"a loop of the bot stopped ({type(running.died).__name__}); "
+                           "see bot.loop_crashed in the log") from running.died
     finally:
         with contextlib.suppress(Exception):
             await app.shutdown()

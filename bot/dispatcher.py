@@ -17,6 +17,10 @@
   disk, the database away) pauses all sending and is retried until it does: never a resend.
   Marks that arrive together commit together (one transaction for many chats), which keeps the
   writer free for incoming updates.
+* The database away: each look at the outbox that fails is tried again after 1 s ... 30 s, for
+  as long as it takes (`bot.health`). On PostgreSQL the sending worker watches its own
+  connection, which holds the lock: when it dies, the server has let the lock go, so this worker
+  stops sending and competes for the lock again.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot import menus, metrics, notices
 from bot.alerting import live_card
+from bot.health import Retry, describe_store_error
 from bot.runtime import AlongsideApp, Runtime, wait_any
 from bot.transport import last_answer
 from conversations import people, relay
@@ -55,7 +60,7 @@ from conversations.errors import ConfigurationError, SealError
 from conversations.models import WIPED, Child, OutboxMessage, Staff
 from conversations.models import Message as StoredMessage
 from conversations.outgoing import Outgoing
-from conversations.store import UnitOfWork
+from conversations.store import STORE_ERRORS, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,7 @@ ROUND = 32  # rows read (and decrypted) together before they are paced out
 IDLE = 5.0  # seconds between looks when nothing is due and nothing woke the loop
 OUTAGE_CAP = 60.0  # seconds between looks at Telegram while it is down
 MARK_RETRY_CAP = 10.0  # seconds between tries of a mark that cannot commit
+LEAD_CHECK = 5.0  # seconds between looks at the leader's own connection
 
 
 class Bucket:
@@ -241,55 +247,105 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until stopped. With PostgreSQL only the worker holding the lock sends, so
-        Telegram's global limit holds across workers; the others wait to take over."""
-        if self.store.is_sqlite:
-            await self._loop(stop)
-            return
+        Telegram's global limit holds across workers; the others wait to take over.
+
+        A store error (the database away, a full disk) is waited out with capped backoff, for
+        as long as it lasts; a leader whose own connection died has lost its lock with it, so it
+        stops sending and competes for the lock again like the others.
+        """
+        retry = Retry(self.runtime.health, "dispatcher")
         while not stop.is_set():
-            async with self.store.engine.connect() as conn:
-                # Autocommit: the lock belongs to the session, and no transaction stays open.
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                held = (await conn.execute(
-                    select(func.pg_try_advisory_lock(LEADER_LOCK)))).scalar()
-                if held:
-                    metrics.LEADER.set(1)
-                    listener = await _listen(conn, self.runtime.outbox_ready)
-                    try:
-                        await self._loop(stop)
-                    finally:
-                        metrics.LEADER.set(0)
-                        await listener()
-                        await conn.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
-                    return
+            if self.store.is_sqlite:
+                await self._loop(stop, retry)
+                continue
+            try:
+                await self._lead(stop, retry)
+            except STORE_ERRORS as exc:
+                await wait_any(stop, stop, retry.failed(exc))
+                continue
             await wait_any(stop, stop, 2.0)
 
-    async def _loop(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            if not self.marks_ok.is_set():
-                await wait_any(self.marks_ok, stop, IDLE)
-                continue
-            if self.outage_started is not None:
-                await self._wait_out(stop)
-                continue
-            self.runtime.outbox_ready.clear()
-            jobs, wait = await self.heads()
-            for start in range(0, len(jobs), ROUND):
-                for job in jobs[start:start + ROUND]:
-                    self.in_flight.add(job.chat_index)
-                prepared = await self._prepare(jobs[start:start + ROUND])
-                for item in prepared:
-                    global_wait = self.global_bucket.wait_time()
-                    if global_wait > 0:
-                        await asyncio.sleep(global_wait)
-                    self.global_bucket.take()
-                    self._chat_bucket(item.chat_index).take()
-                    await self.slots.acquire()
-                    task = asyncio.create_task(self._send_job(item))
-                    self.tasks.add(task)
-                    task.add_done_callback(self.tasks.discard)
-            # Look again when something is queued or a send finishes, not in a busy loop.
-            await wait_any(self.runtime.outbox_ready, stop, wait)
+    async def _lead(self, stop: asyncio.Event, retry: Retry) -> None:
+        """Take the lead if no worker has it, and send until stopped or the lead is lost."""
+        async with self.store.engine.connect() as conn:
+            # Autocommit: the lock belongs to the session, and no transaction stays open.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            held = (await conn.execute(select(func.pg_try_advisory_lock(LEADER_LOCK)))).scalar()
+            retry.worked()
+            if not held:
+                return
+            try:
+                await self._send_as_leader(conn, stop, retry)
+            except BaseException:
+                # Whatever went wrong, the lock must not stay behind in a pooled connection.
+                await conn.invalidate()
+                raise
+
+    async def _send_as_leader(self, conn: AsyncConnection, stop: asyncio.Event,
+                              retry: Retry) -> None:
+        lost = asyncio.Event()
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+
+        def gone(*_: object) -> None:
+            lost.set()
+            self.runtime.outbox_ready.set()
+
+        driver.add_termination_listener(gone)
+        listener = await _listen(conn, self.runtime.outbox_ready)
+        watch = asyncio.create_task(_watch_lead(conn, lost, stop))
+        metrics.LEADER.set(1)
+        try:
+            await self._loop(stop, retry, lost)
+        finally:
+            metrics.LEADER.set(0)
+            dropped = lost.is_set()
+            lost.set()
+            await watch
+        if dropped:
+            # The server let the lock go with the session; this one is of no more use.
+            log.warning("outbox.lead_lost")
+            await conn.invalidate()
+            return
+        driver.remove_termination_listener(gone)
+        await listener()
+        await conn.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
+
+    async def _loop(self, stop: asyncio.Event, retry: Retry,
+                    lost: asyncio.Event | None = None) -> None:
+        while not stop.is_set() and not (lost and lost.is_set()):
+            try:
+                await self._round(stop, retry)
+            except STORE_ERRORS as exc:
+                # What this round had read stays pending: the next round reads it again.
+                await wait_any(lost or stop, stop, retry.failed(exc))
         await self.drain()
+
+    async def _round(self, stop: asyncio.Event, retry: Retry) -> None:
+        if not self.marks_ok.is_set():
+            await wait_any(self.marks_ok, stop, IDLE)
+            return
+        if self.outage_started is not None:
+            await self._wait_out(stop)
+            return
+        self.runtime.outbox_ready.clear()
+        jobs, wait = await self.heads()
+        retry.worked()
+        for start in range(0, len(jobs), ROUND):
+            for job in jobs[start:start + ROUND]:
+                self.in_flight.add(job.chat_index)
+            prepared = await self._prepare(jobs[start:start + ROUND])
+            for item in prepared:
+                global_wait = self.global_bucket.wait_time()
+                if global_wait > 0:
+                    await asyncio.sleep(global_wait)
+                self.global_bucket.take()
+                self._chat_bucket(item.chat_index).take()
+                await self.slots.acquire()
+                task = asyncio.create_task(self._send_job(item))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+        # Look again when something is queued or a send finishes, not in a busy loop.
+        await wait_any(self.runtime.outbox_ready, stop, wait)
 
     async def drain(self) -> None:
         """Let sends already handed to Telegram finish and be recorded (graceful shutdown)."""
@@ -352,6 +408,9 @@ class Dispatcher:
         sent = False
         try:
             sent = await self.send_one(job)
+        except STORE_ERRORS as exc:
+            # Not recorded as tried: it stays pending, and is looked at again once the store is.
+            self.runtime.health.failed(exc, "dispatcher")
         except Exception:
             log.exception("outbox.send_crashed", extra={"outbox_id": job.id})
         finally:
@@ -642,6 +701,7 @@ class Dispatcher:
                         metrics.MARKS_FAILING.set(1)
                         log.error("outbox.mark_failed", extra={
                             "count": len(batch), "error": describe_store_error(exc)})
+                        self.runtime.health.failed(exc, "dispatcher")
                     tries += 1
                     await asyncio.sleep(min(MARK_RETRY_CAP, 0.25 * 2 ** tries))
                     # Later marks join this batch: one commit for all once it works.
@@ -649,6 +709,7 @@ class Dispatcher:
             if tries:
                 log.warning("outbox.mark_recovered", extra={"count": len(batch),
                                                             "attempts": tries})
+                self.runtime.health.answered()
                 metrics.MARKS_FAILING.set(0)
                 self.marks_ok.set()
             for mark in batch:
@@ -675,7 +736,6 @@ class Dispatcher:
                     .values(tg_message_id=bindparam("b_tg")), replies)
             await uow.commit()
         for mark in batch:
-            metrics.MESSAGES_SENT.labels(mark.job.purpose).inc()
             metrics.SEND_LATENCY.observe(max((now - mark.job.created_at).total_seconds(), 0))
 
     async def _retry(self, outbox_id: int, delay: float, error: str, *, count: bool) -> None:
@@ -709,7 +769,6 @@ class Dispatcher:
             row.status = "dead"
             row.chat_sealed = row.payload_sealed = WIPED
             row.last_error = error[:120]
-            metrics.DEAD_LETTERS.inc()
             if count:
                 row.attempts += 1
             await uow.audit("system", "outbox.dead", str(outbox_id), row.purpose)
@@ -757,14 +816,6 @@ class Dispatcher:
             await uow.commit()
 
 
-def describe_store_error(exc: BaseException) -> str:
-    """What went wrong with the store, in words an operator acts on: a full disk says so."""
-    text = str(exc).lower()
-    if "disk is full" in text or "no space left" in text or "disk full" in text:
-        return "disk_full"
-    return type(exc).__name__
-
-
 def backoff(attempts: int) -> float:
     """Exponential with full jitter, capped: 0.5 s, 1 s, 2 s ... up to 5 minutes."""
     ceiling = min(300.0, 0.5 * (2 ** attempts))
@@ -779,6 +830,21 @@ def _seconds(value: object) -> float:
 
 def _reason(exc: BadRequest) -> str:
     return exc.message.split(":")[-1].strip().replace(" ", "_")[:60]
+
+
+async def _watch_lead(conn: AsyncConnection, lost: asyncio.Event, stop: asyncio.Event) -> None:
+    """Look at the leader's connection now and then: one the server dropped without a word (a
+    network that went away) has lost the lock too, and another worker may be sending."""
+    while True:
+        await wait_any(lost, stop, LEAD_CHECK)
+        if lost.is_set() or stop.is_set():
+            return
+        try:
+            async with asyncio.timeout(LEAD_CHECK):
+                await conn.execute(select(1))
+        except STORE_ERRORS:
+            lost.set()
+            return
 
 
 async def _listen(conn: AsyncConnection, ready: asyncio.Event) -> Callable[[], Awaitable[None]]:

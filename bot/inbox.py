@@ -27,11 +27,11 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot import metrics
 from bot.fallback import pass_on
+from bot.health import Retry
 from bot.runtime import AlongsideApp, Runtime, UpdateState, current, wait_any
 from conversations.models import WIPED, InboxUpdate
-from conversations.store import UnitOfWork
+from conversations.store import STORE_ERRORS, UnitOfWork
 
 log = logging.getLogger(__name__)
 # We call getUpdates raw on purpose: a malformed update must reach our inbox, not fail parsing.
@@ -128,7 +128,6 @@ class Inbox:
                         first.setdefault(update_id, payload)  # the copy the insert kept
                 self.fresh.extend(sorted(first.items()))
         self.runtime.inbox_ready.set()
-        metrics.UPDATES_RECEIVED.inc(len(inserted))
         return len(inserted)
 
     async def next_offset(self) -> int | None:
@@ -151,7 +150,12 @@ class Inbox:
     async def process_pending(self, app: AlongsideApp) -> int:
         """Handle pending updates until none is left that this worker may take."""
         if self.caught_up:
-            return await self._process_fresh(app)
+            try:
+                return await self._process_fresh(app)
+            except BaseException:
+                # The batch taken from `fresh` is still pending in the store: read it there.
+                self.caught_up = False
+                raise
         self.retrying = False
         done = 0
         handled: set[int] = set()
@@ -258,7 +262,6 @@ class Inbox:
                     # a failed try like any other, never a stop of the queue.
                     state.error = type(exc).__name__
                 else:
-                    metrics.UPDATES_PROCESSED.inc()
                     return 1
             error = state.error
         await self._failed(update_id, error)
@@ -280,7 +283,6 @@ class Inbox:
                 self.caught_up = False
                 self.retrying = True
             else:
-                metrics.UPDATES_FAILED.inc()
                 row.status = "failed"
                 row.processed_at = uow.now
                 await uow.audit("system", "inbox.failed", str(update_id), error[:100])
@@ -299,8 +301,21 @@ class Inbox:
 
 
 async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.Event) -> None:
-    """Long-poll Telegram; the offset moves only past updates already committed."""
-    offset = await inbox.next_offset()
+    """Long-poll Telegram; the offset moves only past updates already committed.
+
+    While the store refuses them (the database away, a full disk) the offset stays where it is,
+    so Telegram keeps them and gives them again after the pause.
+    """
+    retry = Retry(runtime.health, "poll")
+    offset: int | None = None
+    while not stop.is_set():
+        try:
+            offset = await inbox.next_offset()
+        except STORE_ERRORS as exc:
+            await wait_any(stop, stop, retry.failed(exc))
+            continue
+        retry.worked()
+        break
     backoff = 1.0
     while not stop.is_set():
         try:
@@ -319,7 +334,12 @@ async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.
         updates = [u for u in raw_updates or [] if isinstance(u, dict)]
         if not updates:
             continue
-        await inbox.accept(updates)
+        try:
+            await inbox.accept(updates)
+        except STORE_ERRORS as exc:
+            await wait_any(stop, stop, retry.failed(exc))
+            continue
+        retry.worked()
         ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
         if ids:
             offset = max(ids) + 1
@@ -328,14 +348,17 @@ async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.
 async def process_forever(
     runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.Event
 ) -> None:
+    retry = Retry(runtime.health, "inbox")
     while not stop.is_set():
         runtime.inbox_ready.clear()
         try:
             await inbox.process_pending(app)
-        except SQLAlchemyError as exc:
-            # The store failed outside any one update (a dropped connection): the updates stay
-            # pending and are read again after the pause, instead of the loop ending unseen.
-            log.error("inbox.process_failed", extra={"error": type(exc).__name__})
+        except STORE_ERRORS as exc:
+            # The store failed outside any one update (the database away, a full disk): the
+            # updates stay pending and are read again after the pause, however long it lasts.
+            await wait_any(stop, stop, retry.failed(exc))
+            continue
+        retry.worked()
         # Until more arrive; other workers' orphans and held-back updates are looked at again
         # soon, and a failed update is tried again after this pause.
         await wait_any(runtime.inbox_ready, stop, 1.0 if runtime.store.is_sqlite else 0.25)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 SAFE_FIELDS = ("update_id", "outbox_id", "alert_id", "error", "ms", "count", "worker",
                "locale", "languages", "status", "attempts", "level", "of", "table",
-               "staff_id", "screened")
+               "staff_id", "screened", "loop")
 TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 

@@ -1,25 +1,27 @@
-"""Prometheus metrics: counters kept by each worker, gauges read from the store at scrape time.
+"""Prometheus metrics: the queues' totals and depths read from the store at scrape time, so they
+are the same whichever worker answers; the rest kept by each worker about itself.
+
+Global (counted from the inbox and outbox, plus what retention and erasures deleted:
+`conversations.queues`): updates received, processed and failed, messages sent, dead letters,
+and both queues' depth and oldest age. Everything else is this worker's own: add it up across
+workers (``sum``) where that means something.
 
 No label ever carries a child, a chat or a person: only kinds, severities and outcomes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-from conversations.models import OutboxMessage
-from conversations.store import Store
+from conversations import queues
+from conversations.store import STORE_ERRORS, Store
 
 REGISTRY = CollectorRegistry()
-UPDATES_RECEIVED = Counter("alongside_updates_received_total",
-                           "Updates committed to the inbox", registry=REGISTRY)
-UPDATES_PROCESSED = Counter("alongside_updates_processed_total",
-                            "Updates handled successfully", registry=REGISTRY)
-UPDATES_FAILED = Counter("alongside_updates_failed_total",
-                         "Updates given up on after their last try", registry=REGISTRY)
 ALERTS_RAISED = Counter("alongside_alerts_raised_total", "Safety alerts raised",
                         ["severity"], registry=REGISTRY)
 ALERTS_ACKNOWLEDGED = Counter("alongside_alerts_acknowledged_total",
@@ -30,10 +32,6 @@ ALERTS_UNHEARD = Counter("alongside_alerts_unheard_total",
 UPDATES_PASSED_ON = Counter("alongside_updates_passed_on_total",
                             "Updates that failed for good and were passed on as they came",
                             registry=REGISTRY)
-MESSAGES_SENT = Counter("alongside_messages_sent_total", "Messages Telegram accepted",
-                        ["purpose"], registry=REGISTRY)
-DEAD_LETTERS = Counter("alongside_dead_letters_total", "Messages given up on",
-                       registry=REGISTRY)
 SEND_LATENCY = Histogram("alongside_send_latency_seconds",
                          "From queueing a message to Telegram accepting it",
                          buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
@@ -43,11 +41,6 @@ WEBHOOK_REFUSED = Counter("alongside_webhook_refused_total",
                           "wrong_secret, throttled (429), slow_client (no request in time), "
                           "crowded (closed to make room)",
                           ["reason"], registry=REGISTRY)
-OUTBOX_DEPTH = Gauge("alongside_outbox_pending", "Messages waiting to be sent",
-                     registry=REGISTRY)
-OUTBOX_AGE = Gauge("alongside_outbox_oldest_seconds", "Age of the oldest waiting message",
-                   registry=REGISTRY)
-DEAD_IN_STORE = Gauge("alongside_outbox_dead", "Dead letters in the store", registry=REGISTRY)
 LEADER = Gauge("alongside_dispatcher_leader", "1 if this worker is sending the outbox",
                registry=REGISTRY)
 TELEGRAM_DOWN = Gauge("alongside_telegram_unreachable",
@@ -57,17 +50,57 @@ TELEGRAM_OUTAGES = Counter("alongside_telegram_outages_total",
 MARKS_FAILING = Gauge("alongside_outbox_marks_failing",
                       "1 while a sent message cannot be recorded (sending is paused)",
                       registry=REGISTRY)
+STORE_DOWN = Gauge("alongside_store_unavailable",
+                   "1 while this worker finds the database unavailable (it waits, and /readyz "
+                   "says 503)", registry=REGISTRY)
+
+
+class _FromStore(Collector):
+    """The queues as one scrape read them."""
+
+    def __init__(self, counts: queues.Counts, now: datetime) -> None:
+        self.counts = counts
+        self.now = now
+
+    def _age(self, oldest: datetime | None) -> float:
+        return 0.0 if oldest is None else max((self.now - oldest).total_seconds(), 0.0)
+
+    def collect(self) -> Iterator[Metric]:
+        c = self.counts
+        yield CounterMetricFamily("alongside_updates_received", "Updates committed to the inbox",
+                                  value=c.received)
+        yield CounterMetricFamily("alongside_updates_processed", "Updates handled successfully",
+                                  value=c.processed)
+        yield CounterMetricFamily("alongside_updates_failed",
+                                  "Updates given up on after their last try", value=c.failed)
+        sent = CounterMetricFamily("alongside_messages_sent", "Messages Telegram accepted",
+                                   labels=["purpose"])
+        for purpose, count in sorted(c.sent.items()):
+            sent.add_metric([purpose], count)
+        yield sent
+        yield CounterMetricFamily("alongside_dead_letters", "Messages given up on",
+                                  value=c.dead_letters)
+        yield GaugeMetricFamily("alongside_inbox_pending", "Updates waiting to be handled",
+                                value=c.inbox_pending)
+        yield GaugeMetricFamily("alongside_inbox_oldest_seconds",
+                                "Age of the oldest update waiting to be handled",
+                                value=self._age(c.inbox_oldest))
+        yield GaugeMetricFamily("alongside_outbox_pending", "Messages waiting to be sent",
+                                value=c.outbox_pending)
+        yield GaugeMetricFamily("alongside_outbox_oldest_seconds",
+                                "Age of the oldest waiting message",
+                                value=self._age(c.outbox_oldest))
+        yield GaugeMetricFamily("alongside_outbox_dead", "Dead letters in the store",
+                                value=c.dead_kept)
 
 
 async def render(store: Store, now: datetime) -> bytes:
-    async with store.sessions() as session:
-        pending, oldest = (await session.execute(
-            select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))
-            .where(OutboxMessage.status == "pending"))).one()
-        dead = (await session.execute(
-            select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "dead"))
-        ).scalar_one()
-    OUTBOX_DEPTH.set(pending)
-    OUTBOX_AGE.set(0 if oldest is None else max((now - oldest).total_seconds(), 0))
-    DEAD_IN_STORE.set(dead)
-    return generate_latest(REGISTRY)
+    try:
+        async with store.sessions() as session:
+            counts = await queues.counts(session)
+    except STORE_ERRORS:
+        # The worker's own metrics still answer, and say the database is away.
+        return generate_latest(REGISTRY)
+    scrape = CollectorRegistry()
+    scrape.register(_FromStore(counts, now))
+    return generate_latest(scrape) + generate_latest(REGISTRY)

@@ -14,6 +14,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.health import StoreHealth
 from bot.i18n import Catalogs, Translator
 from bot.settings import Settings
 from conversations.store import Store, UnitOfWork
@@ -40,6 +41,7 @@ class Runtime:
     bot_username: str = ""
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    health: StoreHealth = field(default_factory=StoreHealth)
 
     def tr(self, locale: str | None) -> Translator:
         return self.catalogs.get(locale)

@@ -104,6 +104,9 @@ VARIABLES: tuple[Variable, ...] = (
              "polling: seconds each getUpdates call waits for new updates"),
     Variable("ALONGSIDE_SWEEP_SECONDS", "`5`",
              "how often deadlines (escalations, unanswered messages, check-ins) are looked at"),
+    Variable("ALONGSIDE_QUEUE_RETENTION_DAYS", "`30`",
+             "handled updates and sent or dead messages are deleted after this many days (3 or "
+             "more): a reply to a relayed message finds its young person by the message's row"),
 )
 
 
@@ -156,6 +159,7 @@ class Settings:
     check_in_hour: int = 17
     check_in_answer_hours: float = 6.0
     sweep_seconds: float = 5.0
+    queue_retention: timedelta = timedelta(days=30)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -231,6 +235,8 @@ class Settings:
             check_in_answer_hours=_number(get("ALONGSIDE_CHECKIN_ANSWER_HOURS"), 6.0,
                                           "ALONGSIDE_CHECKIN_ANSWER_HOURS"),
             sweep_seconds=_number(get("ALONGSIDE_SWEEP_SECONDS"), 5.0, "ALONGSIDE_SWEEP_SECONDS"),
+            queue_retention=timedelta(days=_number(get("ALONGSIDE_QUEUE_RETENTION_DAYS"), 30.0,
+                                                   "ALONGSIDE_QUEUE_RETENTION_DAYS", low=3.0)),
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
 

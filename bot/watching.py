@@ -18,13 +18,14 @@ from telegram.ext import CommandHandler
 from bot import notices
 from bot.alerting import help_now, sweep_once
 from bot.gate import COMMANDS, identify, staff_only, to_child, to_staff, tr_for
+from bot.health import Retry
 from bot.i18n import Translator
-from bot.runtime import AlongsideApp, AlongsideContext, Runtime
-from conversations import alerts, anchor, people, watch
+from bot.runtime import AlongsideApp, AlongsideContext, Runtime, wait_any
+from conversations import alerts, anchor, people, queues, watch
 from conversations.access import may_act_for
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView
-from conversations.store import UnitOfWork
+from conversations.store import STORE_ERRORS, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -167,19 +168,48 @@ class AuditDigest:
         return len(readers)
 
 
+class Retention:
+    """Handled inbox and outbox rows older than ``ALONGSIDE_QUEUE_RETENTION_DAYS`` are deleted
+    (`conversations.queues.purge`), looked at once an hour."""
+
+    EVERY = timedelta(hours=1)
+
+    def __init__(self) -> None:
+        self.not_before: datetime | None = None
+
+    async def sweep(self, runtime: Runtime) -> int:
+        now = runtime.store.clock.now()
+        if self.not_before is not None and now < self.not_before:
+            return 0
+        gone = await queues.purge(runtime.store, runtime.settings.queue_retention)
+        self.not_before = now + self.EVERY
+        if gone:
+            log.info("queues.purged", extra={"count": gone})
+        return gone
+
+
 async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Deadlines live in the database; this acts on them, whichever worker runs it."""
+    """Deadlines live in the database; this acts on them, whichever worker runs it.
+
+    A store error (the database away, a full disk) ends the round: the next sweeps would meet
+    it too. The round is tried again after a pause that grows while it lasts.
+    """
     digest = AuditDigest()
+    retention = Retention()
+    retry = Retry(runtime.health, "sweep")
     while not stop.is_set():
-        for sweep in (sweep_once, sweep_watch, digest.sweep):
+        pause = runtime.settings.sweep_seconds
+        for sweep in (sweep_once, sweep_watch, digest.sweep, retention.sweep):
             try:
                 await sweep(runtime)
+            except STORE_ERRORS as exc:
+                pause = max(pause, retry.failed(exc))
+                break
             except Exception:
                 log.exception("sweep.failed")
-        try:
-            await asyncio.wait_for(stop.wait(), runtime.settings.sweep_seconds)
-        except TimeoutError:
-            continue
+        else:
+            retry.worked()
+        await wait_any(stop, stop, pause)
 
 
 def register(app: AlongsideApp) -> None:

@@ -8,8 +8,13 @@
   comparison (`WrongSecrets`); a request head must arrive within 10 s of connecting, a body within
   10 s, and connections waiting for a head are capped (`GuardedH11Protocol`). All of it is
   counted in ``alongside_webhook_refused_total``.
-* ``GET /healthz``: the process is alive. ``GET /readyz``: the database answers and its schema
-  is current. ``GET /metrics``: Prometheus text.
+* ``GET /healthz``: the process is alive. ``GET /readyz``: every loop of the bot is running, the
+  database answers (takes a write, while an outage lasts) and its schema is current. ``GET
+  /metrics``: Prometheus text.
+* The database away (or a full disk): deliveries get 503, so Telegram delivers them again later;
+  nothing uncommitted is ever acknowledged. A loop of the bot that dies takes the process down:
+  Uvicorn shuts down, and `alongside run` exits 1 (with ``--workers N`` its master starts a new
+  worker), never a server answering for a bot that no longer handles anything.
 
 Several workers may serve one PostgreSQL database (``--workers N``, or processes started by hand
 behind a load balancer): see `bot.inbox` (claiming updates per chat) and `bot.dispatcher` (one
@@ -25,20 +30,21 @@ import json
 import logging
 import math
 import os
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.app import Running, keep_what_started, serve
+from bot.app import LoopDied, Running, keep_what_started, serve
 from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.webhook_guard import (
@@ -50,8 +56,9 @@ from bot.webhook_guard import (
     WrongSecrets,
     protocol_for,
 )
-from conversations.errors import ConfigurationError
-from conversations.store import is_current
+from conversations import queues
+from conversations.errors import AlongsideError, ConfigurationError
+from conversations.store import STORE_ERRORS, is_current
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +66,10 @@ MAX_BODY = 1 << 20
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 MIN_SECRET = 32
 SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+# Set when the bot stopped under a live server: `run_webhook` then exits 1, not 0.
+BOT_DIED = threading.Event()
+
+
 def check(settings: Settings) -> tuple[str, str, int]:
     """The webhook path, host and port; a configuration error if anything cannot work."""
     secret = settings.webhook_secret or ""
@@ -102,11 +113,24 @@ class _Endpoints:
         waiter.cancel()
         if task.done():
             task.result()
+        leaving = False
+
+        def ended(_: asyncio.Task[None]) -> None:
+            if leaving:
+                return
+            # A loop died (`bot.app.LoopDied`, logged): a server left answering would commit
+            # updates nobody handles. Uvicorn shuts down on SIGTERM as if asked to.
+            BOT_DIED.set()
+            signal.raise_signal(signal.SIGTERM)
+
+        task.add_done_callback(ended)
         try:
             yield
         finally:
+            leaving = True
             stop.set()
-            await task
+            with contextlib.suppress(LoopDied):  # logged when it happened
+                await task
 
     async def receive(self, request: Request) -> Response:
         # Behind a proxy, Uvicorn takes the address from X-Forwarded-For (FORWARDED_ALLOW_IPS).
@@ -142,25 +166,39 @@ class _Endpoints:
             return PlainTextResponse("not JSON", status_code=400)
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return PlainTextResponse("not an update", status_code=400)
-        if self.running is None or self.running.inbox is None:
+        running = self.running
+        if running is None or running.inbox is None:
             return PlainTextResponse("starting", status_code=503)
-        await self.running.inbox.accept([update])
+        if not running.alive:
+            return PlainTextResponse("stopping", status_code=503)
+        health = running.runtime.health
+        try:
+            await running.inbox.accept([update])
+        except STORE_ERRORS as exc:
+            # Not committed, so not acknowledged: Telegram delivers it again later.
+            health.failed(exc, "webhook")
+            return PlainTextResponse("database unavailable", status_code=503)
+        health.answered()
         return PlainTextResponse("ok")
 
     async def healthz(self, _: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(self, _: Request) -> Response:
-        if self.running is None:
+        running = self.running
+        if running is None:
             return PlainTextResponse("starting", status_code=503)
-        engine = self.running.runtime.store.engine
+        if not running.alive:
+            return PlainTextResponse("stopping", status_code=503)
+        store, health = running.runtime.store, running.runtime.health
         try:
-            async with engine.connect() as conn:
-                await conn.execute(select(1))
-            current = await is_current(engine)
-        except Exception as exc:
-            log.warning("readyz.database", extra={"error": type(exc).__name__})
+            # While an outage lasts, a write: a full disk still answers reads.
+            await queues.probe(store, write=not health.up)
+            current = await is_current(store.engine)
+        except STORE_ERRORS as exc:
+            health.failed(exc, "readyz")
             return PlainTextResponse("database unavailable", status_code=503)
+        health.answered()
         if not current:
             return PlainTextResponse("migrations pending", status_code=503)
         return PlainTextResponse("ready")
@@ -201,6 +239,15 @@ def run_webhook(settings: Settings, workers: int, log_config: dict[str, Any] | N
         limits = GuardedH11Protocol.limits
     # No WebSocket upgrades to take a connection out of the protocol's sight.
     app: Starlette | str = create_app(settings, limits) if workers == 1 else "bot.webhook:factory"
-    uvicorn.run(app, factory=workers > 1, workers=workers, host=host, port=port,
-                log_config=log_config, access_log=False, http=protocol_for(limits), ws="none",
-                limit_concurrency=limits.concurrency, backlog=limits.backlog)
+    # Uvicorn raises the SIGTERM that stopped it once more when it is done: this process then
+    # ends here, with an exit code that says whether the bot died or an operator stopped it.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        uvicorn.run(app, factory=workers > 1, workers=workers, host=host, port=port,
+                    log_config=log_config, access_log=False, http=protocol_for(limits),
+                    ws="none", limit_concurrency=limits.concurrency, backlog=limits.backlog)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if BOT_DIED.is_set():
+        raise AlongsideError("the bot stopped (bot.loop_crashed in the log above): exiting, to "
+                             "be started again")

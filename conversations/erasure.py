@@ -19,9 +19,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
-from conversations import audit
+from conversations import audit, queues
 from conversations.access import may_erase
 from conversations.continuity import child_for
 from conversations.errors import AccessDenied, ErasureBlocked
@@ -98,15 +98,16 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     session = uow.session
     messages = select(Message.id).where(Message.child_id == child_id)
     # Rows that point at others go first (outbox and alerts name messages; all name the child).
-    await session.execute(delete(OutboxMessage).where(or_(
+    # (Counted into the queues' totals as they go: `conversations.queues`.)
+    await queues.retire_outbox(session, or_(
         OutboxMessage.child_id == child_id,
         OutboxMessage.chat_index == chat_index,
         OutboxMessage.message_id.in_(messages),
         OutboxMessage.reply_to_message_id.in_(messages),
-    )))
+    ))
     # A pending update of their chat is left to be handled: after this commits it is a
     # stranger's, and what it says (perhaps a cry for help) still gets an answer.
-    await session.execute(delete(InboxUpdate).where(
+    await queues.retire_inbox(session, and_(
         InboxUpdate.chat_index == chat_index, InboxUpdate.status != "pending",
     ))
     for model in (Alert, CheckIn, StageChange, Note, Summary, Message):

@@ -249,6 +249,15 @@ class OutboxMessage(Base):
     )
 
 
+class QueueTotal(Base):
+    """How many inbox and outbox rows of each outcome were deleted (after their retention, or
+    with an erased child), so totals counted from the queues never go down."""
+
+    __tablename__ = "queue_totals"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class PendingSend(Bonded, Base):
     """An advocate's message waiting for them to pick which child it is for."""
 

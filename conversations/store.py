@@ -9,18 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import asyncpg  # type: ignore[import-untyped]
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -42,6 +45,11 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Emergency answers, alert cards and acknowledgements: never behind routine messages.
 SAFETY_PURPOSES = frozenset({"safety", "alert", "card"})
+# What the database raises when it is away, full or refusing: SQLAlchemy's errors, and what a
+# connection attempt raises unwrapped (a refused or reset socket, asyncpg's own errors at
+# connect, such as a database not accepting connections). A reason to wait, never to stop.
+STORE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError, OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class Clock(Protocol):

@@ -27,6 +27,8 @@ async def _linked(harness_factory: Callable[..., BotHarness], database_url: str,
     await bot.enrol(advocate, Role.ADVOCATE)
     await bot.enrol(supervisor, Role.SUPERVISOR)
     await bot.link(advocate, child)
+    # Until the advocate has heard of the link: a fault added sooner could hit that notice.
+    await bot.wait_text(advocate.id, "is now linked")
     return bot, advocate.id, child.id, supervisor.id
 
 

@@ -24,6 +24,7 @@ from bot.webhook_guard import Limits, WrongSecrets
 from conversations.models import InboxUpdate
 from conversations.people import Role
 from tests.conftest import BotHarness, make_settings, postgres_database, raw_session
+from tests.e2e.outages import REFUSE_WRITES_WHILE, proxied
 
 pytestmark = pytest.mark.slow
 SECRET = "s3cret-webhook_token-0123456789abcdef"
@@ -79,11 +80,13 @@ def guarded(open_files: int = 0, **limits: float) -> tuple[str, ...]:
 
 @asynccontextmanager
 async def worker(env: dict[str, str], cwd: Path,
-                 argv: Sequence[str] = ("-m", "bot.cli", "run")
+                 argv: Sequence[str] = ("-m", "bot.cli", "run"), log: Path | None = None
                  ) -> AsyncIterator[asyncio.subprocess.Process]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *argv, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    """`alongside run` in webhook mode, once it says it is ready; its log in `log` if given."""
+    with open(log or os.devnull, "wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *argv, env=env, cwd=cwd,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
     base = env["ALONGSIDE_WEBHOOK_URL"].rsplit("/", 1)[0]
     try:
         async with httpx.AsyncClient() as client:
@@ -356,3 +359,151 @@ async def test_three_workers_kill_one_nothing_lost_or_doubled(emulator: BotApiEm
             for advocate in advocates:
                 got = relayed(advocate.id)
                 assert got == list(range(total)), f"exactly once, in order per chat: {got}"
+
+
+async def _ready(port: int) -> int:
+    async with httpx.AsyncClient(timeout=10) as client:
+        return (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code
+
+
+async def test_workers_wait_out_a_database_outage(emulator: BotApiEmulator,
+                                                  tmp_path: Path) -> None:
+    """PostgreSQL refusing connections for 4 s behind two workers: both say not ready, every
+    delivery gets 503 (nothing unstored is acknowledged, so Telegram delivers it again), each
+    logs the outage once, and once the database is back everything is handled and sent by the
+    same processes, without a restart."""
+    emu = emulator
+    async with postgres_database() as url, proxied(url) as (proxy, through_proxy):
+        data = tmp_path / "data"
+        setup = BotHarness(emu, make_settings(emu, url, data))
+        advocate, child = emu.user(3301, "Adv"), emu.user(39301, "Kid")
+        await setup.start()
+        await setup.enrol(emu.user(3399, "Sam"), Role.SUPERVISOR)
+        await setup.enrol(advocate, Role.ADVOCATE)
+        await setup.link(advocate, child, "Kid")
+        await setup.stop()
+
+        ports = [free_port() for _ in range(2)]
+        envs = [webhook_env(emu, through_proxy, data, port) for port in ports]
+        logs = [tmp_path / f"worker{i}.log" for i in range(2)]
+        async with worker(envs[0], tmp_path, log=logs[0]) as w0, \
+                worker(envs[1], tmp_path, log=logs[1]) as w1:
+            emu.set_webhook_targets([f"http://127.0.0.1:{p}/tg" for p in ports])
+            await proxy.down()
+            for i in range(3):
+                emu.send_text(child, f"Kid says {i:03d}")
+            await asyncio.sleep(4)
+            assert [await _ready(port) for port in ports] == [503, 503]
+            async with httpx.AsyncClient() as client:
+                metrics = (await client.get(f"http://127.0.0.1:{ports[0]}/metrics")).text
+            assert "alongside_store_unavailable 1.0" in metrics
+            refused = {d.error for d in emu.deliveries}
+            assert refused == {"Wrong response from the webhook: 503 Service Unavailable"}
+            assert len(emu.pending_updates()) == 3, "none acknowledged"
+
+            await proxy.up()
+
+            def relayed() -> list[int]:
+                return [int(m.group(2)) for s in emu.sent_to(advocate.id)
+                        if (m := MARK.search(s.text or ""))]
+
+            await emu.wait_for(lambda: relayed() == [0, 1, 2], timeout=40,
+                               description="everything relayed once the database is back")
+            assert [await _ready(port) for port in ports] == [200, 200]
+            assert (w0.returncode, w1.returncode) == (None, None), "the same processes"
+    for log in logs:
+        text = log.read_text()
+        assert text.count("store.unavailable") == 1, text
+        assert text.count("store.available") == 1, text
+        assert "bot.loop_crashed" not in text
+
+
+async def test_a_webhook_worker_waits_out_a_full_disk_and_dies_loudly(
+        emulator: BotApiEmulator, sqlite_url: str, tmp_path: Path) -> None:
+    """SQLite refusing every write (a full disk): deliveries get 503 and /readyz says 503;
+    once writes work again all is handled without a restart. Then a loop meets an error nobody
+    expected: the process does not stay up answering for a bot that handles nothing, it exits
+    with code 1."""
+    emu = emulator
+    data = tmp_path / "data"
+    setup = BotHarness(emu, make_settings(emu, sqlite_url, data))
+    advocate, child = emu.user(3401, "Adv"), emu.user(39401, "Kid")
+    await setup.start()
+    await setup.enrol(emu.user(3499, "Sam"), Role.SUPERVISOR)
+    await setup.enrol(advocate, Role.ADVOCATE)
+    await setup.link(advocate, child, "Kid")
+    await setup.stop()
+
+    port = free_port()
+    env = webhook_env(emu, sqlite_url, data, port)
+    flag, log = tmp_path / "disk-full", tmp_path / "worker.log"
+    argv = ("-c", REFUSE_WRITES_WHILE, str(flag), "run")
+    async with worker(env, tmp_path, argv, log=log) as process:
+
+        def relayed() -> list[int]:
+            return [int(m.group(2)) for s in emu.sent_to(advocate.id)
+                    if (m := MARK.search(s.text or ""))]
+
+        flag.touch()
+        for i in range(3):
+            emu.send_text(child, f"Kid says {i:03d}")
+        await emu.wait_for(lambda: len(emu.deliveries) >= 3, timeout=10)
+        assert {d.error for d in emu.deliveries} == {
+            "Wrong response from the webhook: 503 Service Unavailable"}
+        assert await _ready(port) == 503
+        await asyncio.sleep(2)
+        assert len(emu.pending_updates()) == 3, "none acknowledged"
+        flag.unlink()
+        await emu.wait_for(lambda: relayed() == [0, 1, 2], timeout=40,
+                           description="everything relayed once writes work again")
+        assert await _ready(port) == 200
+        assert process.returncode is None
+
+        Path(f"{flag}.crash").touch()
+        emu.send_text(child, "Kid says 003")
+        assert await asyncio.wait_for(process.wait(), 30) == 1
+    text = log.read_text()
+    assert text.count("store.unavailable") == 1, text
+    assert text.count("store.available") == 1, text
+    assert "bot.loop_crashed" in text
+    assert relayed() == [0, 1, 2]
+
+
+async def test_metrics_add_up_across_workers(emulator: BotApiEmulator, tmp_path: Path) -> None:
+    """Two workers share the deliveries; the totals on /metrics are read from the store, so
+    each worker gives the same ones, not its own share."""
+    emu = emulator
+    async with postgres_database() as url:
+        ports = [free_port() for _ in range(2)]
+        envs = [webhook_env(emu, url, tmp_path / "data", port) for port in ports]
+        await enrol_supervisor(envs[0], tmp_path)
+        async with worker(envs[0], tmp_path), worker(envs[1], tmp_path), \
+                httpx.AsyncClient() as client:
+            emu.set_webhook_targets([f"http://127.0.0.1:{p}/tg" for p in ports])
+            strangers = [emu.user(38100 + i, f"S{i}") for i in range(7)]
+            for user in strangers:
+                emu.send_text(user, "hello?")
+            await emu.wait_for(lambda: all(emu.sent_to(u.id) for u in strangers), timeout=30)
+            assert {d.target for d in emu.deliveries} == {
+                f"http://127.0.0.1:{p}/tg" for p in ports}, "both workers took deliveries"
+            for _ in range(20):  # until the last "sent" marks have committed
+                await asyncio.sleep(0.5)
+                seen = [(await client.get(f"http://127.0.0.1:{p}/metrics")).text
+                        for p in ports]
+                totals = [_globals(text) for text in seen]
+                if totals[0] == totals[1]:
+                    break
+    assert totals[0] == totals[1]
+    assert totals[0]["alongside_updates_received_total"] == 7
+    assert totals[0]["alongside_updates_processed_total"] == 7
+    assert sum(v for k, v in totals[0].items() if k.startswith("alongside_messages_sent")) >= 7
+
+
+def _globals(metrics: str) -> dict[str, float]:
+    """The totals and depths read from the store, by sample (name and labels)."""
+    names = ("alongside_updates_received_total", "alongside_updates_processed_total",
+             "alongside_updates_failed_total", "alongside_messages_sent_total",
+             "alongside_dead_letters_total", "alongside_inbox_pending",
+             "alongside_outbox_pending", "alongside_outbox_dead")
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines() if line.startswith(names)}
