@@ -4,13 +4,16 @@ are the same whichever worker answers; the rest kept by each worker about itself
 Global (counted from the inbox and outbox, plus what retention and erasures deleted:
 `conversations.queues`): updates received, processed and failed, messages sent, dead letters,
 and both queues' depth and oldest age. Everything else is this worker's own: add it up across
-workers (``sum``) where that means something.
+workers (``sum``) where that means something; ``alongside_worker_info{worker="host:pid"}``
+names the worker that answered, so per-worker values can be told apart.
 
 No label ever carries a child, a chat or a person: only kinds, severities and outcomes.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -94,7 +97,12 @@ class _FromStore(Collector):
                                 value=c.dead_kept)
 
 
+WORKER_INFO = Gauge("alongside_worker_info", "Always 1: which worker answered this scrape",
+                    ["worker"], registry=REGISTRY)
+
+
 async def render(store: Store, now: datetime) -> bytes:
+    WORKER_INFO.labels(worker=f"{socket.gethostname()}:{os.getpid()}").set(1)
     try:
         async with store.sessions() as session:
             counts = await queues.counts(session)

@@ -4,8 +4,10 @@ down."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -111,3 +113,8 @@ async def test_metrics_show_how_deep_and_old_the_inbox_is(store: Store) -> None:
     assert float(oldest.group(1)) == timedelta(days=29).total_seconds()
     assert "alongside_updates_received_total 3.0" in text
     assert "alongside_outbox_pending 1.0" in text
+
+
+async def test_metrics_name_the_worker_that_answered(store: Store) -> None:
+    text = (await metrics.render(store, NOW)).decode()
+    assert f'alongside_worker_info{{worker="{socket.gethostname()}:{os.getpid()}"}} 1.0' in text
