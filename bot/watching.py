@@ -22,7 +22,8 @@ from bot.health import Retry
 from bot.i18n import Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime, wait_any
 from conversations import alerts, anchor, people, queues, watch
-from conversations.access import may_act_for
+from conversations.access import access_child_by_ref
+from conversations.errors import AccessDenied
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView
 from conversations.store import STORE_ERRORS, UnitOfWork
@@ -108,9 +109,9 @@ async def placed(update: Update, ctx: AlongsideContext) -> None:
     if staff is None:
         return
     tr = tr_for(ctx, staff.locale)
-    ref = (ctx.args or [""])[0].upper()
-    child = await people.find_child_by_ref(ctx.uow, ref) if ref else None
-    if child is None or not may_act_for(staff, child):
+    try:
+        child = await access_child_by_ref(ctx.uow, staff, (ctx.args or [""])[0].upper())
+    except AccessDenied:
         await to_staff(ctx, staff, Outgoing(text=tr._(
             "Use /placed REF with the reference of one of your young people.")))
         return

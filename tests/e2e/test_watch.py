@@ -62,6 +62,9 @@ async def test_check_ins_answers_and_silence(
     emu.send_text(advocate, "/children")
     listing = await bot.wait_text(advocate.id, "young person:", timeout=20)
     ref = (listing.text or "").split("· ")[1].split()[0]
+    # A reference that is not theirs (or none) is refused alike, and starts nothing.
+    emu.send_text(advocate, "/placed ZZZ")
+    await bot.wait_text(advocate.id, "Use /placed REF", timeout=20)
     emu.send_text(advocate, f"/placed {ref}")
     await bot.wait_text(advocate.id, "new placement", timeout=20)
     bot.clock.advance(hours=36)
