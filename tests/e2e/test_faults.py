@@ -170,13 +170,22 @@ async def test_a_send_whose_mark_cannot_commit_is_never_sent_again(
         if full and statement.startswith("UPDATE outbox SET") and "sent_at" in statement:
             raise sqlite3.OperationalError("database or disk is full")
 
+    # Everything sent so far recorded first: the disk fills on the one message under test.
+    for _ in range(300):
+        async with raw_session(sqlite_url) as session:
+            waiting = (await session.execute(select(OutboxMessage.id).where(
+                OutboxMessage.status == "pending"))).all()
+        if not waiting:
+            break
+        await asyncio.sleep(0.1)
+    assert not waiting, "the linking messages were sent and recorded"
     engine = running.runtime.store.engine.sync_engine
     event.listen(engine, "before_cursor_execute", refuse_marks)
     try:
         emu.send_text(emu.user(child_id, "Ana"), "note 4")
         await emu.wait_for(lambda: any("note 4" in (s.text or "") for s in emu.sent_to(advocate)),
-                           timeout=15)
-        await emu.wait_for(lambda: "outbox.mark_failed" in caplog.text, timeout=15)
+                           timeout=30)
+        await emu.wait_for(lambda: "outbox.mark_failed" in caplog.text, timeout=30)
         await asyncio.sleep(3)  # several retries of the mark, had they been sends
         assert sum("note 4" in (s.text or "") for s in emu.sent_to(advocate)) == 1
         # Said as what it is, for the operator: a full disk.
