@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import secrets
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,18 +21,6 @@ from conversations.store import Store, StoreConfig, make_engine
 from tests.integration.test_store import SetClock
 
 ADVOCATE, SUPERVISOR, CHILD, OTHER_CHILD = 7345228901, 7345228903, 7345228902, 7345228904
-
-
-@pytest.fixture
-def config(database_url: str) -> StoreConfig:
-    return StoreConfig(database_url, secrets.token_bytes(32), secrets.token_bytes(32))
-
-
-@pytest.fixture
-async def store(config: StoreConfig) -> AsyncIterator[Store]:
-    opened = await Store.open(config, SetClock())
-    yield opened
-    await opened.close()
 
 
 async def _staff(store: Store, telegram_id: int, role: Role) -> StaffView:

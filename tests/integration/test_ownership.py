@@ -7,9 +7,6 @@ columns that say whose a row is, then the real code reads as the advocate, the y
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import func, select, text
 
@@ -25,18 +22,6 @@ from conversations.upgrades import MARK
 from tests.integration.test_store import SetClock
 
 ROSA, SAM, SUPERVISOR, ANA, MINH = 7345330001, 7345330002, 7345330003, 7345330101, 7345330102
-
-
-@pytest.fixture
-def config(database_url: str) -> StoreConfig:
-    return StoreConfig(database_url, secrets.token_bytes(32), secrets.token_bytes(32))
-
-
-@pytest.fixture
-async def store(config: StoreConfig) -> AsyncIterator[Store]:
-    opened = await Store.open(config, SetClock())
-    yield opened
-    await opened.close()
 
 
 async def _staff(store: Store, telegram_id: int, role: Role = Role.ADVOCATE) -> StaffView:
