@@ -22,6 +22,7 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	# Four processes: most of the suite waits on real HTTP, subprocesses and timers, not the CPU.
 	$(BIN)/pytest -q -n 4 --dist worksteal

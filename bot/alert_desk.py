@@ -29,10 +29,10 @@ STATUS = {"open": N_("open"), "acknowledged": N_("acknowledged")}
 BUTTONS = r"^(ack|open|seen|mute|unmute|alerts):"
 
 
-async def _tell(ctx: AlongsideContext, staff: StaffView, text: str, purpose: str = "notice"
-                ) -> None:
-    await ctx.uow.send(staff.telegram_id, Outgoing(text=text), purpose=purpose,
-                       staff_id=staff.id)
+async def _tell(
+    ctx: AlongsideContext, staff: StaffView, text: str, purpose: str = "notice"
+) -> None:
+    await ctx.uow.send(staff.telegram_id, Outgoing(text=text), purpose=purpose, staff_id=staff.id)
 
 
 async def on_button(update: Update, ctx: AlongsideContext) -> None:
@@ -67,9 +67,16 @@ async def acknowledge(ctx: AlongsideContext, staff: StaffView, alert_id: str) ->
         await _tell(ctx, staff, tr._("That alert is not open to you."))
         return
     metrics.ALERTS_ACKNOWLEDGED.inc()
-    await _tell(ctx, staff, tr._(
-        "Acknowledged: {nickname} · {ref}. Others will not be reminded.",
-        nickname=view.child.nickname, ref=view.child.ref), purpose="alert")
+    await _tell(
+        ctx,
+        staff,
+        tr._(
+            "Acknowledged: {nickname} · {ref}. Others will not be reminded.",
+            nickname=view.child.nickname,
+            ref=view.child.ref,
+        ),
+        purpose="alert",
+    )
     # Everyone who holds the card sees who took it.
     await update_cards(ctx.runtime, uow, view)
 
@@ -84,8 +91,12 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
         return
     rows = await alerts.messages_around(uow, view)
     await uow.audit(f"staff:{staff.id}", "messages.read", view.child.id, f"alert={view.id}")
-    text = tr._("Alert for {nickname} · {ref}, {when}:", nickname=view.child.nickname,
-                ref=view.child.ref, when=tr.datetime(view.raised_at))
+    text = tr._(
+        "Alert for {nickname} · {ref}, {when}:",
+        nickname=view.child.nickname,
+        ref=view.child.ref,
+        when=tr.datetime(view.raised_at),
+    )
     quotes: list[tuple[int, int]] = []
     for row, body in rows:
         who = view.child.nickname if row.direction == "in" else tr._("staff")
@@ -100,9 +111,14 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
             text += f"[{row.kind}]"
     if not rows:
         text += "\n" + tr._("(no messages)")
-    await uow.send(staff.telegram_id, Outgoing(text=text, protect=True, quotes=tuple(quotes)),
-                   purpose="notice", staff_id=staff.id, key_id=view.child.data_key_id,
-                   child_id=view.child.id)
+    await uow.send(
+        staff.telegram_id,
+        Outgoing(text=text, protect=True, quotes=tuple(quotes)),
+        purpose="notice",
+        staff_id=staff.id,
+        key_id=view.child.data_key_id,
+        child_id=view.child.id,
+    )
 
 
 async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
@@ -115,8 +131,11 @@ async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
         await _tell(ctx, staff, tr._("That alert is not open to you."))
         return
     if await attention.answered(uow, child.id, f"staff:{staff.id}", "seen"):
-        await _tell(ctx, staff, tr._("Marked as seen: {nickname} · {ref}.",
-                                     nickname=child.nickname, ref=child.ref))
+        await _tell(
+            ctx,
+            staff,
+            tr._("Marked as seen: {nickname} · {ref}.", nickname=child.nickname, ref=child.ref),
+        )
 
 
 async def mute(ctx: AlongsideContext, staff: StaffView, child_id: str, muted: bool) -> None:
@@ -124,18 +143,28 @@ async def mute(ctx: AlongsideContext, staff: StaffView, child_id: str, muted: bo
     tr = ctx.runtime.tr(staff.locale)
     child = await people.get_child(uow, child_id)
     if child is None or not await attention.set_muted(uow, staff, child, muted):
-        await _tell(ctx, staff, tr._("Only a supervisor can mute, and only someone who is not "
-                                     "linked to an advocate."))
+        await _tell(
+            ctx,
+            staff,
+            tr._("Only a supervisor can mute, and only someone who is not linked to an advocate."),
+        )
         return
     if muted:
-        text = tr._("Muted {ref}: their messages and Help now presses are kept, and no longer "
-                    "sent to anyone. They still get the emergency numbers.", ref=child.ref)
+        text = tr._(
+            "Muted {ref}: their messages and Help now presses are kept, and no longer "
+            "sent to anyone. They still get the emergency numbers.",
+            ref=child.ref,
+        )
         button = Button(tr._("Unmute"), data=f"unmute:{child.id}")
     else:
         text = tr._("Unmuted {ref}: their messages reach the supervisors again.", ref=child.ref)
         button = Button(tr._("Mute this sender"), data=f"mute:{child.id}")
-    await uow.send(staff.telegram_id, Outgoing(text=text, buttons=((button,),)),
-                   purpose="notice", staff_id=staff.id)
+    await uow.send(
+        staff.telegram_id,
+        Outgoing(text=text, buttons=((button,),)),
+        purpose="notice",
+        staff_id=staff.id,
+    )
 
 
 def _age(tr: Translator, minutes: int) -> str:
@@ -148,9 +177,14 @@ def _age(tr: Translator, minutes: int) -> str:
 
 def _line(tr: Translator, view: AlertView, minutes: int) -> str:
     status = tr._(STATUS[view.status]) if view.status in STATUS else view.status
-    return tr._("{mark}{nickname} · {ref} · {status} · {age}", mark=marks(tr, view.severity),
-                nickname=view.child.nickname, ref=view.child.ref, status=status,
-                age=_age(tr, minutes))
+    return tr._(
+        "{mark}{nickname} · {ref} · {status} · {age}",
+        mark=marks(tr, view.severity),
+        nickname=view.child.nickname,
+        ref=view.child.ref,
+        status=status,
+        age=_age(tr, minutes),
+    )
 
 
 async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) -> None:
@@ -162,11 +196,17 @@ async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) 
     counts = await alerts.counts(uow, staff)
     by = counts.by_status
     lines = [
-        tr._("Open: {open} urgent, {concern} concerns. Acknowledged, not resolved: {ack}.",
-             open=by.get(("open", "urgent"), 0), concern=by.get(("open", "concern"), 0),
-             ack=sum(n for (status, _), n in by.items() if status == "acknowledged")),
-        tr._("Waiting more than an hour: {hour}. More than a day: {day}.",
-             hour=counts.older_than_hour, day=counts.older_than_day),
+        tr._(
+            "Open: {open} urgent, {concern} concerns. Acknowledged, not resolved: {ack}.",
+            open=by.get(("open", "urgent"), 0),
+            concern=by.get(("open", "concern"), 0),
+            ack=sum(n for (status, _), n in by.items() if status == "acknowledged"),
+        ),
+        tr._(
+            "Waiting more than an hour: {hour}. More than a day: {day}.",
+            hour=counts.older_than_hour,
+            day=counts.older_than_day,
+        ),
     ]
     if not page.views:
         await _tell(ctx, staff, "\n".join([*lines, tr._("No open alerts.")]))
@@ -188,8 +228,12 @@ async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) 
         paging.append(Button(tr._("Next ›"), data=f"alerts:{page.offset + PAGE}"))
     if paging:
         rows.append(tuple(paging))
-    await uow.send(staff.telegram_id, Outgoing(text="\n".join(lines), buttons=tuple(rows)),
-                   purpose="notice", staff_id=staff.id)
+    await uow.send(
+        staff.telegram_id,
+        Outgoing(text="\n".join(lines), buttons=tuple(rows)),
+        purpose="notice",
+        staff_id=staff.id,
+    )
 
 
 async def alerts_command(update: Update, ctx: AlongsideContext) -> None:
@@ -207,16 +251,22 @@ async def resolve_command(update: Update, ctx: AlongsideContext) -> None:
     tr = ctx.runtime.tr(staff.locale)
     args = ctx.args or []
     if len(args) < 2:
-        await _tell(ctx, staff, tr._(
-            "Use: /resolve REF what happened (for example: /resolve K7F spoke to her, safe)"))
+        await _tell(
+            ctx,
+            staff,
+            tr._("Use: /resolve REF what happened (for example: /resolve K7F spoke to her, safe)"),
+        )
         return
     target = await alerts.unresolved_for(uow, staff, args[0])
     view = target and await alerts.resolve(uow, staff, target.id, " ".join(args[1:]))
     if not view:
         await _tell(ctx, staff, tr._("That alert is not open to you."))
         return
-    await _tell(ctx, staff, tr._("Resolved: {nickname} · {ref}.", nickname=view.child.nickname,
-                                 ref=view.child.ref))
+    await _tell(
+        ctx,
+        staff,
+        tr._("Resolved: {nickname} · {ref}.", nickname=view.child.nickname, ref=view.child.ref),
+    )
     if view.source != "unanswered":
         await update_cards(ctx.runtime, uow, view)
 

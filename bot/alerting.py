@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 CONTACT_LINES = {
     "childline": N_("Childline, free, any time: {number}"),
     "modern_slavery_helpline": N_("Helpline with interpreters, any time: {number}"),
-    "missing_people": N_("If you think of leaving, or do not know where to go: "
-                         "call or text {number}"),
+    "missing_people": N_(
+        "If you think of leaving, or do not know where to go: call or text {number}"
+    ),
     "samaritans": N_("Samaritans, to talk, any time: {number}"),
 }
 SKIPPED = {"emergency", "emergency_silent", "missing_people_text"}
@@ -51,8 +52,9 @@ SIGNS = {
 }
 
 
-def emergency_message(tr: Translator, region: str, *, help_now: bool, told: bool = True
-                      ) -> Outgoing:
+def emergency_message(
+    tr: Translator, region: str, *, help_now: bool, told: bool = True
+) -> Outgoing:
     """The answer to danger: the region's numbers, and "a person has been told" only when an
     alert to at least one person is committed with this answer."""
     contacts = load_contacts(region)
@@ -62,15 +64,19 @@ def emergency_message(tr: Translator, region: str, *, help_now: bool, told: bool
     elif help_now:
         first = tr._("You pressed Help now. A person has been told and will contact you soon.")
     else:
-        first = tr._("Thank you for telling me. A person has been told and will contact you "
-                     "soon.")
+        first = tr._("Thank you for telling me. A person has been told and will contact you soon.")
     lines = [first, "", tr._("If you are in danger now, call {number}.", number=emergency)]
     silent = next((c for c in contacts.contacts if c.id == "emergency_silent"), None)
     if silent is not None:
         digits = re.findall(r"\d+", silent.number)
         if len(digits) == 2:
-            lines.append(tr._("If you cannot speak, call {number} and press {code} when asked.",
-                              number=digits[0], code=digits[1]))
+            lines.append(
+                tr._(
+                    "If you cannot speak, call {number} and press {code} when asked.",
+                    number=digits[0],
+                    code=digits[1],
+                )
+            )
     lines.append("")
     lines += contact_lines(tr, region)
     lines += ["", tr._("This is not your fault.")]
@@ -79,19 +85,29 @@ def emergency_message(tr: Translator, region: str, *, help_now: bool, told: bool
 
 def closed_notice(tr: Translator, opens: str, region: str) -> Outgoing:
     """Outside service hours: when a person will read, and the numbers that answer now."""
-    lines = [tr._("Your message is saved. A person will read it from {when}.", when=opens),
-             "", tr._("If you are in danger now, call {number}.",
-                      number=load_contacts(region).emergency.number),
-             tr._("If you need to talk before then:"), *contact_lines(tr, region)]
+    lines = [
+        tr._("Your message is saved. A person will read it from {when}.", when=opens),
+        "",
+        tr._(
+            "If you are in danger now, call {number}.",
+            number=load_contacts(region).emergency.number,
+        ),
+        tr._("If you need to talk before then:"),
+        *contact_lines(tr, region),
+    ]
     return Outgoing(text="\n".join(lines))
 
 
 def contact_lines(tr: Translator, region: str) -> list[str]:
     """The region's 24/7 numbers, each in a short line that names nothing a child went
     through."""
-    return [tr._(CONTACT_LINES[c.id], number=c.number) if c.id in CONTACT_LINES
-            else f"{c.name}: {c.number}"
-            for c in load_contacts(region).contacts if c.id not in SKIPPED]
+    return [
+        tr._(CONTACT_LINES[c.id], number=c.number)
+        if c.id in CONTACT_LINES
+        else f"{c.name}: {c.number}"
+        for c in load_contacts(region).contacts
+        if c.id not in SKIPPED
+    ]
 
 
 def marks(tr: Translator, severity: str) -> str:
@@ -125,8 +141,14 @@ async def screen_and_alert(ctx: AlongsideContext, child: ChildView, text: str) -
     severity = result.severity.value
     if result.severity is Severity.NONE:
         return Screened(severity, lambda tr: "")
-    raised = await raise_for(ctx, child, source="message", severity=severity,
-                             categories=tuple(result.categories), rules=tuple(result.rules))
+    raised = await raise_for(
+        ctx,
+        child,
+        source="message",
+        severity=severity,
+        categories=tuple(result.categories),
+        rules=tuple(result.rules),
+    )
     if raised is None or not raised.new:
         return Screened(severity, lambda tr: marks(tr, severity))
     uow = ctx.uow
@@ -139,13 +161,18 @@ async def screen_and_alert(ctx: AlongsideContext, child: ChildView, text: str) -
 
 
 async def help_now(ctx: AlongsideContext, child: ChildView) -> None:
-    await raise_for(ctx, child, source="help_now", severity="urgent",
-                    categories=("help_request",))
+    await raise_for(ctx, child, source="help_now", severity="urgent", categories=("help_request",))
 
 
-async def raise_for(ctx: AlongsideContext, child: ChildView, *, source: str, severity: str,
-                    categories: tuple[str, ...] = (), rules: tuple[str, ...] = ()
-                    ) -> Raised | None:
+async def raise_for(
+    ctx: AlongsideContext,
+    child: ChildView,
+    *,
+    source: str,
+    severity: str,
+    categories: tuple[str, ...] = (),
+    rules: tuple[str, ...] = (),
+) -> Raised | None:
     """Raise an alert (or join the sender's open one) and, if urgent, answer the sender with
     the emergency numbers. A muted sender is answered and raises nothing."""
     uow = ctx.uow
@@ -153,24 +180,37 @@ async def raise_for(ctx: AlongsideContext, child: ChildView, *, source: str, sev
     raised = None
     told = 0
     if not child.muted:
-        raised = await alerts.raise_or_join(uow, child, source=source, severity=severity,
-                                            categories=categories, rules=rules,
-                                            ladder=ladder(runtime) if severity == "urgent"
-                                            else None)
+        raised = await alerts.raise_or_join(
+            uow,
+            child,
+            source=source,
+            severity=severity,
+            categories=categories,
+            rules=rules,
+            ladder=ladder(runtime) if severity == "urgent" else None,
+        )
         if raised.new:
             metrics.ALERTS_RAISED.labels(severity).inc()
         if severity != Severity.URGENT.value:
             return raised
-        told = (await notify_staff(runtime, uow, raised.view) if raised.new
-                else await update_cards(runtime, uow, raised.view))
+        told = (
+            await notify_staff(runtime, uow, raised.view)
+            if raised.new
+            else await update_cards(runtime, uow, raised.view)
+        )
         if raised.answered_recently:
             # They have the numbers on their screen from moments ago: one answer, not a flood.
             return raised
     tr = runtime.tr(child.locale)
-    await uow.send(child.telegram_id,
-                   emergency_message(tr, runtime.settings.region, help_now=source == "help_now",
-                                     told=told > 0),
-                   purpose="safety", key_id=child.data_key_id, child_id=child.id)
+    await uow.send(
+        child.telegram_id,
+        emergency_message(
+            tr, runtime.settings.region, help_now=source == "help_now", told=told > 0
+        ),
+        purpose="safety",
+        key_id=child.data_key_id,
+        child_id=child.id,
+    )
     return raised
 
 
@@ -193,9 +233,14 @@ async def notify_staff(runtime: Runtime, uow: UnitOfWork, view: AlertView) -> in
     """Queue the alert's card to each reader, in their own language; returns how many."""
     readers = await readers_for(uow, view)
     for reader in readers:
-        await uow.send(reader.telegram_id, alert_card(runtime.tr(reader.locale), view),
-                       purpose="alert", staff_id=reader.id, child_id=view.child.id,
-                       alert_id=view.id)
+        await uow.send(
+            reader.telegram_id,
+            alert_card(runtime.tr(reader.locale), view),
+            purpose="alert",
+            staff_id=reader.id,
+            child_id=view.child.id,
+            alert_id=view.id,
+        )
     if not readers:
         metrics.ALERTS_UNHEARD.inc()
         log.critical("alert.nobody_to_tell", extra={"alert_id": view.id})
@@ -210,55 +255,86 @@ async def update_cards(runtime: Runtime, uow: UnitOfWork, view: AlertView) -> in
         staff = await people.get_staff(uow, staff_id)
         if staff is None or not staff.active or holders[staff_id]:
             continue
-        await uow.send(staff.telegram_id, Outgoing(kind="card", extra={"alert": view.id}),
-                       purpose="card", staff_id=staff.id, child_id=view.child.id,
-                       alert_id=view.id)
+        await uow.send(
+            staff.telegram_id,
+            Outgoing(kind="card", extra={"alert": view.id}),
+            purpose="card",
+            staff_id=staff.id,
+            child_id=view.child.id,
+            alert_id=view.id,
+        )
     return len(holders) or len(await readers_for(uow, view))
 
 
-def alert_card(tr: Translator, view: AlertView, acknowledged_by: str | None = None
-               ) -> Outgoing:
+def alert_card(tr: Translator, view: AlertView, acknowledged_by: str | None = None) -> Outgoing:
     child = view.child
     if view.source == "help_now":
-        headline = tr._("🚨 URGENT: {nickname} · {ref} pressed Help now.",
-                        nickname=child.nickname, ref=child.ref)
+        headline = tr._(
+            "🚨 URGENT: {nickname} · {ref} pressed Help now.",
+            nickname=child.nickname,
+            ref=child.ref,
+        )
     elif view.source == "unanswered":
-        headline = tr._("⚠️ {nickname} · {ref} wrote, and nobody has answered or marked it "
-                        "seen yet.", nickname=child.nickname, ref=child.ref)
+        headline = tr._(
+            "⚠️ {nickname} · {ref} wrote, and nobody has answered or marked it seen yet.",
+            nickname=child.nickname,
+            ref=child.ref,
+        )
     else:
-        headline = tr._("🚨 URGENT: {nickname} · {ref} wrote something that may mean danger.",
-                        nickname=child.nickname, ref=child.ref)
+        headline = tr._(
+            "🚨 URGENT: {nickname} · {ref} wrote something that may mean danger.",
+            nickname=child.nickname,
+            ref=child.ref,
+        )
     lines = [headline]
     if view.categories and view.source != "unanswered":
         signs = ", ".join(tr._(SIGNS[c]) if c in SIGNS else c for c in view.categories)
         lines.append(tr._("Signs: {signs}", signs=signs))
     if view.joined:
-        lines.append(tr.n_("Since then: {n} more time, the latest at {time}.",
-                           "Since then: {n} more times, the latest at {time}.", view.joined,
-                           time=tr.time(view.last_at or view.raised_at)))
+        lines.append(
+            tr.n_(
+                "Since then: {n} more time, the latest at {time}.",
+                "Since then: {n} more times, the latest at {time}.",
+                view.joined,
+                time=tr.time(view.last_at or view.raised_at),
+            )
+        )
     if view.level:
-        lines.append(tr.n_("Reminder {n}: nobody has acknowledged this yet.",
-                           "Reminder {n}: nobody has acknowledged this yet.", view.level))
+        lines.append(
+            tr.n_(
+                "Reminder {n}: nobody has acknowledged this yet.",
+                "Reminder {n}: nobody has acknowledged this yet.",
+                view.level,
+            )
+        )
     if view.source == "unanswered":
         lines.append(tr._("Please answer them, or press Seen once someone has."))
-        buttons = (Button(tr._("Seen"), data=f"seen:{child.id}"),
-                   Button(tr._("Open"), data=f"open:{view.id}"))
+        buttons = (
+            Button(tr._("Seen"), data=f"seen:{child.id}"),
+            Button(tr._("Open"), data=f"open:{view.id}"),
+        )
         return Outgoing(text="\n".join(lines), buttons=(buttons,))
     if acknowledged_by is not None:
         lines.append(tr._("Acknowledged by {name}.", name=acknowledged_by))
     else:
-        lines.append(tr._("They were given emergency numbers. Please acknowledge, then contact "
-                          "them."))
-    rows: list[tuple[Button, ...]] = [(Button(tr._("Acknowledge"), data=f"ack:{view.id}"),
-                                       Button(tr._("Open"), data=f"open:{view.id}"))]
+        lines.append(
+            tr._("They were given emergency numbers. Please acknowledge, then contact them.")
+        )
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(tr._("Acknowledge"), data=f"ack:{view.id}"),
+            Button(tr._("Open"), data=f"open:{view.id}"),
+        )
+    ]
     if child.advocate_id is None:
         # Not linked: anyone can press Help now, so supervisors can stop hearing an account.
         rows.append((Button(tr._("Mute this sender"), data=f"mute:{child.id}"),))
     return Outgoing(text="\n".join(lines), buttons=tuple(rows))
 
 
-async def live_card(runtime: Runtime, uow: UnitOfWork, alert_id: str, staff_id: str | None
-                    ) -> Outgoing | None:
+async def live_card(
+    runtime: Runtime, uow: UnitOfWork, alert_id: str, staff_id: str | None
+) -> Outgoing | None:
     """An alert's card as it stands now, for its reader (None if either is gone)."""
     view = await alerts.view_by_id(uow, alert_id)
     staff = staff_id and await people.get_staff(uow, staff_id)
@@ -276,8 +352,9 @@ async def sweep_once(runtime: Runtime) -> int:
     async with store.unit() as uow:
         due = await alerts.due(uow)
         for row in due:
-            view = await alerts.escalate(uow, row, silence_ladder(runtime)
-                                         if row.source == "unanswered" else steps)
+            view = await alerts.escalate(
+                uow, row, silence_ladder(runtime) if row.source == "unanswered" else steps
+            )
             await notify_staff(runtime, uow, view)
         silent = await attention.due_silences(uow)
         for child_row in silent:
@@ -285,9 +362,14 @@ async def sweep_once(runtime: Runtime) -> int:
             child = await people.child_view(uow, child_row)
             if child.muted:
                 continue
-            view = await alerts.raise_alert(uow, child, source="unanswered", severity="concern",
-                                            categories=("unanswered",),
-                                            ladder=silence_ladder(runtime))
+            view = await alerts.raise_alert(
+                uow,
+                child,
+                source="unanswered",
+                severity="concern",
+                categories=("unanswered",),
+                ladder=silence_ladder(runtime),
+            )
             metrics.ALERTS_RAISED.labels("concern").inc()
             await notify_staff(runtime, uow, view)
         await uow.commit()

@@ -25,6 +25,7 @@ from telegram.request import HTTPXRequest
 
 from bot import handlers, menus
 from bot.dispatcher import Dispatcher
+from bot.health import FIRST_PAUSE, LONGEST_PAUSE, describe_store_error
 from bot.i18n import DEFAULT, LANGUAGES, Catalogs
 from bot.inbox import ALLOWED_UPDATES, Inbox, poll, process_forever
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
@@ -34,13 +35,16 @@ from bot.watching import sweep_forever
 from conversations import bonds, people
 from conversations.anchor import ANCHOR_FILE, Anchor
 from conversations.crypto import MASTER_KEY_FILE, master_fingerprint
-from conversations.errors import AlongsideError, ConfigurationError
+from conversations.errors import AlongsideError, ConfigurationError, StoreUnreachable
 from conversations.models import DataKey, Staff
 from conversations.store import Clock, Store, is_current, make_engine
 from safety import Detector
 
 log = logging.getLogger(__name__)
 NOT_UPGRADED = "the database schema is not current: run `alongside db upgrade`"
+# PostgreSQL's answers that mean "not now" rather than "never": starting up or shutting down,
+# too many connections, connection failures.
+PASSING_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "08000", "08001", "08006"})
 
 
 @dataclass(frozen=True)
@@ -66,21 +70,65 @@ async def _look_inside(settings: Settings) -> _Held:
         try:
             await (await engine.connect()).close()
         except (OSError, DBAPIError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise ConfigurationError(
-                f"the database {settings.shown_database} cannot be reached: {reason}") from None
+            # A timeout has no text of its own.
+            reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["timed out"])[0]
+            message = f"the database {settings.shown_database} cannot be reached: {reason}"
+            if _passing(exc):
+                raise StoreUnreachable(message) from exc
+            raise ConfigurationError(message) from None
         if not settings.is_sqlite and not await is_current(engine):
             raise ConfigurationError(NOT_UPGRADED)
         async with engine.connect() as conn:
             if not await conn.run_sync(lambda c: inspect(c).has_table(DataKey.__tablename__)):
                 return _Held(data=False)
-            system = (await conn.execute(
-                select(DataKey.master_id).where(DataKey.purpose == "system")
-                .order_by(DataKey.id).limit(1))).scalar()
+            system = (
+                await conn.execute(
+                    select(DataKey.master_id)
+                    .where(DataKey.purpose == "system")
+                    .order_by(DataKey.id)
+                    .limit(1)
+                )
+            ).scalar()
             anything = (await conn.execute(select(DataKey.id).limit(1))).first() is not None
         return _Held(data=anything, wrapped_by=system)
     finally:
         await engine.dispose()
+
+
+def _passing(exc: BaseException) -> bool:
+    """Whether a failure to connect may pass by itself (an unreachable or starting server), as
+    opposed to settings that will never work (a wrong password, a database that does not
+    exist, an SQLite file that cannot be opened: sqlite3 raises its own errors, not OSError)."""
+    if isinstance(exc, OSError):
+        return True
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in PASSING_SQLSTATES
+
+
+async def open_store_when_reachable(settings: Settings, clock: Clock | None = None) -> Store:
+    """`open_store` for a serving bot: a database that is down at start is waited for, with
+    the same backoff and log lines as an outage met later (a service manager would otherwise
+    restart the bot in a tight loop, and give up)."""
+    pause = FIRST_PAUSE
+    down_since: float | None = None
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            store = await open_store(settings, clock)
+        except StoreUnreachable as exc:
+            if down_since is None:
+                down_since = loop.time()
+                log.error(
+                    "store.unavailable",
+                    extra={"loop": "start", "error": describe_store_error(exc.__cause__ or exc)},
+                )
+            await asyncio.sleep(pause)
+            pause = min(LONGEST_PAUSE, pause * 2)
+            continue
+        if down_since is not None:
+            log.warning("store.available", extra={"ms": round((loop.time() - down_since) * 1000)})
+        return store
 
 
 async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
@@ -91,13 +139,21 @@ async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
     """
     held = await _look_inside(settings)
     config = settings.store_config(new_store=not held.data)
-    given = {master_fingerprint(key) for key in (config.master_key, config.pending_master_key)
-             if key is not None}
+    given = {
+        master_fingerprint(key)
+        for key in (config.master_key, config.pending_master_key)
+        if key is not None
+    }
     if held.wrapped_by is not None and held.wrapped_by not in given:
-        source = ("ALONGSIDE_MASTER_KEY" if settings.master_key_b64
-                  else str(settings.data_dir / MASTER_KEY_FILE))
-        raise ConfigurationError(f"the master key in {source} does not open this database's "
-                                 f"keys ({settings.shown_database})")
+        source = (
+            "ALONGSIDE_MASTER_KEY"
+            if settings.master_key_b64
+            else str(settings.data_dir / MASTER_KEY_FILE)
+        )
+        raise ConfigurationError(
+            f"the master key in {source} does not open this database's "
+            f"keys ({settings.shown_database})"
+        )
     store = await Store.open(config, clock, migrate=settings.is_sqlite)
     if store.rotated:
         # A key rotation committed but stopped before installing its key file: finish it.
@@ -111,9 +167,13 @@ async def open_store(settings: Settings, clock: Clock | None = None) -> Store:
 async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, AlongsideApp]:
     if not settings.token:
         raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
-    store = await open_store(settings, clock)
-    runtime = Runtime(settings=settings, store=store, catalogs=Catalogs(settings.timezone),
-                      detector=Detector.load())
+    store = await open_store_when_reachable(settings, clock)
+    runtime = Runtime(
+        settings=settings,
+        store=store,
+        catalogs=Catalogs(settings.timezone),
+        detector=Detector.load(),
+    )
     store.after_commit.append(runtime.outbox_ready.set)
     app: AlongsideApp = (
         Application.builder()
@@ -121,8 +181,15 @@ async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url or settings.api_base_url)
         .context_types(ContextTypes(context=AlongsideContext))
-        .request(RecordingRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15,
-                                  write_timeout=15, pool_timeout=5))
+        .request(
+            RecordingRequest(
+                connection_pool_size=64,
+                connect_timeout=5,
+                read_timeout=15,
+                write_timeout=15,
+                pool_timeout=5,
+            )
+        )
         .get_updates_request(HTTPXRequest(read_timeout=settings.poll_timeout + 15))
         .updater(None)
         .build()
@@ -139,11 +206,17 @@ async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
     try:
         for lang in LANGUAGES:
             code = "" if lang.code == DEFAULT else menus.TELEGRAM_CODES[lang.code]
-            await bot.set_my_commands(menus.bot_commands(menus.menu(runtime.tr(lang.code), None)),
-                                      scope=BotCommandScopeDefault(), language_code=code or None)
+            await bot.set_my_commands(
+                menus.bot_commands(menus.menu(runtime.tr(lang.code), None)),
+                scope=BotCommandScopeDefault(),
+                language_code=code or None,
+            )
         async with runtime.store.unit() as uow:
-            rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
-                    ).scalars().all()
+            rows = (
+                (await uow.session.execute(select(Staff).where(Staff.active.is_(True))))
+                .scalars()
+                .all()
+            )
             staff = [await people.staff_view(uow, row) for row in rows if bonds.trusted(row)]
     except TelegramError as exc:
         # Menus are a convenience; the bot works without them.
@@ -155,8 +228,10 @@ async def register_menus(runtime: Runtime, app: AlongsideApp) -> None:
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(member.telegram_id))
         except TelegramError as exc:
             # One who never opened the chat ("chat not found") must not cost the others theirs.
-            log.info("menus.not_set_for_staff", extra={"staff_id": member.id,
-                                                       "error": type(exc).__name__})
+            log.info(
+                "menus.not_set_for_staff",
+                extra={"staff_id": member.id, "error": type(exc).__name__},
+            )
 
 
 class LoopDied(AlongsideError):
@@ -177,8 +252,11 @@ class Running:
     @property
     def alive(self) -> bool:
         """Every loop running: what `/readyz` and the webhook ask before saying yes."""
-        return (self.died is None and not self.stop.is_set()
-                and all(not task.done() for task in self.tasks))
+        return (
+            self.died is None
+            and not self.stop.is_set()
+            and all(not task.done() for task in self.tasks)
+        )
 
 
 def _ended(task: asyncio.Task[None], running: Running) -> None:
@@ -191,9 +269,11 @@ def _ended(task: asyncio.Task[None], running: Running) -> None:
     failure = error or RuntimeError(f"{task.get_name()} ended by itself")
     if running.died is None:
         running.died = failure
-    log.critical("bot.loop_crashed", extra={"loop": task.get_name(),
-                                            "error": type(failure).__name__},
-                 exc_info=(type(failure), failure, failure.__traceback__))
+    log.critical(
+        "bot.loop_crashed",
+        extra={"loop": task.get_name(), "error": type(failure).__name__},
+        exc_info=(type(failure), failure, failure.__traceback__),
+    )
     running.stop.set()
 
 
@@ -209,10 +289,15 @@ def keep_what_started(_: object = None) -> None:
     gc.freeze()
 
 
-async def serve(settings: Settings, *, clock: Clock | None = None,
-                stop: asyncio.Event | None = None, poll_updates: bool = True,
-                ready: Callable[[Running], None] | None = None,
-                handle_signals: bool = True) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+    poll_updates: bool = True,
+    ready: Callable[[Running], None] | None = None,
+    handle_signals: bool = True,
+) -> None:
     """Run until `stop` is set (SIGTERM and SIGINT set it), then shut down gracefully.
 
     Without polling (webhook mode) updates arrive through `Running.inbox.accept`.
@@ -229,10 +314,12 @@ async def serve(settings: Settings, *, clock: Clock | None = None,
         if poll_updates:
             await app.bot.delete_webhook(drop_pending_updates=False)
         else:
-            await app.bot.set_webhook(settings.webhook_url or "",
-                                      secret_token=settings.webhook_secret,
-                                      allowed_updates=ALLOWED_UPDATES,
-                                      drop_pending_updates=False)
+            await app.bot.set_webhook(
+                settings.webhook_url or "",
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
         await register_menus(runtime, app)
         inbox = Inbox(runtime)
         dispatcher = Dispatcher(runtime, app)
@@ -243,8 +330,11 @@ async def serve(settings: Settings, *, clock: Clock | None = None,
             asyncio.create_task(dispatcher.run(worker_stop), name="dispatcher"),
             asyncio.create_task(sweep_forever(runtime, worker_stop), name="sweeper"),
         ]
-        poller = (asyncio.create_task(poll(runtime, app, inbox, stop), name="poller")
-                  if poll_updates else None)
+        poller = (
+            asyncio.create_task(poll(runtime, app, inbox, stop), name="poller")
+            if poll_updates
+            else None
+        )
         for task in running.tasks:
             task.add_done_callback(lambda t: _ended(t, running))
         if poller is not None:
@@ -262,8 +352,10 @@ async def serve(settings: Settings, *, clock: Clock | None = None,
         worker_stop.set()
         await asyncio.gather(*running.tasks, return_exceptions=True)
         if running.died is not None:
-            raise LoopDied(f"a loop of the bot stopped ({type(running.died).__name__}); "
-                           "see bot.loop_crashed in the log") from running.died
+            raise LoopDied(
+                f"a loop of the bot stopped ({type(running.died).__name__}); "
+                "see bot.loop_crashed in the log"
+            ) from running.died
     finally:
         with contextlib.suppress(Exception):
             await app.shutdown()

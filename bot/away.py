@@ -32,8 +32,11 @@ def parse_until(words: list[str], now: datetime, zone: ZoneInfo) -> datetime | N
             at = _clock(words[0])
             local = now.astimezone(zone)
             until = datetime.combine(local.date(), at, zone)
-            return until if until > now else datetime.combine(
-                local.date() + timedelta(days=1), at, zone)
+            return (
+                until
+                if until > now
+                else datetime.combine(local.date() + timedelta(days=1), at, zone)
+            )
         if len(words) == 1:
             return datetime.combine(date.fromisoformat(words[0]), MORNING, zone)
         if len(words) == 2:
@@ -52,16 +55,23 @@ def _clock(text: str) -> time:
 
 
 def _usage(tr: Translator, zone: str) -> Outgoing:
-    return Outgoing(text=tr._(
-        "Use: /away TIME, for example /away 18:00, /away 2027-01-04 or /away 2027-01-04 09:00 "
-        "(time in {zone}). /back when you are back.", zone=zone))
+    return Outgoing(
+        text=tr._(
+            "Use: /away TIME, for example /away 18:00, /away 2027-01-04 or /away 2027-01-04 09:00 "
+            "(time in {zone}). /back when you are back.",
+            zone=zone,
+        )
+    )
 
 
 def _away_until(tr: Translator, until: datetime) -> Outgoing:
-    return Outgoing(text=tr._(
-        "You are away until {time}. Your young people are told when they write, and "
-        "supervisors see their messages until then. /back when you are back.",
-        time=tr.datetime(until)))
+    return Outgoing(
+        text=tr._(
+            "You are away until {time}. Your young people are told when they write, and "
+            "supervisors see their messages until then. /back when you are back.",
+            time=tr.datetime(until),
+        )
+    )
 
 
 async def away_command(update: Update, ctx: AlongsideContext) -> None:
@@ -82,9 +92,17 @@ async def away_command(update: Update, ctx: AlongsideContext) -> None:
     try:
         await people.set_away(ctx.uow, staff, until)
     except StaffError:
-        await to_staff(ctx, staff, Outgoing(text=tr.n_(
-            "Please give a time in the next {n} day.", "Please give a time in the next {n} days.",
-            AWAY_LIMIT.days)))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr.n_(
+                    "Please give a time in the next {n} day.",
+                    "Please give a time in the next {n} days.",
+                    AWAY_LIMIT.days,
+                )
+            ),
+        )
         return
     await to_staff(ctx, staff, _away_until(tr, until))
 
@@ -94,15 +112,25 @@ async def back_command(update: Update, ctx: AlongsideContext) -> None:
     if staff is None:
         return
     await people.set_away(ctx.uow, staff, None)
-    await to_staff(ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._(
-        "Welcome back. Your young people's messages come to you alone again.")))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr_for(ctx, staff.locale)._(
+                "Welcome back. Your young people's messages come to you alone again."
+            )
+        ),
+    )
 
 
 def standing_in(tr: Translator, advocate: StaffView) -> str:
     """The line a supervisor reads above a message they see in an away advocate's place."""
     assert advocate.away_until is not None
-    return tr._("{advocate} is away until {time}: you see this in their place.",
-                advocate=advocate.name, time=tr.datetime(advocate.away_until))
+    return tr._(
+        "{advocate} is away until {time}: you see this in their place.",
+        advocate=advocate.name,
+        time=tr.datetime(advocate.away_until),
+    )
 
 
 async def tell_child(ctx: AlongsideContext, child: ChildView, advocate: StaffView) -> None:
@@ -110,8 +138,9 @@ async def tell_child(ctx: AlongsideContext, child: ChildView, advocate: StaffVie
     if await people.first_word_of_absence(ctx.uow, child, advocate):
         assert advocate.away_until is not None
         tr = tr_for(ctx, child.locale)
-        await to_child(ctx, child, notices.advocate_away(tr, advocate.name,
-                                                         tr.datetime(advocate.away_until)))
+        await to_child(
+            ctx, child, notices.advocate_away(tr, advocate.name, tr.datetime(advocate.away_until))
+        )
 
 
 def register(app: AlongsideApp) -> None:

@@ -27,9 +27,12 @@ def read(path: Path, locale: str | None = None) -> Catalog:
         return read_po(handle, locale=locale)
 
 
-def extract_journey(fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str],
-                    options: Mapping[str, Any]) -> Iterator[tuple[int, str, tuple[str, str],
-                                                                  list[str]]]:
+def extract_journey(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
     """pybabel extractor for journey content files (``babel.cfg``): each passage is a
     ``pgettext`` message whose context is the passage's stable id."""
     name = getattr(fileobj, "name", "journey content")
@@ -69,13 +72,22 @@ def _rekey_by_context(catalog: Catalog, template: Catalog) -> dict[tuple[str, st
     changed: dict[tuple[str, str], str] = {}
     for entry in template:
         old = by_context.get(entry.context) if entry.id and entry.context else None
-        if old is None or entry.context is None or old.id == entry.id \
-                or not isinstance(entry.id, str):
+        if (
+            old is None
+            or entry.context is None
+            or old.id == entry.id
+            or not isinstance(entry.id, str)
+        ):
             continue
         catalog.delete(old.id, old.context)
         if old.string:
-            catalog.add(entry.id, old.string, context=entry.context,
-                        flags={*old.flags, "fuzzy"}, auto_comments=old.auto_comments)
+            catalog.add(
+                entry.id,
+                old.string,
+                context=entry.context,
+                flags={*old.flags, "fuzzy"},
+                auto_comments=old.auto_comments,
+            )
             changed[entry.id, entry.context] = str(old.id)
     return changed
 
@@ -122,8 +134,14 @@ def check(locale: str, directory: Path = LOCALES_DIR) -> list[Problem]:
     catalog = read(path, locale)
     problems: list[Problem] = []
     if catalog.num_plurals != _nplurals(locale):
-        problems.append(Problem(locale, "", f"header has {catalog.num_plurals} plural forms, "
-                                            f"the language has {_nplurals(locale)}"))
+        problems.append(
+            Problem(
+                locale,
+                "",
+                f"header has {catalog.num_plurals} plural forms, "
+                f"the language has {_nplurals(locale)}",
+            )
+        )
     for entry in template:
         if not entry.id:
             continue
@@ -152,8 +170,9 @@ def _placeholder_problems(locale: str, entry: Message, message: Message) -> list
     wanted = set().union(*(placeholders(i) for i in ids))
     problems = []
     if isinstance(entry.id, tuple | list) and len(strings) != _nplurals(locale):
-        problems.append(Problem(locale, key, f"{len(strings)} plural forms, "
-                                             f"needs {_nplurals(locale)}"))
+        problems.append(
+            Problem(locale, key, f"{len(strings)} plural forms, needs {_nplurals(locale)}")
+        )
     for translated in strings:
         try:
             found = placeholders(translated or "")
@@ -163,8 +182,9 @@ def _placeholder_problems(locale: str, entry: Message, message: Message) -> list
         # A singular may drop {n} ("one minute"), but nothing may be invented or lost otherwise.
         allowed_missing = {"n"} if isinstance(entry.id, tuple | list) else set()
         if found - wanted or (wanted - found) - allowed_missing:
-            problems.append(Problem(locale, key, f"placeholders {sorted(found)} "
-                                                 f"instead of {sorted(wanted)}"))
+            problems.append(
+                Problem(locale, key, f"placeholders {sorted(found)} instead of {sorted(wanted)}")
+            )
     return problems
 
 

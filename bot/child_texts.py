@@ -63,8 +63,9 @@ def child_texts() -> dict[str, Render]:
         "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
         "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
         "check_in": lambda tr: watching.check_in_message(tr, "X"),
-        "menu": _text(lambda tr: "\n".join(text for _, text in
-                                            menus.menu(tr, None).extra["commands"])),
+        "menu": _text(
+            lambda tr: "\n".join(text for _, text in menus.menu(tr, None).extra["commands"])
+        ),
     }
     texts.update(_journey())
     return texts

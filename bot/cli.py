@@ -59,7 +59,8 @@ def _telegram_id(raw: str) -> int:
         value = 0
     if not 0 < value <= MAX_TELEGRAM_ID:
         raise argparse.ArgumentTypeError(
-            f"{raw!r} is not a Telegram user id (a whole number from 1 to {MAX_TELEGRAM_ID})")
+            f"{raw!r} is not a Telegram user id (a whole number from 1 to {MAX_TELEGRAM_ID})"
+        )
     return value
 
 
@@ -73,66 +74,137 @@ def _languages(raw: str) -> tuple[str, ...]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="alongside", description=__doc__, epilog=settings_help(),
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--log-format", choices=["text", "json"], default="text",
-                        help="logs on stderr as text lines or JSON lines (default: text)")
-    parser.add_argument("--log-level", type=_level, default="INFO", metavar="LEVEL",
-                        help=f"the least severe log level shown: {', '.join(LEVELS)} "
-                             "(default: INFO)")
+    parser = _Parser(
+        prog="alongside",
+        description=__doc__,
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="logs on stderr as text lines or JSON lines (default: text)",
+    )
+    parser.add_argument(
+        "--log-level",
+        type=_level,
+        default="INFO",
+        metavar="LEVEL",
+        help=f"the least severe log level shown: {', '.join(LEVELS)} (default: INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(where: argparse._SubParsersAction[_Parser], name: str, text: str
-                ) -> _Parser:
+    def command(where: argparse._SubParsersAction[_Parser], name: str, text: str) -> _Parser:
         return where.add_parser(name, help=text, description=text)
 
-    run = command(sub, "run", "run the bot: polling, or webhook mode when ALONGSIDE_WEBHOOK_URL "
-                              "is set (settings: `alongside --help`)")
-    run.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="webhook-mode processes; above 1 needs PostgreSQL (default: 1)")
-    command(sub, "demo", "a scripted conversation against the built-in Bot API emulator, in a "
-                         "temporary data dir; needs no settings")
-    command(sub, "has-token", "exit 0 if TELEGRAM_BOT_TOKEN is set and well-formed, 1 if it is "
-                              "not set, 2 if it (or any setting) is wrong; `make run` uses it")
+    run = command(
+        sub,
+        "run",
+        "run the bot: polling, or webhook mode when ALONGSIDE_WEBHOOK_URL "
+        "is set (settings: `alongside --help`)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="webhook-mode processes; above 1 needs PostgreSQL (default: 1)",
+    )
+    command(
+        sub,
+        "demo",
+        "a scripted conversation against the built-in Bot API emulator, in a "
+        "temporary data dir; needs no settings",
+    )
+    command(
+        sub,
+        "has-token",
+        "exit 0 if TELEGRAM_BOT_TOKEN is set and well-formed, 1 if it is "
+        "not set, 2 if it (or any setting) is wrong; `make run` uses it",
+    )
 
     db = command(sub, "db", "the database")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
-    command(db_sub, "upgrade", "apply the migrations (PostgreSQL needs this before anything "
-                               "else; the embedded SQLite store upgrades itself)")
+    command(
+        db_sub,
+        "upgrade",
+        "apply the migrations (PostgreSQL needs this before anything "
+        "else; the embedded SQLite store upgrades itself)",
+    )
 
     staff = command(sub, "staff", "enrol, list and remove staff")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="COMMAND")
     add = command(staff_sub, "add", "enrol an advocate or a supervisor")
-    add.add_argument("--role", choices=["advocate", "supervisor"], required=True,
-                     help="advocates have young people; supervisors receive the safety alerts")
-    add.add_argument("--telegram-id", type=_telegram_id, required=True, metavar="N",
-                     help="their numeric Telegram user id (not their @username)")
+    add.add_argument(
+        "--role",
+        choices=["advocate", "supervisor"],
+        required=True,
+        help="advocates have young people; supervisors receive the safety alerts",
+    )
+    add.add_argument(
+        "--telegram-id",
+        type=_telegram_id,
+        required=True,
+        metavar="N",
+        help="their numeric Telegram user id (not their @username)",
+    )
     add.add_argument("--name", required=True, help="how colleagues and young people see them")
-    add.add_argument("--languages", type=_languages, default=("en",), metavar="CODES",
-                     help=f"the languages they speak, comma-separated, of {','.join(CODES)} "
-                          "(default: en)")
-    add.add_argument("--locale", choices=CODES, default="en", metavar="CODE",
-                     help="the language the bot speaks to them, one of the same (default: en)")
+    add.add_argument(
+        "--languages",
+        type=_languages,
+        default=("en",),
+        metavar="CODES",
+        help=f"the languages they speak, comma-separated, of {','.join(CODES)} (default: en)",
+    )
+    add.add_argument(
+        "--locale",
+        choices=CODES,
+        default="en",
+        metavar="CODE",
+        help="the language the bot speaks to them, one of the same (default: en)",
+    )
     command(staff_sub, "list", "active staff, their role, languages and how many young people")
     remove = command(staff_sub, "remove", "remove someone who has no young people left")
-    remove.add_argument("--telegram-id", type=_telegram_id, required=True, metavar="N",
-                        help="their numeric Telegram user id")
+    remove.add_argument(
+        "--telegram-id",
+        type=_telegram_id,
+        required=True,
+        metavar="N",
+        help="their numeric Telegram user id",
+    )
 
     keys = command(sub, "keys", "encryption keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
-    command(keys_sub, "rotate", "wrap every data key with a new master key (rows are not "
-                                "touched); with ALONGSIDE_MASTER_KEY the new key is printed")
+    command(
+        keys_sub,
+        "rotate",
+        "wrap every data key with a new master key (rows are not "
+        "touched); with ALONGSIDE_MASTER_KEY the new key is printed",
+    )
 
     audit = command(sub, "audit", "the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    verify = command(audit_sub, "verify", "check the hash chain, its keyed head, the anchor file "
-                                          "and every row's bond; exit 1 if anything is broken")
-    verify.add_argument("--anchor", type=Path, metavar="PATH",
-                        help="the anchor file (default: audit.anchor in the data dir); "
-                             "named here, a missing one is a failure")
+    verify = command(
+        audit_sub,
+        "verify",
+        "check the hash chain, its keyed head, the anchor file "
+        "and every row's bond; exit 1 if anything is broken",
+    )
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        metavar="PATH",
+        help="the anchor file (default: audit.anchor in the data dir); "
+        "named here, a missing one is a failure",
+    )
 
-    command(sub, "safety-scan", "JSON lines {\"text\", \"language\"} on stdin, one verdict per "
-                                "line on stdout; needs no settings")
+    command(
+        sub,
+        "safety-scan",
+        'JSON lines {"text", "language"} on stdin, one verdict per '
+        "line on stdout; needs no settings",
+    )
     return parser
 
 
@@ -193,8 +265,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.workers < 1:
             raise UsageError("--workers must be 1 or more")
         if args.workers > 1 and settings.is_sqlite:
-            raise UsageError("--workers above 1 needs PostgreSQL (DATABASE_URL); "
-                             "the embedded SQLite store serves one process")
+            raise UsageError(
+                "--workers above 1 needs PostgreSQL (DATABASE_URL); "
+                "the embedded SQLite store serves one process"
+            )
         if settings.webhook_url:
             from bot.webhook import check, run_webhook
 
@@ -206,8 +280,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             except SystemExit as exc:
                 # Uvicorn exits 3 when the application fails to start; it has logged why.
                 if exc.code:
-                    raise AlongsideError("the webhook server failed to start (see the log "
-                                         "above)") from None
+                    raise AlongsideError(
+                        "the webhook server failed to start (see the log above)"
+                    ) from None
             return 0
         return _run(commands.run_bot(settings, args.workers))
     handlers: dict[tuple[str, str], Callable[[], Awaitable[int]]] = {

@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.app import keep_what_started, open_store, serve
+from bot.app import keep_what_started, open_store, open_store_when_reachable, serve
 from bot.settings import Settings
 from conversations import anchor, audit, bonds, people
 from conversations.crypto import (
@@ -48,14 +48,15 @@ async def run_bot(settings: Settings, workers: int) -> int:
 
 def where(settings: Settings) -> str:
     """The first line every admin command prints (on stdout): which store it works on."""
-    return (f"using data dir {settings.data_dir.resolve()}, "
-            f"database {settings.shown_database}")
+    return f"using data dir {settings.data_dir.resolve()}, database {settings.shown_database}"
 
 
 async def _open(settings: Settings) -> Store:
     """`open_store`, saying so when it made the keys of a new store."""
-    files = [(settings.master_key_b64, settings.data_dir / MASTER_KEY_FILE),
-             (settings.index_key_b64, settings.data_dir / INDEX_KEY_FILE)]
+    files = [
+        (settings.master_key_b64, settings.data_dir / MASTER_KEY_FILE),
+        (settings.index_key_b64, settings.data_dir / INDEX_KEY_FILE),
+    ]
     missing = [path for env, path in files if not env and not path.exists()]
     store = await open_store(settings)
     if made := [path for path in missing if path.exists()]:
@@ -65,8 +66,9 @@ async def _open(settings: Settings) -> Store:
 
 async def require_ready(settings: Settings) -> int:
     """Refuse to start on a schema that is behind, with nobody to hear an alert, or with a Bot
-    API that cannot be reached or refuses the token (checked once, before forking workers)."""
-    store = await open_store(settings)
+    API that cannot be reached or refuses the token (checked once, before forking workers).
+    A database that is down is waited for: it is not the operator's setting that is wrong."""
+    store = await open_store_when_reachable(settings)
     try:
         async with store.unit(read_only=True) as uow:
             supervisors = await people.active_supervisors(uow)
@@ -82,21 +84,27 @@ async def reach_telegram(settings: Settings) -> None:
     """One getMe: a wrong token or an unreachable API is the operator's to fix, said in one
     line, rather than a traceback from inside the bot (or the web server) later."""
     base = settings.api_base_url
-    bot = Bot(settings.token or "", base_url=base,
-              base_file_url=settings.api_file_url or base,
-              request=HTTPXRequest(connect_timeout=5, read_timeout=10))
+    bot = Bot(
+        settings.token or "",
+        base_url=base,
+        base_file_url=settings.api_file_url or base,
+        request=HTTPXRequest(connect_timeout=5, read_timeout=10),
+    )
     try:
         async with bot:
             pass
     except InvalidToken:
         # PTB's own message repeats the token: never shown.
-        raise ConfigurationError(f"the Bot API at {base} refused TELEGRAM_BOT_TOKEN (check it "
-                                 "with @BotFather, and TELEGRAM_API_BASE_URL)") from None
+        raise ConfigurationError(
+            f"the Bot API at {base} refused TELEGRAM_BOT_TOKEN (check it "
+            "with @BotFather, and TELEGRAM_API_BASE_URL)"
+        ) from None
     except NetworkError:
         raise ConfigurationError(f"Telegram could not be reached at {base}") from None
     except TelegramError as exc:
-        raise ConfigurationError(f"the Bot API at {base} did not answer as Telegram does "
-                                 f"({type(exc).__name__})") from None
+        raise ConfigurationError(
+            f"the Bot API at {base} did not answer as Telegram does ({type(exc).__name__})"
+        ) from None
 
 
 async def db_upgrade(settings: Settings) -> int:
@@ -118,8 +126,13 @@ async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
         async with store.unit() as uow:
             try:
                 view = await people.add_staff(
-                    uow, telegram_id=args.telegram_id, name=args.name, role=Role(args.role),
-                    languages=tuple(args.languages), locale=args.locale)
+                    uow,
+                    telegram_id=args.telegram_id,
+                    name=args.name,
+                    role=Role(args.role),
+                    languages=tuple(args.languages),
+                    locale=args.locale,
+                )
             except StaffError as exc:
                 raise ConfigurationError(str(exc)) from None
             await uow.commit()
@@ -141,8 +154,10 @@ async def staff_list(settings: Settings) -> int:
     if not rows:
         print("no staff enrolled; add one with `alongside staff add`")
     for view, count in rows:
-        print(f"{view.id}  {view.role.value:10}  {view.name}  languages={','.join(view.languages)}"
-              f"  children={count}")
+        print(
+            f"{view.id}  {view.role.value:10}  {view.name}  languages={','.join(view.languages)}"
+            f"  children={count}"
+        )
     return 0
 
 
@@ -182,8 +197,9 @@ async def keys_rotate(settings: Settings) -> int:
             for row in rows:
                 if row.wrapped is None:
                     continue
-                wrapped = store.keyring.rewrap(WrappedKey(row.id, row.wrapped, row.master_id),
-                                               new_ring)
+                wrapped = store.keyring.rewrap(
+                    WrappedKey(row.id, row.wrapped, row.master_id), new_ring
+                )
                 row.wrapped = wrapped.wrapped
                 row.master_id = wrapped.master_id
                 count += 1
@@ -214,13 +230,16 @@ async def audit_verify(settings: Settings, anchor_path: Path | None = None) -> i
             result = await audit.verify(session, store.index.audit_key)
             if await _wrong_index_key(session, store.index.audit_key, result):
                 named = "ALONGSIDE_INDEX_KEY" if settings.index_key_b64 else INDEX_KEY_FILE
-                raise ConfigurationError(f"the index key does not match this database (wrong "
-                                         f"{named}?): not one audit entry verifies under it, "
-                                         "nor the chain's head")
+                raise ConfigurationError(
+                    f"the index key does not match this database (wrong "
+                    f"{named}?): not one audit entry verifies under it, "
+                    "nor the chain's head"
+                )
             anchored = await anchor.check(session, store.index.audit_key, path)
             rewritten = await bonds.broken(session, store.index)
     finally:
         await store.close()
+
     def entries(n: int) -> str:
         return f"{n} entry" if n == 1 else f"{n} entries"
 
@@ -237,27 +256,34 @@ async def audit_verify(settings: Settings, anchor_path: Path | None = None) -> i
             print(f"warning: the last line of {path} is incomplete (a crash while writing it?)")
         return 0
     if result.first_bad_id is not None:
-        print(f"audit log BROKEN at entry {result.first_bad_id} "
-              f"(after {entries(result.rows)} that chain correctly)")
+        print(
+            f"audit log BROKEN at entry {result.first_bad_id} "
+            f"(after {entries(result.rows)} that chain correctly)"
+        )
     elif not result.ok:
         print(f"audit log BROKEN: {result.problem} (entries that verify: {result.rows})")
     if not anchored.ok:
         print(f"audit log BROKEN: {anchored.problem}")
     if rewritten:
-        rows = "1 row's owner or role was" if len(rewritten) == 1 else \
-            f"{len(rewritten)} rows' owners or roles were"
+        rows = (
+            "1 row's owner or role was"
+            if len(rewritten) == 1
+            else f"{len(rewritten)} rows' owners or roles were"
+        )
         listed = ", ".join(f"{b.table} {b.row_id}" for b in rewritten[:20])
         more = f" and {len(rewritten) - 20} more" if len(rewritten) > 20 else ""
         print(f"records BROKEN: {rows} changed outside Alongside: {listed}{more}")
     return 1
 
 
-async def _wrong_index_key(session: AsyncSession, key: bytes, result: audit.Verification
-                           ) -> bool:
+async def _wrong_index_key(session: AsyncSession, key: bytes, result: audit.Verification) -> bool:
     """Nothing verifies: not the first entry, not the head's MAC. An edit breaks the chain
     from one entry on and leaves what came before verifying; a different key breaks it all."""
     if result.first_bad_id is None or result.rows:
         return False
     head = await session.get(AuditHead, audit.HEAD_ID)
-    return (head is not None and head.rows is not None
-            and head.mac != audit_head_mac(key, head.rows, head.hash or ""))
+    return (
+        head is not None
+        and head.rows is not None
+        and head.mac != audit_head_mac(key, head.rows, head.hash or "")
+    )

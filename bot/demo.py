@@ -88,7 +88,7 @@ class Transcript:
         """Print every bot message not printed yet, in each person's chat."""
         for chat_id, name in self.names.items():
             sent = self.emu.sent_to(chat_id)
-            for message in sent[self.shown.get(chat_id, 0):]:
+            for message in sent[self.shown.get(chat_id, 0) :]:
                 self.line(f"bot → {name}", render(message))
             self.shown[chat_id] = len(sent)
 
@@ -143,16 +143,18 @@ class Demo:
         self.transcript.said(actor, text, "a reply to the message above" if reply_to else "")
         self.emu.send_text(actor.user, text, reply_to=reply_to)
 
-    async def expect(self, actor: Actor, what: str, found: Callable[[SentMessage], bool],
-                     since: int = 0) -> SentMessage:
+    async def expect(
+        self, actor: Actor, what: str, found: Callable[[SentMessage], bool], since: int = 0
+    ) -> SentMessage:
         """Wait for the bot to send ``actor`` a message that ``found`` accepts."""
 
         def match() -> SentMessage | None:
             return next((m for m in self.emu.sent_to(actor.user.id)[since:] if found(m)), None)
 
         try:
-            await self.emu.wait_for(lambda: self.bot_task.done() or match() is not None,
-                                    timeout=WAIT, description=what)
+            await self.emu.wait_for(
+                lambda: self.bot_task.done() or match() is not None, timeout=WAIT, description=what
+            )
         except AssertionError:
             raise DemoFailed(f"{actor.name} never got {what} within {WAIT:.0f} s") from None
         message = match()
@@ -179,8 +181,9 @@ def _plain(text: str) -> str:
 async def enrol_staff(demo: Demo) -> None:
     async with demo.running.runtime.store.unit() as uow:
         for actor, role in ((demo.supervisor, Role.SUPERVISOR), (demo.advocate, Role.ADVOCATE)):
-            await people.add_staff(uow, telegram_id=actor.user.id, name=actor.name, role=role,
-                                   locale="en")
+            await people.add_staff(
+                uow, telegram_id=actor.user.id, name=actor.name, role=role, locale="en"
+            )
             demo.transcript.line("operator", f"enrols {actor.name} as {role.value} (English)")
         await uow.commit()
 
@@ -188,14 +191,17 @@ async def enrol_staff(demo: Demo) -> None:
 async def link(demo: Demo, child: Actor, nickname: str) -> None:
     since = demo.mark(demo.advocate)
     demo.send(demo.advocate, f"/invite {nickname}")
-    invite = await demo.expect(demo.advocate, f"an invite code for {nickname}",
-                               containing("Code:"), since)
+    invite = await demo.expect(
+        demo.advocate, f"an invite code for {nickname}", containing("Code:"), since
+    )
     code = _plain(invite.text or "").split("Code:")[1].split()[0]
     demo.send(child, f"/start {code}")
-    await demo.expect(child, f"the welcome naming {demo.advocate.name}",
-                      containing(demo.advocate.name))
-    await demo.expect(demo.advocate, f"word that {nickname} is linked",
-                      containing(f"{nickname} ·"), since)
+    await demo.expect(
+        child, f"the welcome naming {demo.advocate.name}", containing(demo.advocate.name)
+    )
+    await demo.expect(
+        demo.advocate, f"word that {nickname} is linked", containing(f"{nickname} ·"), since
+    )
 
 
 async def link_first_child(demo: Demo) -> None:
@@ -205,22 +211,31 @@ async def link_first_child(demo: Demo) -> None:
 async def talk(demo: Demo, child: Actor, words: str, answer: str) -> None:
     since = demo.mark(demo.advocate)
     demo.send(child, words)
-    relayed = await demo.expect(demo.advocate, f"{child.name}'s words relayed",
-                                containing(words), since)
+    relayed = await demo.expect(
+        demo.advocate, f"{child.name}'s words relayed", containing(words), since
+    )
     heard = demo.mark(child)
     demo.send(demo.advocate, answer, reply_to=relayed.message_id)
     await demo.expect(child, f"{demo.advocate.name}'s answer", containing(answer), heard)
 
 
 async def albanian(demo: Demo) -> None:
-    await talk(demo, demo.child, "Përshëndetje, kur takohemi?",
-               "Hello Ana, I can meet you tomorrow at 10 at the centre.")
+    await talk(
+        demo,
+        demo.child,
+        "Përshëndetje, kur takohemi?",
+        "Hello Ana, I can meet you tomorrow at 10 at the centre.",
+    )
 
 
 async def vietnamese(demo: Demo) -> None:
     await link(demo, demo.second_child, "Moon")
-    await talk(demo, demo.second_child, "Chào chị, em không hiểu lá thư này.",
-               "Hello Minh, send me a photo of the letter and I will explain it.")
+    await talk(
+        demo,
+        demo.second_child,
+        "Chào chị, em không hiểu lá thư này.",
+        "Hello Minh, send me a photo of the letter and I will explain it.",
+    )
 
 
 async def what_happens_next(demo: Demo) -> None:
@@ -235,8 +250,15 @@ async def what_happens_next(demo: Demo) -> None:
     menu = await demo.expect(rosa, "the stage menu", containing("Choose the new stage"), since)
     journey = journey_content(demo.running.runtime.settings.region)
     title = journey.stages[Stage.REASONABLE_GROUNDS].title.render(demo.tr(rosa.locale))
-    data = next((b.get("callback_data") for row in (menu.reply_markup or {}).get(
-        "inline_keyboard", []) for b in row if b.get("text") == title), None)
+    data = next(
+        (
+            b.get("callback_data")
+            for row in (menu.reply_markup or {}).get("inline_keyboard", [])
+            for b in row
+            if b.get("text") == title
+        ),
+        None,
+    )
     if not isinstance(data, str):
         raise DemoFailed(f"the stage menu has no {title!r} button")
     heard = demo.mark(child)
@@ -271,18 +293,30 @@ async def press_help_now(demo: Demo) -> None:
 async def acknowledge(demo: Demo) -> None:
     sam = demo.supervisor
     label = demo.tr(sam.locale)._("Acknowledge")
-    card = next((m for m in reversed(demo.emu.sent_to(sam.user.id))
-                 if any(label in row for row in buttons(m))), None)
+    card = next(
+        (
+            m
+            for m in reversed(demo.emu.sent_to(sam.user.id))
+            if any(label in row for row in buttons(m))
+        ),
+        None,
+    )
     markup = (card.reply_markup or {}) if card else {}
-    data = next((b.get("callback_data") for row in markup.get("inline_keyboard", [])
-                 for b in row if b.get("text") == label), None)
+    data = next(
+        (
+            b.get("callback_data")
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+            if b.get("text") == label
+        ),
+        None,
+    )
     if card is None or not isinstance(data, str):
         raise DemoFailed(f"{sam.name} has no alert with an {label!r} button")
     since = demo.mark(sam)
     demo.transcript.said(sam, f"[{label}]", "presses the button on the alert")
     demo.emu.press_button(sam.user, card.message_id, data)
-    await demo.expect(sam, "confirmation of the acknowledgement", containing("Acknowledged"),
-                      since)
+    await demo.expect(sam, "confirmation of the acknowledgement", containing("Acknowledged"), since)
 
 
 @dataclass(frozen=True)
@@ -306,14 +340,16 @@ STEPS: tuple[Step, ...] = (
 
 
 def demo_settings(emu: BotApiEmulator, data_dir: Path) -> Settings:
-    return Settings.from_env({
-        "TELEGRAM_BOT_TOKEN": emu.token,
-        "TELEGRAM_API_BASE_URL": emu.base_url,
-        "TELEGRAM_API_FILE_URL": emu.base_file_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / 'alongside.db').resolve()}",
-        "ALONGSIDE_DATA_DIR": str(data_dir),
-        "ALONGSIDE_POLL_TIMEOUT": "1",
-    })
+    return Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": emu.token,
+            "TELEGRAM_API_BASE_URL": emu.base_url,
+            "TELEGRAM_API_FILE_URL": emu.base_file_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / 'alongside.db').resolve()}",
+            "ALONGSIDE_DATA_DIR": str(data_dir),
+            "ALONGSIDE_POLL_TIMEOUT": "1",
+        }
+    )
 
 
 class MissingTranslations(logging.Filter):
@@ -354,8 +390,7 @@ def quiet_logs() -> Iterator[MissingTranslations]:
         root.setLevel(before)
 
 
-async def start_bot(settings: Settings, stop: asyncio.Event
-                    ) -> tuple[asyncio.Task[None], Running]:
+async def start_bot(settings: Settings, stop: asyncio.Event) -> tuple[asyncio.Task[None], Running]:
     ready: asyncio.Future[Running] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result))
     waits: set[asyncio.Future[Any]] = {ready, task}
@@ -383,9 +418,13 @@ async def run_demo(out: TextIO | None = None) -> int:
     out = out or sys.stdout
     with quiet_logs() as missing, tempfile.TemporaryDirectory(prefix="alongside-demo-") as tmp:
         async with BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emu:
-            print(f"Alongside demo: the real bot against the built-in Bot API emulator on "
-                  f"127.0.0.1:{emu.port}.\nIts data lives in a temporary directory, deleted at "
-                  "the end. Nothing here reaches Telegram.", file=out, flush=True)
+            print(
+                f"Alongside demo: the real bot against the built-in Bot API emulator on "
+                f"127.0.0.1:{emu.port}.\nIts data lives in a temporary directory, deleted at "
+                "the end. Nothing here reaches Telegram.",
+                file=out,
+                flush=True,
+            )
             try:
                 await _run(emu, Path(tmp) / "data", out)
             except DemoFailed as exc:
@@ -402,7 +441,10 @@ async def _run(emu: BotApiEmulator, data_dir: Path, out: TextIO) -> None:
     task, running = await start_bot(demo_settings(emu, data_dir), stop)
     transcript = Transcript(emu, out)
     demo = Demo(
-        emu, running, task, transcript,
+        emu,
+        running,
+        task,
+        transcript,
         supervisor=Actor(emu.user(7001, "Sam", language_code="en"), "supervisor Sam"),
         advocate=Actor(emu.user(7002, "Rosa", language_code="en"), "advocate Rosa"),
         child=Actor(emu.user(9001, "Ana", language_code="sq"), "child Ana [sq]", "sq"),

@@ -123,21 +123,42 @@ def _heads_query() -> Select[*tuple[Any, ...]]:
     however deep the backlog, so a finished send knows whether one follows. The next message
     is the oldest of the safety lane if there is one, else the oldest: safety overtakes what is
     routine, and each lane keeps its own order. Built once: the same statement every time."""
-    ranked = (select(OutboxMessage.id.label("id"),
-                     func.row_number().over(partition_by=OutboxMessage.chat_index,
-                                            order_by=(OutboxMessage.lane, OutboxMessage.id))
-                     .label("place"),
-                     func.count(OutboxMessage.id).over(partition_by=OutboxMessage.chat_index)
-                     .label("depth"))
-              .where(OutboxMessage.status == "pending").subquery())
-    return (select(OutboxMessage.id, OutboxMessage.uid, OutboxMessage.chat_index,
-                   OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
-                   OutboxMessage.purpose, OutboxMessage.created_at, OutboxMessage.message_id,
-                   OutboxMessage.child_id, OutboxMessage.reply_to_message_id,
-                   OutboxMessage.staff_id, OutboxMessage.alert_id,
-                   OutboxMessage.not_before, ranked.c.depth)
-            .join(ranked, OutboxMessage.id == ranked.c.id).where(ranked.c.place == 1)
-            .order_by(OutboxMessage.lane, OutboxMessage.id).limit(BATCH))
+    ranked = (
+        select(
+            OutboxMessage.id.label("id"),
+            func.row_number()
+            .over(
+                partition_by=OutboxMessage.chat_index,
+                order_by=(OutboxMessage.lane, OutboxMessage.id),
+            )
+            .label("place"),
+            func.count(OutboxMessage.id).over(partition_by=OutboxMessage.chat_index).label("depth"),
+        )
+        .where(OutboxMessage.status == "pending")
+        .subquery()
+    )
+    return (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.uid,
+            OutboxMessage.chat_index,
+            OutboxMessage.chat_sealed,
+            OutboxMessage.payload_sealed,
+            OutboxMessage.purpose,
+            OutboxMessage.created_at,
+            OutboxMessage.message_id,
+            OutboxMessage.child_id,
+            OutboxMessage.reply_to_message_id,
+            OutboxMessage.staff_id,
+            OutboxMessage.alert_id,
+            OutboxMessage.not_before,
+            ranked.c.depth,
+        )
+        .join(ranked, OutboxMessage.id == ranked.c.id)
+        .where(ranked.c.place == 1)
+        .order_by(OutboxMessage.lane, OutboxMessage.id)
+        .limit(BATCH)
+    )
 
 
 HEADS = _heads_query()
@@ -238,9 +259,22 @@ class Dispatcher:
             if chat_wait > 0:
                 wait = min(wait, chat_wait)
                 continue
-            jobs.append(Job(row.id, row.uid, chat_index, row.chat_sealed, row.payload_sealed,
-                            row.purpose, row.created_at, row.message_id, row.child_id,
-                            row.reply_to_message_id, row.staff_id, row.alert_id))
+            jobs.append(
+                Job(
+                    row.id,
+                    row.uid,
+                    chat_index,
+                    row.chat_sealed,
+                    row.payload_sealed,
+                    row.purpose,
+                    row.created_at,
+                    row.message_id,
+                    row.child_id,
+                    row.reply_to_message_id,
+                    row.staff_id,
+                    row.alert_id,
+                )
+            )
         # Only a look that is still reading can be misled by these.
         self.finished_at = {chat: n for chat, n in self.finished_at.items() if n > began}
         return jobs, max(wait, 0.005)
@@ -281,8 +315,9 @@ class Dispatcher:
                 await conn.invalidate()
                 raise
 
-    async def _send_as_leader(self, conn: AsyncConnection, stop: asyncio.Event,
-                              retry: Retry) -> None:
+    async def _send_as_leader(
+        self, conn: AsyncConnection, stop: asyncio.Event, retry: Retry
+    ) -> None:
         lost = asyncio.Event()
         driver: Any = (await conn.get_raw_connection()).driver_connection
 
@@ -310,8 +345,9 @@ class Dispatcher:
         await listener()
         await conn.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
 
-    async def _loop(self, stop: asyncio.Event, retry: Retry,
-                    lost: asyncio.Event | None = None) -> None:
+    async def _loop(
+        self, stop: asyncio.Event, retry: Retry, lost: asyncio.Event | None = None
+    ) -> None:
         while not stop.is_set() and not (lost and lost.is_set()):
             try:
                 await self._round(stop, retry)
@@ -331,9 +367,9 @@ class Dispatcher:
         jobs, wait = await self.heads()
         retry.worked()
         for start in range(0, len(jobs), ROUND):
-            for job in jobs[start:start + ROUND]:
+            for job in jobs[start : start + ROUND]:
                 self.in_flight.add(job.chat_index)
-            prepared = await self._prepare(jobs[start:start + ROUND])
+            prepared = await self._prepare(jobs[start : start + ROUND])
             for item in prepared:
                 global_wait = self.global_bucket.wait_time()
                 if global_wait > 0:
@@ -365,8 +401,8 @@ class Dispatcher:
                     try:
                         chat_id = int(await uow.open(job.chat_sealed, "outbox", "chat", job.uid))
                         message = Outgoing.from_json(
-                            await uow.open_json(job.payload_sealed, "outbox", "payload",
-                                                job.uid))
+                            await uow.open_json(job.payload_sealed, "outbox", "payload", job.uid)
+                        )
                     except (SealError, ConfigurationError) as exc:
                         # Its child was erased as it was read (the row is gone with the key),
                         # or it was damaged: then it can never go, and supervisors hear so.
@@ -374,12 +410,26 @@ class Dispatcher:
                         continue
                     if message.kind == "card" and job.alert_id is not None:
                         message = await self._live_card(uow, job, message)
-                    reply_to = None if job.reply_to_message_id is None else \
-                        await self._reply_target(uow.session, job.chat_index,
-                                                 job.reply_to_message_id)
-                    prepared.append(Prepared(job.id, job.chat_index, chat_id, message, reply_to,
-                                             job.purpose, job.created_at, job.message_id,
-                                             job.child_id))
+                    reply_to = (
+                        None
+                        if job.reply_to_message_id is None
+                        else await self._reply_target(
+                            uow.session, job.chat_index, job.reply_to_message_id
+                        )
+                    )
+                    prepared.append(
+                        Prepared(
+                            job.id,
+                            job.chat_index,
+                            chat_id,
+                            message,
+                            reply_to,
+                            job.purpose,
+                            job.created_at,
+                            job.message_id,
+                            job.child_id,
+                        )
+                    )
         finally:
             ready = {item.id for item in prepared}
             for job in jobs:
@@ -396,12 +446,21 @@ class Dispatcher:
         card = await live_card(self.runtime, uow, job.alert_id, job.staff_id)
         if card is None:
             return replace(message, kind="text", text="")
-        shown = (await uow.session.execute(
-            select(OutboxMessage.tg_message_id).where(
-                OutboxMessage.alert_id == job.alert_id,
-                OutboxMessage.chat_index == job.chat_index,
-                OutboxMessage.tg_message_id.is_not(None)).order_by(OutboxMessage.id.desc())
-        )).scalars().first()
+        shown = (
+            (
+                await uow.session.execute(
+                    select(OutboxMessage.tg_message_id)
+                    .where(
+                        OutboxMessage.alert_id == job.alert_id,
+                        OutboxMessage.chat_index == job.chat_index,
+                        OutboxMessage.tg_message_id.is_not(None),
+                    )
+                    .order_by(OutboxMessage.id.desc())
+                )
+            )
+            .scalars()
+            .first()
+        )
         return replace(card, kind="card", extra={"edit": shown})
 
     async def _send_job(self, job: Prepared) -> None:
@@ -428,8 +487,7 @@ class Dispatcher:
         if message.kind == "clear":
             # Worked out at the last moment: the chat may have grown since the row was read.
             async with self.store.sessions() as session:
-                message.extra["ids"] = await self._deletable(session, job.chat_index,
-                                                             job.child_id)
+                message.extra["ids"] = await self._deletable(session, job.chat_index, job.child_id)
         outbox_id = job.id
         # The database is not held while Telegram answers.
         started = time.monotonic()
@@ -457,19 +515,22 @@ class Dispatcher:
                         await self._outage(outbox_id, error)
                         return False
                 else:
-                    log.warning("outbox.send_error", extra={"outbox_id": outbox_id,
-                                                            "error": error})
+                    log.warning("outbox.send_error", extra={"outbox_id": outbox_id, "error": error})
                     error = f"error:{error}"
                 await self._failed_try(outbox_id, error)
                 return False
             # Telegram accepted it and the answer could not be read: it went, never again.
-            log.warning("outbox.unreadable_answer", extra={"outbox_id": outbox_id,
-                                                           "error": type(exc).__name__})
+            log.warning(
+                "outbox.unreadable_answer",
+                extra={"outbox_id": outbox_id, "error": type(exc).__name__},
+            )
             sent = answer.message_id()
         await self._sent(job, sent)
         self.sent += 1
-        log.debug("outbox.sent", extra={"outbox_id": outbox_id,
-                                        "ms": round((time.monotonic() - started) * 1000)})
+        log.debug(
+            "outbox.sent",
+            extra={"outbox_id": outbox_id, "ms": round((time.monotonic() - started) * 1000)},
+        )
         return True
 
     async def _telegram_up(self) -> bool:
@@ -501,7 +562,7 @@ class Dispatcher:
             log.warning("outbox.outage_started", extra={"error": error})
         if now >= self.resume_at:
             self.outage_level += 1
-            self.resume_at = now + min(OUTAGE_CAP, 2.0 ** self.outage_level)
+            self.resume_at = now + min(OUTAGE_CAP, 2.0**self.outage_level)
         await self._retry(outbox_id, 0, error, count=False)
 
     async def _wait_out(self, stop: asyncio.Event) -> None:
@@ -515,7 +576,7 @@ class Dispatcher:
                 await self._outage_over()
                 return
             self.outage_level += 1
-            self.resume_at = time.monotonic() + min(OUTAGE_CAP, 2.0 ** self.outage_level)
+            self.resume_at = time.monotonic() + min(OUTAGE_CAP, 2.0**self.outage_level)
 
     async def _outage_over(self) -> None:
         started, since = self.outage_started, self.outage_since
@@ -529,43 +590,76 @@ class Dispatcher:
             return
         async with self.store.unit() as uow:
             for supervisor in await people.supervisors(uow):
-                await uow.send(supervisor.telegram_id,
-                               notices.outage_over(self.runtime.tr(supervisor.locale), since,
-                                                   max(1, round(lasted / 60))),
-                               purpose="system", staff_id=supervisor.id)
+                await uow.send(
+                    supervisor.telegram_id,
+                    notices.outage_over(
+                        self.runtime.tr(supervisor.locale), since, max(1, round(lasted / 60))
+                    ),
+                    purpose="system",
+                    staff_id=supervisor.id,
+                )
             await uow.commit()
 
-    async def _reply_target(self, session: AsyncSession, chat_index: str, reply_to: str
-                            ) -> int | None:
+    async def _reply_target(
+        self, session: AsyncSession, chat_index: str, reply_to: str
+    ) -> int | None:
         """Where the message we answer was shown in this chat, if anywhere."""
-        shown = (await session.execute(
-            select(OutboxMessage.tg_message_id).where(
-                OutboxMessage.message_id == reply_to,
-                OutboxMessage.chat_index == chat_index,
-                OutboxMessage.tg_message_id.is_not(None)).order_by(OutboxMessage.id)
-        )).scalars().first()
+        shown = (
+            (
+                await session.execute(
+                    select(OutboxMessage.tg_message_id)
+                    .where(
+                        OutboxMessage.message_id == reply_to,
+                        OutboxMessage.chat_index == chat_index,
+                        OutboxMessage.tg_message_id.is_not(None),
+                    )
+                    .order_by(OutboxMessage.id)
+                )
+            )
+            .scalars()
+            .first()
+        )
         if shown is not None:
             return int(shown)
         own = await session.get(StoredMessage, reply_to)
         return None if own is None or own.direction != "in" else own.tg_message_id
 
-    async def _deletable(self, session: AsyncSession, chat_index: str, child_id: str | None
-                         ) -> list[int]:
+    async def _deletable(
+        self, session: AsyncSession, chat_index: str, child_id: str | None
+    ) -> list[int]:
         """Every message in this chat, either side's, Telegram still lets a bot delete (48
         hours)."""
         since = self.store.clock.now() - DELETE_WINDOW
-        ours = (await session.execute(
-            select(OutboxMessage.tg_message_id).where(
-                OutboxMessage.chat_index == chat_index, OutboxMessage.status == "sent",
-                OutboxMessage.sent_at > since, OutboxMessage.tg_message_id.is_not(None))
-        )).scalars().all()
+        ours = (
+            (
+                await session.execute(
+                    select(OutboxMessage.tg_message_id).where(
+                        OutboxMessage.chat_index == chat_index,
+                        OutboxMessage.status == "sent",
+                        OutboxMessage.sent_at > since,
+                        OutboxMessage.tg_message_id.is_not(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         theirs: list[int | None] = []
         if child_id is not None:
-            theirs = list((await session.execute(
-                select(StoredMessage.tg_message_id).where(
-                    StoredMessage.child_id == child_id, StoredMessage.direction == "in",
-                    StoredMessage.created_at > since, StoredMessage.tg_message_id.is_not(None))
-            )).scalars().all())
+            theirs = list(
+                (
+                    await session.execute(
+                        select(StoredMessage.tg_message_id).where(
+                            StoredMessage.child_id == child_id,
+                            StoredMessage.direction == "in",
+                            StoredMessage.created_at > since,
+                            StoredMessage.tg_message_id.is_not(None),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
         known = {int(i) for i in [*ours, *theirs] if i is not None}
         if not known:
             return []
@@ -576,26 +670,30 @@ class Dispatcher:
         first, last = min(known), max(known)
         return list(range(max(first - 1, 1, last - CLEAR_LIMIT + 1), last + 1))
 
-    async def _deliver(self, chat_id: int, message: Outgoing, reply_to: int | None
-                       ) -> int | None:
+    async def _deliver(self, chat_id: int, message: Outgoing, reply_to: int | None) -> int | None:
         """Send one message; returns its id in the chat (None for deletions)."""
         sent = await self._send(chat_id, message, reply_to)
         return sent.message_id if isinstance(sent, Message) else None
 
-    async def _send(self, chat_id: int, message: Outgoing, reply_to: int | None
-                    ) -> Message | bool:
+    async def _send(self, chat_id: int, message: Outgoing, reply_to: int | None) -> Message | bool:
         bot = self.app.bot
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
         if message.buttons:
-            markup = InlineKeyboardMarkup([
-                [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
-                for row in message.buttons
-            ])
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+                    for row in message.buttons
+                ]
+            )
         elif message.keyboard is not None:
-            markup = ReplyKeyboardMarkup([list(row) for row in message.keyboard],
-                                         resize_keyboard=True, is_persistent=True)
-        reply = None if reply_to is None else ReplyParameters(
-            reply_to, allow_sending_without_reply=True)
+            markup = ReplyKeyboardMarkup(
+                [list(row) for row in message.keyboard], resize_keyboard=True, is_persistent=True
+            )
+        reply = (
+            None
+            if reply_to is None
+            else ReplyParameters(reply_to, allow_sending_without_reply=True)
+        )
         protect = message.protect or None
         kind = message.kind
         caption = message.text or None
@@ -604,15 +702,16 @@ class Dispatcher:
             ids = sorted({*message.extra.get("ids", []), *message.extra.get("also", [])})
             for start in range(0, len(ids), 100):
                 try:
-                    await bot.delete_messages(chat_id, ids[start:start + 100])
+                    await bot.delete_messages(chat_id, ids[start : start + 100])
                 except BadRequest:
                     # Some were already gone or too old: the rest are still worth removing.
                     log.info("outbox.clear_partial", extra={"count": len(ids)})
             return True
         if kind == "commands":
             try:
-                await bot.set_my_commands(menus.bot_commands(message),
-                                          scope=BotCommandScopeChat(chat_id))
+                await bot.set_my_commands(
+                    menus.bot_commands(message), scope=BotCommandScopeChat(chat_id)
+                )
             except BadRequest as exc:
                 # A menu is a convenience: not worth a dead letter and a supervisor's time.
                 log.info("outbox.menu_not_set", extra={"error": _reason(exc)})
@@ -620,57 +719,118 @@ class Dispatcher:
         if kind == "text" and not message.text:
             return True  # a card whose alert is gone: nothing left to show
         if kind == "text":
-            quotes = [MessageEntity(MessageEntity.BLOCKQUOTE, offset, length)
-                      for offset, length in message.quote_spans()]
-            return await bot.send_message(chat_id, message.text, reply_markup=markup,
-                                          protect_content=protect, reply_parameters=reply,
-                                          entities=quotes or None)
+            quotes = [
+                MessageEntity(MessageEntity.BLOCKQUOTE, offset, length)
+                for offset, length in message.quote_spans()
+            ]
+            return await bot.send_message(
+                chat_id,
+                message.text,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+                entities=quotes or None,
+            )
         if kind == "card":
             return await self._card(chat_id, message, markup)
         if kind == "qr":
             png = io.BytesIO()
             segno.make(message.extra["link"], error="m").save(png, kind="png", scale=8)
-            return await bot.send_photo(chat_id, InputFile(png.getvalue(), filename="invite.png"),
-                                        caption=caption, reply_markup=markup,
-                                        protect_content=protect, reply_parameters=reply)
+            return await bot.send_photo(
+                chat_id,
+                InputFile(png.getvalue(), filename="invite.png"),
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "photo":
-            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup,
-                                        protect_content=protect, reply_parameters=reply)
+            return await bot.send_photo(
+                chat_id,
+                file_id,
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "voice":
-            return await bot.send_voice(chat_id, file_id, caption=caption, reply_markup=markup,
-                                        protect_content=protect, reply_parameters=reply)
+            return await bot.send_voice(
+                chat_id,
+                file_id,
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "video":
-            return await bot.send_video(chat_id, file_id, caption=caption, reply_markup=markup,
-                                        protect_content=protect, reply_parameters=reply)
+            return await bot.send_video(
+                chat_id,
+                file_id,
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "document":
-            return await bot.send_document(chat_id, file_id, caption=caption,
-                                           reply_markup=markup, protect_content=protect,
-                                           reply_parameters=reply)
+            return await bot.send_document(
+                chat_id,
+                file_id,
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "audio":
-            return await bot.send_audio(chat_id, file_id, caption=caption, reply_markup=markup,
-                                        protect_content=protect, reply_parameters=reply)
+            return await bot.send_audio(
+                chat_id,
+                file_id,
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "animation":
-            return await bot.send_animation(chat_id, file_id, caption=caption,
-                                            reply_markup=markup, protect_content=protect,
-                                            reply_parameters=reply)
+            return await bot.send_animation(
+                chat_id,
+                file_id,
+                caption=caption,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "sticker":
-            return await bot.send_sticker(chat_id, file_id, reply_markup=markup,
-                                          protect_content=protect, reply_parameters=reply)
+            return await bot.send_sticker(
+                chat_id,
+                file_id,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         if kind == "video_note":
-            return await bot.send_video_note(chat_id, file_id, reply_markup=markup,
-                                             protect_content=protect, reply_parameters=reply)
+            return await bot.send_video_note(
+                chat_id,
+                file_id,
+                reply_markup=markup,
+                protect_content=protect,
+                reply_parameters=reply,
+            )
         raise BadRequest(f"unknown kind {kind}")
 
-    async def _card(self, chat_id: int, message: Outgoing,
-                    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message | bool:
+    async def _card(
+        self,
+        chat_id: int,
+        message: Outgoing,
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None,
+    ) -> Message | bool:
         """Bring an alert card up to date where it is shown; send it anew where it is not."""
         bot = self.app.bot
         shown = message.extra.get("edit")
         inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
         if isinstance(shown, int):
             try:
-                return await bot.edit_message_text(message.text, chat_id=chat_id,
-                                                   message_id=shown, reply_markup=inline)
+                return await bot.edit_message_text(
+                    message.text, chat_id=chat_id, message_id=shown, reply_markup=inline
+                )
             except BadRequest as exc:
                 if "not modified" in exc.message.lower():
                     return True
@@ -699,16 +859,17 @@ class Dispatcher:
                     if tries == 0:
                         self.marks_ok.clear()
                         metrics.MARKS_FAILING.set(1)
-                        log.error("outbox.mark_failed", extra={
-                            "count": len(batch), "error": describe_store_error(exc)})
+                        log.error(
+                            "outbox.mark_failed",
+                            extra={"count": len(batch), "error": describe_store_error(exc)},
+                        )
                         self.runtime.health.failed(exc, "dispatcher")
                     tries += 1
-                    await asyncio.sleep(min(MARK_RETRY_CAP, 0.25 * 2 ** tries))
+                    await asyncio.sleep(min(MARK_RETRY_CAP, 0.25 * 2**tries))
                     # Later marks join this batch: one commit for all once it works.
                     batch, self.marks = batch + self.marks, []
             if tries:
-                log.warning("outbox.mark_recovered", extra={"count": len(batch),
-                                                            "attempts": tries})
+                log.warning("outbox.mark_recovered", extra={"count": len(batch), "attempts": tries})
                 self.runtime.health.answered()
                 metrics.MARKS_FAILING.set(0)
                 self.marks_ok.set()
@@ -720,20 +881,33 @@ class Dispatcher:
         async with self.store.unit() as uow:
             now = uow.now
             await uow.session.execute(
-                update(table).where(table.c.id == bindparam("b_id")).values(
-                    status="sent", sent_at=now, tg_message_id=bindparam("b_tg"),
-                    chat_sealed=WIPED, payload_sealed=WIPED,
-                    attempts=table.c.attempts + 1, last_error=None),
-                [{"b_id": m.job.id, "b_tg": m.tg_message_id} for m in batch])
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    tg_message_id=bindparam("b_tg"),
+                    chat_sealed=WIPED,
+                    payload_sealed=WIPED,
+                    attempts=table.c.attempts + 1,
+                    last_error=None,
+                ),
+                [{"b_id": m.job.id, "b_tg": m.tg_message_id} for m in batch],
+            )
             # Where an advocate's answer shows in the child's chat, for replies to it later.
-            replies = [{"b_id": m.job.message_id, "b_tg": m.tg_message_id} for m in batch
-                       if m.job.purpose == "reply" and m.job.message_id and m.tg_message_id]
+            replies = [
+                {"b_id": m.job.message_id, "b_tg": m.tg_message_id}
+                for m in batch
+                if m.job.purpose == "reply" and m.job.message_id and m.tg_message_id
+            ]
             if replies:
                 messages = cast(Table, StoredMessage.__table__)
                 await uow.session.execute(
-                    update(messages).where(messages.c.id == bindparam("b_id"),
-                                           messages.c.tg_message_id.is_(None))
-                    .values(tg_message_id=bindparam("b_tg")), replies)
+                    update(messages)
+                    .where(messages.c.id == bindparam("b_id"), messages.c.tg_message_id.is_(None))
+                    .values(tg_message_id=bindparam("b_tg")),
+                    replies,
+                )
             await uow.commit()
         for mark in batch:
             metrics.SEND_LATENCY.observe(max((now - mark.job.created_at).total_seconds(), 0))
@@ -781,9 +955,12 @@ class Dispatcher:
                     ref = child.ref if child else None
                 for supervisor in await people.supervisors(uow):
                     tr = self.runtime.tr(supervisor.locale)
-                    await uow.send(supervisor.telegram_id,
-                                   notices.dead_letter(tr, ref, row.purpose, row.attempts),
-                                   purpose="system", staff_id=supervisor.id)
+                    await uow.send(
+                        supervisor.telegram_id,
+                        notices.dead_letter(tr, ref, row.purpose, row.attempts),
+                        purpose="system",
+                        staff_id=supervisor.id,
+                    )
             await uow.commit()
 
     async def _blocked(self, outbox_id: int) -> None:
@@ -796,10 +973,12 @@ class Dispatcher:
             row.chat_sealed = row.payload_sealed = WIPED
             row.last_error = "blocked"
             chat_index = row.chat_index
-            child = (await uow.session.execute(
-                select(Child).where(Child.tg_index == chat_index))).scalar_one_or_none()
-            staff = (await uow.session.execute(
-                select(Staff).where(Staff.tg_index == chat_index))).scalar_one_or_none()
+            child = (
+                await uow.session.execute(select(Child).where(Child.tg_index == chat_index))
+            ).scalar_one_or_none()
+            staff = (
+                await uow.session.execute(select(Staff).where(Staff.tg_index == chat_index))
+            ).scalar_one_or_none()
             if child is not None and await relay.mark_unreachable(uow, child.id):
                 view = await people.child_view(uow, child)
                 watchers = await people.supervisors(uow)
@@ -807,9 +986,12 @@ class Dispatcher:
                 if advocate:
                     watchers = [advocate, *[w for w in watchers if w.id != advocate.id]]
                 for person in watchers:
-                    await uow.send(person.telegram_id,
-                                   notices.child_unreachable(self.runtime.tr(person.locale), view),
-                                   purpose="system", staff_id=person.id)
+                    await uow.send(
+                        person.telegram_id,
+                        notices.child_unreachable(self.runtime.tr(person.locale), view),
+                        purpose="system",
+                        staff_id=person.id,
+                    )
             if staff is not None and not staff.unreachable:
                 staff.unreachable = True
                 await uow.audit("system", "staff.unreachable", staff.id)
@@ -818,7 +1000,7 @@ class Dispatcher:
 
 def backoff(attempts: int) -> float:
     """Exponential with full jitter, capped: 0.5 s, 1 s, 2 s ... up to 5 minutes."""
-    ceiling = min(300.0, 0.5 * (2 ** attempts))
+    ceiling = min(300.0, 0.5 * (2**attempts))
     return random.uniform(ceiling / 2, ceiling)
 
 

@@ -26,8 +26,9 @@ async def supervisor_only(update: Update, ctx: AlongsideContext) -> StaffView | 
     staff = await staff_only(update, ctx)
     if staff is None or may_manage_staff(staff):
         return staff
-    await to_staff(ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._(
-        "Only a supervisor can do that.")))
+    await to_staff(
+        ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._("Only a supervisor can do that."))
+    )
     return None
 
 
@@ -38,44 +39,90 @@ async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
     tr = tr_for(ctx, supervisor.locale)
     name = " ".join(ctx.args or ())
     if name and await people.name_taken(ctx.uow, display_name(name)):
-        await to_staff(ctx, supervisor, Outgoing(text=tr._(
-            "Someone on the staff is already called {name}. Use a name that tells them apart, "
-            "for example with a surname.", name=display_name(name))))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr._(
+                    "Someone on the staff is already called {name}. Use a name that tells them "
+                    "apart, "
+                    "for example with a surname.",
+                    name=display_name(name),
+                )
+            ),
+        )
         return
     try:
         new = await enrolment.create_staff_invite(ctx.uow, supervisor, name)
     except StaffError:
-        await to_staff(ctx, supervisor, Outgoing(text=tr._(
-            "Use: /enrol NAME, for example /enrol Maria Lopez. It makes a code that enrols "
-            "one new advocate.")))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr._(
+                    "Use: /enrol NAME, for example /enrol Maria Lopez. It makes a code that enrols "
+                    "one new advocate."
+                )
+            ),
+        )
         return
     link = f"https://t.me/{ctx.runtime.bot_username}?start={new.code}"
-    await to_staff(ctx, supervisor, Outgoing(text=tr._(
-        "Code for {name} to join as an advocate.\nCode: {code}\nLink: {link}\n\n"
-        "It works once and ends {when}. Send it only to them, in person or privately.",
-        name=" ".join(name.split()), code=new.code, link=link, when=tr.datetime(new.expires_at))))
+    await to_staff(
+        ctx,
+        supervisor,
+        Outgoing(
+            text=tr._(
+                "Code for {name} to join as an advocate.\nCode: {code}\nLink: {link}\n\n"
+                "It works once and ends {when}. Send it only to them, in person or privately.",
+                name=" ".join(name.split()),
+                code=new.code,
+                link=link,
+                when=tr.datetime(new.expires_at),
+            )
+        ),
+    )
 
 
 async def welcome(ctx: AlongsideContext, enrolled: Enrolled) -> None:
     """The new advocate learns what they can do; every supervisor learns who joined."""
     staff = enrolled.staff
     tr = tr_for(ctx, staff.locale)
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Welcome, {name}. {supervisor} enrolled you as an advocate.",
-        name=staff.name, supervisor=enrolled.invited_by.name)))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Welcome, {name}. {supervisor} enrolled you as an advocate.",
+                name=staff.name,
+                supervisor=enrolled.invited_by.name,
+            )
+        ),
+    )
     await to_staff(ctx, staff, notices.staff_help(tr, staff))
     await to_staff(ctx, staff, menus.menu(tr, staff.role))
     for supervisor in await people.supervisors(ctx.uow):
-        await to_staff(ctx, supervisor, Outgoing(text=tr_for(ctx, supervisor.locale)._(
-            "{name} is now enrolled as an advocate, with a code from {supervisor}.",
-            name=staff.name, supervisor=enrolled.invited_by.name)))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr_for(ctx, supervisor.locale)._(
+                    "{name} is now enrolled as an advocate, with a code from {supervisor}.",
+                    name=staff.name,
+                    supervisor=enrolled.invited_by.name,
+                )
+            ),
+        )
 
 
 def _staff_line(tr: Translator, staff: StaffView, load: int) -> str:
     if staff.is_supervisor:
         return tr._("{name} · supervisor", name=staff.name)
-    return tr.n_("{name} · advocate · {n} young person", "{name} · advocate · {n} young people",
-                 load, name=staff.name)
+    return tr.n_(
+        "{name} · advocate · {n} young person",
+        "{name} · advocate · {n} young people",
+        load,
+        name=staff.name,
+    )
 
 
 async def staff_command(update: Update, ctx: AlongsideContext) -> None:
@@ -95,37 +142,72 @@ async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
     tr = tr_for(ctx, supervisor.locale)
     name = " ".join(ctx.args or ())
     if not name.strip():
-        await to_staff(ctx, supervisor, Outgoing(text=tr._(
-            "Use: /unenrol NAME. Hand their young people over first with /handover.")))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr._("Use: /unenrol NAME. Hand their young people over first with /handover.")
+            ),
+        )
         return
     matches = await continuity.staff_by_name(ctx.uow, name)
     if not matches:
         await to_staff(ctx, supervisor, Outgoing(text=tr._("No colleague matches that name.")))
         return
     if len(matches) > 1:
-        await to_staff(ctx, supervisor, Outgoing(text=tr._(
-            "More than one colleague matches: {names}. Use the full name.",
-            names=", ".join(m.name for m in matches))))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr._(
+                    "More than one colleague matches: {names}. Use the full name.",
+                    names=", ".join(m.name for m in matches),
+                )
+            ),
+        )
         return
     advocate = matches[0]
     try:
         keeping = await enrolment.retire_advocate(ctx.uow, supervisor, advocate)
     except AccessDenied:
-        await to_staff(ctx, supervisor, Outgoing(text=tr._(
-            "Only the operator can take a supervisor off the staff.")))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(text=tr._("Only the operator can take a supervisor off the staff.")),
+        )
         return
     if keeping:
-        await to_staff(ctx, supervisor, Outgoing(text=tr.n_(
-            "{name} still has {n} young person. Hand them over first with /handover.",
-            "{name} still has {n} young people. Hand them over first with /handover.",
-            keeping, name=advocate.name)))
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr.n_(
+                    "{name} still has {n} young person. Hand them over first with /handover.",
+                    "{name} still has {n} young people. Hand them over first with /handover.",
+                    keeping,
+                    name=advocate.name,
+                )
+            ),
+        )
         return
-    await to_staff(ctx, supervisor, Outgoing(text=tr._(
-        "{name} is no longer on the staff. A new code can enrol them again.",
-        name=advocate.name)))
+    await to_staff(
+        ctx,
+        supervisor,
+        Outgoing(
+            text=tr._(
+                "{name} is no longer on the staff. A new code can enrol them again.",
+                name=advocate.name,
+            )
+        ),
+    )
     former = tr_for(ctx, advocate.locale)
-    await to_staff(ctx, advocate, Outgoing(text=former._(
-        "You are no longer enrolled as staff here. Thank you for your work.")))
+    await to_staff(
+        ctx,
+        advocate,
+        Outgoing(
+            text=former._("You are no longer enrolled as staff here. Thank you for your work.")
+        ),
+    )
     await to_staff(ctx, advocate, menus.menu(former, None))
 
 

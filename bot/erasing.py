@@ -27,20 +27,34 @@ def _supervisors_only(tr: Translator) -> Outgoing:
 
 
 def _blocked(tr: Translator, ref: str, open_alerts: int) -> Outgoing:
-    return Outgoing(text=tr.n_(
-        "{ref} has {n} safety alert that is not resolved. Resolve it first with /resolve, "
-        "then erase.",
-        "{ref} has {n} safety alerts that are not resolved. Resolve them first with /resolve, "
-        "then erase.", open_alerts, ref=ref))
+    return Outgoing(
+        text=tr.n_(
+            "{ref} has {n} safety alert that is not resolved. Resolve it first with /resolve, "
+            "then erase.",
+            "{ref} has {n} safety alerts that are not resolved. Resolve them first with /resolve, "
+            "then erase.",
+            open_alerts,
+            ref=ref,
+        )
+    )
 
 
 def warning(tr: Translator, child: ChildView) -> Outgoing:
-    return Outgoing(text=tr._(
-        "Erase the record of {nickname} · {ref} for good? Their messages, notes, story so far, "
-        "stage history and alerts will be deleted, and the key that protects them destroyed. "
-        "This cannot be undone. They will not be told.", nickname=child.nickname, ref=child.ref),
-        buttons=((Button(tr._("Erase for good"), data=f"{PREFIX}yes:{child.id}"),
-                  Button(tr._("Keep"), data=f"{PREFIX}no:{child.id}")),))
+    return Outgoing(
+        text=tr._(
+            "Erase the record of {nickname} · {ref} for good? Their messages, notes, story so far, "
+            "stage history and alerts will be deleted, and the key that protects them destroyed. "
+            "This cannot be undone. They will not be told.",
+            nickname=child.nickname,
+            ref=child.ref,
+        ),
+        buttons=(
+            (
+                Button(tr._("Erase for good"), data=f"{PREFIX}yes:{child.id}"),
+                Button(tr._("Keep"), data=f"{PREFIX}no:{child.id}"),
+            ),
+        ),
+    )
 
 
 async def erase_command(update: Update, ctx: AlongsideContext) -> None:
@@ -55,8 +69,15 @@ async def erase_command(update: Update, ctx: AlongsideContext) -> None:
     try:
         child = await erasure.erasable(ctx.uow, staff, ref)
     except AccessDenied:
-        await to_staff(ctx, staff, Outgoing(text=tr._(
-            "No young person of yours has that reference. Use: {usage}", usage="/erase REF")))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr._(
+                    "No young person of yours has that reference. Use: {usage}", usage="/erase REF"
+                )
+            ),
+        )
         return
     except ErasureBlocked as exc:
         await to_staff(ctx, staff, _blocked(tr, exc.ref, exc.open_alerts))
@@ -80,20 +101,42 @@ async def on_erase_button(ctx: AlongsideContext, staff: StaffView, data: str) ->
         await to_staff(ctx, staff, _blocked(tr, exc.ref, exc.open_alerts))
         return
     if erased is None:
-        await to_staff(ctx, staff, Outgoing(text=tr._(
-            "That record is no longer here; it may have been erased already. Nothing was "
-            "changed.")))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr._(
+                    "That record is no longer here; it may have been erased already. Nothing was "
+                    "changed."
+                )
+            ),
+        )
         return
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Erased: {ref}. Their record is deleted and can no longer be read.", ref=erased.ref)))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Erased: {ref}. Their record is deleted and can no longer be read.", ref=erased.ref
+            )
+        ),
+    )
     advocate = await people.get_staff(ctx.uow, erased.advocate_id) if erased.advocate_id else None
     told = [advocate] if advocate is not None and advocate.active else []
     told += [s for s in await people.supervisors(ctx.uow) if s.id not in {p.id for p in told}]
     for person in told:
         if person.id != staff.id:
-            await to_staff(ctx, person, Outgoing(text=tr_for(ctx, person.locale)._(
-                "The record of {ref} was erased by {actor}. It cannot be restored.",
-                ref=erased.ref, actor=staff.name)))
+            await to_staff(
+                ctx,
+                person,
+                Outgoing(
+                    text=tr_for(ctx, person.locale)._(
+                        "The record of {ref} was erased by {actor}. It cannot be restored.",
+                        ref=erased.ref,
+                        actor=staff.name,
+                    )
+                ),
+            )
 
 
 def register(app: AlongsideApp) -> None:

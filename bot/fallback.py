@@ -71,26 +71,42 @@ async def pass_on(runtime: Runtime, update_id: int, raw: Mapping[str, Any], erro
                 await _pass_on(runtime, uow, update_id, raw, error, screen=screen)
                 await uow.commit()
         except Exception as exc:
-            log.critical("inbox.pass_on_failed", extra={"update_id": update_id,
-                                                        "error": type(exc).__name__,
-                                                        "screened": screen})
+            log.critical(
+                "inbox.pass_on_failed",
+                extra={"update_id": update_id, "error": type(exc).__name__, "screened": screen},
+            )
             continue
         metrics.UPDATES_PASSED_ON.inc()
         return True
     return False
 
 
-async def _pass_on(runtime: Runtime, uow: UnitOfWork, update_id: int, raw: Mapping[str, Any],
-                   error: str, *, screen: bool) -> None:
+async def _pass_on(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    update_id: int,
+    raw: Mapping[str, Any],
+    error: str,
+    *,
+    screen: bool,
+) -> None:
     sender = _sender(raw)
     message = _message(raw)
     staff = sender is not None and await people.find_staff(uow, sender)
     if staff:
         tr = runtime.tr(staff.locale)
-        await uow.send(staff.telegram_id, Outgoing(text="⚠️ " + tr._(
-            "Your last message could not be handled, and nothing was done with it. Please "
-            "send it again; if this keeps happening, tell the operator.")),
-            purpose="notice", staff_id=staff.id)
+        await uow.send(
+            staff.telegram_id,
+            Outgoing(
+                text="⚠️ "
+                + tr._(
+                    "Your last message could not be handled, and nothing was done with it. Please "
+                    "send it again; if this keeps happening, tell the operator."
+                )
+            ),
+            purpose="notice",
+            staff_id=staff.id,
+        )
         return
     child = await people.find_child(uow, sender) if sender is not None else None
     content = _content(message) if message is not None else None
@@ -107,39 +123,62 @@ async def _pass_on(runtime: Runtime, uow: UnitOfWork, update_id: int, raw: Mappi
         log.warning("inbox.unhandled_from_unknown", extra={"update_id": update_id})
         return
     if severity is Severity.URGENT:
-        view = await alerts.raise_alert(uow, child, source="message", severity="urgent",
-                                        ladder=runtime.settings.escalation)
+        view = await alerts.raise_alert(
+            uow, child, source="message", severity="urgent", ladder=runtime.settings.escalation
+        )
         told = await notify_staff(runtime, uow, view)
-        await uow.send(child.telegram_id,
-                       emergency_message(runtime.tr(child.locale), runtime.settings.region,
-                                         help_now=False, told=told > 0),
-                       purpose="safety", key_id=child.data_key_id, child_id=child.id)
+        await uow.send(
+            child.telegram_id,
+            emergency_message(
+                runtime.tr(child.locale), runtime.settings.region, help_now=False, told=told > 0
+            ),
+            purpose="safety",
+            key_id=child.data_key_id,
+            child_id=child.id,
+        )
     await _relay(runtime, uow, child, content, severity)
     await _tell_supervisors(runtime, uow, child, error)
     await uow.audit("system", "inbox.passed_on", child.id, f"update={update_id}")
 
 
-async def _relay(runtime: Runtime, uow: UnitOfWork, child: ChildView, content: Outgoing,
-                 severity: Severity) -> None:
+async def _relay(
+    runtime: Runtime, uow: UnitOfWork, child: ChildView, content: Outgoing, severity: Severity
+) -> None:
     readers, _ = await people.readers_of(uow, child)
     for reader in readers:
         tr = runtime.tr(reader.locale)
         mark = tr._("🚨 URGENT · ") if severity is Severity.URGENT else ""
-        header = notices.relay_header(tr, child, uow.now, mark) + "\n" + tr._(
-            "⚠️ This message could not be handled; here it is as it came.")
+        header = (
+            notices.relay_header(tr, child, uow.now, mark)
+            + "\n"
+            + tr._("⚠️ This message could not be handled; here it is as it came.")
+        )
         text = f"{header}\n{content.text}" if content.text else header
-        await uow.send(reader.telegram_id, Outgoing(kind=content.kind, text=text,
-                                                    file_id=content.file_id, protect=True),
-                       purpose="relay", key_id=child.data_key_id, child_id=child.id,
-                       staff_id=reader.id)
+        await uow.send(
+            reader.telegram_id,
+            Outgoing(kind=content.kind, text=text, file_id=content.file_id, protect=True),
+            purpose="relay",
+            key_id=child.data_key_id,
+            child_id=child.id,
+            staff_id=reader.id,
+        )
 
 
-async def _tell_supervisors(runtime: Runtime, uow: UnitOfWork, child: ChildView,
-                            error: str) -> None:
+async def _tell_supervisors(
+    runtime: Runtime, uow: UnitOfWork, child: ChildView, error: str
+) -> None:
     for supervisor in await people.supervisors(uow):
         tr = runtime.tr(supervisor.locale)
-        text = tr._("A message from {nickname} · {ref} could not be handled ({error}). It was "
-                    "passed on as it came; the update is kept for the operator.",
-                    nickname=child.nickname, ref=child.ref, error=error)
-        await uow.send(supervisor.telegram_id, Outgoing(text="⚠️ " + text), purpose="system",
-                       staff_id=supervisor.id)
+        text = tr._(
+            "A message from {nickname} · {ref} could not be handled ({error}). It was "
+            "passed on as it came; the update is kept for the operator.",
+            nickname=child.nickname,
+            ref=child.ref,
+            error=error,
+        )
+        await uow.send(
+            supervisor.telegram_id,
+            Outgoing(text="⚠️ " + text),
+            purpose="system",
+            staff_id=supervisor.id,
+        )

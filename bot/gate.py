@@ -45,11 +45,24 @@ def stranger_tr(ctx: AlongsideContext, update: Update) -> Translator:
     return ctx.runtime.tr(resolve(user.language_code if user else None))
 
 
-async def to_child(ctx: AlongsideContext, child: ChildView, message: Outgoing, *,
-                   purpose: str = "notice", message_id: str | None = None,
-                   staff_id: str | None = None) -> None:
-    await ctx.uow.send(child.telegram_id, message, purpose=purpose, key_id=child.data_key_id,
-                       child_id=child.id, message_id=message_id, staff_id=staff_id)
+async def to_child(
+    ctx: AlongsideContext,
+    child: ChildView,
+    message: Outgoing,
+    *,
+    purpose: str = "notice",
+    message_id: str | None = None,
+    staff_id: str | None = None,
+) -> None:
+    await ctx.uow.send(
+        child.telegram_id,
+        message,
+        purpose=purpose,
+        key_id=child.data_key_id,
+        child_id=child.id,
+        message_id=message_id,
+        staff_id=staff_id,
+    )
 
 
 async def to_stranger(ctx: AlongsideContext, update: Update, message: Outgoing) -> None:
@@ -58,10 +71,10 @@ async def to_stranger(ctx: AlongsideContext, update: Update, message: Outgoing) 
         await ctx.uow.send(chat.id, message, purpose="notice")
 
 
-async def to_staff(ctx: AlongsideContext, staff: StaffView, message: Outgoing, **kw: Any
-                   ) -> None:
-    await ctx.uow.send(staff.telegram_id, message, purpose=kw.pop("purpose", "notice"),
-                       staff_id=staff.id, **kw)
+async def to_staff(ctx: AlongsideContext, staff: StaffView, message: Outgoing, **kw: Any) -> None:
+    await ctx.uow.send(
+        staff.telegram_id, message, purpose=kw.pop("purpose", "notice"), staff_id=staff.id, **kw
+    )
 
 
 async def staff_only(update: Update, ctx: AlongsideContext) -> StaffView | None:

@@ -54,9 +54,13 @@ def content_of(message: Message) -> Content | None:
     if message.text is not None:
         return Content("text", message.text)
     media: list[tuple[str, Any]] = [
-        ("photo", message.photo[-1] if message.photo else None), ("voice", message.voice),
-        ("video", message.video), ("document", message.document), ("sticker", message.sticker),
-        ("audio", message.audio), ("animation", message.animation),
+        ("photo", message.photo[-1] if message.photo else None),
+        ("voice", message.voice),
+        ("video", message.video),
+        ("document", message.document),
+        ("sticker", message.sticker),
+        ("audio", message.audio),
+        ("animation", message.animation),
         ("video_note", message.video_note),
     ]
     for kind, item in media:
@@ -122,18 +126,31 @@ async def _link(update: Update, ctx: AlongsideContext, code: str) -> None:
         await to_child(ctx, child, notices.already_linked(tr, advocate.name))
         return
     await to_child(ctx, child, notices.linked(tr, advocate.name))
-    await watch.start_watch(ctx.uow, child.id, next_check_in(ctx.runtime, ctx.uow.now),
-                            f"child:{child.id}", "linked")
+    await watch.start_watch(
+        ctx.uow, child.id, next_check_in(ctx.runtime, ctx.uow.now), f"child:{child.id}", "linked"
+    )
     staff_tr = tr_for(ctx, advocate.locale)
-    await to_staff(ctx, advocate, Outgoing(text=staff_tr._(
-        "{nickname} · {ref} is now linked with you. Their language: {language}.",
-        nickname=child.nickname, ref=child.ref, language=SUPPORTED[child.locale].native)))
+    await to_staff(
+        ctx,
+        advocate,
+        Outgoing(
+            text=staff_tr._(
+                "{nickname} · {ref} is now linked with you. Their language: {language}.",
+                nickname=child.nickname,
+                ref=child.ref,
+                language=SUPPORTED[child.locale].native,
+            )
+        ),
+    )
 
 
 async def _child_help(ctx: AlongsideContext, child: ChildView) -> None:
     advocate = child.advocate_id and await people.get_staff(ctx.uow, child.advocate_id)
-    await to_child(ctx, child, notices.child_help(tr_for(ctx, child.locale),
-                                                   advocate.name if advocate else None))
+    await to_child(
+        ctx,
+        child,
+        notices.child_help(tr_for(ctx, child.locale), advocate.name if advocate else None),
+    )
 
 
 async def help_command(update: Update, ctx: AlongsideContext) -> None:
@@ -170,8 +187,7 @@ async def children(update: Update, ctx: AlongsideContext) -> None:
         return
     mine = await people.children_of(ctx.uow, staff.id)
     tr = tr_for(ctx, staff.locale)
-    await to_staff(ctx, staff, notices.children_list(tr, mine) if mine
-                    else notices.no_children(tr))
+    await to_staff(ctx, staff, notices.children_list(tr, mine) if mine else notices.no_children(tr))
 
 
 async def language(update: Update, ctx: AlongsideContext) -> None:
@@ -238,8 +254,11 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
 
 def _urgent(ctx: AlongsideContext, message: Message, locale: str) -> bool:
     content = content_of(message)
-    return bool(content and content.text and
-                ctx.runtime.detector.scan(content.text, languages=(locale,)).urgent)
+    return bool(
+        content
+        and content.text
+        and ctx.runtime.detector.scan(content.text, languages=(locale,)).urgent
+    )
 
 
 def relayed(header: str, content: Content, seen: Button) -> list[Outgoing]:
@@ -248,16 +267,28 @@ def relayed(header: str, content: Content, seen: Button) -> list[Outgoing]:
     theirs made to look like another young person's header."""
     if content.kind != "text" or not content.text:
         body = f"{header}\n{content.text}" if content.text else header
-        return [Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True,
-                         buttons=((seen,),))]
+        return [
+            Outgoing(
+                kind=content.kind,
+                text=body,
+                file_id=content.file_id,
+                protect=True,
+                buttons=((seen,),),
+            )
+        ]
     # Room for the header, a line break and the longest part number.
     room = TEXT_LIMIT - utf16_len(header) - 16
     pieces = split_text(content.text, room)
     if len(pieces) == 1:
         return [Outgoing(text=f"{header}\n{content.text}", protect=True, buttons=((seen,),))]
-    return [Outgoing(text=f"{header} · {number}/{len(pieces)}\n{piece}", protect=True,
-                     buttons=((seen,),) if number == len(pieces) else ())
-            for number, piece in enumerate(pieces, start=1)]
+    return [
+        Outgoing(
+            text=f"{header} · {number}/{len(pieces)}\n{piece}",
+            protect=True,
+            buttons=((seen,),) if number == len(pieces) else (),
+        )
+        for number, piece in enumerate(pieces, start=1)
+    ]
 
 
 async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildView) -> None:
@@ -271,8 +302,9 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
         return
     uow = ctx.uow
     screened = await screen_and_alert(ctx, child, content.text)
-    message_id = await relay.record_from_child(uow, child, content, message.message_id,
-                                               screened.severity)
+    message_id = await relay.record_from_child(
+        uow, child, content, message.message_id, screened.severity
+    )
     await screened.after_record(message_id)
     if child.muted:
         return  # kept with the record, pushed to no one
@@ -300,8 +332,15 @@ async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildVi
             header = f"{header}\n{away.standing_in(staff_tr, away_advocate)}"
         seen = Button(staff_tr._("Seen"), data=f"seen:{child.id}")
         for outgoing in relayed(header, content, seen):
-            await to_staff(ctx, reader, outgoing, purpose="relay", key_id=child.data_key_id,
-                           child_id=child.id, message_id=message_id)
+            await to_staff(
+                ctx,
+                reader,
+                outgoing,
+                purpose="relay",
+                key_id=child.data_key_id,
+                child_id=child.id,
+                message_id=message_id,
+            )
 
 
 async def _held(ctx: AlongsideContext, child: ChildView, readers: list[StaffView]) -> bool:
@@ -312,9 +351,18 @@ async def _held(ctx: AlongsideContext, child: ChildView, readers: list[StaffView
     if over == 1:
         for reader in readers:
             staff_tr = tr_for(ctx, reader.locale)
-            await to_staff(ctx, reader, Outgoing(text=staff_tr._(
-                "{ref} (not linked) keeps writing: what they send in the next hour is kept, not "
-                "passed on. Open their alert to read it, or /mute {ref}.", ref=child.ref)))
+            await to_staff(
+                ctx,
+                reader,
+                Outgoing(
+                    text=staff_tr._(
+                        "{ref} (not linked) keeps writing: what they send in the next hour is "
+                        "kept, not "
+                        "passed on. Open their alert to read it, or /mute {ref}.",
+                        ref=child.ref,
+                    )
+                ),
+            )
     return over > 0
 
 
@@ -328,8 +376,11 @@ async def _closed_notice(ctx: AlongsideContext, child: ChildView) -> None:
     if await attention.first_word_while_closed(ctx.uow, child.id, opens):
         tr = tr_for(ctx, child.locale)
         # Always within the week: the day's name and the time read best.
-        await to_child(ctx, child, closed_notice(tr, tr.datetime(opens, "EEEE HH:mm"),
-                                                   ctx.runtime.settings.region))
+        await to_child(
+            ctx,
+            child,
+            closed_notice(tr, tr.datetime(opens, "EEEE HH:mm"), ctx.runtime.settings.region),
+        )
 
 
 async def on_edit(update: Update, ctx: AlongsideContext) -> None:
@@ -355,9 +406,16 @@ async def on_edit(update: Update, ctx: AlongsideContext) -> None:
     for reader in readers:
         staff_tr = tr_for(ctx, reader.locale)
         header = screened.marks(staff_tr) + notices.correction_header(staff_tr, person, uow.now)
-        await to_staff(ctx, reader, Outgoing(text=f"{header}\n{content.text}", protect=True),
-                        purpose="relay", key_id=person.data_key_id, child_id=person.id,
-                        message_id=original, reply_to_message_id=original)
+        await to_staff(
+            ctx,
+            reader,
+            Outgoing(text=f"{header}\n{content.text}", protect=True),
+            purpose="relay",
+            key_id=person.data_key_id,
+            child_id=person.id,
+            message_id=original,
+            reply_to_message_id=original,
+        )
 
 
 async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView) -> None:
@@ -367,9 +425,17 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
     content = content_of(message)
     tr = tr_for(ctx, staff.locale)
     if content is None:
-        await to_staff(ctx, staff, Outgoing(text=tr._(
-            "This kind of message cannot be passed on. Send text, a photo, a voice message, "
-            "a video, a sticker or a file.")))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr._(
+                    "This kind of message cannot be passed on. Send text, a photo, a voice "
+                    "message, "
+                    "a video, a sticker or a file."
+                )
+            ),
+        )
         return
     uow = ctx.uow
     replied = message.reply_to_message
@@ -378,7 +444,8 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
         ours = replied.from_user is not None and replied.from_user.id == ctx.bot.id
         try:
             child = await access_child_by_reply(
-                uow, staff, replied.message_id, (replied.text or replied.caption) if ours else None)
+                uow, staff, replied.message_id, (replied.text or replied.caption) if ours else None
+            )
         except AccessDenied:
             await to_staff(ctx, staff, notices.cannot_reach(tr))
             return
@@ -394,8 +461,9 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
         await to_staff(ctx, staff, notices.pick_child(tr, pending, mine))
 
 
-async def send_to_child(ctx: AlongsideContext, staff: StaffView, child: ChildView,
-                        content: Content) -> None:
+async def send_to_child(
+    ctx: AlongsideContext, staff: StaffView, child: ChildView, content: Content
+) -> None:
     uow = ctx.uow
     message_id = await relay.record_to_child(uow, child, staff, content)
     await uow.audit(f"staff:{staff.id}", "message.send", child.id)
@@ -403,9 +471,14 @@ async def send_to_child(ctx: AlongsideContext, staff: StaffView, child: ChildVie
     tr = tr_for(ctx, child.locale)
     header = notices.from_advocate_header(tr, staff.name)
     body = f"{header}\n{content.text}" if content.text else header
-    await to_child(ctx, child, Outgoing(kind=content.kind, text=body, file_id=content.file_id,
-                                         protect=True),
-                    purpose="reply", message_id=message_id, staff_id=staff.id)
+    await to_child(
+        ctx,
+        child,
+        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
+        purpose="reply",
+        message_id=message_id,
+        staff_id=staff.id,
+    )
 
 
 # Buttons --------------------------------------------------------------------------------------
@@ -493,8 +566,9 @@ async def on_membership(update: Update, ctx: AlongsideContext) -> None:
         if await relay.mark_unreachable(ctx.uow, person.id):
             advocate = person.advocate_id and await people.get_staff(ctx.uow, person.advocate_id)
             for reader in [advocate] if advocate else await people.supervisors(ctx.uow):
-                await to_staff(ctx, reader, notices.child_unreachable(
-                    tr_for(ctx, reader.locale), person))
+                await to_staff(
+                    ctx, reader, notices.child_unreachable(tr_for(ctx, reader.locale), person)
+                )
     elif status == ChatMemberStatus.MEMBER:
         await relay.mark_reachable(ctx.uow, person.id)
 
@@ -507,8 +581,11 @@ async def on_error(update: object, ctx: AlongsideContext) -> None:
     if state is not None:
         state.error = name
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("handler.error", extra={"update_id": update_id, "error": name},
-              exc_info=(type(error), error, error.__traceback__) if error else None)
+    log.error(
+        "handler.error",
+        extra={"update_id": update_id, "error": name},
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
 
 
 def register(app: AlongsideApp) -> None:
@@ -523,11 +600,11 @@ def register(app: AlongsideApp) -> None:
     watching.register(app)
     journeying.register(app)
     erasing.register(app)
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
-                                   unknown_command))
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command)
+    )
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, on_message))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edit))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(on_error)
-

@@ -62,20 +62,28 @@ def chat_of(raw: Mapping[str, Any]) -> int | None:
 
 def _pending_query(with_payload: bool) -> Select[*tuple[Any, ...]]:
     columns = [InboxUpdate.update_id, *([InboxUpdate.payload_sealed] if with_payload else [])]
-    return (select(*columns).where(InboxUpdate.status == "pending")
-            .order_by(InboxUpdate.update_id).limit(PENDING_BATCH))
+    return (
+        select(*columns)
+        .where(InboxUpdate.status == "pending")
+        .order_by(InboxUpdate.update_id)
+        .limit(PENDING_BATCH)
+    )
 
 
 # Built once: the same statements for every update.
 PENDING = _pending_query(with_payload=True)
 PENDING_IDS = _pending_query(with_payload=False)
 _INBOX = cast(Table, InboxUpdate.__table__)
-MARK_DONE = (sa_update(_INBOX).where(_INBOX.c.update_id == bindparam("b_id"))
-             .values(status="done", processed_at=bindparam("b_at"), payload_sealed=WIPED))
+MARK_DONE = (
+    sa_update(_INBOX)
+    .where(_INBOX.c.update_id == bindparam("b_id"))
+    .values(status="done", processed_at=bindparam("b_at"), payload_sealed=WIPED)
+)
 # Executed with one set of parameters per update, these are compiled once and still sent as one
 # multi-row INSERT; `.values(rows)` built a new statement for every batch, compiled each time.
 ACCEPT = {
-    dialect: insert(_INBOX).on_conflict_do_nothing(index_elements=["update_id"])
+    dialect: insert(_INBOX)
+    .on_conflict_do_nothing(index_elements=["update_id"])
     .returning(_INBOX.c.update_id)
     for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
@@ -103,21 +111,31 @@ class Inbox:
                 if not isinstance(update_id, int):
                     continue
                 chat = chat_of(raw)
-                payload = await uow.seal_json(self.store.system_key_id, raw, "inbox", "payload",
-                                              str(update_id))
+                payload = await uow.seal_json(
+                    self.store.system_key_id, raw, "inbox", "payload", str(update_id)
+                )
                 sealed.append((update_id, payload))
-                rows.append({
-                    "update_id": update_id,
-                    "payload_sealed": payload,
-                    "chat_index": None if chat is None else uow.index.telegram(chat),
-                    "status": "pending",
-                    "attempts": 0,
-                    "received_at": uow.now,
-                })
+                rows.append(
+                    {
+                        "update_id": update_id,
+                        "payload_sealed": payload,
+                        "chat_index": None if chat is None else uow.index.telegram(chat),
+                        "status": "pending",
+                        "attempts": 0,
+                        "received_at": uow.now,
+                    }
+                )
             if not rows:
                 return 0
-            inserted = set((await uow.session.execute(
-                ACCEPT["sqlite" if self.store.is_sqlite else "postgresql"], rows)).scalars().all())
+            inserted = set(
+                (
+                    await uow.session.execute(
+                        ACCEPT["sqlite" if self.store.is_sqlite else "postgresql"], rows
+                    )
+                )
+                .scalars()
+                .all()
+            )
             await uow.commit()
             if self.store.is_sqlite:
                 # Still holding the writer's lock: a read of what is pending, which takes
@@ -197,39 +215,55 @@ class Inbox:
         if self.store.is_sqlite:
             row = await uow.session.get(InboxUpdate, update_id)
             return row if row is not None and row.status == "pending" else None
-        row = (await uow.session.execute(
-            select(InboxUpdate).where(InboxUpdate.update_id == update_id,
-                                      InboxUpdate.status == "pending")
-            .with_for_update(skip_locked=True))).scalar_one_or_none()
+        row = (
+            await uow.session.execute(
+                select(InboxUpdate)
+                .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending")
+                .with_for_update(skip_locked=True)
+            )
+        ).scalar_one_or_none()
         if row is None:
             return None
         if row.received_at > uow.now - SETTLE and await self._gap_before(uow, update_id):
             return None
         if row.chat_index is None:
             return row
-        locked = (await uow.session.execute(
-            select(func.pg_try_advisory_xact_lock(func.hashtext(row.chat_index))))).scalar()
+        locked = (
+            await uow.session.execute(
+                select(func.pg_try_advisory_xact_lock(func.hashtext(row.chat_index)))
+            )
+        ).scalar()
         if not locked:
             return None
-        earlier = (await uow.session.execute(
-            select(InboxUpdate.update_id).where(InboxUpdate.chat_index == row.chat_index,
-                                                InboxUpdate.status == "pending",
-                                                InboxUpdate.update_id < update_id).limit(1)
-        )).scalar_one_or_none()
+        earlier = (
+            await uow.session.execute(
+                select(InboxUpdate.update_id)
+                .where(
+                    InboxUpdate.chat_index == row.chat_index,
+                    InboxUpdate.status == "pending",
+                    InboxUpdate.update_id < update_id,
+                )
+                .limit(1)
+            )
+        ).scalar_one_or_none()
         return None if earlier is not None else row
 
     async def _gap_before(self, uow: UnitOfWork, update_id: int) -> bool:
         """Whether an update shortly before this one has not arrived yet."""
         first = (await uow.session.execute(select(func.min(InboxUpdate.update_id)))).scalar()
         low = max(update_id - GAP_WINDOW, int(first if first is not None else update_id))
-        present = (await uow.session.execute(
-            select(func.count(InboxUpdate.update_id)).where(InboxUpdate.update_id >= low,
-                                                            InboxUpdate.update_id < update_id)
-        )).scalar_one()
+        present = (
+            await uow.session.execute(
+                select(func.count(InboxUpdate.update_id)).where(
+                    InboxUpdate.update_id >= low, InboxUpdate.update_id < update_id
+                )
+            )
+        ).scalar_one()
         return int(present) < update_id - low
 
-    async def process_one(self, app: AlongsideApp, update_id: int,
-                          payload: bytes | None = None) -> int:
+    async def process_one(
+        self, app: AlongsideApp, update_id: int, payload: bytes | None = None
+    ) -> int:
         """Handle one update; 1 if this worker handled (or gave up on) it, else 0.
 
         With `payload` (SQLite's single process) the update is known to be pending and is not
@@ -294,8 +328,10 @@ class Inbox:
             async with self.store.unit(read_only=True) as uow:
                 raw = await uow.open_json(payload, "inbox", "payload", str(update_id))
         except Exception as exc:
-            log.critical("inbox.unreadable_dead_letter", extra={"update_id": update_id,
-                                                                "error": type(exc).__name__})
+            log.critical(
+                "inbox.unreadable_dead_letter",
+                extra={"update_id": update_id, "error": type(exc).__name__},
+            )
             raw = {}
         await pass_on(self.runtime, update_id, raw, error[:60])
 
@@ -321,8 +357,11 @@ async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.
         try:
             raw_updates = await app.bot.do_api_request(
                 "getUpdates",
-                api_kwargs={"offset": offset, "timeout": runtime.settings.poll_timeout,
-                            "allowed_updates": ALLOWED_UPDATES},
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": runtime.settings.poll_timeout,
+                    "allowed_updates": ALLOWED_UPDATES,
+                },
                 read_timeout=runtime.settings.poll_timeout + 10,
             )
         except (NetworkError, TimedOut) as exc:

@@ -38,30 +38,45 @@ def _stage_of(child: ChildView) -> Stage:
 
 def stage_buttons(tr: Translator, stage: Stage) -> tuple[tuple[Button, ...], ...]:
     return (
-        (Button(tr._("More about this"), data=f"j:more:{stage.value}"),
-         Button(tr._("Words adults use"), data="j:words")),
-        (Button(tr._("Other questions"), data="j:topics"),
-         Button(tr._("Ask my advocate"), data=f"j:ask:{stage.value}")),
+        (
+            Button(tr._("More about this"), data=f"j:more:{stage.value}"),
+            Button(tr._("Words adults use"), data="j:words"),
+        ),
+        (
+            Button(tr._("Other questions"), data="j:topics"),
+            Button(tr._("Ask my advocate"), data=f"j:ask:{stage.value}"),
+        ),
     )
 
 
 def explain(tr: Translator, journey: JourneyContent, stage: Stage) -> Outgoing:
     text = journey.stages[stage]
     after = next_stage(stage)
-    lines = [f"🧭 {text.title.render(tr)}", "", text.where_you_are.render(tr), "",
-             text.what_next.render(tr)]
+    lines = [
+        f"🧭 {text.title.render(tr)}",
+        "",
+        text.where_you_are.render(tr),
+        "",
+        text.what_next.render(tr),
+    ]
     if after is not None:
-        lines += ["", tr._("Often the next step is: {title}",
-                           title=journey.stages[after].title.render(tr))]
+        lines += [
+            "",
+            tr._("Often the next step is: {title}", title=journey.stages[after].title.render(tr)),
+        ]
     return Outgoing(text="\n".join(lines), buttons=stage_buttons(tr, stage))
 
 
 def more(tr: Translator, text: StageText) -> Outgoing:
-    return Outgoing(text="\n\n".join([
-        f"⏳ {text.how_long.render(tr)}",
-        f"✅ {text.your_rights.render(tr)}",
-        f"🤝 {text.who_can_help.render(tr)}",
-    ]))
+    return Outgoing(
+        text="\n\n".join(
+            [
+                f"⏳ {text.how_long.render(tr)}",
+                f"✅ {text.your_rights.render(tr)}",
+                f"🤝 {text.who_can_help.render(tr)}",
+            ]
+        )
+    )
 
 
 async def what_happens_next(ctx: AlongsideContext, child: ChildView) -> None:
@@ -74,20 +89,36 @@ async def about_me(ctx: AlongsideContext, child: ChildView) -> None:
     record = await continuity.own_record(ctx.uow, child)
     stage = parse_stage(record.stage or "")
     lines = [tr._("This is what is written down about you:"), ""]
-    lines.append(tr._("Where you are now: {title}", title=content(
-        ctx).stages[stage].title.render(tr)) if stage else tr._("Where you are now: not set yet."))
+    lines.append(
+        tr._("Where you are now: {title}", title=content(ctx).stages[stage].title.render(tr))
+        if stage
+        else tr._("Where you are now: not set yet.")
+    )
     if record.summary:
         lines += ["", tr._("Your story so far, as you agreed it:"), record.summary]
     else:
         lines += ["", tr._("There is no story so far that you agreed yet.")]
     if record.notes:
-        lines += ["", tr.n_("{n} note by {names}. Notes help the adults so you do not have to "
-                            "tell your story again.",
-                            "{n} notes by {names}. Notes help the adults so you do not have to "
-                            "tell your story again.", record.notes,
-                            names=", ".join(record.note_authors))]
-    await to_child(ctx, child, Outgoing(text="\n".join(lines), protect=True, buttons=((
-        Button(tr._("Ask for a correction"), data="j:ask:correction"),),)))
+        lines += [
+            "",
+            tr.n_(
+                "{n} note by {names}. Notes help the adults so you do not have to "
+                "tell your story again.",
+                "{n} notes by {names}. Notes help the adults so you do not have to "
+                "tell your story again.",
+                record.notes,
+                names=", ".join(record.note_authors),
+            ),
+        ]
+    await to_child(
+        ctx,
+        child,
+        Outgoing(
+            text="\n".join(lines),
+            protect=True,
+            buttons=((Button(tr._("Ask for a correction"), data="j:ask:correction"),),),
+        ),
+    )
 
 
 async def on_journey_button(ctx: AlongsideContext, child: ChildView, data: str) -> None:
@@ -98,20 +129,35 @@ async def on_journey_button(ctx: AlongsideContext, child: ChildView, data: str) 
         await to_child(ctx, child, more(tr, journey.stages[stage]))
     elif action == "words":
         lines = [f"• {e.term.render(tr)}: {e.meaning.render(tr)}" for e in journey.glossary]
-        await to_child(ctx, child, Outgoing(text=tr._("Words adults use:") + "\n\n"
-                                            + "\n".join(lines)))
+        await to_child(
+            ctx, child, Outgoing(text=tr._("Words adults use:") + "\n\n" + "\n".join(lines))
+        )
     elif action == "topics":
         rows = tuple((Button(t.title.render(tr), data=f"j:topic:{t.id}"),) for t in journey.topics)
-        await to_child(ctx, child, Outgoing(text=tr._("What would you like to know?"),
-                                            buttons=rows))
+        await to_child(
+            ctx, child, Outgoing(text=tr._("What would you like to know?"), buttons=rows)
+        )
     elif action == "topic" and (topic := journey.topic(arg)):
-        await to_child(ctx, child, Outgoing(
-            text=f"{topic.title.render(tr)}\n\n{topic.body.render(tr)}",
-            buttons=((Button(tr._("Ask my advocate"), data=f"j:ask:{topic.id}"),),)))
+        await to_child(
+            ctx,
+            child,
+            Outgoing(
+                text=f"{topic.title.render(tr)}\n\n{topic.body.render(tr)}",
+                buttons=((Button(tr._("Ask my advocate"), data=f"j:ask:{topic.id}"),),),
+            ),
+        )
     elif action == "ask" and arg:
         await continuity.set_asking(ctx.uow, child, arg)
-        await to_child(ctx, child, Outgoing(text=tr._(
-            "Write your question or what should be changed. I will send it to your advocate.")))
+        await to_child(
+            ctx,
+            child,
+            Outgoing(
+                text=tr._(
+                    "Write your question or what should be changed. I will send it to your "
+                    "advocate."
+                )
+            ),
+        )
     elif action == "summary" and arg:
         await _decide_summary(ctx, child, arg)
 
@@ -141,35 +187,56 @@ async def _decide_summary(ctx: AlongsideContext, child: ChildView, arg: str) -> 
         await to_child(ctx, child, Outgoing(text=tr._("Thank you. It is saved.")))
     else:
         await continuity.set_asking(uow, child, "summary")
-        await to_child(ctx, child, Outgoing(text=tr._(
-            "Write what should be changed. I will send it to your advocate.")))
+        await to_child(
+            ctx,
+            child,
+            Outgoing(text=tr._("Write what should be changed. I will send it to your advocate.")),
+        )
     if drafter is not None:
         staff_tr = tr_for(ctx, drafter.locale)
-        text = (staff_tr._("{nickname} · {ref} approved the story so far.", nickname=child.nickname,
-                           ref=child.ref) if decision == "yes" else
-                staff_tr._("{nickname} · {ref} wants to change the story so far.",
-                           nickname=child.nickname, ref=child.ref))
+        text = (
+            staff_tr._(
+                "{nickname} · {ref} approved the story so far.",
+                nickname=child.nickname,
+                ref=child.ref,
+            )
+            if decision == "yes"
+            else staff_tr._(
+                "{nickname} · {ref} wants to change the story so far.",
+                nickname=child.nickname,
+                ref=child.ref,
+            )
+        )
         await to_staff(ctx, drafter, Outgoing(text=text))
 
 
 # Staff side -----------------------------------------------------------------------------------
 
 
-async def _target(update: Update, ctx: AlongsideContext, staff: StaffView, usage: str
-                  ) -> tuple[ChildView, list[str]] | None:
+async def _target(
+    update: Update, ctx: AlongsideContext, staff: StaffView, usage: str
+) -> tuple[ChildView, list[str]] | None:
     """The child named by REF (or by replying to their relayed message), and the other words."""
     args = list(ctx.args or [])
     message = update.effective_message
     uow = ctx.uow
     if message is not None and message.reply_to_message is not None:
         with contextlib.suppress(AccessDenied):  # then the words must name them
-            return await access_child_by_reply(uow, staff,
-                                               message.reply_to_message.message_id), args
+            return await access_child_by_reply(
+                uow, staff, message.reply_to_message.message_id
+            ), args
     try:
         child = await continuity.child_for(uow, staff, args[0].upper() if args else "")
     except AccessDenied:
-        await to_staff(ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._(
-            "No young person of yours has that reference. Use: {usage}", usage=usage)))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr_for(ctx, staff.locale)._(
+                    "No young person of yours has that reference. Use: {usage}", usage=usage
+                )
+            ),
+        )
         return None
     return child, args[1:]
 
@@ -181,13 +248,25 @@ async def stage_command(update: Update, ctx: AlongsideContext) -> None:
     child, _ = found
     tr = tr_for(ctx, staff.locale)
     journey = content(ctx)
-    rows = tuple((Button(journey.stages[s].title.render(tr), data=f"st:{child.ref}:{s.value}"),)
-                 for s in STAGE_ORDER)
+    rows = tuple(
+        (Button(journey.stages[s].title.render(tr), data=f"st:{child.ref}:{s.value}"),)
+        for s in STAGE_ORDER
+    )
     current = parse_stage(child.stage or "")
     now = journey.stages[current].title.render(tr) if current else tr._("not set")
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Stage for {nickname} · {ref} (now: {stage}). Choose the new stage:",
-        nickname=child.nickname, ref=child.ref, stage=now), buttons=rows))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Stage for {nickname} · {ref} (now: {stage}). Choose the new stage:",
+                nickname=child.nickname,
+                ref=child.ref,
+                stage=now,
+            ),
+            buttons=rows,
+        ),
+    )
 
 
 async def on_stage_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
@@ -203,14 +282,28 @@ async def on_stage_button(ctx: AlongsideContext, staff: StaffView, data: str) ->
         return
     await continuity.set_stage(ctx.uow, staff, child, stage)
     journey = content(ctx)
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Stage set for {nickname} · {ref}: {stage}. They have been told what it means.",
-        nickname=child.nickname, ref=child.ref, stage=journey.stages[stage].title.render(tr))))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Stage set for {nickname} · {ref}: {stage}. They have been told what it means.",
+                nickname=child.nickname,
+                ref=child.ref,
+                stage=journey.stages[stage].title.render(tr),
+            )
+        ),
+    )
     child_tr = tr_for(ctx, child.locale)
     update = explain(child_tr, journey, stage)
-    await to_child(ctx, child, Outgoing(
-        text=child_tr._("Your advocate updated where you are now.") + "\n\n" + update.text,
-        buttons=update.buttons))
+    await to_child(
+        ctx,
+        child,
+        Outgoing(
+            text=child_tr._("Your advocate updated where you are now.") + "\n\n" + update.text,
+            buttons=update.buttons,
+        ),
+    )
 
 
 async def note_command(update: Update, ctx: AlongsideContext) -> None:
@@ -226,8 +319,13 @@ async def note_command(update: Update, ctx: AlongsideContext) -> None:
         await to_staff(ctx, staff, Outgoing(text=tr._("Use: /note REF text of the note")))
         return
     await continuity.add_note(ctx.uow, staff, child, " ".join(words))
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Note saved for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref)))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._("Note saved for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref)
+        ),
+    )
 
 
 async def notes_command(update: Update, ctx: AlongsideContext) -> None:
@@ -238,18 +336,38 @@ async def notes_command(update: Update, ctx: AlongsideContext) -> None:
     await send_notes(ctx, staff, child, await continuity.read_notes(ctx.uow, staff, child))
 
 
-async def send_notes(ctx: AlongsideContext, staff: StaffView, child: ChildView,
-                     notes: list[continuity.NoteView]) -> None:
+async def send_notes(
+    ctx: AlongsideContext, staff: StaffView, child: ChildView, notes: list[continuity.NoteView]
+) -> None:
     tr = tr_for(ctx, staff.locale)
     if not notes:
-        await to_staff(ctx, staff, Outgoing(text=tr._(
-            "No notes yet for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref)))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr._(
+                    "No notes yet for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref
+                )
+            ),
+        )
         return
-    lines = [tr.n_("{n} note for {nickname} · {ref}:", "{n} notes for {nickname} · {ref}:",
-                   len(notes), nickname=child.nickname, ref=child.ref)]
+    lines = [
+        tr.n_(
+            "{n} note for {nickname} · {ref}:",
+            "{n} notes for {nickname} · {ref}:",
+            len(notes),
+            nickname=child.nickname,
+            ref=child.ref,
+        )
+    ]
     lines += [f"— {tr.datetime(n.at)} · {n.author}: {n.text}" for n in notes]
-    await to_staff(ctx, staff, Outgoing(text="\n".join(lines), protect=True),
-                   key_id=child.data_key_id, child_id=child.id)
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(text="\n".join(lines), protect=True),
+        key_id=child.data_key_id,
+        child_id=child.id,
+    )
 
 
 async def summary_command(update: Update, ctx: AlongsideContext) -> None:
@@ -262,22 +380,51 @@ async def summary_command(update: Update, ctx: AlongsideContext) -> None:
     child, words = found
     tr = tr_for(ctx, staff.locale)
     if not words:
-        await to_staff(ctx, staff, Outgoing(text=tr._(
-            "Use: /summary REF the story so far, in words the young person understands")))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr._(
+                    "Use: /summary REF the story so far, in words the young person understands"
+                )
+            ),
+        )
         return
     text = " ".join(words)
     summary_id = await continuity.draft_summary(ctx.uow, staff, child, text)
     child_tr = tr_for(ctx, child.locale)
-    await to_child(ctx, child, Outgoing(
-        text=child_tr._("{advocate} wrote down your story so far, so you do not have to tell it "
-                        "again. Is it right?", advocate=staff.name) + "\n\n" + text,
-        protect=True, buttons=((
-            Button(child_tr._("This is right"), data=f"j:summary:yes:{summary_id}"),
-            Button(child_tr._("Change something"), data=f"j:summary:no:{summary_id}"),
-        ),)))
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Sent to {nickname} · {ref} to check. Only a version they approve is kept for handover.",
-        nickname=child.nickname, ref=child.ref)))
+    await to_child(
+        ctx,
+        child,
+        Outgoing(
+            text=child_tr._(
+                "{advocate} wrote down your story so far, so you do not have to tell it "
+                "again. Is it right?",
+                advocate=staff.name,
+            )
+            + "\n\n"
+            + text,
+            protect=True,
+            buttons=(
+                (
+                    Button(child_tr._("This is right"), data=f"j:summary:yes:{summary_id}"),
+                    Button(child_tr._("Change something"), data=f"j:summary:no:{summary_id}"),
+                ),
+            ),
+        ),
+    )
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Sent to {nickname} · {ref} to check. Only a version they approve is kept for "
+                "handover.",
+                nickname=child.nickname,
+                ref=child.ref,
+            )
+        ),
+    )
 
 
 async def handover_command(update: Update, ctx: AlongsideContext) -> None:
@@ -289,16 +436,28 @@ async def handover_command(update: Update, ctx: AlongsideContext) -> None:
         return
     child, words = found
     tr = tr_for(ctx, staff.locale)
-    candidates = (await continuity.staff_by_name(ctx.uow, " ".join(words)) if words
-                  else await continuity.all_staff(ctx.uow))
+    candidates = (
+        await continuity.staff_by_name(ctx.uow, " ".join(words))
+        if words
+        else await continuity.all_staff(ctx.uow)
+    )
     candidates = [c for c in candidates if c.id != child.advocate_id]
     if len(candidates) == 1 and words:
         await do_handover(ctx, staff, child, candidates[0])
         return
     rows = tuple((Button(c.name, data=f"ho:{child.ref}:{c.id}"),) for c in candidates)
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Hand {nickname} · {ref} over to whom?", nickname=child.nickname, ref=child.ref)
-        if rows else tr._("No colleague matches that name."), buttons=rows))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Hand {nickname} · {ref} over to whom?", nickname=child.nickname, ref=child.ref
+            )
+            if rows
+            else tr._("No colleague matches that name."),
+            buttons=rows,
+        ),
+    )
 
 
 async def on_handover_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
@@ -315,8 +474,9 @@ async def on_handover_button(ctx: AlongsideContext, staff: StaffView, data: str)
     await do_handover(ctx, staff, child, new)
 
 
-async def do_handover(ctx: AlongsideContext, actor: StaffView, child: ChildView,
-                      new: StaffView) -> None:
+async def do_handover(
+    ctx: AlongsideContext, actor: StaffView, child: ChildView, new: StaffView
+) -> None:
     uow = ctx.uow
     try:
         result = await continuity.hand_over(uow, actor, child, new)
@@ -327,31 +487,65 @@ async def do_handover(ctx: AlongsideContext, actor: StaffView, child: ChildView,
     new_tr = tr_for(ctx, new.locale)
     journey = content(ctx)
     stage = parse_stage(moved.stage or "")
-    lines = [new_tr._("{nickname} · {ref} is now with you, handed over by {actor}.",
-                      nickname=moved.nickname, ref=moved.ref, actor=actor.name),
-             new_tr._("Stage: {stage}", stage=journey.stages[stage].title.render(new_tr)
-                      if stage else new_tr._("not set")),
-             new_tr.n_("{n} open alert.", "{n} open alerts.", result.open_alerts)]
-    lines += ["", new_tr._("Story so far, approved by them:"),
-              result.summary or new_tr._("(none approved yet)")]
-    await to_staff(ctx, new, Outgoing(text="\n".join(lines), protect=True),
-                   key_id=moved.data_key_id, child_id=moved.id)
+    lines = [
+        new_tr._(
+            "{nickname} · {ref} is now with you, handed over by {actor}.",
+            nickname=moved.nickname,
+            ref=moved.ref,
+            actor=actor.name,
+        ),
+        new_tr._(
+            "Stage: {stage}",
+            stage=journey.stages[stage].title.render(new_tr) if stage else new_tr._("not set"),
+        ),
+        new_tr.n_("{n} open alert.", "{n} open alerts.", result.open_alerts),
+    ]
+    lines += [
+        "",
+        new_tr._("Story so far, approved by them:"),
+        result.summary or new_tr._("(none approved yet)"),
+    ]
+    await to_staff(
+        ctx,
+        new,
+        Outgoing(text="\n".join(lines), protect=True),
+        key_id=moved.data_key_id,
+        child_id=moved.id,
+    )
     await send_notes(ctx, new, moved, result.notes)
     child_tr = tr_for(ctx, moved.locale)
-    await to_child(ctx, moved, Outgoing(text=child_tr._(
-        "From now on, {advocate} is your advocate. They know your story so far, so you do not "
-        "have to tell it again. Write here as before.", advocate=new.name),
-        keyboard=notices.child_keyboard(child_tr)))
+    await to_child(
+        ctx,
+        moved,
+        Outgoing(
+            text=child_tr._(
+                "From now on, {advocate} is your advocate. They know your story so far, so you do "
+                "not "
+                "have to tell it again. Write here as before.",
+                advocate=new.name,
+            ),
+            keyboard=notices.child_keyboard(child_tr),
+        ),
+    )
     others = [result.previous] if result.previous and result.previous.id != actor.id else []
     if not actor.is_supervisor:
         # An advocate handing over on their own: supervisors are told.
         others += await people.supervisors(uow)
     for person in [actor, *others]:
         person_tr = tr_for(ctx, person.locale)
-        await to_staff(ctx, person, Outgoing(text=person_tr._(
-            "{nickname} · {ref} was handed over from {previous} to {new}.",
-            nickname=moved.nickname, ref=moved.ref,
-            previous=result.previous.name if result.previous else "-", new=new.name)))
+        await to_staff(
+            ctx,
+            person,
+            Outgoing(
+                text=person_tr._(
+                    "{nickname} · {ref} was handed over from {previous} to {new}.",
+                    nickname=moved.nickname,
+                    ref=moved.ref,
+                    previous=result.previous.name if result.previous else "-",
+                    new=new.name,
+                )
+            ),
+        )
 
 
 async def on_staff_journey_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
@@ -362,7 +556,11 @@ async def on_staff_journey_button(ctx: AlongsideContext, staff: StaffView, data:
 
 
 def register(app: AlongsideApp) -> None:
-    for name, callback in (("stage", stage_command), ("note", note_command),
-                           ("notes", notes_command), ("summary", summary_command),
-                           ("handover", handover_command)):
+    for name, callback in (
+        ("stage", stage_command),
+        ("note", note_command),
+        ("notes", notes_command),
+        ("summary", summary_command),
+        ("handover", handover_command),
+    ):
         app.add_handler(CommandHandler(name, callback, filters=COMMANDS))

@@ -21,9 +21,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-SAFE_FIELDS = ("update_id", "outbox_id", "alert_id", "error", "ms", "count", "worker",
-               "locale", "languages", "status", "attempts", "level", "of", "table",
-               "staff_id", "screened", "loop")
+SAFE_FIELDS = (
+    "update_id",
+    "outbox_id",
+    "alert_id",
+    "error",
+    "ms",
+    "count",
+    "worker",
+    "locale",
+    "languages",
+    "status",
+    "attempts",
+    "level",
+    "of",
+    "table",
+    "staff_id",
+    "screened",
+    "loop",
+)
 TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
@@ -39,12 +55,15 @@ class SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = {k: getattr(record, k) for k in SAFE_FIELDS if hasattr(record, k)}
         # Our records carry no arguments; the server's own (addresses, pids) are safe to fill in.
-        event = _safe(record.getMessage() if record.name.startswith("uvicorn") else
-                      str(record.msg))
+        event = _safe(record.getMessage() if record.name.startswith("uvicorn") else str(record.msg))
         if self.json_lines:
-            data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
-                    "level": record.levelname.lower(), "logger": record.name, "event": event,
-                    **fields}
+            data = {
+                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "event": event,
+                **fields,
+            }
             if record.exc_info and record.exc_info[0] is not None:
                 data["exception"] = record.exc_info[0].__name__
                 data["where"] = _where(record)
@@ -84,9 +103,14 @@ class RepeatFilter(logging.Filter):
     a flood of distinct events cannot grow memory.
     """
 
-    def __init__(self, emit: Callable[[logging.LogRecord], object], limit: int = 10,
-                 interval: float = 10.0, keys: int = 1000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        emit: Callable[[logging.LogRecord], object],
+        limit: int = 10,
+        interval: float = 10.0,
+        keys: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         self._emit = emit
         self.limit = limit
@@ -139,6 +163,13 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "telegram", "uvicorn.access", "aiosqlite", "asyncio",
-                  "alembic"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "telegram",
+        "uvicorn.access",
+        "aiosqlite",
+        "asyncio",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -49,8 +49,9 @@ TELEGRAM_CODES = {lang.code: {"ckb": "ku"}.get(lang.code, lang.code) for lang in
 def menu(tr: Translator, role: Role | None) -> Outgoing:
     """The menu for a role (None: a young person), to send as its own chat's menu."""
     entries = CHILD if role is None else SUPERVISOR if role is Role.SUPERVISOR else STAFF
-    return Outgoing(kind="commands",
-                    extra={"commands": [[command, tr._(text)] for command, text in entries]})
+    return Outgoing(
+        kind="commands", extra={"commands": [[command, tr._(text)] for command, text in entries]}
+    )
 
 
 def bot_commands(message: Outgoing) -> list[BotCommand]:

@@ -52,8 +52,11 @@ def in_danger(tr: Translator) -> str:
 
 
 def child_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
-    return ((help_now_label(tr),), (next_label(tr), about_label(tr)),
-            (language_label(tr), clear_label(tr)))
+    return (
+        (help_now_label(tr),),
+        (next_label(tr), about_label(tr)),
+        (language_label(tr), clear_label(tr)),
+    )
 
 
 def stranger_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
@@ -64,10 +67,15 @@ def stranger_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
 
 
 def stranger(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._(
-        "Hello. To use this chat you need a code from the adult who is helping you. "
-        "If you have a code, send it here. If not, please ask them for one.")
-        + "\n\n" + in_danger(tr), keyboard=stranger_keyboard(tr))
+    return Outgoing(
+        text=tr._(
+            "Hello. To use this chat you need a code from the adult who is helping you. "
+            "If you have a code, send it here. If not, please ask them for one."
+        )
+        + "\n\n"
+        + in_danger(tr),
+        keyboard=stranger_keyboard(tr),
+    )
 
 
 def linked(tr: Translator, advocate: str) -> Outgoing:
@@ -75,35 +83,54 @@ def linked(tr: Translator, advocate: str) -> Outgoing:
         text=tr._(
             "Hello! You are now connected to {advocate}. They are on your side.\n\n"
             "Write here any time, in your own language. {advocate} will read it and answer.",
-            advocate=advocate) + "\n\n" + in_danger(tr),
-        keyboard=child_keyboard(tr))
+            advocate=advocate,
+        )
+        + "\n\n"
+        + in_danger(tr),
+        keyboard=child_keyboard(tr),
+    )
 
 
 def already_linked(tr: Translator, advocate: str) -> Outgoing:
-    return Outgoing(text=tr._("You are already connected to {advocate}. Just write here.",
-                              advocate=advocate), keyboard=child_keyboard(tr))
+    return Outgoing(
+        text=tr._("You are already connected to {advocate}. Just write here.", advocate=advocate),
+        keyboard=child_keyboard(tr),
+    )
 
 
 def code_unknown(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._(
-        "That code does not work. Please check it, or ask the adult who gave it to you "
-        "for a new one."))
+    return Outgoing(
+        text=tr._(
+            "That code does not work. Please check it, or ask the adult who gave it to you "
+            "for a new one."
+        )
+    )
 
 
 def code_used(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._(
-        "That code was already used. Each code works only once. Please ask for a new one."))
+    return Outgoing(
+        text=tr._(
+            "That code was already used. Each code works only once. Please ask for a new one."
+        )
+    )
 
 
 def code_expired(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._(
-        "That code is too old now. Please ask the adult who gave it to you for a new one."))
+    return Outgoing(
+        text=tr._(
+            "That code is too old now. Please ask the adult who gave it to you for a new one."
+        )
+    )
 
 
 def throttled(tr: Translator, minutes: int) -> Outgoing:
-    return Outgoing(text=tr.n_(
-        "Too many tries. Please wait {n} minute, then try again.",
-        "Too many tries. Please wait {n} minutes, then try again.", minutes))
+    return Outgoing(
+        text=tr.n_(
+            "Too many tries. Please wait {n} minute, then try again.",
+            "Too many tries. Please wait {n} minutes, then try again.",
+            minutes,
+        )
+    )
 
 
 def child_help(tr: Translator, advocate: str | None) -> Outgoing:
@@ -112,8 +139,7 @@ def child_help(tr: Translator, advocate: str | None) -> Outgoing:
     else:
         text = tr._("Write here any time. {advocate} will read it and answer.", advocate=advocate)
     lines = [
-        tr._("“{button}”: if you are in danger or need help right away.",
-             button=tr._(HELP_NOW)),
+        tr._("“{button}”: if you are in danger or need help right away.", button=tr._(HELP_NOW)),
         tr._("“{button}”: what is happening now, and what comes next.", button=tr._(NEXT)),
         tr._("“{button}”: what is written down about you.", button=tr._(ABOUT)),
         tr._("“{button}”: choose the language I use.", button=tr._(LANGUAGE)),
@@ -127,9 +153,12 @@ def not_for_you(tr: Translator) -> Outgoing:
 
 
 def unsupported(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._(
-        "Sorry, I cannot pass this on. Please send words, a photo, a voice message, "
-        "a video or a file."))
+    return Outgoing(
+        text=tr._(
+            "Sorry, I cannot pass this on. Please send words, a photo, a voice message, "
+            "a video or a file."
+        )
+    )
 
 
 def waiting_for_advocate(tr: Translator) -> Outgoing:
@@ -137,26 +166,35 @@ def waiting_for_advocate(tr: Translator) -> Outgoing:
 
 
 def choose_language(tr: Translator) -> Outgoing:
-    rows = [tuple(Button(lang.native, data=f"lang:{lang.code}") for lang in LANGUAGES[i:i + 3])
-            for i in range(0, len(LANGUAGES), 3)]
+    rows = [
+        tuple(Button(lang.native, data=f"lang:{lang.code}") for lang in LANGUAGES[i : i + 3])
+        for i in range(0, len(LANGUAGES), 3)
+    ]
     return Outgoing(text=tr._("Choose your language:"), buttons=tuple(rows))
 
 
 def language_set(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._("OK. I will write to you in {language}.",
-                              language=SUPPORTED[tr.locale].native),
-                    keyboard=child_keyboard(tr))
+    return Outgoing(
+        text=tr._("OK. I will write to you in {language}.", language=SUPPORTED[tr.locale].native),
+        keyboard=child_keyboard(tr),
+    )
 
 
 def advocate_away(tr: Translator, advocate: str, until: str) -> Outgoing:
-    return Outgoing(text=tr._(
-        "{advocate} is away until {time}. Until then, someone else from the team reads your "
-        "messages and will answer you.", advocate=advocate, time=until) + "\n\n" + in_danger(tr))
+    return Outgoing(
+        text=tr._(
+            "{advocate} is away until {time}. Until then, someone else from the team reads your "
+            "messages and will answer you.",
+            advocate=advocate,
+            time=until,
+        )
+        + "\n\n"
+        + in_danger(tr)
+    )
 
 
 def from_advocate_header(tr: Translator, name: str) -> str:
     return tr._("{name}:", name=name)
-
 
 
 # Staff-facing ------------------------------------------------------------------------------------
@@ -164,65 +202,103 @@ def from_advocate_header(tr: Translator, name: str) -> str:
 
 def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
     lines = [
-        tr._("You are enrolled as a supervisor.") if staff.is_supervisor
+        tr._("You are enrolled as a supervisor.")
+        if staff.is_supervisor
         else tr._("You are enrolled as an advocate."),
         "",
         tr._("/invite NICKNAME: make a single-use code, link and QR code for a young person."),
         tr._("/children: your young people and their references."),
-        tr._("/stage REF: set where a young person is in their journey; they are told what "
-             "it means."),
+        tr._(
+            "/stage REF: set where a young person is in their journey; they are told what it means."
+        ),
         tr._("/note REF text: add a private note. /notes REF: read the notes."),
         tr._("/summary REF text: write their story so far for them to approve."),
         tr._("/handover REF NAME: hand a young person over to a colleague."),
         tr._("/placed REF: a new placement; I check in with them daily for 7 days."),
-        tr._("/away TIME: you are away until then; your young people are told, and "
-             "supervisors read their messages. /back: you are back."),
+        tr._(
+            "/away TIME: you are away until then; your young people are told, and "
+            "supervisors read their messages. /back: you are back."
+        ),
         tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
-        *([tr._("/erase REF: erase a young person's record for good, once no alert is "
-                "open. It cannot be undone.")] if staff.is_supervisor else []),
-        tr._("To answer a young person, reply to their message. "
-             "A plain message goes to your only young person, or I ask which one."),
+        *(
+            [
+                tr._(
+                    "/erase REF: erase a young person's record for good, once no alert is "
+                    "open. It cannot be undone."
+                )
+            ]
+            if staff.is_supervisor
+            else []
+        ),
+        tr._(
+            "To answer a young person, reply to their message. "
+            "A plain message goes to your only young person, or I ask which one."
+        ),
         tr._("/language: the language I write to you in."),
         tr._("/help: this list."),
     ]
     if staff.is_supervisor:
-        lines[-2:-2] = [tr._("/enrol NAME: a single-use code that enrols a new advocate. "
-                             "/staff: who is on the staff. /unenrol NAME: take an advocate "
-                             "off the staff.")]
+        lines[-2:-2] = [
+            tr._(
+                "/enrol NAME: a single-use code that enrols a new advocate. "
+                "/staff: who is on the staff. /unenrol NAME: take an advocate "
+                "off the staff."
+            )
+        ]
     return Outgoing(text="\n".join(lines))
 
 
-def invite_created(tr: Translator, nickname: str, code: str, link: str, expires: datetime
-                   ) -> list[Outgoing]:
+def invite_created(
+    tr: Translator, nickname: str, code: str, link: str, expires: datetime
+) -> list[Outgoing]:
     text = tr._(
         "Invite for {nickname}.\nCode: {code}\nLink: {link}\n\n"
         "It works once and ends {when}. Show the QR code in person if you can.",
-        nickname=nickname, code=code, link=link, when=tr.datetime(expires))
-    return [Outgoing(kind="qr", text=tr._("QR code for {nickname}", nickname=nickname),
-                     extra={"link": link}),
-            Outgoing(text=text)]
+        nickname=nickname,
+        code=code,
+        link=link,
+        when=tr.datetime(expires),
+    )
+    return [
+        Outgoing(
+            kind="qr", text=tr._("QR code for {nickname}", nickname=nickname), extra={"link": link}
+        ),
+        Outgoing(text=text),
+    ]
 
 
 def relay_header(tr: Translator, child: ChildView, at: datetime, marks: str = "") -> str:
     language = SUPPORTED[child.locale].native if child.locale in SUPPORTED else child.locale
-    return tr._("{marks}{nickname} · {ref} · {language} · {time}", marks=marks,
-                nickname=child.nickname, ref=child.ref, language=language, time=tr.time(at))
+    return tr._(
+        "{marks}{nickname} · {ref} · {language} · {time}",
+        marks=marks,
+        nickname=child.nickname,
+        ref=child.ref,
+        language=language,
+        time=tr.time(at),
+    )
 
 
 def correction_header(tr: Translator, child: ChildView, at: datetime) -> str:
-    return tr._("✏️ Correction from {nickname} · {ref} · {time}:", nickname=child.nickname,
-                ref=child.ref, time=tr.time(at))
+    return tr._(
+        "✏️ Correction from {nickname} · {ref} · {time}:",
+        nickname=child.nickname,
+        ref=child.ref,
+        time=tr.time(at),
+    )
 
 
 def pick_child(tr: Translator, pending_id: str, children: list[ChildView]) -> Outgoing:
-    rows = tuple((Button(f"{c.nickname} · {c.ref}", data=f"to:{pending_id}:{c.ref}"),)
-                 for c in children)
+    rows = tuple(
+        (Button(f"{c.nickname} · {c.ref}", data=f"to:{pending_id}:{c.ref}"),) for c in children
+    )
     return Outgoing(text=tr._("Which young person is this for?"), buttons=rows)
 
 
 def sent_to(tr: Translator, child: ChildView) -> Outgoing:
-    return Outgoing(text=tr._("Sent to {nickname} · {ref}.", nickname=child.nickname,
-                              ref=child.ref))
+    return Outgoing(
+        text=tr._("Sent to {nickname} · {ref}.", nickname=child.nickname, ref=child.ref)
+    )
 
 
 def no_children(tr: Translator) -> Outgoing:
@@ -263,40 +339,62 @@ PURPOSES = {
 
 def outage_over(tr: Translator, since: datetime, minutes: int) -> Outgoing:
     """Once per Telegram outage, to supervisors, when it is over (it could not arrive before)."""
-    return Outgoing(text="⚠️ " + tr.n_(
-        "Telegram could not be reached for about {n} minute, from {time}. Nothing was lost: "
-        "the messages that waited are being sent now.",
-        "Telegram could not be reached for about {n} minutes, from {time}. Nothing was lost: "
-        "the messages that waited are being sent now.",
-        minutes, time=tr.time(since)))
+    return Outgoing(
+        text="⚠️ "
+        + tr.n_(
+            "Telegram could not be reached for about {n} minute, from {time}. Nothing was lost: "
+            "the messages that waited are being sent now.",
+            "Telegram could not be reached for about {n} minutes, from {time}. Nothing was lost: "
+            "the messages that waited are being sent now.",
+            minutes,
+            time=tr.time(since),
+        )
+    )
 
 
 def dead_letter(tr: Translator, ref: str | None, purpose: str, attempts: int) -> Outgoing:
     purpose = tr._(PURPOSES[purpose]) if purpose in PURPOSES else purpose
     if ref is None:
-        text = tr.n_("A message ({purpose}) could not be delivered after {n} try.",
-                     "A message ({purpose}) could not be delivered after {n} tries.",
-                     attempts, purpose=purpose)
+        text = tr.n_(
+            "A message ({purpose}) could not be delivered after {n} try.",
+            "A message ({purpose}) could not be delivered after {n} tries.",
+            attempts,
+            purpose=purpose,
+        )
     else:
-        text = tr.n_("A message ({purpose}) for {ref} could not be delivered after {n} try.",
-                     "A message ({purpose}) for {ref} could not be delivered after {n} tries.",
-                     attempts, purpose=purpose, ref=ref)
+        text = tr.n_(
+            "A message ({purpose}) for {ref} could not be delivered after {n} try.",
+            "A message ({purpose}) for {ref} could not be delivered after {n} tries.",
+            attempts,
+            purpose=purpose,
+            ref=ref,
+        )
     return Outgoing(text="⚠️ " + text)
 
 
 def child_unreachable(tr: Translator, child: ChildView) -> Outgoing:
-    return Outgoing(text="⚠️ " + tr._(
-        "{nickname} · {ref} has blocked or deleted this chat. Messages cannot reach them. "
-        "Someone else may have their phone: please check on them another way.",
-        nickname=child.nickname, ref=child.ref))
+    return Outgoing(
+        text="⚠️ "
+        + tr._(
+            "{nickname} · {ref} has blocked or deleted this chat. Messages cannot reach them. "
+            "Someone else may have their phone: please check on them another way.",
+            nickname=child.nickname,
+            ref=child.ref,
+        )
+    )
 
 
 def audit_digest(tr: Translator, rows: int, last_hash: str) -> Outgoing:
     """The daily copy of the audit chain's end, for supervisors' phones: out of reach of anyone
     who edits the server (see `conversations.anchor`)."""
-    return Outgoing(text=tr.n_(
-        "Audit check: {count} entry, ending {hash}. If this number ever goes down, tell the "
-        "operator.",
-        "Audit check: {count} entries, ending {hash}. If this number ever goes down, tell the "
-        "operator.",
-        rows, count=format_decimal(rows, locale=tr.locale), hash=last_hash[:16]))
+    return Outgoing(
+        text=tr.n_(
+            "Audit check: {count} entry, ending {hash}. If this number ever goes down, tell the "
+            "operator.",
+            "Audit check: {count} entries, ending {hash}. If this number ever goes down, tell the "
+            "operator.",
+            rows,
+            count=format_decimal(rows, locale=tr.locale),
+            hash=last_hash[:16],
+        )
+    )

@@ -47,8 +47,9 @@ class Runtime:
         return self.catalogs.get(locale)
 
 
-class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
-                                       dict[Any, Any]]):
+class AlongsideContext(
+    CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+):
     @property
     def runtime(self) -> Runtime:
         runtime: Runtime = self.application.bot_data["runtime"]
@@ -59,8 +60,9 @@ class AlongsideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, A
         return current.get().uow
 
 
-AlongsideApp = Application[ExtBot[None], AlongsideContext, dict[Any, Any], dict[Any, Any],
-                           dict[Any, Any], Any]
+AlongsideApp = Application[
+    ExtBot[None], AlongsideContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]
 
 
 async def wait_any(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:

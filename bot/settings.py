@@ -46,78 +46,146 @@ class Variable:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("TELEGRAM_BOT_TOKEN", "unset: `make run` plays the demo",
-             "the bot's token from @BotFather: its id, a colon, then 20 or more of A-Z, a-z, "
-             "0-9, `_` and `-`; never printed, not even when Telegram refuses it"),
-    Variable("TELEGRAM_API_BASE_URL", "`https://api.telegram.org/bot`",
-             "Bot API base (a self-hosted Bot API server, or the emulator)"),
-    Variable("TELEGRAM_API_FILE_URL", "the base with `/bot` made `/file/bot`",
-             "where files sent to the bot are downloaded from"),
-    Variable("DATABASE_URL", "`sqlite+aiosqlite:///<data dir>/alongside.db`",
-             "SQLAlchemy async URL; PostgreSQL as `postgresql+asyncpg://USER:PASSWORD@HOST/DB` "
-             "(needs `alongside db upgrade` first)"),
-    Variable("ALONGSIDE_DATA_DIR", "`./alongside-data`",
-             "the key files, the audit anchor file and the embedded store (kept 0700)"),
-    Variable("ALONGSIDE_MASTER_KEY", "`master.key` in the data dir",
-             "base64 of 32 random bytes; wraps every data key. The file (0600) is made only for "
-             "a new store: beside a database with data a missing one is an error"),
-    Variable("ALONGSIDE_INDEX_KEY", "`index.key` in the data dir",
-             "base64 of 32 bytes; keys the blind index, the audit chain and the row bonds; never "
-             "rotated; made, like the master key, only for a new store"),
+    Variable(
+        "TELEGRAM_BOT_TOKEN",
+        "unset: `make run` plays the demo",
+        "the bot's token from @BotFather: its id, a colon, then 20 or more of A-Z, a-z, "
+        "0-9, `_` and `-`; never printed, not even when Telegram refuses it",
+    ),
+    Variable(
+        "TELEGRAM_API_BASE_URL",
+        "`https://api.telegram.org/bot`",
+        "Bot API base (a self-hosted Bot API server, or the emulator)",
+    ),
+    Variable(
+        "TELEGRAM_API_FILE_URL",
+        "the base with `/bot` made `/file/bot`",
+        "where files sent to the bot are downloaded from",
+    ),
+    Variable(
+        "DATABASE_URL",
+        "`sqlite+aiosqlite:///<data dir>/alongside.db`",
+        "SQLAlchemy async URL; PostgreSQL as `postgresql+asyncpg://USER:PASSWORD@HOST/DB` "
+        "(needs `alongside db upgrade` first)",
+    ),
+    Variable(
+        "ALONGSIDE_DATA_DIR",
+        "`./alongside-data`",
+        "the key files, the audit anchor file and the embedded store (kept 0700)",
+    ),
+    Variable(
+        "ALONGSIDE_MASTER_KEY",
+        "`master.key` in the data dir",
+        "base64 of 32 random bytes; wraps every data key. The file (0600) is made only for "
+        "a new store: beside a database with data a missing one is an error",
+    ),
+    Variable(
+        "ALONGSIDE_INDEX_KEY",
+        "`index.key` in the data dir",
+        "base64 of 32 bytes; keys the blind index, the audit chain and the row bonds; never "
+        "rotated; made, like the master key, only for a new store",
+    ),
     Variable("ALONGSIDE_REGION", "`uk`", "emergency contacts and journey content"),
-    Variable("ALONGSIDE_TIMEZONE", "`Europe/London`",
-             "the deployment's time zone: how times are shown, service and check-in hours"),
-    Variable("ALONGSIDE_WEBHOOK_URL", "unset: polling",
-             "webhook mode: the public https:// URL Telegram posts updates to"),
-    Variable("ALONGSIDE_WEBHOOK_SECRET", "unset",
-             "needed in webhook mode: 32-256 characters of A-Z, a-z, 0-9, `_` and `-`"),
+    Variable(
+        "ALONGSIDE_TIMEZONE",
+        "`Europe/London`",
+        "the deployment's time zone: how times are shown, service and check-in hours",
+    ),
+    Variable(
+        "ALONGSIDE_WEBHOOK_URL",
+        "unset: polling",
+        "webhook mode: the public https:// URL Telegram posts updates to",
+    ),
+    Variable(
+        "ALONGSIDE_WEBHOOK_SECRET",
+        "unset",
+        "needed in webhook mode: 32-256 characters of A-Z, a-z, 0-9, `_` and `-`",
+    ),
     Variable("ALONGSIDE_LISTEN", "`127.0.0.1:8080`", "webhook mode: the HOST:PORT to serve on"),
-    Variable("ALONGSIDE_ESCALATION_MINUTES", "`10,30`",
-             "re-alert an unacknowledged urgent alert after 10 minutes, then every 30"),
-    Variable("ALONGSIDE_UNANSWERED_MINUTES", "`120`",
-             "a young person's message nobody has answered or marked Seen for this long (open "
-             "time only, when service hours are set) becomes a concern for their advocate, then "
-             "for the supervisors"),
-    Variable("ALONGSIDE_SERVICE_HOURS", "unset: always",
-             "when people read, in the deployment's time zone, e.g. `Mon-Fri 09:00-17:00; Sat "
-             "10:00-12:00`; outside them a young person's first message is told when a person "
-             "will read it and which numbers answer now"),
-    Variable("ALONGSIDE_STRANGER_RELAYS_PER_HOUR", "`10`",
-             "how many messages someone not linked to an advocate (who pressed Help now or typed "
-             "danger) can push to the supervisors in an hour; the rest are kept"),
+    Variable(
+        "ALONGSIDE_ESCALATION_MINUTES",
+        "`10,30`",
+        "re-alert an unacknowledged urgent alert after 10 minutes, then every 30",
+    ),
+    Variable(
+        "ALONGSIDE_UNANSWERED_MINUTES",
+        "`120`",
+        "a young person's message nobody has answered or marked Seen for this long (open "
+        "time only, when service hours are set) becomes a concern for their advocate, then "
+        "for the supervisors",
+    ),
+    Variable(
+        "ALONGSIDE_SERVICE_HOURS",
+        "unset: always",
+        "when people read, in the deployment's time zone, e.g. `Mon-Fri 09:00-17:00; Sat "
+        "10:00-12:00`; outside them a young person's first message is told when a person "
+        "will read it and which numbers answer now",
+    ),
+    Variable(
+        "ALONGSIDE_STRANGER_RELAYS_PER_HOUR",
+        "`10`",
+        "how many messages someone not linked to an advocate (who pressed Help now or typed "
+        "danger) can push to the supervisors in an hour; the rest are kept",
+    ),
     Variable("ALONGSIDE_INVITE_HOURS", "`72`", "how long an invite code works"),
-    Variable("ALONGSIDE_CHECKIN_HOUR", "`17`",
-             "the hour (0-23, local) of the daily check-in during a young person's first week"),
-    Variable("ALONGSIDE_CHECKIN_ANSWER_HOURS", "`6`",
-             "how long an answer to a check-in may take before silence is a concern"),
+    Variable(
+        "ALONGSIDE_CHECKIN_HOUR",
+        "`17`",
+        "the hour (0-23, local) of the daily check-in during a young person's first week",
+    ),
+    Variable(
+        "ALONGSIDE_CHECKIN_ANSWER_HOURS",
+        "`6`",
+        "how long an answer to a check-in may take before silence is a concern",
+    ),
     Variable("ALONGSIDE_SEND_RATE", "`30`", "messages per second overall (Telegram's limit)"),
     Variable("ALONGSIDE_CHAT_RATE", "`1`", "messages per second to one chat (Telegram's limit)"),
-    Variable("ALONGSIDE_MAX_ATTEMPTS", "`8`",
-             "tries before a message that keeps failing may become a dead letter"),
-    Variable("ALONGSIDE_GIVE_UP_HOURS", "`24`",
-             "a message becomes a dead letter only after its tries and this long (0 or more "
-             "hours): an outage is waited out, not spent"),
-    Variable("ALONGSIDE_OUTAGE_NOTICE_SECONDS", "`60`",
-             "a Telegram outage at least this long (0 or more seconds) is told to the "
-             "supervisors once it is over"),
-    Variable("ALONGSIDE_POLL_TIMEOUT", "`30`",
-             "polling: seconds each getUpdates call waits for new updates"),
-    Variable("ALONGSIDE_SWEEP_SECONDS", "`5`",
-             "how often deadlines (escalations, unanswered messages, check-ins) are looked at"),
-    Variable("ALONGSIDE_QUEUE_RETENTION_DAYS", "`30`",
-             "handled updates and sent or dead messages are deleted after this many days (3 or "
-             "more): a reply to a relayed message finds its young person by the message's row"),
+    Variable(
+        "ALONGSIDE_MAX_ATTEMPTS",
+        "`8`",
+        "tries before a message that keeps failing may become a dead letter",
+    ),
+    Variable(
+        "ALONGSIDE_GIVE_UP_HOURS",
+        "`24`",
+        "a message becomes a dead letter only after its tries and this long (0 or more "
+        "hours): an outage is waited out, not spent",
+    ),
+    Variable(
+        "ALONGSIDE_OUTAGE_NOTICE_SECONDS",
+        "`60`",
+        "a Telegram outage at least this long (0 or more seconds) is told to the "
+        "supervisors once it is over",
+    ),
+    Variable(
+        "ALONGSIDE_POLL_TIMEOUT",
+        "`30`",
+        "polling: seconds each getUpdates call waits for new updates",
+    ),
+    Variable(
+        "ALONGSIDE_SWEEP_SECONDS",
+        "`5`",
+        "how often deadlines (escalations, unanswered messages, check-ins) are looked at",
+    ),
+    Variable(
+        "ALONGSIDE_QUEUE_RETENTION_DAYS",
+        "`30`",
+        "handled updates and sent or dead messages are deleted after this many days (3 or "
+        "more): a reply to a relayed message finds its young person by the message's row",
+    ),
 )
 
 
 def settings_help(width: int = 100) -> str:
     """Every setting for `alongside --help`, one entry each: name, default, what it does."""
-    lines = ["settings (environment variables; a .env file in the working directory may hold "
-             "them):"]
+    lines = [
+        "settings (environment variables; a .env file in the working directory may hold them):"
+    ]
     for var in VARIABLES:
         lines.append(f"  {var.name}  (default: {var.default.replace('`', '')})")
-        lines += textwrap.wrap(var.meaning.replace("`", ""), width, initial_indent=" " * 6,
-                               subsequent_indent=" " * 6)
+        lines += textwrap.wrap(
+            var.meaning.replace("`", ""), width, initial_indent=" " * 6, subsequent_indent=" " * 6
+        )
     return "\n".join(lines)
 
 
@@ -163,8 +231,9 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
-                 ) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Settings:
         values: dict[str, str] = {}
         dotenv = env_file or Path(".env")
         if environ is None and dotenv.exists():
@@ -214,29 +283,51 @@ class Settings:
             webhook_url=get("ALONGSIDE_WEBHOOK_URL"),
             webhook_secret=get("ALONGSIDE_WEBHOOK_SECRET"),
             listen=get("ALONGSIDE_LISTEN") or "127.0.0.1:8080",
-            invite_lifetime=timedelta(hours=_number(get("ALONGSIDE_INVITE_HOURS"), 72.0,
-                                                    "ALONGSIDE_INVITE_HOURS")),
+            invite_lifetime=timedelta(
+                hours=_number(get("ALONGSIDE_INVITE_HOURS"), 72.0, "ALONGSIDE_INVITE_HOURS")
+            ),
             send_rate=_number(get("ALONGSIDE_SEND_RATE"), 30.0, "ALONGSIDE_SEND_RATE"),
             chat_rate=_number(get("ALONGSIDE_CHAT_RATE"), 1.0, "ALONGSIDE_CHAT_RATE"),
             max_attempts=_whole(get("ALONGSIDE_MAX_ATTEMPTS"), 8, "ALONGSIDE_MAX_ATTEMPTS"),
-            give_up=timedelta(hours=_number(get("ALONGSIDE_GIVE_UP_HOURS"), 24.0,
-                                            "ALONGSIDE_GIVE_UP_HOURS", low=0.0)),
-            outage_notice=timedelta(seconds=_number(get("ALONGSIDE_OUTAGE_NOTICE_SECONDS"), 60.0,
-                                                    "ALONGSIDE_OUTAGE_NOTICE_SECONDS", low=0.0)),
+            give_up=timedelta(
+                hours=_number(
+                    get("ALONGSIDE_GIVE_UP_HOURS"), 24.0, "ALONGSIDE_GIVE_UP_HOURS", low=0.0
+                )
+            ),
+            outage_notice=timedelta(
+                seconds=_number(
+                    get("ALONGSIDE_OUTAGE_NOTICE_SECONDS"),
+                    60.0,
+                    "ALONGSIDE_OUTAGE_NOTICE_SECONDS",
+                    low=0.0,
+                )
+            ),
             escalation=ladder,
-            unanswered=timedelta(minutes=_number(get("ALONGSIDE_UNANSWERED_MINUTES"), 120.0,
-                                                 "ALONGSIDE_UNANSWERED_MINUTES")),
+            unanswered=timedelta(
+                minutes=_number(
+                    get("ALONGSIDE_UNANSWERED_MINUTES"), 120.0, "ALONGSIDE_UNANSWERED_MINUTES"
+                )
+            ),
             service_hours=hours,
-            stranger_relays_per_hour=_whole(get("ALONGSIDE_STRANGER_RELAYS_PER_HOUR"), 10,
-                                            "ALONGSIDE_STRANGER_RELAYS_PER_HOUR"),
+            stranger_relays_per_hour=_whole(
+                get("ALONGSIDE_STRANGER_RELAYS_PER_HOUR"), 10, "ALONGSIDE_STRANGER_RELAYS_PER_HOUR"
+            ),
             poll_timeout=_whole(get("ALONGSIDE_POLL_TIMEOUT"), 30, "ALONGSIDE_POLL_TIMEOUT"),
-            check_in_hour=_whole(get("ALONGSIDE_CHECKIN_HOUR"), 17, "ALONGSIDE_CHECKIN_HOUR",
-                                 low=0, high=23),
-            check_in_answer_hours=_number(get("ALONGSIDE_CHECKIN_ANSWER_HOURS"), 6.0,
-                                          "ALONGSIDE_CHECKIN_ANSWER_HOURS"),
+            check_in_hour=_whole(
+                get("ALONGSIDE_CHECKIN_HOUR"), 17, "ALONGSIDE_CHECKIN_HOUR", low=0, high=23
+            ),
+            check_in_answer_hours=_number(
+                get("ALONGSIDE_CHECKIN_ANSWER_HOURS"), 6.0, "ALONGSIDE_CHECKIN_ANSWER_HOURS"
+            ),
             sweep_seconds=_number(get("ALONGSIDE_SWEEP_SECONDS"), 5.0, "ALONGSIDE_SWEEP_SECONDS"),
-            queue_retention=timedelta(days=_number(get("ALONGSIDE_QUEUE_RETENTION_DAYS"), 30.0,
-                                                   "ALONGSIDE_QUEUE_RETENTION_DAYS", low=3.0)),
+            queue_retention=timedelta(
+                days=_number(
+                    get("ALONGSIDE_QUEUE_RETENTION_DAYS"),
+                    30.0,
+                    "ALONGSIDE_QUEUE_RETENTION_DAYS",
+                    low=3.0,
+                )
+            ),
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
 
@@ -257,8 +348,13 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """What must never be printed, for error lines made of others' exception text."""
         password = make_url(self.database_url).password
-        found = (self.token, self.master_key_b64, self.index_key_b64, self.webhook_secret,
-                 str(password) if password else None)
+        found = (
+            self.token,
+            self.master_key_b64,
+            self.index_key_b64,
+            self.webhook_secret,
+            str(password) if password else None,
+        )
         return tuple(s for s in found if s)
 
     def store_config(self, *, new_store: bool = True) -> StoreConfig:
@@ -272,30 +368,41 @@ class Settings:
         pending = self.data_dir / (MASTER_KEY_FILE + ".new")
         try:
             return StoreConfig(
-                pending_master_key=None if self.master_key_b64 or not pending.exists()
+                pending_master_key=None
+                if self.master_key_b64 or not pending.exists()
                 else load_or_create_key(None, pending, "pending master key"),
                 url=self.database_url,
-                master_key=load_or_create_key(self.master_key_b64,
-                                              self.data_dir / MASTER_KEY_FILE,
-                                              "ALONGSIDE_MASTER_KEY", create=new_store),
-                index_key=load_or_create_key(self.index_key_b64, self.data_dir / INDEX_KEY_FILE,
-                                             "ALONGSIDE_INDEX_KEY", create=new_store),
+                master_key=load_or_create_key(
+                    self.master_key_b64,
+                    self.data_dir / MASTER_KEY_FILE,
+                    "ALONGSIDE_MASTER_KEY",
+                    create=new_store,
+                ),
+                index_key=load_or_create_key(
+                    self.index_key_b64,
+                    self.data_dir / INDEX_KEY_FILE,
+                    "ALONGSIDE_INDEX_KEY",
+                    create=new_store,
+                ),
             )
         except MissingKeyError as exc:
-            variable = ("ALONGSIDE_MASTER_KEY" if exc.path.name == MASTER_KEY_FILE
-                        else "ALONGSIDE_INDEX_KEY")
+            variable = (
+                "ALONGSIDE_MASTER_KEY"
+                if exc.path.name == MASTER_KEY_FILE
+                else "ALONGSIDE_INDEX_KEY"
+            )
             raise ConfigurationError(
                 f"{exc.path} is missing, but the database {self.shown_database} already holds "
                 f"data: put the key file back (or set {variable}); a new key would open none "
-                "of it") from None
+                "of it"
+            ) from None
 
 
 def _database_url(given: str | None, data_dir: Path) -> str:
     """DATABASE_URL, checked, or the embedded store's in the data dir."""
     if given is None:
         # Made, not pasted together: a path with `?` or `#` must not turn into URL syntax.
-        url = URL.create("sqlite+aiosqlite",
-                         database=str((data_dir / "alongside.db").resolve()))
+        url = URL.create("sqlite+aiosqlite", database=str((data_dir / "alongside.db").resolve()))
     else:
         try:
             url = make_url(given)
@@ -324,8 +431,9 @@ def _number(raw: str | None, default: float, name: str, *, low: float | None = N
     return value
 
 
-def _whole(raw: str | None, default: int, name: str, *, low: int = 1, high: int | None = None
-           ) -> int:
+def _whole(
+    raw: str | None, default: int, name: str, *, low: int = 1, high: int | None = None
+) -> int:
     if raw is None:
         return default
     try:
@@ -343,4 +451,5 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigurationError(
-            f"ALONGSIDE_TIMEZONE: {name!r} is not a time zone (e.g. Europe/London)") from None
+            f"ALONGSIDE_TIMEZONE: {name!r} is not a time zone (e.g. Europe/London)"
+        ) from None

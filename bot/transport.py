@@ -47,8 +47,9 @@ class Answer:
 
 
 # Per task: each send runs in a task of its own, so answers never cross between sends.
-last_answer: contextvars.ContextVar[Answer | None] = contextvars.ContextVar("last_answer",
-                                                                             default=None)
+last_answer: contextvars.ContextVar[Answer | None] = contextvars.ContextVar(
+    "last_answer", default=None
+)
 
 
 class RecordingRequest(HTTPXRequest):
@@ -65,7 +66,8 @@ class RecordingRequest(HTTPXRequest):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         last_answer.set(None)
-        status, body = await super().do_request(url, method, request_data, read_timeout,
-                                                write_timeout, connect_timeout, pool_timeout)
+        status, body = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
         last_answer.set(Answer(status, body))
         return status, body

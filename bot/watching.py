@@ -37,16 +37,23 @@ def next_check_in(runtime: Runtime, now: datetime) -> datetime:
     earliest = (now + timedelta(hours=12)).astimezone(zone)
     at = datetime.combine(earliest.date(), time(runtime.settings.check_in_hour), zone)
     if at < earliest:
-        at = datetime.combine(earliest.date() + timedelta(days=1),
-                              time(runtime.settings.check_in_hour), zone)
+        at = datetime.combine(
+            earliest.date() + timedelta(days=1), time(runtime.settings.check_in_hour), zone
+        )
     return at.astimezone(now.tzinfo)
 
 
 def check_in_message(tr: Translator, check_in_id: str) -> Outgoing:
-    return Outgoing(text=tr._("Hi! How are you today?"), buttons=((
-        Button(tr._("👍 I'm OK"), data=f"ci:{check_in_id}:fine"),
-        Button(tr._("😟 Not good"), data=f"ci:{check_in_id}:bad"),
-    ), (Button(tr._("🆘 I need help"), data=f"ci:{check_in_id}:help"),)))
+    return Outgoing(
+        text=tr._("Hi! How are you today?"),
+        buttons=(
+            (
+                Button(tr._("👍 I'm OK"), data=f"ci:{check_in_id}:fine"),
+                Button(tr._("😟 Not good"), data=f"ci:{check_in_id}:bad"),
+            ),
+            (Button(tr._("🆘 I need help"), data=f"ci:{check_in_id}:help"),),
+        ),
+    )
 
 
 async def sweep_watch(runtime: Runtime) -> int:
@@ -57,9 +64,13 @@ async def sweep_watch(runtime: Runtime) -> int:
         due = await watch.due_check_ins(uow, window)
         for item in due:
             tr = runtime.tr(item.child.locale)
-            await uow.send(item.child.telegram_id, check_in_message(tr, item.id),
-                           purpose="check_in", key_id=item.child.data_key_id,
-                           child_id=item.child.id)
+            await uow.send(
+                item.child.telegram_id,
+                check_in_message(tr, item.id),
+                purpose="check_in",
+                key_id=item.child.data_key_id,
+                child_id=item.child.id,
+            )
         silent = await watch.silent_check_ins(uow)
         for item in silent:
             await _concern(runtime, uow, item.child, "silent")
@@ -68,20 +79,32 @@ async def sweep_watch(runtime: Runtime) -> int:
 
 
 async def _concern(runtime: Runtime, uow: UnitOfWork, child: ChildView, why: str) -> None:
-    await alerts.raise_alert(uow, child, source="check_in", severity="concern",
-                             categories=(f"check_in_{why}",))
+    await alerts.raise_alert(
+        uow, child, source="check_in", severity="concern", categories=(f"check_in_{why}",)
+    )
     advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
     readers = [advocate] if advocate else await people.supervisors(uow)
     for reader in readers:
         tr = runtime.tr(reader.locale)
         if why == "silent":
-            text = tr._("⚠️ {nickname} · {ref} did not answer today's check-in. "
-                        "Please check on them.", nickname=child.nickname, ref=child.ref)
+            text = tr._(
+                "⚠️ {nickname} · {ref} did not answer today's check-in. Please check on them.",
+                nickname=child.nickname,
+                ref=child.ref,
+            )
         else:
-            text = tr._("⚠️ {nickname} · {ref} answered today's check-in: not good. "
-                        "Please contact them.", nickname=child.nickname, ref=child.ref)
-        await uow.send(reader.telegram_id, Outgoing(text=text), purpose="alert",
-                       staff_id=reader.id, child_id=child.id)
+            text = tr._(
+                "⚠️ {nickname} · {ref} answered today's check-in: not good. Please contact them.",
+                nickname=child.nickname,
+                ref=child.ref,
+            )
+        await uow.send(
+            reader.telegram_id,
+            Outgoing(text=text),
+            purpose="alert",
+            staff_id=reader.id,
+            child_id=child.id,
+        )
 
 
 async def on_check_in_button(ctx: AlongsideContext, child: ChildView, data: str) -> None:
@@ -96,9 +119,15 @@ async def on_check_in_button(ctx: AlongsideContext, child: ChildView, data: str)
         await help_now(ctx, child)
     elif reply == "bad":
         await _concern(ctx.runtime, ctx.uow, child, "bad")
-        await to_child(ctx, child, Outgoing(text=tr._(
-            "Thank you for telling me. Someone will contact you soon.")
-            + "\n\n" + notices.in_danger(tr)))
+        await to_child(
+            ctx,
+            child,
+            Outgoing(
+                text=tr._("Thank you for telling me. Someone will contact you soon.")
+                + "\n\n"
+                + notices.in_danger(tr)
+            ),
+        )
     else:
         await to_child(ctx, child, Outgoing(text=tr._("Thank you. Write here any time.")))
 
@@ -112,13 +141,25 @@ async def placed(update: Update, ctx: AlongsideContext) -> None:
     try:
         child = await access_child_by_ref(ctx.uow, staff, (ctx.args or [""])[0].upper())
     except AccessDenied:
-        await to_staff(ctx, staff, Outgoing(text=tr._(
-            "Use /placed REF with the reference of one of your young people.")))
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(text=tr._("Use /placed REF with the reference of one of your young people.")),
+        )
         return
     await watch.record_placement(ctx.uow, staff, child, next_check_in(ctx.runtime, ctx.uow.now))
-    await to_staff(ctx, staff, Outgoing(text=tr._(
-        "Noted: new placement for {nickname} · {ref}. I will check in with them every day "
-        "for the next 7 days.", nickname=child.nickname, ref=child.ref)))
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Noted: new placement for {nickname} · {ref}. I will check in with them every day "
+                "for the next 7 days.",
+                nickname=child.nickname,
+                ref=child.ref,
+            )
+        ),
+    )
 
 
 async def hide(update: Update, ctx: AlongsideContext) -> None:
@@ -126,17 +167,23 @@ async def hide(update: Update, ctx: AlongsideContext) -> None:
     person = await identify(ctx, update)
     if not isinstance(person, ChildView):
         return
-    await clear_chat(ctx, person, update.effective_message.message_id
-                     if update.effective_message else None)
+    await clear_chat(
+        ctx, person, update.effective_message.message_id if update.effective_message else None
+    )
 
 
 async def clear_chat(ctx: AlongsideContext, child: ChildView, own_message: int | None) -> None:
     tr = tr_for(ctx, child.locale)
     await ctx.uow.audit(f"child:{child.id}", "child.hide", child.id)
-    await to_child(ctx, child, Outgoing(kind="clear", extra={
-        "also": [own_message] if own_message else []}), purpose="hide")
-    await to_child(ctx, child, Outgoing(text="👋", keyboard=notices.child_keyboard(tr)),
-                   purpose="hide")
+    await to_child(
+        ctx,
+        child,
+        Outgoing(kind="clear", extra={"also": [own_message] if own_message else []}),
+        purpose="hide",
+    )
+    await to_child(
+        ctx, child, Outgoing(text="👋", keyboard=notices.child_keyboard(tr)), purpose="hide"
+    )
 
 
 class AuditDigest:

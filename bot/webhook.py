@@ -75,8 +75,10 @@ def check(settings: Settings) -> tuple[str, str, int]:
     secret = settings.webhook_secret or ""
     # Telegram allows 1-256 characters; anything short enough to guess is refused.
     if not MIN_SECRET <= len(secret) <= 256 or not set(secret) <= SECRET_CHARS:
-        raise ConfigurationError(f"ALONGSIDE_WEBHOOK_SECRET must be {MIN_SECRET}-256 characters "
-                                 "of A-Z, a-z, 0-9, _ and - in webhook mode")
+        raise ConfigurationError(
+            f"ALONGSIDE_WEBHOOK_SECRET must be {MIN_SECRET}-256 characters "
+            "of A-Z, a-z, 0-9, _ and - in webhook mode"
+        )
     url = urlsplit(settings.webhook_url or "")
     if url.scheme not in ("https", "http") or not url.netloc:
         raise ConfigurationError("ALONGSIDE_WEBHOOK_URL must be a full https:// URL")
@@ -106,8 +108,9 @@ class _Endpoints:
             keep_what_started()
             started.set()
 
-        task = asyncio.create_task(serve(self.settings, stop=stop, poll_updates=False,
-                                         ready=ready, handle_signals=False))
+        task = asyncio.create_task(
+            serve(self.settings, stop=stop, poll_updates=False, ready=ready, handle_signals=False)
+        )
         waiter = asyncio.ensure_future(started.wait())
         await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
@@ -138,8 +141,11 @@ class _Endpoints:
         wait = self.wrong_secrets.wait(client)
         if wait:
             THROTTLED.inc()
-            return PlainTextResponse("too many wrong secrets", status_code=429,
-                                     headers={"retry-after": str(math.ceil(wait))})
+            return PlainTextResponse(
+                "too many wrong secrets",
+                status_code=429,
+                headers={"retry-after": str(math.ceil(wait))},
+            )
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
             WRONG_SECRET.inc()
@@ -211,16 +217,22 @@ class _Endpoints:
         return Response(body, media_type="text/plain; version=0.0.4")
 
 
-def create_app(settings: Settings, limits: Limits = GuardedH11Protocol.limits,
-               clock: Callable[[], float] = time.monotonic) -> Starlette:
+def create_app(
+    settings: Settings,
+    limits: Limits = GuardedH11Protocol.limits,
+    clock: Callable[[], float] = time.monotonic,
+) -> Starlette:
     path, _, _ = check(settings)
     endpoints = _Endpoints(settings, limits, clock)
-    return Starlette(routes=[
-        Route(path, endpoints.receive, methods=["POST"]),
-        Route("/healthz", endpoints.healthz, methods=["GET"]),
-        Route("/readyz", endpoints.readyz, methods=["GET"]),
-        Route("/metrics", endpoints.metrics, methods=["GET"]),
-    ], lifespan=endpoints.lifespan)
+    return Starlette(
+        routes=[
+            Route(path, endpoints.receive, methods=["POST"]),
+            Route("/healthz", endpoints.healthz, methods=["GET"]),
+            Route("/readyz", endpoints.readyz, methods=["GET"]),
+            Route("/metrics", endpoints.metrics, methods=["GET"]),
+        ],
+        lifespan=endpoints.lifespan,
+    )
 
 
 def factory() -> Starlette:
@@ -229,8 +241,12 @@ def factory() -> Starlette:
     return create_app(Settings.from_env())
 
 
-def run_webhook(settings: Settings, workers: int, log_config: dict[str, Any] | None = None,
-                limits: Limits | None = None) -> None:
+def run_webhook(
+    settings: Settings,
+    workers: int,
+    log_config: dict[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> None:
     """`limits` (for tests) needs one process: worker processes build their own defaults."""
     _, host, port = check(settings)
     if workers > 1 and limits is not None:
@@ -243,11 +259,22 @@ def run_webhook(settings: Settings, workers: int, log_config: dict[str, Any] | N
     # ends here, with an exit code that says whether the bot died or an operator stopped it.
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        uvicorn.run(app, factory=workers > 1, workers=workers, host=host, port=port,
-                    log_config=log_config, access_log=False, http=protocol_for(limits),
-                    ws="none", limit_concurrency=limits.concurrency, backlog=limits.backlog)
+        uvicorn.run(
+            app,
+            factory=workers > 1,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=log_config,
+            access_log=False,
+            http=protocol_for(limits),
+            ws="none",
+            limit_concurrency=limits.concurrency,
+            backlog=limits.backlog,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     if BOT_DIED.is_set():
-        raise AlongsideError("the bot stopped (bot.loop_crashed in the log above): exiting, to "
-                             "be started again")
+        raise AlongsideError(
+            "the bot stopped (bot.loop_crashed in the log above): exiting, to be started again"
+        )

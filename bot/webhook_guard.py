@@ -124,12 +124,17 @@ class GuardedH11Protocol(H11Protocol):
 
     limits: ClassVar[Limits] = Limits()
     # Per server, in the order they began waiting; a plain dict is slow to pop from the front.
-    _queues: ClassVar[WeakKeyDictionary[ServerState, OrderedDict[GuardedH11Protocol, None]]] = \
+    _queues: ClassVar[WeakKeyDictionary[ServerState, OrderedDict[GuardedH11Protocol, None]]] = (
         WeakKeyDictionary()
+    )
 
-    def __init__(self, config: uvicorn.Config, server_state: ServerState,
-                 app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._waiting = self._queues.setdefault(server_state, OrderedDict())
         self._deadline: asyncio.TimerHandle | None = None

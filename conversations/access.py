@@ -62,20 +62,34 @@ async def access_child_by_id(uow: UnitOfWork, staff: StaffView, child_id: str) -
     return child
 
 
-async def access_child_by_reply(uow: UnitOfWork, staff: StaffView, tg_message_id: int,
-                                quoted: str | None = None) -> ChildView:
+async def access_child_by_reply(
+    uow: UnitOfWork, staff: StaffView, tg_message_id: int, quoted: str | None = None
+) -> ChildView:
     """The child whose relayed message the staff member replied to, if they may answer them.
 
     `quoted` is the text of the message replied to, when the bot wrote it (Telegram says who
     did). A send whose fate was unknown (its answer lost, the process killed before the mark)
     may show twice, and one copy's id was never recorded: its header still names the child.
     """
-    child_id = (await uow.session.execute(
-        select(OutboxMessage.child_id).where(
-            OutboxMessage.chat_index == uow.index.telegram(staff.telegram_id),
-            OutboxMessage.tg_message_id == tg_message_id))).scalars().first()
-    child = await get_child(uow, child_id) if child_id is not None else \
-        await _child_in_header(uow, staff, quoted) if quoted else None
+    child_id = (
+        (
+            await uow.session.execute(
+                select(OutboxMessage.child_id).where(
+                    OutboxMessage.chat_index == uow.index.telegram(staff.telegram_id),
+                    OutboxMessage.tg_message_id == tg_message_id,
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    child = (
+        await get_child(uow, child_id)
+        if child_id is not None
+        else await _child_in_header(uow, staff, quoted)
+        if quoted
+        else None
+    )
     if not may_act_for(staff, child):
         raise AccessDenied(DENIED)
     assert child is not None
@@ -86,8 +100,7 @@ _REF = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ2-9]{3,8}")
 _ISOLATES = "\u2066\u2067\u2068\u2069"
 
 
-async def _child_in_header(uow: UnitOfWork, staff: StaffView, quoted: str
-                           ) -> ChildView | None:
+async def _child_in_header(uow: UnitOfWork, staff: StaffView, quoted: str) -> ChildView | None:
     """The child a relay header names (its first line: nickname, reference, ... in whatever
     order the reader's language puts them), if this staff member may act for them."""
     line = quoted.split("\n", 1)[0]
@@ -96,7 +109,10 @@ async def _child_in_header(uow: UnitOfWork, staff: StaffView, quoted: str
         if not _REF.fullmatch(part):
             continue
         child = await find_child_by_ref(uow, part)
-        if child is not None and may_act_for(staff, child) and any(
-                child.nickname in other for other in parts if other != part):
+        if (
+            child is not None
+            and may_act_for(staff, child)
+            and any(child.nickname in other for other in parts if other != part)
+        ):
             return child
     return None

@@ -116,8 +116,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-async def check(session: AsyncSession, key: bytes, path: Path, batch: int = 5000
-                ) -> AnchorCheck:
+async def check(session: AsyncSession, key: bytes, path: Path, batch: int = 5000) -> AnchorCheck:
     """Hold the chain to every line of the anchor file at `path`.
 
     Every line, not only the longest: after the newest entries were removed, later actions
@@ -143,9 +142,14 @@ async def check(session: AsyncSession, key: bytes, path: Path, batch: int = 5000
     wrong: tuple[int, str] | None = None
     position = last_id = 0
     while wrong is None and position < top:
-        chunk = (await session.execute(
-            select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id > last_id)
-            .order_by(AuditEntry.id).limit(batch))).all()
+        chunk = (
+            await session.execute(
+                select(AuditEntry.id, AuditEntry.hash)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
+            )
+        ).all()
         if not chunk:
             break
         for entry_id, entry_hash in chunk:
@@ -167,8 +171,12 @@ async def check(session: AsyncSession, key: bytes, path: Path, batch: int = 5000
         return AnchorCheck(True, top, torn=bool(tail))
     rows, last = wrong
     other = "" if chain < rows else f", whose entry {rows} is another"
-    return AnchorCheck(False, top, f"the anchor says {rows} entries ending in {last[:16]}…; "
-                                   f"the database chain has {chain}{other}")
+    return AnchorCheck(
+        False,
+        top,
+        f"the anchor says {rows} entries ending in {last[:16]}…; "
+        f"the database chain has {chain}{other}",
+    )
 
 
 # The daily digest --------------------------------------------------------------------------
@@ -183,12 +191,18 @@ class ChainEnd:
 async def next_digest(session: AsyncSession) -> datetime | None:
     """When the next daily digest is due: a day after the last one or, before the first, a
     day after the chain's first entry. None while the chain is empty."""
-    last = (await session.execute(
-        select(AuditEntry.at).where(AuditEntry.action == DIGEST).order_by(AuditEntry.id.desc())
-        .limit(1))).scalar_one_or_none()
+    last = (
+        await session.execute(
+            select(AuditEntry.at)
+            .where(AuditEntry.action == DIGEST)
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     if last is None:
-        last = (await session.execute(
-            select(AuditEntry.at).order_by(AuditEntry.id).limit(1))).scalar_one_or_none()
+        last = (
+            await session.execute(select(AuditEntry.at).order_by(AuditEntry.id).limit(1))
+        ).scalar_one_or_none()
     return None if last is None else last + DAY
 
 
@@ -201,9 +215,13 @@ async def claim_digest(uow: UnitOfWork) -> ChainEnd | None:
     workers never both post.
     """
     await uow.audit("system", DIGEST)
-    recent = (await uow.session.execute(
-        select(func.count(AuditEntry.id)).where(AuditEntry.action == DIGEST,
-                                                AuditEntry.at > uow.now - DAY))).scalar_one()
+    recent = (
+        await uow.session.execute(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == DIGEST, AuditEntry.at > uow.now - DAY
+            )
+        )
+    ).scalar_one()
     if recent > 1 or uow.audit_tail is None:
         return None
     head, last = uow.audit_tail

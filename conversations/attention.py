@@ -36,9 +36,19 @@ async def answered(uow: UnitOfWork, child_id: str, actor: str, how: str) -> bool
         return False
     waiting = row.awaiting_since is not None
     row.awaiting_since = row.awaiting_due_at = None
-    silences = (await uow.session.execute(
-        select(Alert).where(Alert.child_id == child_id, Alert.source == "unanswered",
-                            Alert.status != "resolved"))).scalars().all()
+    silences = (
+        (
+            await uow.session.execute(
+                select(Alert).where(
+                    Alert.child_id == child_id,
+                    Alert.source == "unanswered",
+                    Alert.status != "resolved",
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     for alert in silences:
         alert.status = "resolved"
         alert.resolved_at = uow.now
@@ -54,8 +64,12 @@ async def answered(uow: UnitOfWork, child_id: str, actor: str, how: str) -> bool
 
 async def due_silences(uow: UnitOfWork, limit: int = 50) -> list[Child]:
     """Young people whose oldest unanswered message has waited too long, claimed."""
-    query = (select(Child).where(Child.awaiting_due_at <= uow.now)
-             .order_by(Child.awaiting_due_at).limit(limit))
+    query = (
+        select(Child)
+        .where(Child.awaiting_due_at <= uow.now)
+        .order_by(Child.awaiting_due_at)
+        .limit(limit)
+    )
     if not uow.store.is_sqlite:
         query = query.with_for_update(skip_locked=True)
     return list((await uow.session.execute(query)).scalars().all())
@@ -77,11 +91,17 @@ async def first_word_while_closed(uow: UnitOfWork, child_id: str, opens_at: date
 
 async def messages_this_hour(uow: UnitOfWork, child_id: str) -> int:
     """How many messages this sender wrote in the last hour (the one being handled included)."""
-    return int((await uow.session.execute(
-        select(func.count(Message.id)).where(Message.child_id == child_id,
-                                             Message.direction == "in",
-                                             Message.created_at > uow.now - timedelta(hours=1))
-    )).scalar_one())
+    return int(
+        (
+            await uow.session.execute(
+                select(func.count(Message.id)).where(
+                    Message.child_id == child_id,
+                    Message.direction == "in",
+                    Message.created_at > uow.now - timedelta(hours=1),
+                )
+            )
+        ).scalar_one()
+    )
 
 
 async def set_muted(uow: UnitOfWork, staff: StaffView, child: ChildView, muted: bool) -> bool:
@@ -94,6 +114,5 @@ async def set_muted(uow: UnitOfWork, staff: StaffView, child: ChildView, muted: 
         return False
     if (row.muted_at is not None) != muted:
         row.muted_at = uow.now if muted else None
-        await uow.audit(f"staff:{staff.id}", "sender.mute" if muted else "sender.unmute",
-                        child.id)
+        await uow.audit(f"staff:{staff.id}", "sender.mute" if muted else "sender.unmute", child.id)
     return True

@@ -63,8 +63,10 @@ async def append(uow: UnitOfWork, actor: str, action: str, subject: str, detail:
             if not uow.store.is_sqlite:
                 # No head row to lock (removed by hand, or not made yet): a lock of its own.
                 await session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
-            last = (await session.execute(
-                select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+            last = (
+                await session.execute(
+                    select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+                )
             ).scalar_one_or_none()
             previous = last or ""
             if head is None:
@@ -75,26 +77,49 @@ async def append(uow: UnitOfWork, actor: str, action: str, subject: str, detail:
                 existing = await count(session)
                 head.rows, head.hash = 0, ""
                 if existing:
-                    previous = _link(uow, head, previous, actor="system", action="audit.anchor",
-                                     subject="", detail=f"anchored at {existing} entries")
+                    previous = _link(
+                        uow,
+                        head,
+                        previous,
+                        actor="system",
+                        action="audit.anchor",
+                        subject="",
+                        detail=f"anchored at {existing} entries",
+                    )
                     head.rows = existing + 1
-    last_hash = _link(uow, head, previous, actor=actor, action=action, subject=subject,
-                      detail=detail)
+    last_hash = _link(
+        uow, head, previous, actor=actor, action=action, subject=subject, detail=detail
+    )
     uow.audit_tail = (head, last_hash)
     await session.flush()
 
 
 async def _head(session: AsyncSession, *, lock: bool = False) -> AuditHead | None:
-    query = select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(
-        populate_existing=True)
+    query = (
+        select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
+    )
     return (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
 
 
-def _link(uow: UnitOfWork, head: AuditHead | None, previous: str, *, actor: str, action: str,
-          subject: str, detail: str) -> str:
+def _link(
+    uow: UnitOfWork,
+    head: AuditHead | None,
+    previous: str,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: str,
+) -> str:
     # Hashed as it will read back: the store returns every timestamp in UTC.
-    entry = AuditEntry(at=uow.now.astimezone(UTC), actor=actor, action=action, subject=subject,
-                       detail=detail[:200], prev_hash=previous)
+    entry = AuditEntry(
+        at=uow.now.astimezone(UTC),
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=detail[:200],
+        prev_hash=previous,
+    )
     entry.digest = audit_digest(uow.index.audit_key, _fields(entry))
     entry.hash = audit_link(uow.index.audit_key, previous, entry.digest)
     uow.session.add(entry)
@@ -132,11 +157,17 @@ async def verify(session: AsyncSession, key: bytes, batch: int = 5000) -> Verifi
     last_id = 0
     while True:
         chunk = (
-            await session.execute(
-                select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id)
-                .limit(batch)
+            (
+                await session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.id > last_id)
+                    .order_by(AuditEntry.id)
+                    .limit(batch)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not chunk:
             break
         for entry in chunk:
@@ -152,8 +183,9 @@ async def verify(session: AsyncSession, key: bytes, batch: int = 5000) -> Verifi
             rows += 1
             last_id = entry.id
     if blanked != owned:
-        return Verification(False, rows, None, f"{blanked} entries are blanked; erasures "
-                                               f"account for {owned}")
+        return Verification(
+            False, rows, None, f"{blanked} entries are blanked; erasures account for {owned}"
+        )
     return _check_head(await _head(session), key, rows, previous)
 
 
@@ -164,17 +196,31 @@ def _blanked_by(detail: str) -> int:
 
 async def redact(uow: UnitOfWork, child_id: str) -> int:
     """Blank every entry about this young person; how many. The erasure's entry must say so."""
-    about = or_(AuditEntry.subject == child_id, AuditEntry.actor == f"child:{child_id}",
-                AuditEntry.detail.contains(child_id))
-    blank = {"actor": "", "action": REDACTED, "subject": "", "detail": "",
-             "at": uow.now.astimezone(UTC)}
+    about = or_(
+        AuditEntry.subject == child_id,
+        AuditEntry.actor == f"child:{child_id}",
+        AuditEntry.detail.contains(child_id),
+    )
+    blank = {
+        "actor": "",
+        "action": REDACTED,
+        "subject": "",
+        "detail": "",
+        "at": uow.now.astimezone(UTC),
+    }
     result = await uow.session.execute(
-        update(AuditEntry).where(about, AuditEntry.digest.is_not(None)).values(**blank)
-        .execution_options(synchronize_session=False))
+        update(AuditEntry)
+        .where(about, AuditEntry.digest.is_not(None))
+        .values(**blank)
+        .execution_options(synchronize_session=False)
+    )
     # Entries from before digests cannot be blanked without breaking the chain; after the
     # store's upgrade re-links them there are none.
-    stuck = (await uow.session.execute(
-        select(func.count(AuditEntry.id)).where(about, AuditEntry.digest.is_(None)))).scalar_one()
+    stuck = (
+        await uow.session.execute(
+            select(func.count(AuditEntry.id)).where(about, AuditEntry.digest.is_(None))
+        )
+    ).scalar_one()
     if stuck:
         log.error("audit.not_blanked", extra={"count": stuck})
     return int(getattr(result, "rowcount", 0) or 0)
@@ -189,27 +235,48 @@ async def relink(session: AsyncSession, key: bytes, batch: int = 5000) -> int:
     previous = ""
     rows = last_id = 0
     while True:
-        chunk = (await session.execute(
-            select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
-                   AuditEntry.subject, AuditEntry.detail, AuditEntry.digest)
-            .where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch))).all()
+        chunk = (
+            await session.execute(
+                select(
+                    AuditEntry.id,
+                    AuditEntry.at,
+                    AuditEntry.actor,
+                    AuditEntry.action,
+                    AuditEntry.subject,
+                    AuditEntry.detail,
+                    AuditEntry.digest,
+                )
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
+            )
+        ).all()
         if not chunk:
             break
         changes = []
         for row in chunk:
-            digest = row.digest or audit_digest(key, {
-                "at": row.at.isoformat(), "actor": row.actor, "action": row.action,
-                "subject": row.subject, "detail": row.detail})
+            digest = row.digest or audit_digest(
+                key,
+                {
+                    "at": row.at.isoformat(),
+                    "actor": row.actor,
+                    "action": row.action,
+                    "subject": row.subject,
+                    "detail": row.detail,
+                },
+            )
             link = audit_link(key, previous, digest)
-            changes.append({"b_id": row.id, "prev_hash": previous, "hash": link,
-                            "digest": digest})
+            changes.append({"b_id": row.id, "prev_hash": previous, "hash": link, "digest": digest})
             previous = link
             last_id = row.id
         # Each entry's new hash is unlike any old one, so the unique columns never clash.
         for change in changes:
             await session.execute(
-                update(AuditEntry).where(AuditEntry.id == change.pop("b_id")).values(**change)
-                .execution_options(synchronize_session=False))
+                update(AuditEntry)
+                .where(AuditEntry.id == change.pop("b_id"))
+                .values(**change)
+                .execution_options(synchronize_session=False)
+            )
         rows += len(chunk)
     head = await _head(session, lock=True)
     if head is not None:
@@ -228,9 +295,14 @@ def _check_head(head: AuditHead | None, key: bytes, rows: int, last: str) -> Ver
     if head.mac != audit_head_mac(key, head.rows, head.hash or ""):
         return Verification(False, rows, None, "the head row was changed")
     if head.rows != rows or head.hash != last:
-        return Verification(False, rows, None,
-                            f"the head says {head.rows} entries; the newest were removed"
-                            if head.rows > rows else "the head does not match the chain")
+        return Verification(
+            False,
+            rows,
+            None,
+            f"the head says {head.rows} entries; the newest were removed"
+            if head.rows > rows
+            else "the head does not match the chain",
+        )
     return Verification(True, rows, head=last)
 
 

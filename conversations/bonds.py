@@ -44,14 +44,14 @@ def trusted(row: Bonded) -> bool:
 
 def require(row: Bonded) -> None:
     if row in _TAMPERED:
-        raise TamperedError(f"a {_table(type(row)).name} row's owner was changed outside "
-                            "Alongside")
+        raise TamperedError(f"a {_table(type(row)).name} row's owner was changed outside Alongside")
 
 
 def bonded_models() -> list[type[Bonded]]:
-    return sorted((m.class_ for m in Base.registry.mappers
-                   if issubclass(m.class_, Bonded) and m.class_.BOND),
-                  key=lambda model: model.__name__)
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Bonded) and m.class_.BOND),
+        key=lambda model: model.__name__,
+    )
 
 
 def _table(model: type[Bonded]) -> Table:
@@ -129,9 +129,14 @@ async def broken(session: AsyncSession, index: BlindIndex, batch: int = 5000) ->
         columns = [table.c[name] for name in model.BOND]
         last = ""
         while True:
-            rows = (await session.execute(
-                select(table.c.bond, *columns).where(table.c.id > last)
-                .order_by(table.c.id).limit(batch))).all()
+            rows = (
+                await session.execute(
+                    select(table.c.bond, *columns)
+                    .where(table.c.id > last)
+                    .order_by(table.c.id)
+                    .limit(batch)
+                )
+            ).all()
             if not rows:
                 break
             for bond, *values in rows:
@@ -150,13 +155,18 @@ async def _stale_advocates(session: AsyncSession) -> list[Broken]:
     given: dict[str, str] = {}
     entries = await session.execute(
         select(AuditEntry.subject, AuditEntry.action, AuditEntry.detail)
-        .where(AuditEntry.action.in_(("child.link", "child.handover"))).order_by(AuditEntry.id))
+        .where(AuditEntry.action.in_(("child.link", "child.handover")))
+        .order_by(AuditEntry.id)
+    )
     for subject, action, detail in entries:
         fields = dict(part.partition("=")[::2] for part in detail.split())
         given[subject] = fields.get("advocate" if action == "child.link" else "to", "")
     children = await session.execute(select(Child.id, Child.advocate_id))
-    return [Broken("children", child_id) for child_id, advocate_id in children
-            if child_id in given and given[child_id] != (advocate_id or "")]
+    return [
+        Broken("children", child_id)
+        for child_id, advocate_id in children
+        if child_id in given and given[child_id] != (advocate_id or "")
+    ]
 
 
 async def fill_missing(session: AsyncSession, index: BlindIndex) -> int:
@@ -167,8 +177,10 @@ async def fill_missing(session: AsyncSession, index: BlindIndex) -> int:
         columns = [table.c[name] for name in model.BOND]
         rows = (await session.execute(select(*columns).where(table.c.bond.is_(None)))).all()
         for values in rows:
-            await session.execute(update(table).where(table.c.id == values[0]).values(
-                bond=_expected(index, model, zip(model.BOND, values, strict=True))))
+            await session.execute(
+                update(table)
+                .where(table.c.id == values[0])
+                .values(bond=_expected(index, model, zip(model.BOND, values, strict=True)))
+            )
         filled += len(rows)
     return filled
-

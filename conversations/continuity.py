@@ -58,32 +58,53 @@ async def set_stage(uow: UnitOfWork, staff: StaffView, child: ChildView, stage: 
         raise AccessDenied("no such young person for you")
     row = await uow.session.get(Child, child.id)
     assert row is not None
-    row.stage_sealed = await uow.seal(child.data_key_id, stage.value, "children", "stage",
-                                      child.id)
+    row.stage_sealed = await uow.seal(child.data_key_id, stage.value, "children", "stage", child.id)
     change_id = new_id()
-    uow.session.add(StageChange(
-        id=change_id, child_id=child.id, staff_id=staff.id, at=uow.now,
-        stage_sealed=await uow.seal(child.data_key_id, stage.value, "stage_changes", "stage",
-                                    change_id)))
+    uow.session.add(
+        StageChange(
+            id=change_id,
+            child_id=child.id,
+            staff_id=staff.id,
+            at=uow.now,
+            stage_sealed=await uow.seal(
+                child.data_key_id, stage.value, "stage_changes", "stage", change_id
+            ),
+        )
+    )
     # Which stage stays out of the log: it says more about a child than any id.
     await uow.audit(f"staff:{staff.id}", "stage.set", child.id)
 
 
 async def stage_history(uow: UnitOfWork, child: ChildView) -> list[tuple[str, datetime]]:
-    rows = (await uow.session.execute(
-        select(StageChange).where(StageChange.child_id == child.id).order_by(StageChange.at)
-    )).scalars().all()
-    return [(await uow.open(row.stage_sealed, "stage_changes", "stage", row.id), row.at)
-            for row in rows if row.stage_sealed is not None]
+    rows = (
+        (
+            await uow.session.execute(
+                select(StageChange).where(StageChange.child_id == child.id).order_by(StageChange.at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        (await uow.open(row.stage_sealed, "stage_changes", "stage", row.id), row.at)
+        for row in rows
+        if row.stage_sealed is not None
+    ]
 
 
 async def add_note(uow: UnitOfWork, staff: StaffView, child: ChildView, text: str) -> None:
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
     note_id = new_id()
-    uow.session.add(Note(id=note_id, child_id=child.id, staff_id=staff.id, created_at=uow.now,
-                         body_sealed=await uow.seal(child.data_key_id, text[:4000], "notes",
-                                                    "body", note_id)))
+    uow.session.add(
+        Note(
+            id=note_id,
+            child_id=child.id,
+            staff_id=staff.id,
+            created_at=uow.now,
+            body_sealed=await uow.seal(child.data_key_id, text[:4000], "notes", "body", note_id),
+        )
+    )
     await uow.audit(f"staff:{staff.id}", "note.add", child.id)
 
 
@@ -99,12 +120,24 @@ async def _names(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, str]:
 async def read_notes(uow: UnitOfWork, staff: StaffView, child: ChildView) -> list[NoteView]:
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
-    rows = (await uow.session.execute(
-        select(Note).where(Note.child_id == child.id).order_by(Note.created_at)
-    )).scalars().all()
+    rows = (
+        (
+            await uow.session.execute(
+                select(Note).where(Note.child_id == child.id).order_by(Note.created_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
     names = await _names(uow, {row.staff_id for row in rows})
-    notes = [NoteView(names.get(row.staff_id, "?"), row.created_at,
-                      await uow.open(row.body_sealed, "notes", "body", row.id)) for row in rows]
+    notes = [
+        NoteView(
+            names.get(row.staff_id, "?"),
+            row.created_at,
+            await uow.open(row.body_sealed, "notes", "body", row.id),
+        )
+        for row in rows
+    ]
     await uow.audit(f"staff:{staff.id}", "notes.read", child.id, f"count={len(notes)}")
     return notes
 
@@ -113,16 +146,25 @@ async def draft_summary(uow: UnitOfWork, staff: StaffView, child: ChildView, tex
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
     summary_id = new_id()
-    uow.session.add(Summary(id=summary_id, child_id=child.id, staff_id=staff.id,
-                            status="draft", created_at=uow.now,
-                            body_sealed=await uow.seal(child.data_key_id, text[:3000],
-                                                       "summaries", "body", summary_id)))
+    uow.session.add(
+        Summary(
+            id=summary_id,
+            child_id=child.id,
+            staff_id=staff.id,
+            status="draft",
+            created_at=uow.now,
+            body_sealed=await uow.seal(
+                child.data_key_id, text[:3000], "summaries", "body", summary_id
+            ),
+        )
+    )
     await uow.audit(f"staff:{staff.id}", "summary.draft", child.id)
     return summary_id
 
 
-async def decide_summary(uow: UnitOfWork, child: ChildView, summary_id: str, approve: bool
-                         ) -> str | None:
+async def decide_summary(
+    uow: UnitOfWork, child: ChildView, summary_id: str, approve: bool
+) -> str | None:
     """The child's answer to a draft; returns the drafting staff id, or None if not theirs."""
     row = await uow.session.get(Summary, summary_id)
     if row is None or row.child_id != child.id or row.status != "draft":
@@ -134,15 +176,20 @@ async def decide_summary(uow: UnitOfWork, child: ChildView, summary_id: str, app
 
 
 async def approved_summary(uow: UnitOfWork, child: ChildView) -> str | None:
-    row = (await uow.session.execute(
-        select(Summary).where(Summary.child_id == child.id, Summary.status == "approved")
-        .order_by(Summary.decided_at.desc()).limit(1)
-    )).scalar_one_or_none()
+    row = (
+        await uow.session.execute(
+            select(Summary)
+            .where(Summary.child_id == child.id, Summary.status == "approved")
+            .order_by(Summary.decided_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     return None if row is None else await uow.open(row.body_sealed, "summaries", "body", row.id)
 
 
-async def hand_over(uow: UnitOfWork, actor: StaffView, child: ChildView, new: StaffView
-                    ) -> Handover:
+async def hand_over(
+    uow: UnitOfWork, actor: StaffView, child: ChildView, new: StaffView
+) -> Handover:
     """Move the child to `new`; they receive everything, the previous advocate loses access."""
     if not may_act_for(actor, child):
         raise AccessDenied("no such young person for you")
@@ -155,33 +202,43 @@ async def hand_over(uow: UnitOfWork, actor: StaffView, child: ChildView, new: St
     previous_row = await uow.session.get(Staff, row.advocate_id) if row.advocate_id else None
     previous = await staff_view(uow, previous_row) if previous_row else None
     row.advocate_id = new.id
-    await uow.audit(f"staff:{actor.id}", "child.handover", child.id,
-                    f"from={previous.id if previous else '-'} to={new.id}")
+    await uow.audit(
+        f"staff:{actor.id}",
+        "child.handover",
+        child.id,
+        f"from={previous.id if previous else '-'} to={new.id}",
+    )
     moved = replace(child, advocate_id=new.id)
     summary = await approved_summary(uow, moved)
     if summary is not None:
         await uow.audit(f"staff:{new.id}", "summary.read", child.id, "handover")
     notes = await read_notes(uow, new, moved)
-    open_alerts = len((await uow.session.execute(
-        select(Alert.id).where(Alert.child_id == child.id, Alert.status != "resolved")
-    )).all())
+    open_alerts = len(
+        (
+            await uow.session.execute(
+                select(Alert.id).where(Alert.child_id == child.id, Alert.status != "resolved")
+            )
+        ).all()
+    )
     return Handover(moved, previous, new, summary, notes, open_alerts)
 
 
 async def own_record(uow: UnitOfWork, child: ChildView) -> Record:
-    rows = (await uow.session.execute(
-        select(Note.staff_id).where(Note.child_id == child.id)
-    )).scalars().all()
+    rows = (
+        (await uow.session.execute(select(Note.staff_id).where(Note.child_id == child.id)))
+        .scalars()
+        .all()
+    )
     names = await _names(uow, set(rows))
     await uow.audit(f"child:{child.id}", "record.read", child.id)
-    return Record(child.stage, await approved_summary(uow, child),
-                  sorted(set(names.values())), len(rows))
+    return Record(
+        child.stage, await approved_summary(uow, child), sorted(set(names.values())), len(rows)
+    )
 
 
 async def staff_by_name(uow: UnitOfWork, name: str) -> list[StaffView]:
     """Active staff whose name matches (case-insensitive); names are sealed, so this scans."""
-    rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))
-            ).scalars().all()
+    rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True)))).scalars().all()
     wanted = name.strip().casefold()
     views = [await staff_view(uow, row) for row in rows if bonds.trusted(row)]
     exact = [v for v in views if v.name.casefold() == wanted]
@@ -189,8 +246,15 @@ async def staff_by_name(uow: UnitOfWork, name: str) -> list[StaffView]:
 
 
 async def all_staff(uow: UnitOfWork) -> list[StaffView]:
-    rows = (await uow.session.execute(select(Staff).where(Staff.active.is_(True))
-                                      .order_by(Staff.created_at))).scalars().all()
+    rows = (
+        (
+            await uow.session.execute(
+                select(Staff).where(Staff.active.is_(True)).order_by(Staff.created_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return [await staff_view(uow, row) for row in rows if bonds.trusted(row)]
 
 

@@ -78,8 +78,9 @@ class MissingKeyError(ConfigurationError):
         self.path = path
 
 
-def load_or_create_key(env_value: str | None, path: Path, what: str, *, create: bool = True
-                       ) -> bytes:
+def load_or_create_key(
+    env_value: str | None, path: Path, what: str, *, create: bool = True
+) -> bytes:
     """The key from the environment, else from its file, created with mode 0600 on first use.
 
     Only a new store may have its keys made: beside data, a new key opens none of it and
@@ -205,10 +206,10 @@ class BlindIndex:
     def bond(self, table: str, values: Iterable[tuple[str, object]]) -> str:
         """A row's relations under a key the database does not hold (see `models.Bonded`)."""
         # None and "" differ; so do a value and the same text in another column.
-        body = "\x1e".join(f"{name}" + ("\x00" if value is None else f"={value}")
-                            for name, value in values)
-        return hmac.new(self._bond_key, f"{table}\x1d{body}".encode(),
-                        hashlib.sha256).hexdigest()
+        body = "\x1e".join(
+            f"{name}" + ("\x00" if value is None else f"={value}") for name, value in values
+        )
+        return hmac.new(self._bond_key, f"{table}\x1d{body}".encode(), hashlib.sha256).hexdigest()
 
     def telegram(self, telegram_id: int) -> str:
         return self._digest(b"telegram-id", str(telegram_id).encode())
@@ -228,8 +229,7 @@ def audit_head_mac(key: bytes, rows: int, last: str) -> str:
 
 def audit_anchor_mac(key: bytes, rows: int, last: str, at: str) -> str:
     """One line of the anchor file outside the database (`conversations.anchor`), keyed."""
-    return hmac.new(key, f"anchor\x1d{rows}\x1d{last}\x1d{at}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(key, f"anchor\x1d{rows}\x1d{last}\x1d{at}".encode(), hashlib.sha256).hexdigest()
 
 
 def _fields_text(fields: Mapping[str, str]) -> str:
@@ -238,17 +238,16 @@ def _fields_text(fields: Mapping[str, str]) -> str:
 
 def audit_hash(key: bytes, previous: str, fields: Mapping[str, str]) -> str:
     """One link of the audit chain as it was first made (entries without a digest)."""
-    return hmac.new(key, (previous + "\x1d" + _fields_text(fields)).encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, (previous + "\x1d" + _fields_text(fields)).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def audit_digest(key: bytes, fields: Mapping[str, str]) -> str:
     """An entry's fields, keyed: what the chain links, so the fields can later be blanked."""
-    return hmac.new(key, ("fields\x1d" + _fields_text(fields)).encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(key, ("fields\x1d" + _fields_text(fields)).encode(), hashlib.sha256).hexdigest()
 
 
 def audit_link(key: bytes, previous: str, digest: str) -> str:
     """One link of the audit chain: keyed, so rehashing after an edit needs the index key."""
-    return hmac.new(key, f"link\x1d{previous}\x1d{digest}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(key, f"link\x1d{previous}\x1d{digest}".encode(), hashlib.sha256).hexdigest()

@@ -40,7 +40,9 @@ class Enrolled:
 
 
 async def create_staff_invite(
-    uow: UnitOfWork, supervisor: StaffView, name: str,
+    uow: UnitOfWork,
+    supervisor: StaffView,
+    name: str,
     lifetime: timedelta = STAFF_INVITE_LIFETIME,
 ) -> NewInvite:
     """A code that enrols one advocate, to be called `name`."""
@@ -53,27 +55,39 @@ async def create_staff_invite(
         raise StaffError("another staff member is already called that")
     code = new_code()
     invite_id = new_id()
-    uow.session.add(StaffInvite(
-        id=invite_id, code_index=uow.index.code(code), created_by=supervisor.id,
-        name_sealed=await uow.seal(uow.store.system_key_id, name, "staff_invites", "name",
-                                   invite_id),
-        role=Role.ADVOCATE.value, created_at=uow.now, expires_at=uow.now + lifetime,
-    ))
+    uow.session.add(
+        StaffInvite(
+            id=invite_id,
+            code_index=uow.index.code(code),
+            created_by=supervisor.id,
+            name_sealed=await uow.seal(
+                uow.store.system_key_id, name, "staff_invites", "name", invite_id
+            ),
+            role=Role.ADVOCATE.value,
+            created_at=uow.now,
+            expires_at=uow.now + lifetime,
+        )
+    )
     await uow.audit(f"staff:{supervisor.id}", "staff.invite", invite_id)
     return NewInvite(code, uow.now + lifetime)
 
 
-async def enrol_with_code(uow: UnitOfWork, telegram_id: int, code: str, locale: str
-                          ) -> Enrolled | None:
+async def enrol_with_code(
+    uow: UnitOfWork, telegram_id: int, code: str, locale: str
+) -> Enrolled | None:
     """Enrol the opener of a staff code; None if `code` is no staff code (it may be a child's).
 
     Raises `Throttled`, `InviteUsed` or `InviteExpired` as linking does, and `StaffError` when
     the account is a young person's here (the code stays unused for whoever it was meant for).
     """
     # Locked, so two workers given the same code cannot both enrol with it.
-    invite = (await uow.session.execute(
-        select(StaffInvite).where(StaffInvite.code_index == uow.index.code(code))
-        .with_for_update())).scalar_one_or_none()
+    invite = (
+        await uow.session.execute(
+            select(StaffInvite)
+            .where(StaffInvite.code_index == uow.index.code(code))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
     if invite is None:
         return None
     if invite.used_at is not None:
@@ -85,8 +99,14 @@ async def enrol_with_code(uow: UnitOfWork, telegram_id: int, code: str, locale: 
         await record_wrong_code(uow, telegram_id)
         raise InviteExpired(code)
     name = await uow.open(invite.name_sealed, "staff_invites", "name", invite.id)
-    staff = await add_staff(uow, telegram_id=telegram_id, name=name, role=Role(invite.role),
-                            locale=locale, actor=f"staff:{creator.id}")
+    staff = await add_staff(
+        uow,
+        telegram_id=telegram_id,
+        name=name,
+        role=Role(invite.role),
+        locale=locale,
+        actor=f"staff:{creator.id}",
+    )
     invite.used_at = uow.now
     invite.staff_id = staff.id
     await uow.audit(f"staff:{staff.id}", "staff.enrol", staff.id, f"invite={invite.id}")
@@ -98,8 +118,13 @@ async def retire_advocate(uow: UnitOfWork, supervisor: StaffView, advocate: Staf
     nothing changes: no child is left without a human)."""
     if not may_manage_staff(supervisor) or advocate.is_supervisor or advocate.id == supervisor.id:
         raise AccessDenied("a supervisor retires advocates; the operator retires supervisors")
-    linked = int((await uow.session.execute(
-        select(func.count(Child.id)).where(Child.advocate_id == advocate.id))).scalar_one())
+    linked = int(
+        (
+            await uow.session.execute(
+                select(func.count(Child.id)).where(Child.advocate_id == advocate.id)
+            )
+        ).scalar_one()
+    )
     if linked:
         return linked
     row = await uow.session.get(Staff, advocate.id)

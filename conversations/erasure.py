@@ -58,10 +58,15 @@ class Erased:
 
 
 async def _open_alerts(uow: UnitOfWork, child_id: str) -> int:
-    return int((await uow.session.execute(
-        select(func.count(Alert.id)).where(Alert.child_id == child_id,
-                                           Alert.status != "resolved")
-    )).scalar_one())
+    return int(
+        (
+            await uow.session.execute(
+                select(func.count(Alert.id)).where(
+                    Alert.child_id == child_id, Alert.status != "resolved"
+                )
+            )
+        ).scalar_one()
+    )
 
 
 async def erasable(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
@@ -86,9 +91,9 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     if not may_erase(staff):
         raise AccessDenied("no such young person for you")
     # Locked first: a worker relaying their message meanwhile waits, then finds them gone.
-    row = (await uow.session.execute(
-        select(Child).where(Child.id == child_id).with_for_update()
-    )).scalar_one_or_none()
+    row = (
+        await uow.session.execute(select(Child).where(Child.id == child_id).with_for_update())
+    ).scalar_one_or_none()
     if row is None:
         return None
     if open_alerts := await _open_alerts(uow, child_id):
@@ -99,33 +104,43 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     messages = select(Message.id).where(Message.child_id == child_id)
     # Rows that point at others go first (outbox and alerts name messages; all name the child).
     # (Counted into the queues' totals as they go: `conversations.queues`.)
-    await queues.retire_outbox(session, or_(
-        OutboxMessage.child_id == child_id,
-        OutboxMessage.chat_index == chat_index,
-        OutboxMessage.message_id.in_(messages),
-        OutboxMessage.reply_to_message_id.in_(messages),
-    ))
+    await queues.retire_outbox(
+        session,
+        or_(
+            OutboxMessage.child_id == child_id,
+            OutboxMessage.chat_index == chat_index,
+            OutboxMessage.message_id.in_(messages),
+            OutboxMessage.reply_to_message_id.in_(messages),
+        ),
+    )
     # A pending update of their chat is left to be handled: after this commits it is a
     # stranger's, and what it says (perhaps a cry for help) still gets an answer.
-    await queues.retire_inbox(session, and_(
-        InboxUpdate.chat_index == chat_index, InboxUpdate.status != "pending",
-    ))
+    await queues.retire_inbox(
+        session,
+        and_(
+            InboxUpdate.chat_index == chat_index,
+            InboxUpdate.status != "pending",
+        ),
+    )
     for model in (Alert, CheckIn, StageChange, Note, Summary, Message):
         await session.execute(delete(model).where(model.child_id == child_id))
     # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.
     await session.execute(delete(CodeAttempt).where(CodeAttempt.tg_index == chat_index))
-    for invite in (await session.execute(
-            select(Invite).where(Invite.child_id == child_id))).scalars().all():
+    for invite in (
+        (await session.execute(select(Invite).where(Invite.child_id == child_id))).scalars().all()
+    ):
         invite.child_id = None
         # Still used (a code never works twice), but no longer saying when they were linked.
         invite.used_at = uow.now
-        invite.nickname_sealed = await uow.seal(uow.store.system_key_id, "", "invites",
-                                                "nickname", invite.id)
+        invite.nickname_sealed = await uow.seal(
+            uow.store.system_key_id, "", "invites", "nickname", invite.id
+        )
     await session.flush()
     await session.delete(row)
     await session.flush()
-    await session.execute(update(DataKey).where(DataKey.id == key_id)
-                          .values(wrapped=None, destroyed_at=uow.now))
+    await session.execute(
+        update(DataKey).where(DataKey.id == key_id).values(wrapped=None, destroyed_at=uow.now)
+    )
     # What the advocate typed and has not yet said who it is for may be for this child.
     if row.advocate_id is not None:
         await session.execute(delete(PendingSend).where(PendingSend.staff_id == row.advocate_id))

@@ -1,18 +1,18 @@
 """Errors the domain raises; each explains itself without revealing a child's data.
 
-    AlongsideError
-    ├── ConfigurationError      the operator's settings cannot work (exit code 2)
-    │   └── MissingKeyError     a key file is missing beside a database that holds data
-    │                           (`conversations.crypto`)
-    ├── SealError               a sealed value cannot be opened (wrong key, row or bytes)
-    │   └── KeyDestroyedError   the child's data key was erased on purpose
-    ├── TamperedError           a row's owner or role was changed outside Alongside
-    ├── AccessDenied            the asker may not see this; says nothing of whether it exists
-    ├── ErasureBlocked          a child with an unresolved alert cannot be erased yet
-    ├── StaffError              a staff change that cannot be made (`conversations.people`)
-    └── InviteError             a code that cannot link
-        ├── InviteUnknown, InviteUsed, InviteExpired
-        └── Throttled           too many wrong codes; carries when to try again
+AlongsideError
+├── ConfigurationError      the operator's settings cannot work (exit code 2)
+│   └── MissingKeyError     a key file is missing beside a database that holds data
+│                           (`conversations.crypto`)
+├── SealError               a sealed value cannot be opened (wrong key, row or bytes)
+│   └── KeyDestroyedError   the child's data key was erased on purpose
+├── TamperedError           a row's owner or role was changed outside Alongside
+├── AccessDenied            the asker may not see this; says nothing of whether it exists
+├── ErasureBlocked          a child with an unresolved alert cannot be erased yet
+├── StaffError              a staff change that cannot be made (`conversations.people`)
+└── InviteError             a code that cannot link
+    ├── InviteUnknown, InviteUsed, InviteExpired
+    └── Throttled           too many wrong codes; carries when to try again
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ class AlongsideError(Exception):
 
 class ConfigurationError(AlongsideError):
     """Settings that cannot work; the message is one line an operator can act on."""
+
+
+class StoreUnreachable(ConfigurationError):
+    """The database did not answer (refused, timed out, starting up, unknown host): a one-shot
+    command stops with this; a serving bot waits for it."""
 
 
 class SealError(AlongsideError):

@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 __all__ = ["ServiceHours"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_PART = re.compile(r"^(?P<days>[A-Za-z,\- ]+?)\s+"
-                   r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
+_PART = re.compile(
+    r"^(?P<days>[A-Za-z,\- ]+?)\s+"
+    r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$"
+)
 
 
 def _day(name: str) -> int:
@@ -75,8 +77,9 @@ class ServiceHours:
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(self.zone)
         minute = local.hour * 60 + local.minute
-        return any(day == local.weekday() and start <= minute < end
-                   for day, start, end in self.windows)
+        return any(
+            day == local.weekday() and start <= minute < end for day, start, end in self.windows
+        )
 
     def _spans(self, at: datetime) -> list[tuple[datetime, datetime]]:
         """Opening windows that end after `at`, over the next eight days, in order."""

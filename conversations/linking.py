@@ -56,16 +56,22 @@ async def create_invite(
 ) -> NewInvite:
     code = new_code()
     invite_id = new_id()
-    uow.session.add(Invite(
-        id=invite_id,
-        code_index=uow.index.code(code),
-        advocate_id=advocate.id,
-        nickname_sealed=await uow.seal(uow.store.system_key_id, display_name(nickname)[:64],
-                                       "invites",
-                                       "nickname", invite_id),
-        created_at=uow.now,
-        expires_at=uow.now + lifetime,
-    ))
+    uow.session.add(
+        Invite(
+            id=invite_id,
+            code_index=uow.index.code(code),
+            advocate_id=advocate.id,
+            nickname_sealed=await uow.seal(
+                uow.store.system_key_id,
+                display_name(nickname)[:64],
+                "invites",
+                "nickname",
+                invite_id,
+            ),
+            created_at=uow.now,
+            expires_at=uow.now + lifetime,
+        )
+    )
     await uow.audit(f"staff:{advocate.id}", "invite.create", invite_id)
     return NewInvite(code, uow.now + lifetime)
 
@@ -73,12 +79,16 @@ async def create_invite(
 async def throttled_until(uow: UnitOfWork, telegram_id: int) -> datetime | None:
     tg_index = uow.index.telegram(telegram_id)
     mine = (
-        await uow.session.execute(
-            select(CodeAttempt.at).where(CodeAttempt.tg_index == tg_index,
-                                         CodeAttempt.at > uow.now - USER_WINDOW)
-            .order_by(CodeAttempt.at)
+        (
+            await uow.session.execute(
+                select(CodeAttempt.at)
+                .where(CodeAttempt.tg_index == tg_index, CodeAttempt.at > uow.now - USER_WINDOW)
+                .order_by(CodeAttempt.at)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if len(mine) >= USER_LIMIT:
         # Free again once enough of the window's attempts have aged out.
         return mine[len(mine) - USER_LIMIT] + USER_WINDOW
@@ -106,9 +116,7 @@ async def record_wrong_code(uow: UnitOfWork, telegram_id: int) -> None:
     await uow.audit("system", "invite.wrong_code")
 
 
-async def link_child(
-    uow: UnitOfWork, telegram_id: int, code: str, locale: str
-) -> Linked:
+async def link_child(uow: UnitOfWork, telegram_id: int, code: str, locale: str) -> Linked:
     """Link the Telegram user to the invite's advocate, or raise an `InviteError` (`Throttled`
     for a wrong code past the limits)."""
     # Locked, so two workers given the same code cannot both link with it.
@@ -146,8 +154,9 @@ async def link_child(
     nickname = await uow.open(invite.nickname_sealed, "invites", "nickname", invite.id)
     row = existing or await _new_child(uow, telegram_id, locale)
     row.advocate_id = advocate.id
-    row.nickname_sealed = await uow.seal(row.data_key_id, nickname or row.ref, "children",
-                                         "nickname", row.id)
+    row.nickname_sealed = await uow.seal(
+        row.data_key_id, nickname or row.ref, "children", "nickname", row.id
+    )
     row.unreachable = False
     invite.used_at = uow.now
     invite.child_id = row.id
@@ -174,9 +183,14 @@ async def _new_child(uow: UnitOfWork, telegram_id: int, locale: str) -> Child:
     key = uow.new_child_key()
     ref = await _free_reference(uow)
     row = Child(
-        id=child_id, ref=ref, tg_index=uow.index.telegram(telegram_id),
+        id=child_id,
+        ref=ref,
+        tg_index=uow.index.telegram(telegram_id),
         tg_sealed=await uow.seal(key, str(telegram_id), "children", "telegram", child_id),
-        nickname_sealed=b"", data_key_id=key, locale=locale, locale_chosen=False,
+        nickname_sealed=b"",
+        data_key_id=key,
+        locale=locale,
+        locale_chosen=False,
         linked_at=uow.now,
     )
     uow.session.add(row)
@@ -202,8 +216,9 @@ async def register_unlinked(uow: UnitOfWork, telegram_id: int, locale: str) -> C
     ).scalar_one_or_none()
     if row is None:
         row = await _new_child(uow, telegram_id, locale)
-        row.nickname_sealed = await uow.seal(row.data_key_id, "(not linked)", "children",
-                                             "nickname", row.id)
+        row.nickname_sealed = await uow.seal(
+            row.data_key_id, "(not linked)", "children", "nickname", row.id
+        )
         await uow.session.flush()
         await uow.audit(f"child:{row.id}", "child.unlinked_help", row.id)
     return await child_view(uow, row)

@@ -43,11 +43,16 @@ class Outgoing:
                 chunks = split_text(self.text, TEXT_LIMIT)
                 starts = _starts(self.text, chunks)
                 return [
-                    replace(self, text=chunk, buttons=self.buttons if last else (),
-                            keyboard=self.keyboard if last else None,
-                            quotes=_clip(self.quotes, start, start + len(chunk)))
-                    for chunk, start, last in zip(chunks, starts, _last_flags(len(chunks)),
-                                                  strict=True)
+                    replace(
+                        self,
+                        text=chunk,
+                        buttons=self.buttons if last else (),
+                        keyboard=self.keyboard if last else None,
+                        quotes=_clip(self.quotes, start, start + len(chunk)),
+                    )
+                    for chunk, start, last in zip(
+                        chunks, starts, _last_flags(len(chunks)), strict=True
+                    )
                 ]
             if not self.text:
                 return [self]
@@ -61,12 +66,16 @@ class Outgoing:
             return [replace(self, text="")]
         # The first piece need not start the text (leading blanks are dropped at a cut).
         first = pieces[0]
-        rest = self.text[self.text.index(first) + len(first):].lstrip()
+        rest = self.text[self.text.index(first) + len(first) :].lstrip()
         if not rest:
             return [replace(self, text=first)]
         head = replace(self, text=first, buttons=())
-        return [head, *Outgoing(text=rest, buttons=self.buttons, keyboard=self.keyboard,
-                                protect=self.protect).parts()]
+        return [
+            head,
+            *Outgoing(
+                text=rest, buttons=self.buttons, keyboard=self.keyboard, protect=self.protect
+            ).parts(),
+        ]
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "text": self.text}
@@ -100,8 +109,11 @@ class Outgoing:
 
     def quote_spans(self) -> list[tuple[int, int]]:
         """The quotes as Telegram counts them: (offset, length) in UTF-16 units."""
-        return [(utf16_len(self.text[:start]), utf16_len(self.text[start:end]))
-                for start, end in self.quotes if end > start]
+        return [
+            (utf16_len(self.text[:start]), utf16_len(self.text[start:end]))
+            for start, end in self.quotes
+            if end > start
+        ]
 
 
 def _starts(text: str, chunks: list[str]) -> list[int]:
@@ -114,11 +126,11 @@ def _starts(text: str, chunks: list[str]) -> list[int]:
     return starts
 
 
-def _clip(quotes: tuple[tuple[int, int], ...], start: int, end: int
-          ) -> tuple[tuple[int, int], ...]:
+def _clip(quotes: tuple[tuple[int, int], ...], start: int, end: int) -> tuple[tuple[int, int], ...]:
     """The parts of `quotes` inside [start, end), counted from `start`."""
-    return tuple((max(a, start) - start, min(b, end) - start)
-                 for a, b in quotes if a < end and b > start)
+    return tuple(
+        (max(a, start) - start, min(b, end) - start) for a, b in quotes if a < end and b > start
+    )
 
 
 def _last_flags(n: int) -> list[bool]:

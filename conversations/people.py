@@ -89,32 +89,40 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
         locale_chosen=row.locale_chosen,
         advocate_id=row.advocate_id if bonds.trusted(row) else None,
         data_key_id=row.data_key_id,
-        stage=None if row.stage_sealed is None else
-        await uow.open(row.stage_sealed, "children", "stage", row.id),
+        stage=None
+        if row.stage_sealed is None
+        else await uow.open(row.stage_sealed, "children", "stage", row.id),
         unreachable=row.unreachable,
         muted=row.muted_at is not None,
     )
 
 
 # Who wrote is asked of every update: the statements are built once.
-_ACTIVE_STAFF_BY_INDEX = select(Staff).where(Staff.tg_index == bindparam("b_index"),
-                                             Staff.active.is_(True))
+_ACTIVE_STAFF_BY_INDEX = select(Staff).where(
+    Staff.tg_index == bindparam("b_index"), Staff.active.is_(True)
+)
 # A child's message goes to their advocate next: their row comes in the same read, and the
 # unit of work's identity map has it when it is asked for.
-_CHILD_BY_INDEX = (select(Child, Staff).outerjoin(Staff, Staff.id == Child.advocate_id)
-                   .where(Child.tg_index == bindparam("b_index")))
+_CHILD_BY_INDEX = (
+    select(Child, Staff)
+    .outerjoin(Staff, Staff.id == Child.advocate_id)
+    .where(Child.tg_index == bindparam("b_index"))
+)
 
 
 async def find_staff(uow: UnitOfWork, telegram_id: int) -> StaffView | None:
-    row = (await uow.session.execute(
-        _ACTIVE_STAFF_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})
+    row = (
+        await uow.session.execute(
+            _ACTIVE_STAFF_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)}
+        )
     ).scalar_one_or_none()
     return None if row is None else await staff_view(uow, row)
 
 
 async def find_child(uow: UnitOfWork, telegram_id: int) -> ChildView | None:
-    found = (await uow.session.execute(
-        _CHILD_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})).first()
+    found = (
+        await uow.session.execute(_CHILD_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})
+    ).first()
     return None if found is None else await child_view(uow, found[0])
 
 
@@ -137,21 +145,30 @@ async def get_staff(uow: UnitOfWork, staff_id: str) -> StaffView | None:
 
 async def children_of(uow: UnitOfWork, advocate_id: str) -> list[ChildView]:
     rows = (
-        await uow.session.execute(
-            select(Child).where(Child.advocate_id == advocate_id).order_by(Child.linked_at)
+        (
+            await uow.session.execute(
+                select(Child).where(Child.advocate_id == advocate_id).order_by(Child.linked_at)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     await uow.load_keys(blob for row in rows for blob in (row.tg_sealed, row.nickname_sealed))
     return [await child_view(uow, row) for row in rows if bonds.trusted(row)]
 
 
 async def supervisors(uow: UnitOfWork) -> list[StaffView]:
     rows = (
-        await uow.session.execute(
-            select(Staff).where(Staff.role == Role.SUPERVISOR.value, Staff.active.is_(True))
-            .order_by(Staff.created_at)
+        (
+            await uow.session.execute(
+                select(Staff)
+                .where(Staff.role == Role.SUPERVISOR.value, Staff.active.is_(True))
+                .order_by(Staff.created_at)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return [await staff_view(uow, row) for row in rows if bonds.trusted(row)]
 
 
@@ -161,14 +178,19 @@ async def set_staff_reachable(uow: UnitOfWork, staff_id: str, reachable: bool) -
     row = await uow.session.get(Staff, staff_id)
     if row is not None and row.unreachable == reachable:
         row.unreachable = not reachable
-        await uow.audit("system", "staff.reachable" if reachable else "staff.unreachable",
-                        staff_id)
+        await uow.audit("system", "staff.reachable" if reachable else "staff.unreachable", staff_id)
 
 
 async def active_supervisors(uow: UnitOfWork) -> int:
-    return int((await uow.session.execute(
-        select(func.count(Staff.id)).where(Staff.role == Role.SUPERVISOR.value,
-                                           Staff.active.is_(True)))).scalar_one())
+    return int(
+        (
+            await uow.session.execute(
+                select(func.count(Staff.id)).where(
+                    Staff.role == Role.SUPERVISOR.value, Staff.active.is_(True)
+                )
+            )
+        ).scalar_one()
+    )
 
 
 def is_away(staff: StaffView, now: datetime) -> bool:
@@ -182,12 +204,12 @@ async def set_away(uow: UnitOfWork, staff: StaffView, until: datetime | None) ->
     row = await uow.session.get(Staff, staff.id)
     assert row is not None
     row.away_until = until
-    await uow.audit(f"staff:{staff.id}", "staff.away" if until else "staff.back", "",
-                    f"staff={staff.id}")
+    await uow.audit(
+        f"staff:{staff.id}", "staff.away" if until else "staff.back", "", f"staff={staff.id}"
+    )
 
 
-async def readers_of(uow: UnitOfWork, child: ChildView
-                     ) -> tuple[list[StaffView], StaffView | None]:
+async def readers_of(uow: UnitOfWork, child: ChildView) -> tuple[list[StaffView], StaffView | None]:
     """Who reads this child's messages, and their advocate if that advocate is away.
 
     With no advocate, the supervisors read them; with one away, the supervisors as well.
@@ -221,17 +243,21 @@ def display_name(raw: str) -> str:
     """A name as staff and young people see it: no bidi controls, zero-width or other
     invisible characters, none of our separators, one space between words."""
     text = unicodedata.normalize("NFC", raw).translate(_SEPARATORS)
-    kept = "".join(" " if unicodedata.category(c) in ("Zl", "Zp") else c for c in text
-                   if unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs", "Cn")
-                   or c in "\n\t")
+    kept = "".join(
+        " " if unicodedata.category(c) in ("Zl", "Zp") else c
+        for c in text
+        if unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs", "Cn") or c in "\n\t"
+    )
     return " ".join(kept.split())
 
 
 async def name_taken(uow: UnitOfWork, name: str, *, but: int | None = None) -> bool:
     """Whether an active staff member (other than Telegram user `but`) has this name, in any
     case: young people and colleagues tell staff apart by name."""
-    return any(view.name.casefold() == name.casefold() and view.telegram_id != but
-               for view, _ in await list_staff(uow))
+    return any(
+        view.name.casefold() == name.casefold() and view.telegram_id != but
+        for view, _ in await list_staff(uow)
+    )
 
 
 async def add_staff(
@@ -285,20 +311,28 @@ async def list_staff(uow: UnitOfWork) -> list[tuple[StaffView, int]]:
         ).all()
     )
     rows = (
-        await uow.session.execute(
-            select(Staff).where(Staff.active.is_(True)).order_by(Staff.created_at)
+        (
+            await uow.session.execute(
+                select(Staff).where(Staff.active.is_(True)).order_by(Staff.created_at)
+            )
         )
-    ).scalars().all()
-    return [(await staff_view(uow, row), int(counts.get(row.id, 0))) for row in rows
-            if bonds.trusted(row)]
+        .scalars()
+        .all()
+    )
+    return [
+        (await staff_view(uow, row), int(counts.get(row.id, 0)))
+        for row in rows
+        if bonds.trusted(row)
+    ]
 
 
 async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> StaffView:
     """Deactivate; refused while children depend on them, so no child is left without a human."""
     row = (
         await uow.session.execute(
-            select(Staff).where(Staff.tg_index == uow.index.telegram(telegram_id),
-                                Staff.active.is_(True))
+            select(Staff).where(
+                Staff.tg_index == uow.index.telegram(telegram_id), Staff.active.is_(True)
+            )
         )
     ).scalar_one_or_none()
     if row is None:

@@ -51,20 +51,35 @@ class Counts:
 
 
 async def counts(session: AsyncSession) -> Counts:
-    inbox = (await session.execute(
-        select(InboxUpdate.status, func.count(), func.min(InboxUpdate.received_at))
-        .group_by(InboxUpdate.status))).all()
-    outbox = (await session.execute(
-        select(OutboxMessage.status, OutboxMessage.purpose, func.count(),
-               func.min(OutboxMessage.created_at))
-        .group_by(OutboxMessage.status, OutboxMessage.purpose))).all()
+    inbox = (
+        await session.execute(
+            select(InboxUpdate.status, func.count(), func.min(InboxUpdate.received_at)).group_by(
+                InboxUpdate.status
+            )
+        )
+    ).all()
+    outbox = (
+        await session.execute(
+            select(
+                OutboxMessage.status,
+                OutboxMessage.purpose,
+                func.count(),
+                func.min(OutboxMessage.created_at),
+            ).group_by(OutboxMessage.status, OutboxMessage.purpose)
+        )
+    ).all()
     gone: dict[str, int] = {
         name: int(count)
-        for name, count in (await session.execute(select(QueueTotal.name, QueueTotal.count)))}
+        for name, count in (await session.execute(select(QueueTotal.name, QueueTotal.count)))
+    }
     held = {status: int(count) for status, count, _ in inbox}
-    sent: Counter[str] = Counter({name.removeprefix("outbox:sent:"): count
-                                  for name, count in gone.items()
-                                  if name.startswith("outbox:sent:")})
+    sent: Counter[str] = Counter(
+        {
+            name.removeprefix("outbox:sent:"): count
+            for name, count in gone.items()
+            if name.startswith("outbox:sent:")
+        }
+    )
     dead = outbox_pending = 0
     outbox_oldest = None
     for status, purpose, count, oldest in outbox:
@@ -92,21 +107,40 @@ async def counts(session: AsyncSession) -> Counts:
 
 async def retire_inbox(session: AsyncSession, where: ColumnElement[bool]) -> int:
     """Delete these inbox rows, adding the handled ones to the totals; how many went."""
-    statuses = (await session.execute(
-        delete(InboxUpdate).where(where).returning(InboxUpdate.status)
-        .execution_options(synchronize_session=False))).scalars().all()
+    statuses = (
+        (
+            await session.execute(
+                delete(InboxUpdate)
+                .where(where)
+                .returning(InboxUpdate.status)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        .scalars()
+        .all()
+    )
     await _add(session, Counter(f"inbox:{status}" for status in statuses if status in HANDLED))
     return len(statuses)
 
 
 async def retire_outbox(session: AsyncSession, where: ColumnElement[bool]) -> int:
     """Delete these outbox rows, adding the sent and dead ones to the totals; how many went."""
-    rows = (await session.execute(
-        delete(OutboxMessage).where(where)
-        .returning(OutboxMessage.status, OutboxMessage.purpose)
-        .execution_options(synchronize_session=False))).all()
-    await _add(session, Counter("outbox:dead" if status == "dead" else f"outbox:sent:{purpose}"
-                                for status, purpose in rows if status in FINISHED))
+    rows = (
+        await session.execute(
+            delete(OutboxMessage)
+            .where(where)
+            .returning(OutboxMessage.status, OutboxMessage.purpose)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    await _add(
+        session,
+        Counter(
+            "outbox:dead" if status == "dead" else f"outbox:sent:{purpose}"
+            for status, purpose in rows
+            if status in FINISHED
+        ),
+    )
     return len(rows)
 
 
@@ -117,29 +151,47 @@ async def _add(session: AsyncSession, tallies: Mapping[str, int]) -> None:
     insert: Any = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     statement = insert(table).values(
         # In one order everywhere: two transactions adding to the same rows cannot deadlock.
-        [{"name": name, "count": tallies[name]} for name in sorted(tallies)])
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["name"], set_={"count": table.c.count + statement.excluded.count}))
+        [{"name": name, "count": tallies[name]} for name in sorted(tallies)]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"count": table.c.count + statement.excluded.count}
+        )
+    )
 
 
 async def purge(store: Store, retention: timedelta) -> int:
     """Delete handled rows received or queued more than `retention` ago, a batch per
     transaction, so the writer is never held for long; returns how many went."""
     before = store.clock.now() - retention
-    inbox = select(InboxUpdate.update_id).where(
-        InboxUpdate.status.in_(HANDLED), InboxUpdate.received_at < before
-    ).order_by(InboxUpdate.update_id).limit(BATCH)
-    outbox = select(OutboxMessage.id).where(
-        OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < before
-    ).order_by(OutboxMessage.id).limit(BATCH)
-    steps = ((retire_inbox, InboxUpdate.update_id.in_(inbox.scalar_subquery())),
-             (retire_outbox, OutboxMessage.id.in_(outbox.scalar_subquery())))
+    inbox = (
+        select(InboxUpdate.update_id)
+        .where(InboxUpdate.status.in_(HANDLED), InboxUpdate.received_at < before)
+        .order_by(InboxUpdate.update_id)
+        .limit(BATCH)
+    )
+    outbox = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < before)
+        .order_by(OutboxMessage.id)
+        .limit(BATCH)
+    )
+    steps = (
+        (retire_inbox, InboxUpdate.update_id.in_(inbox.scalar_subquery())),
+        (retire_outbox, OutboxMessage.id.in_(outbox.scalar_subquery())),
+    )
     total = 0
     for retire, where in steps:
         while True:
             async with store.unit() as uow:
-                if not store.is_sqlite and not (await uow.session.execute(
-                        select(func.pg_try_advisory_xact_lock(PURGE_LOCK)))).scalar():
+                if (
+                    not store.is_sqlite
+                    and not (
+                        await uow.session.execute(
+                            select(func.pg_try_advisory_xact_lock(PURGE_LOCK))
+                        )
+                    ).scalar()
+                ):
                     return total
                 gone = await retire(uow.session, where)
                 await uow.commit()

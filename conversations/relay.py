@@ -41,16 +41,25 @@ async def record_from_child(
     uow: UnitOfWork, child: ChildView, content: Content, tg_message_id: int, severity: str = "none"
 ) -> str:
     message_id = new_id()
-    uow.session.add(Message(
-        id=message_id, child_id=child.id, direction="in", kind=content.kind,
-        body_sealed=await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
-                                        message_id),
-        tg_message_id=tg_message_id, severity=severity, created_at=uow.now,
-    ))
+    uow.session.add(
+        Message(
+            id=message_id,
+            child_id=child.id,
+            direction="in",
+            kind=content.kind,
+            body_sealed=await uow.seal_json(
+                child.data_key_id, content.to_json(), "messages", "body", message_id
+            ),
+            tg_message_id=tg_message_id,
+            severity=severity,
+            created_at=uow.now,
+        )
+    )
     row = await uow.session.get(Child, child.id)
     # To the minute: a child writing several lines in a row costs one write, not one each.
-    if row is not None and (row.last_seen_at is None
-                            or uow.now - row.last_seen_at >= LAST_SEEN_GRAIN):
+    if row is not None and (
+        row.last_seen_at is None or uow.now - row.last_seen_at >= LAST_SEEN_GRAIN
+    ):
         row.last_seen_at = uow.now
     return message_id
 
@@ -61,16 +70,26 @@ async def record_edit(
     """Keep the new wording; returns the edited message's id, or None if we never saw it."""
     # Telegram numbers restart if the bot is replaced: the newest message with this number.
     row = (
-        await uow.session.execute(
-            select(Message).where(Message.child_id == child.id, Message.direction == "in",
-                                  Message.tg_message_id == tg_message_id)
-            .order_by(Message.created_at.desc()).limit(1)
+        (
+            await uow.session.execute(
+                select(Message)
+                .where(
+                    Message.child_id == child.id,
+                    Message.direction == "in",
+                    Message.tg_message_id == tg_message_id,
+                )
+                .order_by(Message.created_at.desc())
+                .limit(1)
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     if row is None:
         return None
-    row.body_sealed = await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
-                                          row.id)
+    row.body_sealed = await uow.seal_json(
+        child.data_key_id, content.to_json(), "messages", "body", row.id
+    )
     row.edited_at = uow.now
     return row.id
 
@@ -79,22 +98,34 @@ async def record_to_child(
     uow: UnitOfWork, child: ChildView, staff: StaffView, content: Content
 ) -> str:
     message_id = new_id()
-    uow.session.add(Message(
-        id=message_id, child_id=child.id, direction="out", kind=content.kind, staff_id=staff.id,
-        body_sealed=await uow.seal_json(child.data_key_id, content.to_json(), "messages", "body",
-                                        message_id),
-        created_at=uow.now,
-    ))
+    uow.session.add(
+        Message(
+            id=message_id,
+            child_id=child.id,
+            direction="out",
+            kind=content.kind,
+            staff_id=staff.id,
+            body_sealed=await uow.seal_json(
+                child.data_key_id, content.to_json(), "messages", "body", message_id
+            ),
+            created_at=uow.now,
+        )
+    )
     return message_id
 
 
 async def hold_for_choice(uow: UnitOfWork, staff: StaffView, content: Content) -> str:
     pending_id = new_id()
-    uow.session.add(PendingSend(
-        id=pending_id, staff_id=staff.id, created_at=uow.now,
-        body_sealed=await uow.seal_json(uow.store.system_key_id, content.to_json(),
-                                        "pending_sends", "body", pending_id),
-    ))
+    uow.session.add(
+        PendingSend(
+            id=pending_id,
+            staff_id=staff.id,
+            created_at=uow.now,
+            body_sealed=await uow.seal_json(
+                uow.store.system_key_id, content.to_json(), "pending_sends", "body", pending_id
+            ),
+        )
+    )
     return pending_id
 
 

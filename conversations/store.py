@@ -43,13 +43,19 @@ from conversations.outgoing import Outgoing
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+CONNECT_TIMEOUT = 10.0
 # Emergency answers, alert cards and acknowledgements: never behind routine messages.
 SAFETY_PURPOSES = frozenset({"safety", "alert", "card"})
 # What the database raises when it is away, full or refusing: SQLAlchemy's errors, and what a
 # connection attempt raises unwrapped (a refused or reset socket, asyncpg's own errors at
 # connect, such as a database not accepting connections). A reason to wait, never to stop.
 STORE_ERRORS: tuple[type[BaseException], ...] = (
-    SQLAlchemyError, OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
+    SQLAlchemyError,
+    OSError,
+    sqlite3.Error,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 
 
 class Clock(Protocol):
@@ -93,10 +99,18 @@ def make_engine(url: str) -> AsyncEngine:
     if url.startswith("postgresql+asyncpg"):
         # A worker killed mid-transaction must not keep its locks: the server checks for a
         # vanished client even while that session waits on a lock.
-        settings = {"client_connection_check_interval": "1000",
-                    "idle_in_transaction_session_timeout": "60000"}
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
-                                   connect_args={"server_settings": settings})
+        settings = {
+            "client_connection_check_interval": "1000",
+            "idle_in_transaction_session_timeout": "60000",
+        }
+        return create_async_engine(
+            url,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            # A server that drops packets is an outage after 10 s, not asyncpg's default 60.
+            connect_args={"server_settings": settings, "timeout": CONNECT_TIMEOUT},
+        )
     raise ConfigurationError(
         "DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."
     )
@@ -181,9 +195,12 @@ class Store:
         self.keyring = keyring
         self.index = index
         self.clock = clock
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False,
-                                           sync_session_class=HoldingSession,
-                                           info={bonds.INDEX: index})
+        self.sessions = async_sessionmaker(
+            engine,
+            expire_on_commit=False,
+            sync_session_class=HoldingSession,
+            info={bonds.INDEX: index},
+        )
         self.system_key_id = ""
         self.rotated = False
         self.after_commit: list[Callable[[], None]] = []
@@ -203,12 +220,19 @@ class Store:
         try:
             if migrate:
                 await upgrade(engine)
-            store = cls(engine, Keyring(config.master_key), BlindIndex(config.index_key),
-                        clock or SystemClock())
+            store = cls(
+                engine,
+                Keyring(config.master_key),
+                BlindIndex(config.index_key),
+                clock or SystemClock(),
+            )
             if config.pending_master_key is not None:
                 async with store.sessions() as session:
-                    wrapped_by = (await session.execute(
-                        select(DataKey.master_id).where(DataKey.purpose == "system"))).scalar()
+                    wrapped_by = (
+                        await session.execute(
+                            select(DataKey.master_id).where(DataKey.purpose == "system")
+                        )
+                    ).scalar()
                 pending = Keyring(config.pending_master_key)
                 if wrapped_by == pending.master_id:
                     store.keyring = pending
@@ -224,15 +248,23 @@ class Store:
     async def _load_system_key(self) -> None:
         async with self.sessions() as session:
             row = (
-                await session.execute(
-                    select(DataKey).where(DataKey.purpose == "system").order_by(DataKey.id)
+                (
+                    await session.execute(
+                        select(DataKey).where(DataKey.purpose == "system").order_by(DataKey.id)
+                    )
                 )
-            ).scalars().first()
+                .scalars()
+                .first()
+            )
             if row is None:
                 wrapped = self.keyring.new_data_key()
-                row = DataKey(id=wrapped.key_id, wrapped=wrapped.wrapped,
-                              master_id=wrapped.master_id, purpose="system",
-                              created_at=self.clock.now())
+                row = DataKey(
+                    id=wrapped.key_id,
+                    wrapped=wrapped.wrapped,
+                    master_id=wrapped.master_id,
+                    purpose="system",
+                    created_at=self.clock.now(),
+                )
                 session.add(row)
                 await session.commit()
             elif not self.keyring.knows(row.id):
@@ -362,17 +394,25 @@ class UnitOfWork:
         missing = {key_id for key_id in missing if not self.keyring.knows(key_id)}
         if not missing:
             return
-        rows = (await self.session.execute(
-            select(DataKey.id, DataKey.wrapped).where(DataKey.id.in_(sorted(missing)))
-        )).all()
+        rows = (
+            await self.session.execute(
+                select(DataKey.id, DataKey.wrapped).where(DataKey.id.in_(sorted(missing)))
+            )
+        ).all()
         for key_id, wrapped in rows:
             self.keyring.load(key_id, wrapped)
 
     def new_child_key(self) -> str:
         wrapped = self.keyring.new_data_key()
-        self.session.add(DataKey(id=wrapped.key_id, wrapped=wrapped.wrapped,
-                                 master_id=wrapped.master_id, purpose="child",
-                                 created_at=self.now))
+        self.session.add(
+            DataKey(
+                id=wrapped.key_id,
+                wrapped=wrapped.wrapped,
+                master_id=wrapped.master_id,
+                purpose="child",
+                created_at=self.now,
+            )
+        )
         return wrapped.key_id
 
     async def seal(self, key_id: str, value: str, table: str, column: str, row: str) -> bytes:
@@ -383,8 +423,9 @@ class UnitOfWork:
         await self.key_for(Keyring.key_id_of(blob))
         return self.keyring.open(blob, table, column, row).decode()
 
-    async def seal_json(self, key_id: str, value: Mapping[str, Any], table: str, column: str,
-                        row: str) -> bytes:
+    async def seal_json(
+        self, key_id: str, value: Mapping[str, Any], table: str, column: str, row: str
+    ) -> bytes:
         return await self.seal(key_id, json.dumps(value, separators=(",", ":")), table, column, row)
 
     async def open_json(self, blob: bytes, table: str, column: str, row: str) -> Any:
@@ -414,16 +455,27 @@ class UnitOfWork:
         lane = 0 if purpose in SAFETY_PURPOSES else 1
         for part in message.parts():
             uid = new_id()
-            self.session.add(OutboxMessage(
-                uid=uid,
-                chat_index=self.index.telegram(chat_id),
-                chat_sealed=await self.seal(key, str(chat_id), "outbox", "chat", uid),
-                payload_sealed=await self.seal_json(key, part.to_json(), "outbox", "payload", uid),
-                purpose=purpose, status="pending", attempts=0, not_before=self.now,
-                created_at=self.now, child_id=child_id, staff_id=staff_id,
-                message_id=message_id, reply_to_message_id=reply_to_message_id,
-                lane=lane, alert_id=alert_id,
-            ))
+            self.session.add(
+                OutboxMessage(
+                    uid=uid,
+                    chat_index=self.index.telegram(chat_id),
+                    chat_sealed=await self.seal(key, str(chat_id), "outbox", "chat", uid),
+                    payload_sealed=await self.seal_json(
+                        key, part.to_json(), "outbox", "payload", uid
+                    ),
+                    purpose=purpose,
+                    status="pending",
+                    attempts=0,
+                    not_before=self.now,
+                    created_at=self.now,
+                    child_id=child_id,
+                    staff_id=staff_id,
+                    message_id=message_id,
+                    reply_to_message_id=reply_to_message_id,
+                    lane=lane,
+                    alert_id=alert_id,
+                )
+            )
             self.queued += 1
             # Only the first part answers the message it replies to.
             reply_to_message_id = None

@@ -36,9 +36,12 @@ async def run(store: Store) -> None:
         if not store.is_sqlite:
             # Workers starting together: one upgrades, the others then find it done.
             await uow.session.execute(select(AuditHead).with_for_update())
-        done = (await uow.session.execute(
-            select(func.count(AuditEntry.id)).where(AuditEntry.action == MARK,
-                                                    AuditEntry.detail.startswith(STEP)))
+        done = (
+            await uow.session.execute(
+                select(func.count(AuditEntry.id)).where(
+                    AuditEntry.action == MARK, AuditEntry.detail.startswith(STEP)
+                )
+            )
         ).scalar_one()
         if done:
             return
@@ -52,8 +55,9 @@ async def run(store: Store) -> None:
             # cannot blank them. `audit verify` goes on reporting the break.
             log.error("store.upgrade_chain_broken", extra={"count": chain.rows})
             linked = 0
-        await uow.audit("system", MARK, "",
-                        f"{STEP} bonded={bonded} stages={sealed} relinked={linked}")
+        await uow.audit(
+            "system", MARK, "", f"{STEP} bonded={bonded} stages={sealed} relinked={linked}"
+        )
         uow.scrub_after_commit(*TOUCHED)
         await uow.commit()
         if bonded + sealed + linked:
@@ -63,21 +67,42 @@ async def run(store: Store) -> None:
 async def _seal_stages(uow: UnitOfWork) -> int:
     session = uow.session
     sealed = 0
-    children = (await session.execute(
-        select(Child.id, Child.data_key_id, Child.stage_legacy)
-        .where(Child.stage_legacy.is_not(None)))).all()
+    children = (
+        await session.execute(
+            select(Child.id, Child.data_key_id, Child.stage_legacy).where(
+                Child.stage_legacy.is_not(None)
+            )
+        )
+    ).all()
     for child_id, key_id, stage in children:
-        await session.execute(update(Child).where(Child.id == child_id).values(
-            stage_sealed=await uow.seal(key_id, str(stage), "children", "stage", child_id),
-            stage_legacy=None).execution_options(synchronize_session=False))
+        await session.execute(
+            update(Child)
+            .where(Child.id == child_id)
+            .values(
+                stage_sealed=await uow.seal(key_id, str(stage), "children", "stage", child_id),
+                stage_legacy=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
         sealed += 1
-    changes = (await session.execute(
-        select(StageChange.id, Child.data_key_id, StageChange.stage_legacy)
-        .join(Child, Child.id == StageChange.child_id)
-        .where(StageChange.stage_legacy.is_not(None)))).all()
+    changes = (
+        await session.execute(
+            select(StageChange.id, Child.data_key_id, StageChange.stage_legacy)
+            .join(Child, Child.id == StageChange.child_id)
+            .where(StageChange.stage_legacy.is_not(None))
+        )
+    ).all()
     for change_id, key_id, stage in changes:
-        await session.execute(update(StageChange).where(StageChange.id == change_id).values(
-            stage_sealed=await uow.seal(key_id, str(stage), "stage_changes", "stage", change_id),
-            stage_legacy=None).execution_options(synchronize_session=False))
+        await session.execute(
+            update(StageChange)
+            .where(StageChange.id == change_id)
+            .values(
+                stage_sealed=await uow.seal(
+                    key_id, str(stage), "stage_changes", "stage", change_id
+                ),
+                stage_legacy=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
         sealed += 1
     return sealed

@@ -27,8 +27,9 @@ class DueCheckIn:
     child: ChildView
 
 
-async def start_watch(uow: UnitOfWork, child_id: str, first_at: datetime,
-                      actor: str, reason: str) -> None:
+async def start_watch(
+    uow: UnitOfWork, child_id: str, first_at: datetime, actor: str, reason: str
+) -> None:
     row = await uow.session.get(Child, child_id)
     if row is None:
         return
@@ -37,20 +38,25 @@ async def start_watch(uow: UnitOfWork, child_id: str, first_at: datetime,
     await uow.audit(actor, "watch.start", child_id, reason)
 
 
-async def record_placement(uow: UnitOfWork, staff: StaffView, child: ChildView,
-                           first_at: datetime) -> None:
+async def record_placement(
+    uow: UnitOfWork, staff: StaffView, child: ChildView, first_at: datetime
+) -> None:
     await start_watch(uow, child.id, first_at, f"staff:{staff.id}", "placement")
 
 
-async def due_check_ins(uow: UnitOfWork, answer_window: timedelta, limit: int = 100
-                        ) -> list[DueCheckIn]:
+async def due_check_ins(
+    uow: UnitOfWork, answer_window: timedelta, limit: int = 100
+) -> list[DueCheckIn]:
     """Create today's check-in for every watched child whose time has come.
 
     The next one is a day after this one was due, so check-ins keep their hour of the day.
     """
-    query = (select(Child).where(Child.next_check_in_at <= uow.now,
-                                 Child.advocate_id.is_not(None))
-             .order_by(Child.next_check_in_at).limit(limit))
+    query = (
+        select(Child)
+        .where(Child.next_check_in_at <= uow.now, Child.advocate_id.is_not(None))
+        .order_by(Child.next_check_in_at)
+        .limit(limit)
+    )
     if not uow.store.is_sqlite:
         query = query.with_for_update(skip_locked=True)
     due: list[DueCheckIn] = []
@@ -58,8 +64,13 @@ async def due_check_ins(uow: UnitOfWork, answer_window: timedelta, limit: int = 
         if row.watch_until is None or row.watch_until <= uow.now or row.unreachable:
             row.next_check_in_at = None
             continue
-        check_in = CheckIn(id=new_id(), child_id=row.id, sent_at=uow.now,
-                           answer_by=uow.now + answer_window, flagged=False)
+        check_in = CheckIn(
+            id=new_id(),
+            child_id=row.id,
+            sent_at=uow.now,
+            answer_by=uow.now + answer_window,
+            flagged=False,
+        )
         uow.session.add(check_in)
         next_at = row.next_check_in_at
         assert next_at is not None
@@ -72,9 +83,14 @@ async def due_check_ins(uow: UnitOfWork, answer_window: timedelta, limit: int = 
 
 async def silent_check_ins(uow: UnitOfWork, limit: int = 100) -> list[DueCheckIn]:
     """Check-ins nobody answered in time; each is returned once."""
-    query = (select(CheckIn).where(CheckIn.answered_at.is_(None), CheckIn.flagged.is_(False),
-                                   CheckIn.answer_by <= uow.now)
-             .order_by(CheckIn.answer_by).limit(limit))
+    query = (
+        select(CheckIn)
+        .where(
+            CheckIn.answered_at.is_(None), CheckIn.flagged.is_(False), CheckIn.answer_by <= uow.now
+        )
+        .order_by(CheckIn.answer_by)
+        .limit(limit)
+    )
     if not uow.store.is_sqlite:
         query = query.with_for_update(skip_locked=True)
     silent: list[DueCheckIn] = []

@@ -40,11 +40,22 @@ class ConceptRule:
         return Rule(self.id, "*", self.category, Severity.URGENT, (), (), ())
 
 
-def _r(rule_id: str, category: str, within: int, *slots: str, negatable: bool = True,
-       backs: bool = True) -> ConceptRule:
-    return ConceptRule(f"concept.{rule_id}", category,
-                       tuple(frozenset(slot.split("|")) for slot in slots), within, negatable,
-                       backs)
+def _r(
+    rule_id: str,
+    category: str,
+    within: int,
+    *slots: str,
+    negatable: bool = True,
+    backs: bool = True,
+) -> ConceptRule:
+    return ConceptRule(
+        f"concept.{rule_id}",
+        category,
+        tuple(frozenset(slot.split("|")) for slot in slots),
+        within,
+        negatable,
+        backs,
+    )
 
 
 CONCEPT_RULES: Final = (
@@ -78,8 +89,7 @@ def _blocked(concepts: set[str]) -> bool:
     return "fiction" in concepts or {"past", "resolved"} <= concepts
 
 
-def fire(found: Sequence[Found], rules: Iterable[ConceptRule] = CONCEPT_RULES
-         ) -> list[ConceptRule]:
+def fire(found: Sequence[Found], rules: Iterable[ConceptRule] = CONCEPT_RULES) -> list[ConceptRule]:
     """The rules whose concepts stand together in a message, unless something stops them."""
     at = sorted({(f.start, f.concept) for f in found})
     if _blocked({concept for _, concept in at}):
@@ -97,8 +107,11 @@ def _matches(rule: ConceptRule, at: list[tuple[int, str]], negations: list[int])
     for start in first:
         positions = [start]
         for slot in rule.slots[1:]:
-            near = [p for p, concept in at if concept in slot and abs(p - start) <= rule.within
-                    and p not in positions]
+            near = [
+                p
+                for p, concept in at
+                if concept in slot and abs(p - start) <= rule.within and p not in positions
+            ]
             if not near:
                 break
             positions.append(min(near, key=lambda p: abs(p - start)))

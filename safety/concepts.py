@@ -60,9 +60,11 @@ class TermIndex:
 
     exact: dict[str, list[tuple[tuple[Piece, ...], str, str, str]]] = field(default_factory=dict)
     prefix: dict[int, dict[str, list[tuple[tuple[Piece, ...], str, str, str]]]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     suffix: dict[int, dict[str, list[tuple[tuple[Piece, ...], str, str, str]]]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     infix: list[tuple[str, tuple[tuple[Piece, ...], str, str, str]]] = field(default_factory=list)
 
     def add(self, term: str, concept: str, language: str) -> None:
@@ -80,8 +82,7 @@ class TermIndex:
         else:
             self.infix.append((first.key, entry))
 
-    def find(self, tokens: list[str], languages: frozenset[str] | None = None
-             ) -> Iterator[Found]:
+    def find(self, tokens: list[str], languages: frozenset[str] | None = None) -> Iterator[Found]:
         for i, token in enumerate(tokens):
             candidates = list(self.exact.get(token, ()))
             for length, table in self.prefix.items():
@@ -97,7 +98,7 @@ class TermIndex:
                 end = i + len(pieces)
                 if end > len(tokens):
                     continue
-                if all(p.matches(t) for p, t in zip(pieces[1:], tokens[i + 1:end], strict=False)):
+                if all(p.matches(t) for p, t in zip(pieces[1:], tokens[i + 1 : end], strict=False)):
                     yield Found(i, end, concept, language, term)
 
 
@@ -109,8 +110,15 @@ def compile_term(term: str) -> tuple[Piece, ...]:
         core = model_tokens(word.strip("*"))
         for n, token in enumerate(core):
             starts, ends = lead and n == 0, trail and n == len(core) - 1
-            kind = ("infix" if starts and ends else "suffix" if starts
-                    else "prefix" if ends else "exact")
+            kind = (
+                "infix"
+                if starts and ends
+                else "suffix"
+                if starts
+                else "prefix"
+                if ends
+                else "exact"
+            )
             if kind != "exact" and len(token) < MIN_STEM:
                 return ()
             pieces.append(Piece(kind, token))
@@ -129,8 +137,9 @@ class ConceptIndex:
         return list(self.index.find(tokens, languages))
 
 
-def load_concepts(directory: Path = CONCEPT_DIR, languages: Iterable[str] | None = None
-                  ) -> ConceptIndex:
+def load_concepts(
+    directory: Path = CONCEPT_DIR, languages: Iterable[str] | None = None
+) -> ConceptIndex:
     index = TermIndex()
     concepts: set[str] = set()
     loaded: set[str] = set()

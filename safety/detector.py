@@ -48,8 +48,16 @@ __all__ = ["LANGUAGE_ALIASES", "Detector", "ScanResult", "canonical_language"]
 
 # Language tags served by another language's words and catalog: Dari by Persian, Kurdish by
 # Sorani, Moldovan by Romanian. The one table, for the catalogs too (`bot.i18n.resolve`).
-LANGUAGE_ALIASES: Final = {"prs": "fa", "fa-af": "fa", "ku": "ckb", "ckb-iq": "ckb",
-                           "sdh": "ckb", "pbt": "ps", "pbu": "ps", "mo": "ro"}
+LANGUAGE_ALIASES: Final = {
+    "prs": "fa",
+    "fa-af": "fa",
+    "ku": "ckb",
+    "ckb-iq": "ckb",
+    "sdh": "ckb",
+    "pbt": "ps",
+    "pbu": "ps",
+    "mo": "ro",
+}
 _ALIASES: Final = LANGUAGE_ALIASES
 
 _SCRIPTS: Final = {
@@ -174,12 +182,15 @@ class Reading:
     def backed(self) -> bool:
         """Whether an urgent rule (of a lexicon or of concepts) agrees with the model's reading
         of danger: such a message has a lower bar."""
-        return any(level is Severity.URGENT and rule_id not in UNBACKING
-                   for rule_id, (_, level) in self.fired.items())
+        return any(
+            level is Severity.URGENT and rule_id not in UNBACKING
+            for rule_id, (_, level) in self.fired.items()
+        )
 
     def features(self, span: tuple[int, int]) -> list[str]:
-        return feature_names(self.text, span, self.found,
-                             [f"r:{rule_id}" for rule_id in sorted(self.fired)])
+        return feature_names(
+            self.text, span, self.found, [f"r:{rule_id}" for rule_id in sorted(self.fired)]
+        )
 
 
 # How far below the likeliest language (mean log-probability per trigram) a language may score
@@ -195,8 +206,12 @@ RULE_BACKING: Final = 0.5
 class Detector:
     """Scans messages. Immutable and safe to share across tasks."""
 
-    def __init__(self, rules: Iterable[Rule], concepts: ConceptIndex | None = None,
-                 model: Model | None = None) -> None:
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        concepts: ConceptIndex | None = None,
+        model: Model | None = None,
+    ) -> None:
         self._rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         self.languages: tuple[str, ...] = tuple(sorted({r.language for r in self._rules}))
         self._loaded = frozenset(self.languages)
@@ -277,8 +292,9 @@ class Detector:
                 level = Severity.CONCERN
             fired[rule.id] = (rule, level)
         prepared = prepare(text)
-        found = (self._concepts.find(prepared.tokens, plausible)
-                 if self._concepts is not None else [])
+        found = (
+            self._concepts.find(prepared.tokens, plausible) if self._concepts is not None else []
+        )
         for concept_rule in fire(found):
             fired[concept_rule.id] = (concept_rule.rule, Severity.URGENT)
         return Reading(prepared, plausible, fired, found)
@@ -287,9 +303,11 @@ class Detector:
         """Scan one message. ``languages`` are locale hints; the text itself adds more."""
         reading = self.read(text, languages)
         fired = reading.fired
-        trusted = [rule for rule, level in fired.values()
-                   if level is Severity.URGENT and (self._model is None or rule.id in
-                                                    self._trusted)]
+        trusted = [
+            rule
+            for rule, level in fired.values()
+            if level is Severity.URGENT and (self._model is None or rule.id in self._trusted)
+        ]
         flagged = [rule for rule, _ in fired.values()]
         score, best, leaning = 0.0, None, 0.0
         model_urgent = model_flag = prose = False
@@ -333,9 +351,14 @@ class Detector:
         names = [name for span in reading.text.windows for name in reading.features(span)]
         weights = dict(zip(feature_ids(names), names, strict=True))
         pushes = self._model.weights_of(ids)
-        ranked = sorted({(float(w), weights[i]) for i, w in zip(ids, pushes, strict=True)
-                         if i in weights and not weights[i].startswith("empty")},
-                        reverse=True)[:4]
+        ranked = sorted(
+            {
+                (float(w), weights[i])
+                for i, w in zip(ids, pushes, strict=True)
+                if i in weights and not weights[i].startswith("empty")
+            },
+            reverse=True,
+        )[:4]
         readable = ", ".join(f"{_readable(name)} ({weight:+.2f})" for weight, name in ranked)
         concepts = sorted({f.concept for f in reading.found})
         lines = [f"model {score:.2f}: {readable}"]
@@ -346,8 +369,15 @@ class Detector:
 
 def _readable(name: str) -> str:
     kind, _, value = name.partition(":")
-    return {"w": "word", "b": "words", "g": "letters", "e": "emoji", "c": "concept",
-            "p": "together", "r": "rule"}.get(kind, kind) + f" '{value.strip()}'"
+    return {
+        "w": "word",
+        "b": "words",
+        "g": "letters",
+        "e": "emoji",
+        "c": "concept",
+        "p": "together",
+        "r": "rule",
+    }.get(kind, kind) + f" '{value.strip()}'"
 
 
 def _script_parts(text: str) -> list[str]:

@@ -45,8 +45,15 @@ class Text:
     shape: tuple[str, ...] = ()
 
 
-_ENDS: Final = {".": "period", "۔": "period", "።": "period", "!": "bang", "?": "question",
-                "؟": "question", "…": "dots"}
+_ENDS: Final = {
+    ".": "period",
+    "۔": "period",
+    "።": "period",
+    "!": "bang",
+    "?": "question",
+    "؟": "question",
+    "…": "dots",
+}
 _QUOTES: Final = re.compile(r"[\"«»„“”‘’]")
 _YEAR: Final = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _NUMBER: Final = re.compile(r"\d")
@@ -60,11 +67,16 @@ def _shape(text: str) -> tuple[str, ...]:
     stripped = text.strip()
     if not stripped:
         return ()
-    found = ["start:upper" if stripped[0].isupper() else
-             "start:lower" if stripped[0].islower() else "start:other",
-             f"end:{_ENDS.get(stripped[-1], 'none')}",
-             f"commas:{min(stripped.count(',') + stripped.count('،'), 3)}",
-             f"names:{min(len(_CAPITALISED.findall(stripped)), 3)}"]
+    found = [
+        "start:upper"
+        if stripped[0].isupper()
+        else "start:lower"
+        if stripped[0].islower()
+        else "start:other",
+        f"end:{_ENDS.get(stripped[-1], 'none')}",
+        f"commas:{min(stripped.count(',') + stripped.count('،'), 3)}",
+        f"names:{min(len(_CAPITALISED.findall(stripped)), 3)}",
+    ]
     if _QUOTES.search(stripped):
         found.append("quotes")
     if _YEAR.search(stripped):
@@ -109,15 +121,17 @@ def _windows(sentences: list[tuple[int, int]], total: int) -> list[tuple[int, in
             spans.append((start, end))
         else:
             step = WINDOW // 2
-            spans += [(a, min(a + WINDOW, end)) for a in range(start, max(end - step, start + 1),
-                                                               step)]
+            spans += [
+                (a, min(a + WINDOW, end)) for a in range(start, max(end - step, start + 1), step)
+            ]
         if end >= total:
             break
     return list(dict.fromkeys(spans))
 
 
-def feature_names(text: Text, span: tuple[int, int], found: Sequence[Found],
-                  extra: Iterable[str] = ()) -> list[str]:
+def feature_names(
+    text: Text, span: tuple[int, int], found: Sequence[Found], extra: Iterable[str] = ()
+) -> list[str]:
     """The features of one window, as readable strings (hashed by :func:`feature_ids`)."""
     start, end = span
     words = text.tokens[start:end]
@@ -128,7 +142,7 @@ def feature_names(text: Text, span: tuple[int, int], found: Sequence[Found],
     for word in words:
         padded = f" {word} "
         for n in _GRAMS:
-            names += [f"g:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+            names += [f"g:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
     names += [f"e:{e}" for e in text.emoji]
     names += [f"sh:{x}" for x in text.shape]
     inside = sorted({(f.start, f.concept) for f in found if start <= f.start < end})
@@ -138,11 +152,11 @@ def feature_names(text: Text, span: tuple[int, int], found: Sequence[Found],
     for at, concept in inside:
         if concept in SCOPED:
             scope = {c for other, c in inside if 0 < other - at <= SCOPE}
-            scope |= {f"w:{w}" for w in text.tokens[at + 1:min(at + 1 + SCOPE, end)]}
+            scope |= {f"w:{w}" for w in text.tokens[at + 1 : min(at + 1 + SCOPE, end)]}
             names += [f"{SCOPED[concept]}:{item}" for item in sorted(scope)]
     pairs: set[str] = set()
     for i, (at, first) in enumerate(inside):
-        for other_at, second in inside[i + 1:]:
+        for other_at, second in inside[i + 1 :]:
             if other_at - at > NEAR:
                 break
             if first != second:

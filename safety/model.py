@@ -39,7 +39,7 @@ def lid_grams(text: str) -> list[int]:
     form = exact_form(text)
     mask = LID_BUCKETS - 1
     crc = zlib.crc32
-    return [crc(form[i:i + 3].encode()) & mask for i in range(len(form) - 2)]
+    return [crc(form[i : i + 3].encode()) & mask for i in range(len(form) - 2)]
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,9 @@ class Model:
         published = float(self.published[index].sum()) * scale + self.published_bias
         return _sigmoid(urgent), _sigmoid(flag), published > 0
 
-    def passes(self, urgent: float, flag: float, published: bool, backed: bool = False
-               ) -> tuple[bool, bool]:
+    def passes(
+        self, urgent: float, flag: float, published: bool, backed: bool = False
+    ) -> tuple[bool, bool]:
         """(urgent, worth a look) by the thresholds for chat, for chat in which a concept rule
         fired, or for published prose."""
         limits = self.thresholds
@@ -121,8 +122,11 @@ class Model:
         totals = self.lid[:, np.fromiter(grams, dtype=np.int64, count=len(grams))].mean(axis=1)
         best = float(totals.max())
         order = np.argsort(-totals)
-        return [(self.lid_languages[i], float(totals[i])) for i in order
-                if float(totals[i]) >= best - margin]
+        return [
+            (self.lid_languages[i], float(totals[i]))
+            for i in order
+            if float(totals[i]) >= best - margin
+        ]
 
 
 def _sigmoid(z: float) -> float:
@@ -130,4 +134,3 @@ def _sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
-

@@ -30,8 +30,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["CHAT_EXPANSIONS", "Forms", "exact_form", "forms", "loose_form", "model_tokens",
-           "romanised"]
+__all__ = [
+    "CHAT_EXPANSIONS",
+    "Forms",
+    "exact_form",
+    "forms",
+    "loose_form",
+    "model_tokens",
+    "romanised",
+]
 
 # Arabic-script letters that children (and keyboards) use interchangeably. The Kurdish ە and
 # the Persian/Arabic ة both fold to ه because Sorani spelling on Arabic keyboards writes ه.
@@ -265,8 +272,9 @@ def forms(text: str) -> Forms:
 # Arabizi and Finglish write letters Latin has no sign for with digits: "3ayez" (عايز),
 # "7abibi", "5ayef". Inside a word that also has letters, read them as the letters people
 # mean, so a spelling with digits meets the one without.
-_DIGIT_LETTERS: Final = str.maketrans({"2": "a", "3": "a", "4": "sh", "5": "kh", "6": "t",
-                                       "7": "h", "8": "gh", "9": "q"})
+_DIGIT_LETTERS: Final = str.maketrans(
+    {"2": "a", "3": "a", "4": "sh", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+)
 _HAS_DIGIT: Final = re.compile(r"\d")
 _HAS_LETTER: Final = re.compile(r"[^\W\d_]")
 # Numbers with a unit or an ordinal are numbers: 5pm, 10am, 2nd, 3rd, 4th, 20h, 50kg.
@@ -275,8 +283,7 @@ _MEASURE: Final = re.compile(r"\d+(?:am|pm|st|nd|rd|th|h|min|kg|km|k|m|s|x)")
 
 def romanised(token: str) -> str:
     """A token with digits standing for letters, read as letters (numbers stay numbers)."""
-    if not _HAS_DIGIT.search(token) or not _HAS_LETTER.search(token) or \
-            _MEASURE.fullmatch(token):
+    if not _HAS_DIGIT.search(token) or not _HAS_LETTER.search(token) or _MEASURE.fullmatch(token):
         return token
     return _RUN.sub(_first_char, token.translate(_DIGIT_LETTERS))
 

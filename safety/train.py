@@ -89,8 +89,11 @@ def load_benign(path: Path) -> list[Example]:
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if in_benign_training_half(row["text"]):
-            found.append(Example(row["language"], "none", "published", "published", row["text"],
-                                 hand="shared"))
+            found.append(
+                Example(
+                    row["language"], "none", "published", "published", row["text"], hand="shared"
+                )
+            )
     return found
 
 
@@ -100,8 +103,7 @@ def train_lid(examples: Sequence[Example]) -> tuple[npt.NDArray[np.float32], tup
     for example in examples:
         grams = lid_grams(example.text)
         if grams:
-            counts[languages.index(example.language)] += np.bincount(grams,
-                                                                    minlength=LID_BUCKETS)
+            counts[languages.index(example.language)] += np.bincount(grams, minlength=LID_BUCKETS)
     smoothed = counts + 0.5
     logp = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
     return logp.astype(np.float16).astype(np.float32), languages
@@ -125,16 +127,43 @@ def augment(examples: Sequence[Example], rng: random.Random) -> list[Example]:
             around = [f.text for f in rng.sample(filler, k=min(len(filler), rng.randint(1, 3)))]
             at = rng.randint(0, len(around))
             text = " ".join([*around[:at], example.text, *around[at:]])
-            made.append(Example(example.language, example.label, example.category, "long", text,
-                                example.text, example.hand))
+            made.append(
+                Example(
+                    example.language,
+                    example.label,
+                    example.category,
+                    "long",
+                    text,
+                    example.text,
+                    example.hand,
+                )
+            )
         elif roll < 0.33 and english and example.language != "en":
             other = rng.choice(english).text
             text = f"{example.text} {other}" if rng.random() < 0.5 else f"{other} {example.text}"
-            made.append(Example(example.language, example.label, example.category,
-                                "code_switched", text, example.text, example.hand))
+            made.append(
+                Example(
+                    example.language,
+                    example.label,
+                    example.category,
+                    "code_switched",
+                    text,
+                    example.text,
+                    example.hand,
+                )
+            )
         elif roll < 0.45:
-            made.append(Example(example.language, example.label, example.category, "informal",
-                                _typos(example.text, rng), example.text, example.hand))
+            made.append(
+                Example(
+                    example.language,
+                    example.label,
+                    example.category,
+                    "informal",
+                    _typos(example.text, rng),
+                    example.text,
+                    example.hand,
+                )
+            )
     return made
 
 
@@ -155,8 +184,9 @@ def _typos(text: str, rng: random.Random) -> str:
     return "".join(chars)
 
 
-def featurize(detector: Detector, examples: Sequence[Example]
-              ) -> tuple[sparse.csr_matrix, list[Reading]]:
+def featurize(
+    detector: Detector, examples: Sequence[Example]
+) -> tuple[sparse.csr_matrix, list[Reading]]:
     """Each example's features (every one counts once) as a sparse matrix, with how the
     detector read it."""
     indptr = [0]
@@ -171,8 +201,9 @@ def featurize(detector: Detector, examples: Sequence[Example]
     # Unit length per example, as the model scores a window (see Model.scores).
     counts = np.diff(np.array(indptr))
     data = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
-    matrix = sparse.csr_matrix((data, np.array(indices), np.array(indptr)),
-                               shape=(len(examples), BUCKETS))
+    matrix = sparse.csr_matrix(
+        (data, np.array(indices), np.array(indptr)), shape=(len(examples), BUCKETS)
+    )
     return matrix, readings
 
 
@@ -181,8 +212,9 @@ def _sigmoid(z: Floats) -> Floats:
     return out
 
 
-def fit_binary(x: sparse.csr_matrix, y: Floats, weight: Floats, *, l2: float = 0.1,
-               steps: int = 250) -> tuple[Floats, float]:
+def fit_binary(
+    x: sparse.csr_matrix, y: Floats, weight: Floats, *, l2: float = 0.1, steps: int = 250
+) -> tuple[Floats, float]:
     """Weighted logistic regression with an L2 penalty, fitted by L-BFGS; deterministic."""
     total = float(weight.sum())
     xt = x.T.tocsr()
@@ -199,17 +231,20 @@ def fit_binary(x: sparse.csr_matrix, y: Floats, weight: Floats, *, l2: float = 0
         grad[-1] = g.sum()
         return value + 0.5 * (l2 / total) * float(w @ w), grad
 
-    found = optimize.minimize(loss, np.zeros(BUCKETS + 1), jac=True, method="L-BFGS-B",
-                              options={"maxiter": steps})
+    found = optimize.minimize(
+        loss, np.zeros(BUCKETS + 1), jac=True, method="L-BFGS-B", options={"maxiter": steps}
+    )
     params: Floats = found.x
     return params[:-1], float(params[-1])
 
 
-def fit_softmax(x: sparse.csr_matrix, y: Ints, classes: int, *, l2: float = 1.0,
-                steps: int = 200) -> tuple[Floats, Floats]:
+def fit_softmax(
+    x: sparse.csr_matrix, y: Ints, classes: int, *, l2: float = 1.0, steps: int = 200
+) -> tuple[Floats, Floats]:
     """Multinomial logistic regression over the category buckets, by L-BFGS."""
-    folded = sparse.csr_matrix((x.data, x.indices & (CATEGORY_BUCKETS - 1), x.indptr),
-                               shape=(x.shape[0], CATEGORY_BUCKETS))
+    folded = sparse.csr_matrix(
+        (x.data, x.indices & (CATEGORY_BUCKETS - 1), x.indptr), shape=(x.shape[0], CATEGORY_BUCKETS)
+    )
     folded.sum_duplicates()
     xt = folded.T.tocsr()
     onehot = np.eye(classes)[y]
@@ -224,12 +259,14 @@ def fit_softmax(x: sparse.csr_matrix, y: Ints, classes: int, *, l2: float = 1.0,
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         value = -float((onehot * log_p).sum()) / rows
         g = (np.exp(log_p) - onehot) / rows
-        grad = np.concatenate([np.asarray(xt @ g).T.ravel() + (l2 / rows) * params[:size],
-                               g.sum(axis=0)])
+        grad = np.concatenate(
+            [np.asarray(xt @ g).T.ravel() + (l2 / rows) * params[:size], g.sum(axis=0)]
+        )
         return value + 0.5 * (l2 / rows) * float(params[:size] @ params[:size]), grad
 
-    found = optimize.minimize(loss, np.zeros(size + classes), jac=True, method="L-BFGS-B",
-                              options={"maxiter": steps})
+    found = optimize.minimize(
+        loss, np.zeros(size + classes), jac=True, method="L-BFGS-B", options={"maxiter": steps}
+    )
     params: Floats = found.x
     return params[:size].reshape(classes, CATEGORY_BUCKETS), params[size:]
 
@@ -253,9 +290,11 @@ class Targets:
 
     @classmethod
     def of(cls, examples: Sequence[Example]) -> Targets:
-        return cls(np.array([e.label == "urgent" for e in examples], dtype=np.float64),
-                   np.array([e.label != "none" for e in examples], dtype=np.float64),
-                   np.array([e.category == "published" for e in examples], dtype=np.float64))
+        return cls(
+            np.array([e.label == "urgent" for e in examples], dtype=np.float64),
+            np.array([e.label != "none" for e in examples], dtype=np.float64),
+            np.array([e.category == "published" for e in examples], dtype=np.float64),
+        )
 
     def rows(self, rows: Ints) -> Targets:
         return Targets(self.urgent[rows], self.flag[rows], self.published[rows])
@@ -295,11 +334,26 @@ def trusted_rules(examples: Sequence[Example], readings: Sequence[Reading]) -> l
 
 def base_detector(lid: npt.NDArray[np.float32], languages: tuple[str, ...]) -> Detector:
     """A detector that reads (languages, rules, concepts) but has no verdict of its own yet."""
-    rules = [rule for name in available_languages(LEXICON_DIR)
-             for rule in load_lexicon(name, LEXICON_DIR)]
+    rules = [
+        rule
+        for name in available_languages(LEXICON_DIR)
+        for rule in load_lexicon(name, LEXICON_DIR)
+    ]
     empty = np.zeros(1, dtype=np.float32)
-    model = Model(empty, 0.0, empty, 0.0, empty, 0.0, np.zeros((1, 1), dtype=np.float32),
-                  np.zeros(1, dtype=np.float32), ("none",), lid, languages, {"thresholds": {}})
+    model = Model(
+        empty,
+        0.0,
+        empty,
+        0.0,
+        empty,
+        0.0,
+        np.zeros((1, 1), dtype=np.float32),
+        np.zeros(1, dtype=np.float32),
+        ("none",),
+        lid,
+        languages,
+        {"thresholds": {}},
+    )
     return Detector(rules, load_concepts(), model)
 
 
@@ -323,8 +377,9 @@ def train(benign_path: Path = BENIGN) -> dict[str, npt.NDArray[np.generic]]:
     heads = _fit_heads(x[fit_rows], targets.rows(fit_rows))
     held_examples = [examples[i] for i in test_rows]
     backed = np.array([readings[i].backed for i in test_rows])
-    thresholds, validation = _thresholds(held_examples, *_predict_heads(x[test_rows], heads),
-                                         backed)
+    thresholds, validation = _thresholds(
+        held_examples, *_predict_heads(x[test_rows], heads), backed
+    )
 
     (wu, bu), (wf, bf), (wp, bp) = _fit_heads(x, targets)
     categories = tuple(sorted(CATEGORIES))
@@ -340,29 +395,37 @@ def train(benign_path: Path = BENIGN) -> dict[str, npt.NDArray[np.generic]]:
         "categories": list(categories),
         "lid_languages": list(languages),
         "thresholds": thresholds,
-        "trusted": trusted_rules([examples[i] for i in originals],
-                                 [readings[i] for i in originals]),
-        "examples": {"corpus": len(corpus), "augmented": len(augmented),
-                     "published": len(benign)},
+        "trusted": trusted_rules(
+            [examples[i] for i in originals], [readings[i] for i in originals]
+        ),
+        "examples": {"corpus": len(corpus), "augmented": len(augmented), "published": len(benign)},
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__},
         "validation": validation,
     }
-    return {"urgent": _half(wu), "flag": _half(wf), "published": _half(wp),
-            "category": _half(wc),
-            "lid": lid.astype(np.float16), "meta": np.array(json.dumps(meta, sort_keys=True))}
+    return {
+        "urgent": _half(wu),
+        "flag": _half(wf),
+        "published": _half(wp),
+        "category": _half(wc),
+        "lid": lid.astype(np.float16),
+        "meta": np.array(json.dumps(meta, sort_keys=True)),
+    }
 
 
 Head = tuple[Floats, float]
 
 
 def _fit_heads(x: sparse.csr_matrix, targets: Targets) -> tuple[Head, Head, Head]:
-    return (fit_binary(x, targets.urgent, _balanced(targets.urgent)),
-            fit_binary(x, targets.flag, _balanced(targets.flag)),
-            fit_binary(x, targets.published, _balanced(targets.published)))
+    return (
+        fit_binary(x, targets.urgent, _balanced(targets.urgent)),
+        fit_binary(x, targets.flag, _balanced(targets.flag)),
+        fit_binary(x, targets.published, _balanced(targets.published)),
+    )
 
 
-def _predict_heads(x: sparse.csr_matrix, heads: tuple[Head, Head, Head]
-                   ) -> tuple[Floats, Floats, Floats]:
+def _predict_heads(
+    x: sparse.csr_matrix, heads: tuple[Head, Head, Head]
+) -> tuple[Floats, Floats, Floats]:
     (wu, bu), (wf, bf), (wp, bp) = heads
     return predict(x, _half(wu), bu), predict(x, _half(wf), bf), predict(x, _half(wp), bp)
 
@@ -379,9 +442,13 @@ CHAT_FALSE_FLAG = 0.05
 PUBLISHED_FALSE_FLAG = 0.005
 
 
-def _thresholds(examples: Sequence[Example], urgent: Floats, flag: Floats, published: Floats,
-                backed: npt.NDArray[np.bool_]
-                ) -> tuple[dict[str, float], dict[str, dict[str, list[int]]]]:
+def _thresholds(
+    examples: Sequence[Example],
+    urgent: Floats,
+    flag: Floats,
+    published: Floats,
+    backed: npt.NDArray[np.bool_],
+) -> tuple[dict[str, float], dict[str, dict[str, list[int]]]]:
     """Thresholds for text that reads like chat and for text that reads like published prose.
 
     Chat has two urgent bars: one for a message in which an urgent rule fired (two signs that
@@ -396,8 +463,9 @@ def _thresholds(examples: Sequence[Example], urgent: Floats, flag: Floats, publi
     # Ordinary chat and hard negatives count half each, as in the targets' measure, however
     # many of each the held-back lines happen to hold.
     hard = np.array([e.category == "hard_negative" for e in examples])
-    mix = np.where(hard, 0.5 / max(int((chat & hard).sum()), 1),
-                   0.5 / max(int((chat & ~hard).sum()), 1))
+    mix = np.where(
+        hard, 0.5 / max(int((chat & hard).sum()), 1), 0.5 / max(int((chat & ~hard).sum()), 1)
+    )
     found = {}
     urgent_lines = np.array([e.label == "urgent" for e in examples])
     wanted, wanted_prose = urgent_lines & ~prose, np.sort(urgent[urgent_lines & prose])
@@ -408,7 +476,8 @@ def _thresholds(examples: Sequence[Example], urgent: Floats, flag: Floats, publi
     for share in range(allowance + 1):
         floor = _keep_below(urgent[news & ~prose], share)
         caught, chat_limit, backed_limit = _chat_bars(
-            urgent, chat, wanted, backed, mix, rate=CHAT_FALSE_URGENT, floor=floor)
+            urgent, chat, wanted, backed, mix, rate=CHAT_FALSE_URGENT, floor=floor
+        )
         used = int((urgent[news & ~prose] >= chat_limit).sum())
         prose_limit = _keep_below(urgent[news & prose], allowance - used)
         caught += int(len(wanted_prose) - np.searchsorted(wanted_prose, prose_limit))
@@ -418,19 +487,31 @@ def _thresholds(examples: Sequence[Example], urgent: Floats, flag: Floats, publi
     _, found["urgent_chat"], found["urgent_backed"], found["urgent_published"] = best
     # Worth a look: half of each allowance for chat-like published lines, the rest for prose.
     allowance = int(PUBLISHED_FALSE_FLAG * news.sum())
-    flag_chat = max(_weighted_below(flag[chat], mix[chat], CHAT_FALSE_FLAG),
-                    _keep_below(flag[news & ~prose], allowance // 2))
+    flag_chat = max(
+        _weighted_below(flag[chat], mix[chat], CHAT_FALSE_FLAG),
+        _keep_below(flag[news & ~prose], allowance // 2),
+    )
     used = int((flag[news & ~prose] >= flag_chat).sum())
     found["flag_chat"] = flag_chat
     found["flag_published"] = _keep_below(flag[news & prose], allowance - used)
-    limit = np.where(prose, found["urgent_published"],
-                     np.where(backed, found["urgent_backed"], found["urgent_chat"]))
+    limit = np.where(
+        prose,
+        found["urgent_published"],
+        np.where(backed, found["urgent_backed"], found["urgent_chat"]),
+    )
     return found, _validation_report(examples, urgent >= limit)
 
 
-def _chat_bars(scores: Floats, chat: npt.NDArray[np.bool_], wanted: npt.NDArray[np.bool_],
-               backed: npt.NDArray[np.bool_], mix: Floats, *, rate: float, floor: float
-               ) -> tuple[int, float, float]:
+def _chat_bars(
+    scores: Floats,
+    chat: npt.NDArray[np.bool_],
+    wanted: npt.NDArray[np.bool_],
+    backed: npt.NDArray[np.bool_],
+    mix: Floats,
+    *,
+    rate: float,
+    floor: float,
+) -> tuple[int, float, float]:
     """The bars (alone, rule-backed) that catch the most held-back urgent chat while the
     weighted false alarms of both together stay within `rate`; the backed bar is never the
     higher, and the one alone never below `floor`."""
@@ -441,8 +522,9 @@ def _chat_bars(scores: Floats, chat: npt.NDArray[np.bool_], wanted: npt.NDArray[
     b_spent = np.cumsum(mix[backed_neg][np.argsort(-scores[backed_neg], kind="stable")]) / total
     alone_pos = np.sort(scores[wanted & ~backed])
     backed_pos = np.sort(scores[wanted & backed])
-    candidates = np.unique(np.concatenate(
-        [[max(floor, 0.5)], np.nextafter(scores[alone_neg], 1.0)]))
+    candidates = np.unique(
+        np.concatenate([[max(floor, 0.5)], np.nextafter(scores[alone_neg], 1.0)])
+    )
     best: tuple[int, float, float] | None = None
     for bar in candidates[(candidates >= floor) & (candidates <= 0.999)]:
         spent = float(mix[alone_neg & (scores >= bar)].sum()) / total
@@ -451,8 +533,9 @@ def _chat_bars(scores: Floats, chat: npt.NDArray[np.bool_], wanted: npt.NDArray[
         over = np.flatnonzero(b_spent > rate - spent)
         low = 0.5 if not len(over) else float(np.nextafter(b_scores[over[0]], 1.0))
         low = min(float(bar), max(0.5, low))
-        caught = int(len(alone_pos) - np.searchsorted(alone_pos, bar)) + \
-            int(len(backed_pos) - np.searchsorted(backed_pos, low))
+        caught = int(len(alone_pos) - np.searchsorted(alone_pos, bar)) + int(
+            len(backed_pos) - np.searchsorted(backed_pos, low)
+        )
         if best is None or caught >= best[0]:  # on a tie, the higher bar
             best = (caught, float(bar), low)
     if best is None:
@@ -479,8 +562,9 @@ def _keep_below(scores: Floats, allowed: int) -> float:
     return float(min(0.999, max(0.5, np.nextafter(ranked[max(allowed, 0)], 1.0))))
 
 
-def _validation_report(examples: Sequence[Example], alarmed: npt.NDArray[np.bool_]
-                       ) -> dict[str, dict[str, list[int]]]:
+def _validation_report(
+    examples: Sequence[Example], alarmed: npt.NDArray[np.bool_]
+) -> dict[str, dict[str, list[int]]]:
     """Urgent recall on the held-back urgent lines, and false urgent on the held-back lines
     that are not, by hand, language and style: [caught, of]."""
     report: dict[str, dict[str, list[int]]] = {}
@@ -488,8 +572,13 @@ def _validation_report(examples: Sequence[Example], alarmed: npt.NDArray[np.bool
         if example.label == "concern":
             continue
         table = "recall" if example.label == "urgent" else "false_urgent"
-        for key in ("all", f"hand:{example.hand}", f"lang:{example.language}",
-                    f"style:{example.style}", f"category:{example.category}"):
+        for key in (
+            "all",
+            f"hand:{example.hand}",
+            f"lang:{example.language}",
+            f"style:{example.style}",
+            f"category:{example.category}",
+        ):
             cell = report.setdefault(table, {}).setdefault(key, [0, 0])
             cell[0] += int(hit)
             cell[1] += 1
@@ -511,9 +600,15 @@ def same(arrays: dict[str, npt.NDArray[np.generic]], path: Path = MODEL_PATH) ->
     old_meta, new_meta = json.loads(str(committed.pop("meta"))), json.loads(str(arrays["meta"]))
     if _rounded(old_meta) != _rounded(new_meta):
         return False
-    return all(np.allclose(committed[name].astype(np.float32),
-                           arrays[name].astype(np.float32), rtol=1e-2, atol=1e-2)
-               for name in committed)
+    return all(
+        np.allclose(
+            committed[name].astype(np.float32),
+            arrays[name].astype(np.float32),
+            rtol=1e-2,
+            atol=1e-2,
+        )
+        for name in committed
+    )
 
 
 def _rounded(value: object) -> object:
@@ -528,8 +623,11 @@ def _rounded(value: object) -> object:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m safety.train", description=__doc__)
-    parser.add_argument("--check", action="store_true",
-                        help="retrain and compare with the committed model; write nothing")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="retrain and compare with the committed model; write nothing",
+    )
     parser.add_argument("--benign", type=Path, default=BENIGN)
     args = parser.parse_args(None if argv is None else list(argv))
     arrays = train(args.benign)

@@ -32,8 +32,9 @@ from conversations.people import Role, StaffView
 from conversations.store import make_engine, upgrade
 
 TOKEN = "123456:TEST-TOKEN-alongside-tests"
-PG_URL = os.environ.get("ALONGSIDE_TEST_POSTGRES_URL",
-                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "ALONGSIDE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 RUNNING: list[BotHarness] = []
 REQUIRE_PG = bool(os.environ.get("CI") or os.environ.get("ALONGSIDE_REQUIRE_POSTGRES"))
 
@@ -87,8 +88,11 @@ async def postgres_database() -> AsyncIterator[str]:
 def inline_buttons(message: object) -> dict[str, str]:
     """A sent message's inline buttons: label → callback data."""
     markup = getattr(message, "reply_markup", None) or {}
-    return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", [])
-            for b in row}
+    return {
+        b["text"]: b.get("callback_data", "")
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    }
 
 
 @contextlib.asynccontextmanager
@@ -122,8 +126,7 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
         yield emu
 
 
-def make_settings(emu: BotApiEmulator, database_url: str, data_dir: Path, **env: str
-                  ) -> Settings:
+def make_settings(emu: BotApiEmulator, database_url: str, data_dir: Path, **env: str) -> Settings:
     environ = {
         "TELEGRAM_BOT_TOKEN": emu.token,
         "TELEGRAM_API_BASE_URL": emu.base_url,
@@ -158,7 +161,7 @@ class BotHarness:
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event | None = None
 
-    async def start(self) -> None:
+    async def start(self, timeout: float = 20) -> None:
         self.stop_event = asyncio.Event()
         started = asyncio.Event()
 
@@ -166,11 +169,13 @@ class BotHarness:
             self.running = running
             started.set()
 
-        self.task = asyncio.create_task(serve(self.settings, clock=self.clock,
-                                              stop=self.stop_event, ready=ready))
+        self.task = asyncio.create_task(
+            serve(self.settings, clock=self.clock, stop=self.stop_event, ready=ready)
+        )
         waiter = asyncio.ensure_future(started.wait())
-        done, _ = await asyncio.wait({waiter, self.task}, timeout=20,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {waiter, self.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if self.task in done:
             self.task.result()
         waiter.cancel()
@@ -189,27 +194,35 @@ class BotHarness:
         await self.stop()
         await self.start()
 
-    async def enrol(self, user: EmulatedUser, role: Role = Role.ADVOCATE, name: str | None = None,
-                    locale: str = "en") -> StaffView:
+    async def enrol(
+        self,
+        user: EmulatedUser,
+        role: Role = Role.ADVOCATE,
+        name: str | None = None,
+        locale: str = "en",
+    ) -> StaffView:
         assert self.running is not None
         async with self.running.runtime.store.unit() as uow:
-            view = await people.add_staff(uow, telegram_id=user.id, name=name or user.first_name,
-                                          role=role, locale=locale)
+            view = await people.add_staff(
+                uow, telegram_id=user.id, name=name or user.first_name, role=role, locale=locale
+            )
             await uow.commit()
         return view
 
-    async def link(self, advocate: EmulatedUser, child: EmulatedUser, nickname: str = "Star"
-                   ) -> str:
+    async def link(
+        self, advocate: EmulatedUser, child: EmulatedUser, nickname: str = "Star"
+    ) -> str:
         """The advocate invites, the child opens the link; returns the code."""
         before = len(self.emu.sent_to(advocate.id))
         self.emu.send_text(advocate, f"/invite {nickname}")
         # Read from the deep link, which reads the same in every language.
-        await self.emu.wait_for(lambda: any("?start=" in (m.text or "")
-                                            for m in self.emu.sent_to(advocate.id)[before:]))
-        message = next(m for m in self.emu.sent_to(advocate.id)[before:]
-                       if "?start=" in (m.text or ""))
-        code = (message.text or "").split("?start=")[1].split(maxsplit=1)[0].strip(
-            "\u2068\u2069")
+        await self.emu.wait_for(
+            lambda: any("?start=" in (m.text or "") for m in self.emu.sent_to(advocate.id)[before:])
+        )
+        message = next(
+            m for m in self.emu.sent_to(advocate.id)[before:] if "?start=" in (m.text or "")
+        )
+        code = (message.text or "").split("?start=")[1].split(maxsplit=1)[0].strip("\u2068\u2069")
         seen = len(self.emu.sent_to(child.id))
         self.emu.send_text(child, f"/start {code}")
         await self.emu.wait_for(lambda: len(self.emu.sent_to(child.id)) > seen)
@@ -219,19 +232,24 @@ class BotHarness:
         return [(m.text or m.caption or "") for m in self.emu.sent_to(chat_id)]
 
     async def wait_text(self, chat_id: int, needle: str, timeout: float = 10.0) -> Any:
-        await self.emu.wait_for(lambda: any(needle in t for t in self.texts(chat_id)),
-                                timeout=timeout, description=f"{needle!r} in chat {chat_id}")
+        await self.emu.wait_for(
+            lambda: any(needle in t for t in self.texts(chat_id)),
+            timeout=timeout,
+            description=f"{needle!r} in chat {chat_id}",
+        )
         return next(m for m in self.emu.sent_to(chat_id) if needle in (m.text or m.caption or ""))
 
 
 @pytest.fixture
-async def harness_factory(emulator: BotApiEmulator, tmp_path: Path
-                          ) -> AsyncIterator[Callable[..., BotHarness]]:
+async def harness_factory(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> AsyncIterator[Callable[..., BotHarness]]:
     made: list[BotHarness] = []
 
     def make(database_url: str, **env: str) -> BotHarness:
-        harness = BotHarness(emulator, make_settings(emulator, database_url, tmp_path / "data",
-                                                     **env))
+        harness = BotHarness(
+            emulator, make_settings(emulator, database_url, tmp_path / "data", **env)
+        )
         made.append(harness)
         return harness
 

@@ -22,17 +22,28 @@ UNFINISHED: set[str] = set()
 
 
 def locales(codes: list[str], *, strict: bool = True) -> list[object]:
-    return [pytest.param(code, marks=pytest.mark.xfail(
-        strict=strict, reason="translation not finished")) if code in UNFINISHED else code
-        for code in codes]
+    return [
+        pytest.param(
+            code, marks=pytest.mark.xfail(strict=strict, reason="translation not finished")
+        )
+        if code in UNFINISHED
+        else code
+        for code in codes
+    ]
 
 
 LOCALES = [lang.code for lang in LANGUAGES]
 OTHERS = [code for code in LOCALES if code != "en"]
 # Strings that may read the same in every language: layouts, and names adults will say in
 # English (the glossary explains them in the child's language).
-SAME_EVERYWHERE = {"{name}:", "{marks}{nickname} · {ref} · {language} · {time}", "Childline",
-                   "ICTG", "NRM", "{mark}{nickname} · {ref} · {status} · {age}"}
+SAME_EVERYWHERE = {
+    "{name}:",
+    "{marks}{nickname} · {ref} · {language} · {time}",
+    "Childline",
+    "ICTG",
+    "NRM",
+    "{mark}{nickname} · {ref} · {status} · {age}",
+}
 UNSAFE = re.compile(r"traffick|slave|exploit", re.IGNORECASE)
 
 
@@ -70,14 +81,15 @@ def test_every_string_is_translated_not_copied(locale: str) -> None:
     catalog = read(po_path(locale), locale)
     copied = []
     for entry in template:
-        if not entry.id or (entry.id if isinstance(entry.id, str) else entry.id[0]) in \
-                SAME_EVERYWHERE:
+        if (
+            not entry.id
+            or (entry.id if isinstance(entry.id, str) else entry.id[0]) in SAME_EVERYWHERE
+        ):
             continue
         message = catalog.get(entry.id, entry.context)
         assert message is not None
         ids = entry.id if isinstance(entry.id, tuple | list) else (entry.id,)
-        strings = message.string if isinstance(message.string, tuple | list) else \
-            (message.string,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
         if any(s in ids for s in strings):
             copied.append(ids[0])
     assert not copied, f"{len(copied)} strings are English in {locale}: {copied[:5]}"
@@ -117,19 +129,24 @@ def test_child_facing_english_names_nothing_that_endangers(catalogs: Catalogs) -
 def test_plurals_render_for_many_counts(locale: str, catalogs: Catalogs) -> None:
     tr = catalogs.get(locale)
     for n in (0, 1, 2, 3, 5, 11, 21, 22, 25, 101, 111, 1_000_000):
-        text = tr.n_("Too many tries. Please wait {n} minute, then try again.",
-                     "Too many tries. Please wait {n} minutes, then try again.", n)
+        text = tr.n_(
+            "Too many tries. Please wait {n} minute, then try again.",
+            "Too many tries. Please wait {n} minutes, then try again.",
+            n,
+        )
         assert text
         assert "{" not in text
 
 
 @pytest.mark.parametrize("locale", ["ar", "fa", "ps", "ckb"])
 def test_right_to_left_isolates_inserted_values(locale: str, catalogs: Catalogs) -> None:
-    text = catalogs.get(locale)._("You are already connected to {advocate}. Just write here.",
-                                  advocate="Rosa 2")
+    text = catalogs.get(locale)._(
+        "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
+    )
     assert f"{FSI}Rosa 2{PDI}" in text
-    latin = catalogs.get("sq")._("You are already connected to {advocate}. Just write here.",
-                                 advocate="Rosa 2")
+    latin = catalogs.get("sq")._(
+        "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
+    )
     assert FSI not in latin
 
 
@@ -155,8 +172,7 @@ def test_missing_catalog_falls_back_to_english_and_logs_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_bytes(
-        po_path("en").read_bytes())
+    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_bytes(po_path("en").read_bytes())
     with caplog.at_level(logging.WARNING):
         catalogs = Catalogs(directory=tmp_path)
         vi = catalogs.get("vi")
@@ -164,8 +180,11 @@ def test_missing_catalog_falls_back_to_english_and_logs_once(
         assert vi._("Choose your language:") == "Choose your language:"
     missing = [r for r in caplog.records if r.msg == "i18n.missing_catalog"]
     assert len(missing) == len(LANGUAGES) - 1
-    strings = [r for r in caplog.records if r.msg == "i18n.missing_string"
-               and getattr(r, "locale", "") == "vi"]
+    strings = [
+        r
+        for r in caplog.records
+        if r.msg == "i18n.missing_string" and getattr(r, "locale", "") == "vi"
+    ]
     assert len(strings) == 1
 
 
@@ -182,7 +201,11 @@ def test_the_readme_status_table_counts_what_the_catalogs_hold() -> None:
         row = re.search(rf"^\| {code} \| [^|]+ \| (\d+) \|", readme, re.MULTILINE)
         assert row is not None, f"{code} is missing from the README's table"
         catalog = read(po_path(code), code)
-        done = sum(1 for m in template if (found := catalog.get(m.id, m.context)) is not None
-                   and not found.fuzzy and all(found.string if isinstance(found.string, tuple)
-                                               else (found.string,)))
+        done = sum(
+            1
+            for m in template
+            if (found := catalog.get(m.id, m.context)) is not None
+            and not found.fuzzy
+            and all(found.string if isinstance(found.string, tuple) else (found.string,))
+        )
         assert int(row.group(1)) == done, code

@@ -34,13 +34,24 @@ def content_data() -> dict[str, Any]:
     journey = journey_content("uk")
     return {
         "region": "uk",
-        "stage": {stage.value: {name: getattr(text, name).source for name in
-                                ("title", "where_you_are", "what_next", "how_long",
-                                 "your_rights", "who_can_help")}
-                  for stage, text in journey.stages.items()},
+        "stage": {
+            stage.value: {
+                name: getattr(text, name).source
+                for name in (
+                    "title",
+                    "where_you_are",
+                    "what_next",
+                    "how_long",
+                    "your_rights",
+                    "who_can_help",
+                )
+            }
+            for stage, text in journey.stages.items()
+        },
         "topic": {t.id: {"title": t.title.source, "body": t.body.source} for t in journey.topics},
-        "glossary": {g.id: {"term": g.term.source, "meaning": g.meaning.source}
-                     for g in journey.glossary},
+        "glossary": {
+            g.id: {"term": g.term.source, "meaning": g.meaning.source} for g in journey.glossary
+        },
     }
 
 
@@ -57,8 +68,9 @@ def to_toml(data: dict[str, Any]) -> str:
 def test_the_file_loads_and_a_round_trip_reads_the_same() -> None:
     again = parse(to_toml(content_data()), "copy.toml", "uk")
     assert again.passages() == journey_content("uk").passages()
-    assert [p.context for p in again.passages()] == \
-        [p.context for p in journey_content("uk").passages()]
+    assert [p.context for p in again.passages()] == [
+        p.context for p in journey_content("uk").passages()
+    ]
 
 
 def test_every_passage_has_a_unique_stable_context() -> None:
@@ -71,8 +83,10 @@ def test_every_passage_has_a_unique_stable_context() -> None:
 def test_every_passage_is_in_the_template_under_its_context() -> None:
     """What ``babel.cfg`` extracts from the file, and what the committed template holds."""
     with SOURCE.open("rb") as handle:
-        extracted = [(messages, funcname) for _, funcname, messages, _ in
-                     extract_journey(handle, ["pgettext"], [], {})]
+        extracted = [
+            (messages, funcname)
+            for _, funcname, messages, _ in extract_journey(handle, ["pgettext"], [], {})
+        ]
     passages = journey_content("uk").passages()
     assert extracted == [((p.context, p.source), "pgettext") for p in passages]
     template = read(LOCALES_DIR / "messages.pot")
@@ -80,19 +94,26 @@ def test_every_passage_is_in_the_template_under_its_context() -> None:
     assert not missing, f"run `make catalogs`: {missing[:5]}"
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    (lambda d: d["stage"]["court"].pop("how_long"), r"\[stage\.court\] lacks how_long"),
-    (lambda d: d["stage"]["court"].update(colour="red"),
-     r"\[stage\.court\] has unknown keys colour"),
-    (lambda d: d["stage"].pop("placement"), r"\[stage\] lacks placement"),
-    (lambda d: d["stage"].update(holiday=d["stage"]["court"]), r"unknown keys holiday"),
-    (lambda d: d["topic"]["health"].update(body="Call {doctor} now."),
-     r"uk\.topic\.health\.body: unknown placeholder \{doctor\}"),
-    (lambda d: d["topic"]["health"].update(body="Call {childline now."), r"broken braces"),
-    (lambda d: d["glossary"]["gp"].update(term=" "), r"\[glossary\.gp\] term must be"),
-    (lambda d: d.pop("glossary"), r"the file lacks glossary"),
-    (lambda d: d.update(region="fr"), r"region is 'fr', expected 'uk'"),
-])
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda d: d["stage"]["court"].pop("how_long"), r"\[stage\.court\] lacks how_long"),
+        (
+            lambda d: d["stage"]["court"].update(colour="red"),
+            r"\[stage\.court\] has unknown keys colour",
+        ),
+        (lambda d: d["stage"].pop("placement"), r"\[stage\] lacks placement"),
+        (lambda d: d["stage"].update(holiday=d["stage"]["court"]), r"unknown keys holiday"),
+        (
+            lambda d: d["topic"]["health"].update(body="Call {doctor} now."),
+            r"uk\.topic\.health\.body: unknown placeholder \{doctor\}",
+        ),
+        (lambda d: d["topic"]["health"].update(body="Call {childline now."), r"broken braces"),
+        (lambda d: d["glossary"]["gp"].update(term=" "), r"\[glossary\.gp\] term must be"),
+        (lambda d: d.pop("glossary"), r"the file lacks glossary"),
+        (lambda d: d.update(region="fr"), r"region is 'fr', expected 'uk'"),
+    ],
+)
 def test_a_bad_file_is_refused_with_a_clear_error(change: Any, error: str) -> None:
     data = content_data()
     change(data)
@@ -119,8 +140,9 @@ def test_numbers_are_filled_from_the_contacts_file() -> None:
 
 def _digits(text: str) -> str:
     """Any script's decimal digits as ASCII, spaces removed between them."""
-    ascii_ = "".join(str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None
-                     else c for c in text)
+    ascii_ = "".join(
+        str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else c for c in text
+    )
     return re.sub(r"(?<=\d)[\s\u00a0\u202f\u2068\u2069\u2066]+(?=\d)", "", ascii_)
 
 
@@ -132,8 +154,7 @@ def test_no_catalog_string_holds_a_number_of_the_contacts_file(locale: str) -> N
     found = []
     for message in catalog:
         ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple | list) else \
-            (message.string,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
         found += [t for t in (*ids, *strings) if t and pattern.search(_digits(t))]
     assert not found, f"numbers typed into {locale} strings (use a placeholder): {found[:3]}"
 
@@ -143,18 +164,25 @@ def test_no_catalog_string_holds_a_number_of_the_contacts_file(locale: str) -> N
 
 def _copy_tree(tmp: Path) -> Path:
     root = tmp / "tree"
-    shutil.copytree(ROOT / "bot", root / "bot",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copytree(ROOT / "locales", root / "locales",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    shutil.copytree(
+        ROOT / "bot", root / "bot", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    shutil.copytree(
+        ROOT / "locales", root / "locales", ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+    )
     shutil.copy(ROOT / "babel.cfg", root / "babel.cfg")
     return root
 
 
 def _entries(catalog: Catalog) -> dict[tuple[object, str | None], tuple[object, bool]]:
-    return {(m.id if isinstance(m.id, str) else tuple(m.id), m.context):
-            (m.string if isinstance(m.string, str) else tuple(m.string), m.fuzzy)
-            for m in catalog if m.id}
+    return {
+        (m.id if isinstance(m.id, str) else tuple(m.id), m.context): (
+            m.string if isinstance(m.string, str) else tuple(m.string),
+            m.fuzzy,
+        )
+        for m in catalog
+        if m.id
+    }
 
 
 def test_an_english_edit_keeps_translations_marked_fuzzy(tmp_path: Path) -> None:
@@ -162,15 +190,32 @@ def test_an_english_edit_keeps_translations_marked_fuzzy(tmp_path: Path) -> None
     content = root / "bot" / "content" / SOURCE.name
     text = content.read_text(encoding="utf-8")
     assert text.count('title = "Going to court"') == 1
-    content.write_text(text.replace('title = "Going to court"', 'title = "Going to a court"'),
-                       encoding="utf-8")
-    before = {code: _entries(read(po_path(code, root / "locales"), code))
-              for lang in LANGUAGES for code in [lang.code]}
+    content.write_text(
+        text.replace('title = "Going to court"', 'title = "Going to a court"'), encoding="utf-8"
+    )
+    before = {
+        code: _entries(read(po_path(code, root / "locales"), code))
+        for lang in LANGUAGES
+        for code in [lang.code]
+    }
 
     bin_dir = Path(sys.executable).parent
-    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "-o", f"{bin_dir}/.installed",
-                    f"BIN={bin_dir}", f"CATALOGS_ROOT={root}", "catalogs"],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(ROOT),
+            "-o",
+            f"{bin_dir}/.installed",
+            f"BIN={bin_dir}",
+            f"CATALOGS_ROOT={root}",
+            "catalogs",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
     key = "uk.stage.court.title"
     for code in OTHERS:

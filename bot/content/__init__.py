@@ -99,8 +99,14 @@ class JourneyContent:
         """Every passage, in the file's order."""
         found: list[Passage] = []
         for text in self.stages.values():
-            found += [text.title, text.where_you_are, text.what_next, text.how_long,
-                      text.your_rights, text.who_can_help]
+            found += [
+                text.title,
+                text.where_you_are,
+                text.what_next,
+                text.how_long,
+                text.your_rights,
+                text.who_can_help,
+            ]
         for topic in self.topics:
             found += [topic.title, topic.body]
         for entry in self.glossary:

@@ -53,15 +53,19 @@ def parse(text: str, name: str, region: str) -> JourneyContent:
 
     def passages(table: str, entry: str, names: tuple[str, ...]) -> dict[str, Passage]:
         fields_ = _entry(entries[table], name, table, entry, names)
-        return {key: _passage(name, f"{region}.{table}.{entry}.{key}", value, numbers)
-                for key, value in fields_.items()}
+        return {
+            key: _passage(name, f"{region}.{table}.{entry}.{key}", value, numbers)
+            for key, value in fields_.items()
+        }
 
     stages = {Stage(s): StageText(**passages("stage", s, STAGE_FIELDS)) for s in wanted}
     topics = tuple(Topic(id=t, **passages("topic", t, TOPIC_FIELDS)) for t in entries["topic"])
-    glossary = tuple(GlossaryEntry(id=g, **passages("glossary", g, GLOSSARY_FIELDS))
-                     for g in entries["glossary"])
-    return JourneyContent(region=region, stages=MappingProxyType(stages), topics=topics,
-                          glossary=glossary)
+    glossary = tuple(
+        GlossaryEntry(id=g, **passages("glossary", g, GLOSSARY_FIELDS)) for g in entries["glossary"]
+    )
+    return JourneyContent(
+        region=region, stages=MappingProxyType(stages), topics=topics, glossary=glossary
+    )
 
 
 def source_passages(text: str, name: str) -> Iterator[tuple[str, str]]:
@@ -78,15 +82,17 @@ def _toml(text: str, name: str) -> dict[str, Any]:
         raise ContentError(f"{name}: not valid TOML: {error}") from error
 
 
-def _keys(data: Mapping[str, Any], name: str, where: str, required: tuple[str, ...] | list[str]
-          ) -> None:
+def _keys(
+    data: Mapping[str, Any], name: str, where: str, required: tuple[str, ...] | list[str]
+) -> None:
     missing = [key for key in required if key not in data]
     unknown = [key for key in data if key not in required]
     if missing:
         raise ContentError(f"{name}: {where} lacks {', '.join(missing)}")
     if unknown:
-        raise ContentError(f"{name}: {where} has unknown keys {', '.join(unknown)}; "
-                           f"allowed: {', '.join(required)}")
+        raise ContentError(
+            f"{name}: {where} has unknown keys {', '.join(unknown)}; allowed: {', '.join(required)}"
+        )
 
 
 def _table(data: Mapping[str, Any], name: str, table: str) -> dict[str, Any]:
@@ -95,13 +101,15 @@ def _table(data: Mapping[str, Any], name: str, table: str) -> dict[str, Any]:
         raise ContentError(f"{name}: [{table}] must be a table of entries, e.g. [{table}.<id>]")
     for entry in found:
         if not _ID.fullmatch(entry):
-            raise ContentError(f"{name}: [{table}.{entry}]: ids are lower-case letters, digits "
-                               "and _")
+            raise ContentError(
+                f"{name}: [{table}.{entry}]: ids are lower-case letters, digits and _"
+            )
     return found
 
 
-def _entry(entries: Mapping[str, Any], name: str, table: str, entry: str,
-           names: tuple[str, ...]) -> dict[str, str]:
+def _entry(
+    entries: Mapping[str, Any], name: str, table: str, entry: str, names: tuple[str, ...]
+) -> dict[str, str]:
     found = entries[entry]
     where = f"[{table}.{entry}]"
     if not isinstance(found, dict):
@@ -120,6 +128,8 @@ def _passage(name: str, context: str, text: str, numbers: Mapping[str, str]) -> 
         raise ContentError(f"{name}: {context}: broken braces ({error})") from error
     unknown = sorted(used - set(numbers))
     if unknown:
-        raise ContentError(f"{name}: {context}: unknown placeholder {{{unknown[0]}}}; the "
-                           f"contacts file has {', '.join(sorted(numbers))}")
+        raise ContentError(
+            f"{name}: {context}: unknown placeholder {{{unknown[0]}}}; the "
+            f"contacts file has {', '.join(sorted(numbers))}"
+        )
     return Passage(context, text, numbers)

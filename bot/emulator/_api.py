@@ -378,7 +378,8 @@ class BotApi:
                 parse_mode=params.get("parse_mode"),
                 raw_text=params.get("text", params.get("caption")),
                 entities=copy.deepcopy(
-                    message.get("entities") or message.get("caption_entities") or []),
+                    message.get("entities") or message.get("caption_entities") or []
+                ),
             )
         )
         return copy.deepcopy(message)

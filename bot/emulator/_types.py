@@ -115,8 +115,11 @@ class SentMessage:
     def marked(self, kind: str) -> list[str]:
         """The pieces of the text (or caption) that entities of type `kind` cover."""
         units = (self.text or self.caption or "").encode("utf-16-le")
-        return [units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
-                for e in self.entities if e.get("type") == kind]
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.entities
+            if e.get("type") == kind
+        ]
 
 
 class ApiError(Exception):

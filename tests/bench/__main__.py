@@ -70,12 +70,16 @@ class Figures:
         return self.received / self.seconds if self.seconds else 0.0
 
     def row(self) -> str:
-        return (f"  {self.label:<38} {self.received:>5}/{self.sent:<5} {self.per_second:>8.1f}/s"
-                f" {self.p50_ms:>9.1f} {self.p99_ms:>9.1f} {self.cpu_ms:>8.1f}")
+        return (
+            f"  {self.label:<38} {self.received:>5}/{self.sent:<5} {self.per_second:>8.1f}/s"
+            f" {self.p50_ms:>9.1f} {self.p99_ms:>9.1f} {self.cpu_ms:>8.1f}"
+        )
 
 
-HEADER = (f"  {'configuration':<38} {'delivered':>11} {'throughput':>10} {'p50 ms':>9}"
-          f" {'p99 ms':>9} {'CPU ms':>8}")
+HEADER = (
+    f"  {'configuration':<38} {'delivered':>11} {'throughput':>10} {'p50 ms':>9}"
+    f" {'p99 ms':>9} {'CPU ms':>8}"
+)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -87,9 +91,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _drive_measured(process: asyncio.subprocess.Process, emu: BotApiEmulator,
-                          senders: list[EmulatedUser], total: int, rate: float,
-                          label: str) -> Figures:
+async def _drive_measured(
+    process: asyncio.subprocess.Process,
+    emu: BotApiEmulator,
+    senders: list[EmulatedUser],
+    total: int,
+    rate: float,
+    label: str,
+) -> Figures:
     """`_drive`, with the CPU the bot process spent on it per message delivered."""
     before = _cpu_seconds(process.pid)
     figures = await _drive(emu, senders, total, rate, label)
@@ -106,11 +115,22 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _env(emu: BotApiEmulator, url: str, data: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))}
-    env.update({"TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
-                "TELEGRAM_API_FILE_URL": emu.base_file_url, "DATABASE_URL": url,
-                "ALONGSIDE_DATA_DIR": str(data), "ALONGSIDE_POLL_TIMEOUT": "1", **extra})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))
+    }
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": emu.token,
+            "TELEGRAM_API_BASE_URL": emu.base_url,
+            "TELEGRAM_API_FILE_URL": emu.base_file_url,
+            "DATABASE_URL": url,
+            "ALONGSIDE_DATA_DIR": str(data),
+            "ALONGSIDE_POLL_TIMEOUT": "1",
+            **extra,
+        }
+    )
     return env
 
 
@@ -128,8 +148,9 @@ async def _seed_pairs(url: str, data: Path, count: int, base: int) -> list[tuple
         # `alongside run` refuses to start with nobody to hear an alert.
         await people.add_staff(uow, telegram_id=base - 1, name="S", role=Role.SUPERVISOR)
         for i in range(count):
-            advocate = await people.add_staff(uow, telegram_id=base + i, name=f"A{i}",
-                                              role=Role.ADVOCATE)
+            advocate = await people.add_staff(
+                uow, telegram_id=base + i, name=f"A{i}", role=Role.ADVOCATE
+            )
             invite = await linking.create_invite(uow, advocate, f"C{i}")
             await linking.link_child(uow, base + 50_000 + i, invite.code, "en")
             pairs.append((base + i, base + 50_000 + i))
@@ -139,11 +160,17 @@ async def _seed_pairs(url: str, data: Path, count: int, base: int) -> list[tuple
 
 
 @asynccontextmanager
-async def _process(*args: str, env: dict[str, str], cwd: Path
-                   ) -> AsyncIterator[asyncio.subprocess.Process]:
+async def _process(
+    *args: str, env: dict[str, str], cwd: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, *args, env=env, cwd=cwd, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
         yield process
     finally:
@@ -155,8 +182,14 @@ async def _process(*args: str, env: dict[str, str], cwd: Path
                 process.kill()
 
 
-async def _drive(emu: BotApiEmulator, senders: list[EmulatedUser], total: int, rate: float,
-                 label: str, timeout: float = 120) -> Figures:
+async def _drive(
+    emu: BotApiEmulator,
+    senders: list[EmulatedUser],
+    total: int,
+    rate: float,
+    label: str,
+    timeout: float = 120,
+) -> Figures:
     """Send `total` messages at `rate`/s (0: all at once); time each until its answer."""
     sent_at: dict[int, float] = {}
     run = secrets.token_hex(3)
@@ -183,44 +216,61 @@ async def _drive(emu: BotApiEmulator, senders: list[EmulatedUser], total: int, r
         await asyncio.sleep(0.02)
     latencies = [(answered[i] - sent_at[i]) * 1000 for i in answered]
     elapsed = (max(answered.values()) - sent_at[0]) if answered else 0.0
-    return Figures(label, total, len(answered), elapsed, _pct(latencies, 0.5),
-                   _pct(latencies, 0.99))
+    return Figures(
+        label, total, len(answered), elapsed, _pct(latencies, 0.5), _pct(latencies, 0.99)
+    )
 
 
 async def _wait_polling(emu: BotApiEmulator) -> None:
     await emu.wait_for(lambda: emu.calls_to("getUpdates"), timeout=60)
 
 
-async def relay_pair(emu: BotApiEmulator, url: str, work: Path, rate: float, total: int,
-                     burst: int, label: str, **extra: str) -> list[Figures]:
+async def relay_pair(
+    emu: BotApiEmulator,
+    url: str,
+    work: Path,
+    rate: float,
+    total: int,
+    burst: int,
+    label: str,
+    **extra: str,
+) -> list[Figures]:
     data = work / f"data-{secrets.token_hex(3)}"
     pairs = await _seed_pairs(url, data, 50, 100_000 + secrets.randbelow(10**6))
     children = [emu.user(c, f"C{c}") for _, c in pairs]
     for a, _ in pairs:
         emu.user(a, f"A{a}")
     figures = []
-    async with _process("-m", "bot.cli", "run", env=_env(emu, url, data, **extra),
-                        cwd=work) as bot:
+    async with _process("-m", "bot.cli", "run", env=_env(emu, url, data, **extra), cwd=work) as bot:
         await _wait_polling(emu)
-        figures.append(await _drive_measured(bot, emu, children, total, rate,
-                                             f"{label} at {rate:g}/s"))
-        figures.append(await _drive_measured(bot, emu, children, burst, 0,
-                                             f"{label} burst of {burst}"))
+        figures.append(
+            await _drive_measured(bot, emu, children, total, rate, f"{label} at {rate:g}/s")
+        )
+        figures.append(
+            await _drive_measured(bot, emu, children, burst, 0, f"{label} burst of {burst}")
+        )
     return figures
 
 
-async def echo_pair(emu: BotApiEmulator, work: Path, rate: float, total: int, burst: int
-                    ) -> list[Figures]:
+async def echo_pair(
+    emu: BotApiEmulator, work: Path, rate: float, total: int, burst: int
+) -> list[Figures]:
     users = [emu.user(900_000 + i, f"E{i}") for i in range(50)]
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": emu.token,
+        "TELEGRAM_API_BASE_URL": emu.base_url,
+        "PYTHONPATH": str(ROOT),
+    }
     figures = []
     async with _process("-m", "tests.bench.echo_bot", env=env, cwd=work) as echo:
         await _wait_polling(emu)
-        figures.append(await _drive_measured(echo, emu, users, total, rate,
-                                             f"PTB echo bot at {rate:g}/s"))
-        figures.append(await _drive_measured(echo, emu, users, burst, 0,
-                                             f"PTB echo bot burst of {burst}"))
+        figures.append(
+            await _drive_measured(echo, emu, users, total, rate, f"PTB echo bot at {rate:g}/s")
+        )
+        figures.append(
+            await _drive_measured(echo, emu, users, burst, 0, f"PTB echo bot burst of {burst}")
+        )
     return figures
 
 
@@ -235,32 +285,47 @@ async def section_relay(quick: bool) -> None:
             rows += await echo_pair(emu, work, 50, total, burst)
         async with BotApiEmulator(token=TOKEN) as emu:
             url = f"sqlite+aiosqlite:///{work / 'relay.db'}"
-            rows += await relay_pair(emu, url, work, 25, total // 2, burst,
-                                     "alongside, default limits (30/s)")
+            rows += await relay_pair(
+                emu, url, work, 25, total // 2, burst, "alongside, default limits (30/s)"
+            )
         async with BotApiEmulator(token=TOKEN) as emu:
             url = f"sqlite+aiosqlite:///{work / 'relay2.db'}"
             # Telegram's limits (30/s; 1/s per chat, and 50/s from 50 chats is exactly 1/s
             # each) would measure Telegram, not the bot: this run lifts both, as the echo bot
             # has neither.
-            rows += await relay_pair(emu, url, work, 50, total, burst,
-                                     "alongside, limits lifted", ALONGSIDE_SEND_RATE="1000",
-                                     ALONGSIDE_CHAT_RATE="1000")
+            rows += await relay_pair(
+                emu,
+                url,
+                work,
+                50,
+                total,
+                burst,
+                "alongside, limits lifted",
+                ALONGSIDE_SEND_RATE="1000",
+                ALONGSIDE_CHAT_RATE="1000",
+            )
     for figure in rows:
         print(figure.row())
     echo_burst = rows[1].per_second
     ours = rows[-1].per_second
-    print(f"\n  throughput ratio alongside/echo (bursts, limits lifted): "
-          f"{ours / echo_burst if echo_burst else float('nan'):.2f}")
-    print(f"  CPU per message alongside/echo at {rows[0].label.rsplit(' ', 1)[1]}: "
-          f"{rows[4].cpu_ms / rows[0].cpu_ms if rows[0].cpu_ms else float('nan'):.1f}")
+    print(
+        f"\n  throughput ratio alongside/echo (bursts, limits lifted): "
+        f"{ours / echo_burst if echo_burst else float('nan'):.2f}"
+    )
+    print(
+        f"  CPU per message alongside/echo at {rows[0].label.rsplit(' ', 1)[1]}: "
+        f"{rows[4].cpu_ms / rows[0].cpu_ms if rows[0].cpu_ms else float('nan'):.1f}"
+    )
     RESULTS["relay"] = [asdict(f) | {"per_second": f.per_second} for f in rows]
 
 
 async def section_safety(quick: bool) -> None:
     print("\n## Safety\n")
     scan = scan_bench(2000 if quick else 20000)
-    print(f"  scan cost per message, all lexicons loaded: median {scan['median_us']:.1f} µs, "
-          f"p99 {scan['p99_us']:.1f} µs")
+    print(
+        f"  scan cost per message, all lexicons loaded: median {scan['median_us']:.1f} µs, "
+        f"p99 {scan['p99_us']:.1f} µs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         async with BotApiEmulator(token=TOKEN) as emu:
@@ -274,22 +339,30 @@ async def section_safety(quick: bool) -> None:
             children = [emu.user(c, f"C{c}") for _, c in pairs]
             for a, _ in pairs:
                 emu.user(a, f"A{a}")
-            async with _process("-m", "bot.cli", "run",
-                                env=_env(emu, url, data, ALONGSIDE_CHAT_RATE="50"), cwd=work):
+            async with _process(
+                "-m", "bot.cli", "run", env=_env(emu, url, data, ALONGSIDE_CHAT_RATE="50"), cwd=work
+            ):
                 await _wait_polling(emu)
                 latencies = []
                 for i in range(count):
                     before = len(emu.sent_to(SUPERVISOR))
                     t0 = emu.clock()
                     emu.send_text(children[i % len(children)], "i want to die")
-                    await emu.wait_for(lambda b=before: len(emu.sent_to(SUPERVISOR)) > b,
-                                       timeout=30)
-                    alert = next(c for c in reversed(emu.calls) if c.method == "sendMessage"
-                                 and str(c.params.get("chat_id")) == str(SUPERVISOR))
+                    await emu.wait_for(
+                        lambda b=before: len(emu.sent_to(SUPERVISOR)) > b, timeout=30
+                    )
+                    alert = next(
+                        c
+                        for c in reversed(emu.calls)
+                        if c.method == "sendMessage"
+                        and str(c.params.get("chat_id")) == str(SUPERVISOR)
+                    )
                     latencies.append((alert.at - t0) * 1000)
                     await asyncio.sleep(1.1)  # the supervisor's chat is paced at 1/s
-    print(f"  urgent update → supervisor alert sent: p50 {_pct(latencies, 0.5):.1f} ms, "
-          f"p99 {_pct(latencies, 0.99):.1f} ms ({len(latencies)} alerts)")
+    print(
+        f"  urgent update → supervisor alert sent: p50 {_pct(latencies, 0.5):.1f} ms, "
+        f"p99 {_pct(latencies, 0.99):.1f} ms ({len(latencies)} alerts)"
+    )
     RESULTS["safety"] = {"scan": scan, "alert_ms": latencies}
 
 
@@ -319,17 +392,30 @@ async def webhook_run(workers: int, total: int, work: Path, chats: int = 50) -> 
         for a, _ in pairs:
             emu.user(a, f"A{a}")
         ports = [_free_port() for _ in range(workers)]
-        async with _all([_process("-m", "bot.cli", "run", cwd=work, env=_env(
-                emu, url, data, ALONGSIDE_SEND_RATE="1000",
-                ALONGSIDE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
-                ALONGSIDE_WEBHOOK_SECRET="bench-secret-0123456789abcdef-0123",
-                ALONGSIDE_LISTEN=f"127.0.0.1:{port}"))
-                for port in ports]):
+        async with _all(
+            [
+                _process(
+                    "-m",
+                    "bot.cli",
+                    "run",
+                    cwd=work,
+                    env=_env(
+                        emu,
+                        url,
+                        data,
+                        ALONGSIDE_SEND_RATE="1000",
+                        ALONGSIDE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
+                        ALONGSIDE_WEBHOOK_SECRET="bench-secret-0123456789abcdef-0123",
+                        ALONGSIDE_LISTEN=f"127.0.0.1:{port}",
+                    ),
+                )
+                for port in ports
+            ]
+        ):
             for port in ports:
                 await _ready(port)
             emu.set_webhook_targets([f"http://127.0.0.1:{p}/tg" for p in ports])
-            return await _drive(emu, children, total, 0,
-                                f"{workers} webhook worker(s), PostgreSQL")
+            return await _drive(emu, children, total, 0, f"{workers} webhook worker(s), PostgreSQL")
 
 
 @asynccontextmanager
@@ -358,16 +444,21 @@ async def _workers_table(total: int, chats: int) -> None:
         work = Path(tmp)
         async with BotApiEmulator(token=TOKEN) as emu:
             users = [emu.user(900_000 + i, f"E{i}") for i in range(chats)]
-            env = {**os.environ, "TELEGRAM_BOT_TOKEN": emu.token,
-                   "TELEGRAM_API_BASE_URL": emu.base_url, "PYTHONPATH": str(ROOT)}
+            env = {
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": emu.token,
+                "TELEGRAM_API_BASE_URL": emu.base_url,
+                "PYTHONPATH": str(ROOT),
+            }
             async with _process("-m", "tests.bench.echo_bot", env=env, cwd=work) as echo:
                 await _wait_polling(emu)
                 rows.append(await _drive_measured(echo, emu, users, total, 0, "PTB echo bot"))
         for name, url_factory in (("SQLite", None), ("PostgreSQL", postgres_database)):
             async with BotApiEmulator(token=TOKEN) as emu:
                 if url_factory is None:
-                    figure = await _polling(emu, f"sqlite+aiosqlite:///{work / 'p.db'}", work,
-                                            total, name, chats)
+                    figure = await _polling(
+                        emu, f"sqlite+aiosqlite:///{work / 'p.db'}", work, total, name, chats
+                    )
                 else:
                     async with url_factory() as url:
                         figure = await _polling(emu, url, work, total, name, chats)
@@ -381,15 +472,17 @@ async def _workers_table(total: int, chats: int) -> None:
     tables[f"{chats} chats"] = [asdict(f) | {"per_second": f.per_second} for f in rows]
 
 
-async def _polling(emu: BotApiEmulator, url: str, work: Path, total: int, name: str,
-                   chats: int = 50) -> Figures:
+async def _polling(
+    emu: BotApiEmulator, url: str, work: Path, total: int, name: str, chats: int = 50
+) -> Figures:
     data = work / f"poll-{name}"
     pairs = await _seed_pairs(url, data, chats, 700_000)
     children = [emu.user(c, f"C{c}") for _, c in pairs]
     for a, _ in pairs:
         emu.user(a, f"A{a}")
-    async with _process("-m", "bot.cli", "run", cwd=work,
-                        env=_env(emu, url, data, ALONGSIDE_SEND_RATE="1000")) as bot:
+    async with _process(
+        "-m", "bot.cli", "run", cwd=work, env=_env(emu, url, data, ALONGSIDE_SEND_RATE="1000")
+    ) as bot:
         await _wait_polling(emu)
         return await _drive_measured(bot, emu, children, total, 0, f"polling, {name}")
 
@@ -398,14 +491,17 @@ async def section_scale(quick: bool) -> None:
     from tests.bench.scale import run as scale_run
 
     children, messages = (1000, 50_000) if quick else (10_000, 1_000_000)
-    print(f"\n## The store at scale: {children:,} children, {messages:,} messages "
-          "(PostgreSQL)\n")
+    print(f"\n## The store at scale: {children:,} children, {messages:,} messages (PostgreSQL)\n")
     async with postgres_database() as url:
         RESULTS["scale"] = await scale_run(url, children, messages)
 
 
-SECTIONS = {"relay": section_relay, "safety": section_safety, "workers": section_workers,
-            "scale": section_scale}
+SECTIONS = {
+    "relay": section_relay,
+    "safety": section_safety,
+    "workers": section_workers,
+    "scale": section_scale,
+}
 
 
 async def main(argv: list[str]) -> int:
@@ -413,9 +509,11 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--only", default=",".join(SECTIONS))
     args = parser.parse_args(argv)
-    print(f"# Alongside benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}"
-          f"{' (quick)' if args.quick else ''}")
+    print(
+        f"# Alongside benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{' (quick)' if args.quick else ''}"
+    )
     started = time.time()
     for name in args.only.split(","):
         await SECTIONS[name.strip()](args.quick)

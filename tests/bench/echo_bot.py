@@ -16,8 +16,14 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main() -> None:
     base = os.environ["TELEGRAM_API_BASE_URL"]
-    app = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(base)
-           .base_file_url(base.replace("/bot", "/file/bot")).concurrent_updates(True).build())
+    app = (
+        Application.builder()
+        .token(os.environ["TELEGRAM_BOT_TOKEN"])
+        .base_url(base)
+        .base_file_url(base.replace("/bot", "/file/bot"))
+        .concurrent_updates(True)
+        .build()
+    )
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.run_polling(poll_interval=0, timeout=1, drop_pending_updates=False)
 

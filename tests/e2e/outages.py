@@ -49,11 +49,17 @@ class DatabaseProxy:
         self.port = 0
         self.server: asyncio.Server | None = None
         self.links: set[asyncio.StreamWriter] = set()
+        # Cleared: bytes are taken in and go nowhere, as when a network drops packets.
+        self.flowing = asyncio.Event()
+        self.flowing.set()
 
     def url(self, url: str) -> str:
         """`url` (a database on the target server) by way of this proxy."""
-        return make_url(url).set(host="127.0.0.1", port=self.port).render_as_string(
-            hide_password=False)
+        return (
+            make_url(url)
+            .set(host="127.0.0.1", port=self.port)
+            .render_as_string(hide_password=False)
+        )
 
     async def up(self) -> None:
         self.server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
@@ -69,20 +75,33 @@ class DatabaseProxy:
             writer.transport.abort()
         self.links.clear()
 
+    def stall(self) -> None:
+        """Accept connections and bytes, answer nothing ("dropped packets"), until `flow`."""
+        self.flowing.clear()
+
+    def flow(self) -> None:
+        self.flowing.set()
+
     async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self.flowing.wait()
         try:
             upstream_reader, upstream = await asyncio.open_connection(*self.target)
         except OSError:
             writer.transport.abort()
             return
         self.links |= {writer, upstream}
-        await asyncio.gather(_pipe(reader, upstream), _pipe(upstream_reader, writer))
+        await asyncio.gather(
+            _pipe(reader, upstream, self.flowing), _pipe(upstream_reader, writer, self.flowing)
+        )
         self.links -= {writer, upstream}
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     try:
         while data := await reader.read(65536):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
     except (ConnectionError, OSError):

@@ -25,8 +25,11 @@ def _away_notices(bot: BotHarness, chat: int, needle: str) -> int:
 
 async def _away_until(url: str) -> list[datetime | None]:
     async with raw_session(url) as session:
-        return list((await session.execute(select(Staff.away_until).order_by(Staff.created_at))
-                     ).scalars().all())
+        return list(
+            (await session.execute(select(Staff.away_until).order_by(Staff.created_at)))
+            .scalars()
+            .all()
+        )
 
 
 async def test_an_away_advocate_is_covered_and_the_child_told_once(
@@ -59,8 +62,10 @@ async def test_an_away_advocate_is_covered_and_the_child_told_once(
     vietnamese = Catalogs().get("vi")
     notice = plain(advocate_away(vietnamese, "Rosa", vietnamese.datetime(until)).text)
     assert notice != plain(advocate_away(Catalogs().get("en"), "Rosa", "x").text)
-    await emu.wait_for(lambda: _away_notices(bot, child.id, notice) == 1,
-                       description="the away notice, in Vietnamese")
+    await emu.wait_for(
+        lambda: _away_notices(bot, child.id, notice) == 1,
+        description="the away notice, in Vietnamese",
+    )
 
     emu.send_text(child, "mình đợi nhé")
     await bot.wait_text(supervisor.id, "mình đợi nhé")
@@ -98,26 +103,30 @@ async def test_a_new_absence_is_told_again_and_an_ended_one_not_at_all(
     emu.send_text(advocate, f"/away {in_an_hour}")
     await bot.wait_text(advocate.id, "You are away until")
     emu.send_text(advocate, "/away")
-    await emu.wait_for(lambda: sum("You are away until" in t for t in bot.texts(advocate.id))
-                       == 2, description="/away alone says until when")
+    await emu.wait_for(
+        lambda: sum("You are away until" in t for t in bot.texts(advocate.id)) == 2,
+        description="/away alone says until when",
+    )
 
     emu.send_text(child, "one")
     await bot.wait_text(child.id, "Rosa is away until")
     tomorrow = (datetime.now(LONDON) + timedelta(days=1)).date().isoformat()
     emu.send_text(advocate, f"/away {tomorrow}")
-    await emu.wait_for(lambda: sum("You are away until" in t for t in bot.texts(advocate.id))
-                       == 3)
+    await emu.wait_for(lambda: sum("You are away until" in t for t in bot.texts(advocate.id)) == 3)
     emu.send_text(child, "two")
-    await emu.wait_for(lambda: sum("Rosa is away until" in t for t in bot.texts(child.id)) == 2,
-                       description="a changed absence is told again")
+    await emu.wait_for(
+        lambda: sum("Rosa is away until" in t for t in bot.texts(child.id)) == 2,
+        description="a changed absence is told again",
+    )
     assert "09:00" in bot.texts(child.id)[-1]
 
     bot.clock.advance(days=2)
     emu.send_text(child, "three")
     await bot.wait_text(advocate.id, "three")
     await asyncio.sleep(0.5)
-    assert sum("Rosa is away until" in t for t in bot.texts(child.id)) == 2, \
+    assert sum("Rosa is away until" in t for t in bot.texts(child.id)) == 2, (
         "an absence that has ended is not mentioned"
+    )
 
 
 async def test_only_staff_can_be_away(bot: BotHarness, emulator: BotApiEmulator) -> None:

@@ -19,8 +19,13 @@ async def test_media_edits_and_long_text(bot: BotHarness, emulator: BotApiEmulat
     emu.send_video(child, caption="the street")
     emu.send_document(child, file_name="letter.pdf", caption="my letter")
     emu.send_sticker(child)
-    await emu.wait_for(lambda: [m.kind for m in emu.sent_to(advocate.id)][-4:]
-                       == ["video", "document", "text", "sticker"], timeout=15)
+    await emu.wait_for(
+        lambda: (
+            [m.kind for m in emu.sent_to(advocate.id)][-4:]
+            == ["video", "document", "text", "sticker"]
+        ),
+        timeout=15,
+    )
     header = emu.sent_to(advocate.id)[-2]
     assert "Star" in (header.text or ""), "a sticker is preceded by its header"
     assert all(m.protect_content for m in emu.sent_to(advocate.id)[-4:])
@@ -77,8 +82,9 @@ async def test_clear_chat_removes_what_telegram_allows(
     await bot.wait_text(child.id, "I will")
     # What they pressed or typed that is never relayed goes too: a menu, a command.
     answered = len(emu.sent_to(child.id))
-    pressed = [emu.send_text(child, label(Catalogs().get("ro")))
-               for label in (next_label, about_label)]
+    pressed = [
+        emu.send_text(child, label(Catalogs().get("ro"))) for label in (next_label, about_label)
+    ]
     await emu.wait_for(lambda: len(emu.sent_to(child.id)) >= answered + 2, timeout=15)
     emu.send_text(child, clear_label(Catalogs().get("ro")))
     await emu.wait_for(lambda: [m.text for m in emu.visible_to(child.id)] == ["👋"], timeout=15)
@@ -91,11 +97,15 @@ async def test_clear_chat_removes_what_telegram_allows(
     assert keyboard.get("keyboard"), "Help now stays one tap away"
 
 
-async def test_open_alert_shows_the_messages_around_it(bot: BotHarness,
-                                                       emulator: BotApiEmulator) -> None:
+async def test_open_alert_shows_the_messages_around_it(
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     emu = emulator
-    advocate, supervisor, child = emu.user(5401, "Rosa"), emu.user(5402, "Sam"), \
-        emu.user(59401, "Ana")
+    advocate, supervisor, child = (
+        emu.user(5401, "Rosa"),
+        emu.user(5402, "Sam"),
+        emu.user(59401, "Ana"),
+    )
     await bot.enrol(advocate)
     await bot.enrol(supervisor, Role.SUPERVISOR)
     await bot.link(advocate, child)
@@ -111,10 +121,14 @@ async def test_open_alert_shows_the_messages_around_it(bot: BotHarness,
 
 
 async def test_open_alert_quotes_their_words_so_no_line_of_ours_can_be_faked(
-        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     emu = emulator
-    advocate, supervisor, child = emu.user(5411, "Rosa"), emu.user(5412, "Sam"), \
-        emu.user(59411, "Ana")
+    advocate, supervisor, child = (
+        emu.user(5411, "Rosa"),
+        emu.user(5412, "Sam"),
+        emu.user(59411, "Ana"),
+    )
     await bot.enrol(advocate)
     await bot.enrol(supervisor, Role.SUPERVISOR)
     await bot.link(advocate, child)

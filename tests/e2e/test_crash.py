@@ -41,23 +41,42 @@ def _env(settings_env: dict[str, str]) -> dict[str, str]:
 
 async def _spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
-async def test_kill_nine_loses_nothing(emulator: BotApiEmulator, database_url: str,
-                                       tmp_path: Path) -> None:
+async def test_kill_nine_loses_nothing(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
     emu = emulator
     data = tmp_path / "data"
     settings_env = {
-        "TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
-        "TELEGRAM_API_FILE_URL": emu.base_file_url, "DATABASE_URL": database_url,
-        "ALONGSIDE_DATA_DIR": str(data), "ALONGSIDE_POLL_TIMEOUT": "1",
+        "TELEGRAM_BOT_TOKEN": emu.token,
+        "TELEGRAM_API_BASE_URL": emu.base_url,
+        "TELEGRAM_API_FILE_URL": emu.base_file_url,
+        "DATABASE_URL": database_url,
+        "ALONGSIDE_DATA_DIR": str(data),
+        "ALONGSIDE_POLL_TIMEOUT": "1",
         # Fast enough that a stream to one advocate does not queue behind the 1/s chat pace.
-        "ALONGSIDE_CHAT_RATE": "500", "ALONGSIDE_SEND_RATE": "500",
+        "ALONGSIDE_CHAT_RATE": "500",
+        "ALONGSIDE_SEND_RATE": "500",
     }
-    setup = BotHarness(emu, make_settings(emu, database_url, data, **{
-        k: v for k, v in settings_env.items() if k.startswith("ALONGSIDE_CHAT")}))
+    setup = BotHarness(
+        emu,
+        make_settings(
+            emu,
+            database_url,
+            data,
+            **{k: v for k, v in settings_env.items() if k.startswith("ALONGSIDE_CHAT")},
+        ),
+    )
     advocate = emu.user(601, "Rosa")
     child = emu.user(9601, "Ana")
     await setup.start()
@@ -80,8 +99,11 @@ async def test_kill_nine_loses_nothing(emulator: BotApiEmulator, database_url: s
                 bot = await _spawn(env, tmp_path)
 
         def relayed() -> list[int]:
-            return [int(m.group(1)) for s in emu.sent_to(advocate.id)
-                    if (m := MARK.search(s.text or ""))]
+            return [
+                int(m.group(1))
+                for s in emu.sent_to(advocate.id)
+                if (m := MARK.search(s.text or ""))
+            ]
 
         await _all_relayed(emu, relayed, total, bot)
     finally:
@@ -96,8 +118,12 @@ async def test_kill_nine_loses_nothing(emulator: BotApiEmulator, database_url: s
     assert bot.returncode == 0, "SIGTERM ends the bot cleanly"
 
 
-async def _all_relayed(emu: BotApiEmulator, relayed: Callable[[], list[int]], total: int,
-                       bot: asyncio.subprocess.Process) -> None:
+async def _all_relayed(
+    emu: BotApiEmulator,
+    relayed: Callable[[], list[int]],
+    total: int,
+    bot: asyncio.subprocess.Process,
+) -> None:
     """Until every message has reached the advocate; fails on a stall (see the docstring),
     naming the messages missing and those sent more than once."""
     loop = asyncio.get_running_loop()
@@ -117,7 +143,8 @@ async def _all_relayed(emu: BotApiEmulator, relayed: Callable[[], list[int]], to
                 f"not every message relayed: {len(missing)} missing {missing}, sent more than "
                 f"once {doubled}; nothing moved for {now - moved:.0f} s, {now - started:.0f} s "
                 f"in all; the restarted bot is {state}; last calls: "
-                f"{[(c.method, c.ok) for c in emu.calls[-5:]]}")
+                f"{[(c.method, c.ok) for c in emu.calls[-5:]]}"
+            )
         await asyncio.sleep(0.05)
 
 

@@ -42,14 +42,26 @@ def test_demo_plays_the_whole_conversation_and_leaves_nothing_behind(tmp_path: P
     cwd.mkdir()
     scratch.mkdir()
     # An operator's real configuration must be ignored: were it read, the bot could not start.
-    (cwd / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n"
-                              "DATABASE_URL=postgresql+asyncpg://nobody@127.0.0.1:9/none\n")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))}
+    (cwd / ".env").write_text(
+        "TELEGRAM_BOT_TOKEN=not-a-token\n"
+        "DATABASE_URL=postgresql+asyncpg://nobody@127.0.0.1:9/none\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))
+    }
     env["TMPDIR"] = str(scratch)
 
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=90, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
 
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     talk = entries(done.stdout)

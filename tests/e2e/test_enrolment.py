@@ -14,10 +14,16 @@ def _code(text: str) -> str:
 async def _staff_code(bot: BotHarness, supervisor: EmulatedUser, name: str) -> str:
     before = len(bot.emu.sent_to(supervisor.id))
     bot.emu.send_text(supervisor, f"/enrol {name}")
-    await bot.emu.wait_for(lambda: any("Code:" in (m.text or "")
-                                       for m in bot.emu.sent_to(supervisor.id)[before:]))
-    return _code(next(m.text or "" for m in bot.emu.sent_to(supervisor.id)[before:]
-                      if "Code:" in (m.text or "")))
+    await bot.emu.wait_for(
+        lambda: any("Code:" in (m.text or "") for m in bot.emu.sent_to(supervisor.id)[before:])
+    )
+    return _code(
+        next(
+            m.text or ""
+            for m in bot.emu.sent_to(supervisor.id)[before:]
+            if "Code:" in (m.text or "")
+        )
+    )
 
 
 async def test_a_supervisor_enrols_an_advocate_who_then_links_a_child(
@@ -40,8 +46,12 @@ async def test_a_supervisor_enrols_an_advocate_who_then_links_a_child(
     await bot.wait_text(supervisor.id, "Maria Lopez")
     # In French, from the newcomer's Telegram app, menu included.
     assert "Bienvenue" in (welcome.text or "")
-    await emu.wait_for(lambda: "invite" in {
-        c["command"] for c in emu.commands({"type": "chat", "chat_id": newcomer.id})})
+    await emu.wait_for(
+        lambda: (
+            "invite"
+            in {c["command"] for c in emu.commands({"type": "chat", "chat_id": newcomer.id})}
+        )
+    )
 
     child = emu.user(66103, "Ana")
     await bot.link(newcomer, child, "Lune")

@@ -42,8 +42,10 @@ def _count(bot: BotHarness, chat: int, needle: str) -> int:
 
 
 async def _said(bot: BotHarness, chat: int, needle: str, times: int) -> Any:
-    await bot.emu.wait_for(lambda: _count(bot, chat, needle) >= times,
-                           description=f"{needle!r} {times} times in chat {chat}")
+    await bot.emu.wait_for(
+        lambda: _count(bot, chat, needle) >= times,
+        description=f"{needle!r} {times} times in chat {chat}",
+    )
     return [m for m in bot.emu.sent_to(chat) if needle in (m.text or "")][times - 1]
 
 
@@ -54,8 +56,9 @@ async def _record(url: str, ref: str) -> Child:
         return row
 
 
-async def _setup(bot: BotHarness, emu: BotApiEmulator, base: int
-                 ) -> tuple[EmulatedUser, EmulatedUser, EmulatedUser, EmulatedUser, str]:
+async def _setup(
+    bot: BotHarness, emu: BotApiEmulator, base: int
+) -> tuple[EmulatedUser, EmulatedUser, EmulatedUser, EmulatedUser, str]:
     advocate, supervisor = emu.user(base + 1, "Rosa"), emu.user(base + 2, "Sam")
     other = emu.user(base + 3, "Lea")
     child = emu.user(base + 90, "Ana")
@@ -108,8 +111,14 @@ async def test_a_supervisor_erases_a_child_for_good(
     text = warning.text or ""
     assert ref in text
     assert "Star" in text
-    for lost in ("messages", "notes", "story so far", "stage history", "alerts",
-                 "cannot be undone"):
+    for lost in (
+        "messages",
+        "notes",
+        "story so far",
+        "stage history",
+        "alerts",
+        "cannot be undone",
+    ):
         assert lost in text, lost
     buttons = inline_buttons(warning)
     assert list(buttons) == ["Erase for good", "Keep"]
@@ -165,31 +174,52 @@ async def test_a_supervisor_erases_a_child_for_good(
 
 async def _nothing_left(url: str, record: Child) -> None:
     async with raw_session(url) as session:
+
         async def count(model: Any, *where: Any) -> int:
-            return int((await session.execute(
-                select(func.count()).select_from(model).where(or_(*where)))).scalar_one())
+            return int(
+                (
+                    await session.execute(
+                        select(func.count()).select_from(model).where(or_(*where))
+                    )
+                ).scalar_one()
+            )
 
         for model in (Message, Note, Alert, Summary, StageChange, CheckIn):
             assert await count(model, model.child_id == record.id) == 0, model.__tablename__
         assert await count(Child, Child.id == record.id) == 0
-        assert await count(OutboxMessage, OutboxMessage.child_id == record.id,
-                           OutboxMessage.chat_index == record.tg_index) == 0
+        assert (
+            await count(
+                OutboxMessage,
+                OutboxMessage.child_id == record.id,
+                OutboxMessage.chat_index == record.tg_index,
+            )
+            == 0
+        )
         assert await count(InboxUpdate, InboxUpdate.chat_index == record.tg_index) == 0
         assert await count(Invite, Invite.child_id == record.id) == 0
         key = await session.get(DataKey, record.data_key_id)
         assert key is not None
         assert key.wrapped is None
         assert key.destroyed_at is not None
-        erased = (await session.execute(
-            select(AuditEntry).where(AuditEntry.action == "child.erased"))).scalars().all()
+        erased = (
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == "child.erased")))
+            .scalars()
+            .all()
+        )
         assert len(erased) == 1
         assert erased[0].subject == ""
         assert erased[0].actor.startswith("staff:")
         assert erased[0].detail.startswith("redacted=")
         # The log keeps that it happened, by whom, when; no entry about them is left readable.
-        assert await count(AuditEntry, AuditEntry.subject == record.id,
-                           AuditEntry.actor.contains(record.id),
-                           AuditEntry.detail.contains(record.id)) == 0
+        assert (
+            await count(
+                AuditEntry,
+                AuditEntry.subject == record.id,
+                AuditEntry.actor.contains(record.id),
+                AuditEntry.detail.contains(record.id),
+            )
+            == 0
+        )
 
 
 async def test_an_unresolved_alert_keeps_the_child(

@@ -38,8 +38,7 @@ async def _linked(bot: BotHarness, base: int, name: str) -> tuple[Any, Any, Any]
 
 async def _count(url: str, column: object, *where: object) -> int:
     async with raw_session(url) as session:
-        return int((await session.execute(
-            select(func.count(column)).where(*where))).scalar_one())  # type: ignore[arg-type]
+        return int((await session.execute(select(func.count(column)).where(*where))).scalar_one())  # type: ignore[arg-type]
 
 
 async def test_no_promise_when_nobody_can_be_told(
@@ -112,10 +111,18 @@ async def test_an_update_that_cannot_be_handled_is_passed_on_as_it_came(
     await bot.start()
     advocate, supervisor, child = await _linked(bot, 23201, "Drita")
     # An entity python-telegram-bot cannot parse: the update fails before any handler runs.
-    update_id = emu.inject_update({"message": {
-        "message_id": 9001, "date": 1_700_000_000, "chat": {"id": child.id, "type": "private"},
-        "from": {"id": child.id, "is_bot": False, "first_name": "Drita"},
-        "text": "please read this, it matters", "entities": [{"type": "bold"}]}})
+    update_id = emu.inject_update(
+        {
+            "message": {
+                "message_id": 9001,
+                "date": 1_700_000_000,
+                "chat": {"id": child.id, "type": "private"},
+                "from": {"id": child.id, "is_bot": False, "first_name": "Drita"},
+                "text": "please read this, it matters",
+                "entities": [{"type": "bold"}],
+            }
+        }
+    )
     relay = await bot.wait_text(advocate.id, "please read this, it matters", timeout=20)
     assert "could not be handled" in (relay.text or "")
     notice = await bot.wait_text(supervisor.id, "could not be handled")
@@ -140,16 +147,27 @@ async def test_an_update_the_store_refuses_does_not_stop_the_queue(
     bot = harness_factory(database_url, **FAST)
     await bot.start()
     advocate, _, child = await _linked(bot, 23251, "Luan")
-    emu.inject_update({"message": {
-        "message_id": "1", "date": 1_700_000_000, "chat": {"id": child.id, "type": "private"},
-        "from": {"id": child.id, "is_bot": False, "first_name": "Luan"},
-        "text": "my number is odd today"}})
+    emu.inject_update(
+        {
+            "message": {
+                "message_id": "1",
+                "date": 1_700_000_000,
+                "chat": {"id": child.id, "type": "private"},
+                "from": {"id": child.id, "is_bot": False, "first_name": "Luan"},
+                "text": "my number is odd today",
+            }
+        }
+    )
     # Relayed either way: handled (SQLite stores the id as given), or passed on as it came.
     await bot.wait_text(advocate.id, "my number is odd today", timeout=20)
     emu.send_text(child, "and this one is plain")
     await bot.wait_text(advocate.id, "and this one is plain", timeout=20)
-    assert await _count(bot.settings.database_url, InboxUpdate.update_id,
-                        InboxUpdate.status == "pending") == 0
+    assert (
+        await _count(
+            bot.settings.database_url, InboxUpdate.update_id, InboxUpdate.status == "pending"
+        )
+        == 0
+    )
 
 
 async def test_an_urgent_alert_overtakes_routine_messages(
@@ -169,8 +187,9 @@ async def test_an_urgent_alert_overtakes_routine_messages(
     routine = [i for i, t in enumerate(texts) if "routine" in t]
     # The card went while most routine relays still waited (one a second in this chat).
     assert len([i for i in routine if i < card]) <= 8, texts
-    await emu.wait_for(lambda: sum("routine" in t for t in bot.texts(advocate.id)) == 20,
-                       timeout=40)
+    await emu.wait_for(
+        lambda: sum("routine" in t for t in bot.texts(advocate.id)) == 20, timeout=40
+    )
     order = [int(t.split("routine ")[1][:2]) for t in bot.texts(advocate.id) if "routine" in t]
     assert order == list(range(20)), "routine messages keep their order"
 
@@ -198,10 +217,16 @@ async def test_a_flood_of_help_now_presses_is_one_alarm(
     assert 1 <= answers <= 3, "the numbers once, not sixty times"
     assert await _count(url, Alert.id, Alert.source == "help_now") == 1
     # The card was kept up to date in place.
-    card_message = next(m for m in emu.sent_to(supervisor.id)
-                        if "pressed Help now" in (m.text or ""))
-    await emu.wait_for(lambda: "more times" in (emu.message(
-        supervisor.id, card_message.message_id) or {}).get("text", ""), timeout=10)
+    card_message = next(
+        m for m in emu.sent_to(supervisor.id) if "pressed Help now" in (m.text or "")
+    )
+    await emu.wait_for(
+        lambda: (
+            "more times"
+            in (emu.message(supervisor.id, card_message.message_id) or {}).get("text", "")
+        ),
+        timeout=10,
+    )
 
     # The real child's alert is still there to act on, whatever came after it.
     emu.send_text(supervisor, "/alerts")
@@ -232,8 +257,13 @@ async def test_a_strangers_messages_reach_supervisors_at_a_limited_rate(
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    bot = harness_factory(sqlite_url, **FAST, ALONGSIDE_STRANGER_RELAYS_PER_HOUR="3",
-                          ALONGSIDE_SEND_RATE="200", ALONGSIDE_CHAT_RATE="50")
+    bot = harness_factory(
+        sqlite_url,
+        **FAST,
+        ALONGSIDE_STRANGER_RELAYS_PER_HOUR="3",
+        ALONGSIDE_SEND_RATE="200",
+        ALONGSIDE_CHAT_RATE="50",
+    )
     await bot.start()
     supervisor = emu.user(23501, "Sam")
     await bot.enrol(supervisor, Role.SUPERVISOR)
@@ -290,8 +320,9 @@ async def test_outside_service_hours_a_child_is_told_when_a_person_reads(
 ) -> None:
     emu = emulator
     # Open one minute a week, so it is closed whenever this runs.
-    bot = harness_factory(sqlite_url, **FAST, ALONGSIDE_SERVICE_HOURS="Sun 03:00-03:01",
-                          ALONGSIDE_TIMEZONE="UTC")
+    bot = harness_factory(
+        sqlite_url, **FAST, ALONGSIDE_SERVICE_HOURS="Sun 03:00-03:01", ALONGSIDE_TIMEZONE="UTC"
+    )
     await bot.start()
     advocate, _supervisor, child = await _linked(bot, 23701, "Ana")
     emu.send_text(child, "hello are you there")
@@ -309,8 +340,7 @@ async def test_alerts_lists_everything_open_a_page_at_a_time(
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    bot = harness_factory(sqlite_url, **FAST, ALONGSIDE_SEND_RATE="200",
-                          ALONGSIDE_CHAT_RATE="50")
+    bot = harness_factory(sqlite_url, **FAST, ALONGSIDE_SEND_RATE="200", ALONGSIDE_CHAT_RATE="50")
     await bot.start()
     supervisor = emu.user(23801, "Sam")
     await bot.enrol(supervisor, Role.SUPERVISOR)
@@ -319,8 +349,9 @@ async def test_alerts_lists_everything_open_a_page_at_a_time(
     for sender in senders:
         emu.send_text(sender, label)
         await asyncio.sleep(0.02)
-    await emu.wait_for(lambda: sum("pressed Help now" in t for t in bot.texts(supervisor.id))
-                       == 23, timeout=30)
+    await emu.wait_for(
+        lambda: sum("pressed Help now" in t for t in bot.texts(supervisor.id)) == 23, timeout=30
+    )
     emu.send_text(supervisor, "/alerts")
     first = await bot.wait_text(supervisor.id, "Page 1 of 3")
     assert "Open: 23 urgent" in (first.text or "")
@@ -356,8 +387,11 @@ async def test_a_send_telegram_accepted_is_never_repeated(
         await asyncio.sleep(2)
         assert sum(f"first {kind}" in t for t in bot.texts(advocate.id)) == 1
     async with raw_session(bot.settings.database_url) as session:
-        pending = (await session.execute(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.status != "sent"))).scalar_one()
+        pending = (
+            await session.execute(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.status != "sent")
+            )
+        ).scalar_one()
     assert pending == 0
 
 
@@ -367,8 +401,9 @@ async def test_an_unexpected_error_in_a_send_is_a_counted_try_then_a_dead_letter
     """Not Telegram's refusal and not known to have gone: tries with backoff, then a dead
     letter supervisors hear of; never again at once, and never for ever."""
     emu = emulator
-    bot = harness_factory(database_url, **FAST, ALONGSIDE_MAX_ATTEMPTS="2",
-                          ALONGSIDE_GIVE_UP_HOURS="0")
+    bot = harness_factory(
+        database_url, **FAST, ALONGSIDE_MAX_ATTEMPTS="2", ALONGSIDE_GIVE_UP_HOURS="0"
+    )
     await bot.start()
     supervisor = emu.user(24001, "Sam")
     await bot.enrol(supervisor, Role.SUPERVISOR)
@@ -379,8 +414,11 @@ async def test_an_unexpected_error_in_a_send_is_a_counted_try_then_a_dead_letter
         await uow.commit()
     await bot.wait_text(supervisor.id, "could not be delivered after 2 tries", timeout=15)
     async with raw_session(bot.settings.database_url) as session:
-        row = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.purpose == "notice"))).scalars().one()
+        row = (
+            (await session.execute(select(OutboxMessage).where(OutboxMessage.purpose == "notice")))
+            .scalars()
+            .one()
+        )
         assert (row.status, row.attempts) == ("dead", 2)
         assert (row.last_error or "").startswith("error:KeyError")
     assert not emu.sent_to(24002)

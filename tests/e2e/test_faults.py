@@ -19,8 +19,9 @@ from tests.conftest import BotHarness, raw_session
 MARK = re.compile(r"note (\d)")
 
 
-async def _linked(harness_factory: Callable[..., BotHarness], database_url: str,
-                  emu: BotApiEmulator, **env: str) -> tuple[BotHarness, int, int, int]:
+async def _linked(
+    harness_factory: Callable[..., BotHarness], database_url: str, emu: BotApiEmulator, **env: str
+) -> tuple[BotHarness, int, int, int]:
     bot = harness_factory(database_url, **env)
     await bot.start()
     advocate, child, supervisor = emu.user(701, "Rosa"), emu.user(9701, "Ana"), emu.user(801, "Sam")
@@ -38,16 +39,14 @@ async def test_transient_faults_still_deliver_once_in_order(
     emu = emulator
     _bot, advocate, child_id, _ = await _linked(harness_factory, database_url, emu)
     child = emu.user(child_id, "Ana")
-    emu.add_fault(Fault(kind="429", retry_after=1, count=2, method="sendMessage",
-                        chat_id=advocate))
+    emu.add_fault(Fault(kind="429", retry_after=1, count=2, method="sendMessage", chat_id=advocate))
     emu.add_fault(Fault(kind="500", status=502, count=2, method="sendMessage", chat_id=advocate))
     emu.add_fault(Fault(kind="drop", count=2, method="sendMessage", chat_id=advocate))
     for i in range(5):
         emu.send_text(child, f"note {i}")
 
     def relayed() -> list[int]:
-        return [int(m.group(1)) for s in emu.sent_to(advocate)
-                if (m := MARK.search(s.text or ""))]
+        return [int(m.group(1)) for s in emu.sent_to(advocate) if (m := MARK.search(s.text or ""))]
 
     await emu.wait_for(lambda: len(set(relayed())) == 5, timeout=30)
     assert relayed() == [0, 1, 2, 3, 4]
@@ -62,8 +61,8 @@ async def test_permanent_failure_is_a_dead_letter_and_supervisors_hear(
     emu = emulator
     # Telegram answers (getMe works): the failures are about this message, so tries are spent.
     bot, advocate, child_id, supervisor = await _linked(
-        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="3",
-        ALONGSIDE_GIVE_UP_HOURS="0")
+        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="3", ALONGSIDE_GIVE_UP_HOURS="0"
+    )
     emu.add_fault(Fault(kind="500", count=None, chat_id=advocate))
     emu.send_text(emu.user(child_id, "Ana"), "this will not get through")
     notice = await bot.wait_text(supervisor, "could not be delivered", timeout=30)
@@ -100,8 +99,11 @@ async def test_a_damaged_queued_message_is_a_dead_letter_and_the_chat_goes_on(
     async with store.unit() as uow:
         await uow.send(advocate, Outgoing(text="damaged on disk"), purpose="notice")
         await uow.session.flush()
-        row = (await uow.session.execute(
-            select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))).scalar_one()
+        row = (
+            await uow.session.execute(
+                select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1)
+            )
+        ).scalar_one()
         row.payload_sealed = row.payload_sealed[:-1] + bytes([row.payload_sealed[-1] ^ 1])
         await uow.commit()
     emu.send_text(emu.user(child_id, "Ana"), "after the damaged one")
@@ -110,9 +112,15 @@ async def test_a_damaged_queued_message_is_a_dead_letter_and_the_chat_goes_on(
     await bot.wait_text(supervisor, "could not be delivered", timeout=20)
     assert not any("damaged on disk" in t for t in bot.texts(advocate))
     async with store.unit(read_only=True) as uow:
-        errors = (await uow.session.execute(
-            select(OutboxMessage.last_error).where(OutboxMessage.status == "dead"))
-        ).scalars().all()
+        errors = (
+            (
+                await uow.session.execute(
+                    select(OutboxMessage.last_error).where(OutboxMessage.status == "dead")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert errors == ["unreadable:SealError"]
 
 
@@ -124,23 +132,30 @@ async def test_a_telegram_outage_is_waited_out_not_spent(
     is back, and supervisors hear once, afterwards."""
     emu = emulator
     bot, advocate, child_id, supervisor = await _linked(
-        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="2",
-        ALONGSIDE_GIVE_UP_HOURS="0", ALONGSIDE_OUTAGE_NOTICE_SECONDS="1")
+        harness_factory,
+        database_url,
+        emu,
+        ALONGSIDE_MAX_ATTEMPTS="2",
+        ALONGSIDE_GIVE_UP_HOURS="0",
+        ALONGSIDE_OUTAGE_NOTICE_SECONDS="1",
+    )
     child = emu.user(child_id, "Ana")
     # Updates still come in (polling is not what is tested here); everything sent fails.
-    down = [emu.add_fault(Fault(kind="500", status=502, count=None, method="sendMessage")),
-            emu.add_fault(Fault(kind="drop", count=None, method="getMe"))]
+    down = [
+        emu.add_fault(Fault(kind="500", status=502, count=None, method="sendMessage")),
+        emu.add_fault(Fault(kind="drop", count=None, method="getMe")),
+    ]
     for i in range(5):
         emu.send_text(child, f"note {i}")
     # Long enough for two tries each several times over, had they been spent.
-    await emu.wait_for(lambda: sum(c.method == "getMe" and not c.ok
-                                   for c in emu.calls) >= 3, timeout=30)
+    await emu.wait_for(
+        lambda: sum(c.method == "getMe" and not c.ok for c in emu.calls) >= 3, timeout=30
+    )
     for fault in down:
         emu.remove_fault(fault)
 
     def relayed() -> list[int]:
-        return [int(m.group(1)) for s in emu.sent_to(advocate)
-                if (m := MARK.search(s.text or ""))]
+        return [int(m.group(1)) for s in emu.sent_to(advocate) if (m := MARK.search(s.text or ""))]
 
     await emu.wait_for(lambda: len(set(relayed())) == 5, timeout=90)
     assert relayed() == [0, 1, 2, 3, 4]
@@ -148,14 +163,17 @@ async def test_a_telegram_outage_is_waited_out_not_spent(
     assert "Nothing was lost" in (notice.text or "")
     assert not any("could not be delivered" in t for t in bot.texts(supervisor))
     async with raw_session(database_url) as session:
-        dead = (await session.execute(select(OutboxMessage.id).where(
-            OutboxMessage.status == "dead"))).all()
+        dead = (
+            await session.execute(select(OutboxMessage.id).where(OutboxMessage.status == "dead"))
+        ).all()
     assert dead == []
     assert sum("could not be reached" in t for t in bot.texts(supervisor)) == 1
 
 
 async def test_a_send_whose_mark_cannot_commit_is_never_sent_again(
-    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator,
+    harness_factory: Callable[..., BotHarness],
+    sqlite_url: str,
+    emulator: BotApiEmulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A full disk: Telegram takes the message, recording it fails. Sending pauses and the mark
@@ -173,8 +191,11 @@ async def test_a_send_whose_mark_cannot_commit_is_never_sent_again(
     # Everything sent so far recorded first: the disk fills on the one message under test.
     for _ in range(300):
         async with raw_session(sqlite_url) as session:
-            waiting = (await session.execute(select(OutboxMessage.id).where(
-                OutboxMessage.status == "pending"))).all()
+            waiting = (
+                await session.execute(
+                    select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+                )
+            ).all()
         if not waiting:
             break
         await asyncio.sleep(0.1)
@@ -183,18 +204,23 @@ async def test_a_send_whose_mark_cannot_commit_is_never_sent_again(
     event.listen(engine, "before_cursor_execute", refuse_marks)
     try:
         emu.send_text(emu.user(child_id, "Ana"), "note 4")
-        await emu.wait_for(lambda: any("note 4" in (s.text or "") for s in emu.sent_to(advocate)),
-                           timeout=30)
+        await emu.wait_for(
+            lambda: any("note 4" in (s.text or "") for s in emu.sent_to(advocate)), timeout=30
+        )
         await emu.wait_for(lambda: "outbox.mark_failed" in caplog.text, timeout=30)
         await asyncio.sleep(3)  # several retries of the mark, had they been sends
         assert sum("note 4" in (s.text or "") for s in emu.sent_to(advocate)) == 1
         # Said as what it is, for the operator: a full disk.
-        assert {getattr(r, "error", None) for r in caplog.records
-                if r.getMessage() == "outbox.mark_failed"} == {"disk_full"}
+        assert {
+            getattr(r, "error", None)
+            for r in caplog.records
+            if r.getMessage() == "outbox.mark_failed"
+        } == {"disk_full"}
         full = False
         emu.send_text(emu.user(child_id, "Ana"), "note 8")
-        await emu.wait_for(lambda: any("note 8" in (s.text or "")
-                                       for s in emu.sent_to(advocate)), timeout=30)
+        await emu.wait_for(
+            lambda: any("note 8" in (s.text or "") for s in emu.sent_to(advocate)), timeout=30
+        )
     finally:
         event.remove(engine, "before_cursor_execute", refuse_marks)
     assert sum("note 4" in (s.text or "") for s in emu.sent_to(advocate)) == 1
@@ -209,11 +235,11 @@ async def test_a_reply_to_either_copy_of_a_doubled_relay_reaches_the_child(
     emu = emulator
     bot, advocate, child_id, _ = await _linked(harness_factory, database_url, emu)
     child = emu.user(child_id, "Ana")
-    emu.add_fault(Fault(kind="500", applied=True, count=1, method="sendMessage",
-                        chat_id=advocate))
+    emu.add_fault(Fault(kind="500", applied=True, count=1, method="sendMessage", chat_id=advocate))
     emu.send_text(child, "note 5")
-    await emu.wait_for(lambda: sum("note 5" in (s.text or "")
-                                   for s in emu.sent_to(advocate)) == 2, timeout=30)
+    await emu.wait_for(
+        lambda: sum("note 5" in (s.text or "") for s in emu.sent_to(advocate)) == 2, timeout=30
+    )
     first, second = [s for s in emu.sent_to(advocate) if "note 5" in (s.text or "")]
     rosa = emu.user(advocate, "Rosa")
     emu.send_text(rosa, "answer to the first copy", reply_to=first.message_id)
@@ -230,12 +256,13 @@ async def test_a_failing_message_is_kept_trying_until_the_give_up_time(
     ALONGSIDE_GIVE_UP_HOURS too: when the fault clears within it, the message arrives."""
     emu = emulator
     bot, advocate, child_id, supervisor = await _linked(
-        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="2")
+        harness_factory, database_url, emu, ALONGSIDE_MAX_ATTEMPTS="2"
+    )
     fault = emu.add_fault(Fault(kind="500", count=None, chat_id=advocate, method="sendMessage"))
     emu.send_text(emu.user(child_id, "Ana"), "note 3")
-    await emu.wait_for(lambda: sum(not c.ok for c in emu.calls_to("sendMessage")) >= 4,
-                       timeout=30)
+    await emu.wait_for(lambda: sum(not c.ok for c in emu.calls_to("sendMessage")) >= 4, timeout=30)
     emu.remove_fault(fault)
-    await emu.wait_for(lambda: any("note 3" in (s.text or "") for s in emu.sent_to(advocate)),
-                       timeout=30)
+    await emu.wait_for(
+        lambda: any("note 3" in (s.text or "") for s in emu.sent_to(advocate)), timeout=30
+    )
     assert not any("could not be delivered" in t for t in bot.texts(supervisor))

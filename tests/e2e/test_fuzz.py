@@ -41,18 +41,38 @@ from tests.conftest import BotHarness, postgres_database
 from tests.e2e import strategies
 from tests.e2e.strategies import ADVOCATE, CHILD, STRANGERS, SUPERVISOR, Fuzzed
 
-SEND_METHODS = frozenset({
-    "sendMessage", "sendPhoto", "sendVoice", "sendVideo", "sendDocument", "sendSticker",
-    "sendAudio", "sendAnimation", "sendVideoNote", "copyMessage", "editMessageText",
-    "editMessageReplyMarkup", "deleteMessage", "deleteMessages", "sendChatAction",
-})
+SEND_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendVoice",
+        "sendVideo",
+        "sendDocument",
+        "sendSticker",
+        "sendAudio",
+        "sendAnimation",
+        "sendVideoNote",
+        "copyMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "deleteMessages",
+        "sendChatAction",
+    }
+)
 
 
 def generate(count: int) -> list[Fuzzed]:
     drawn: list[Fuzzed] = []
 
-    @settings(max_examples=count, database=None, derandomize=True, phases=[Phase.generate],
-              deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategies.updates())
     def collect(item: Fuzzed) -> None:
         drawn.append(item)
@@ -71,8 +91,11 @@ def renumbered(items: list[Fuzzed]) -> list[Fuzzed]:
     for number, item in enumerate(items, start=100_000):
         message = item.raw.get("message")
         fresh = isinstance(message, dict) and isinstance(message.get("message_id"), int)
-        out.append(replace(item, raw={**item.raw, "message": {**message, "message_id": number}})
-                   if fresh and isinstance(message, dict) else item)
+        out.append(
+            replace(item, raw={**item.raw, "message": {**message, "message_id": number}})
+            if fresh and isinstance(message, dict)
+            else item
+        )
     return out
 
 
@@ -124,8 +147,11 @@ def tries_a_code(text: str) -> bool:
 async def settled(harness: BotHarness, ids: Iterable[int], timeout: float) -> None:
     """Wait until Telegram has handed over every update and the inbox and outbox are idle."""
     emu = harness.emu
-    await emu.wait_for(lambda: not emu.pending_updates(), timeout=timeout,
-                       description="the bot fetched every update")
+    await emu.wait_for(
+        lambda: not emu.pending_updates(),
+        timeout=timeout,
+        description="the bot fetched every update",
+    )
     assert harness.running is not None
     store = harness.running.runtime.store
     wanted = set(ids)
@@ -133,25 +159,42 @@ async def settled(harness: BotHarness, ids: Iterable[int], timeout: float) -> No
     deadline = loop.time() + timeout
     while True:
         async with store.sessions() as session:
-            inbox_left = (await session.execute(
-                select(func.count()).select_from(InboxUpdate)
-                .where(InboxUpdate.status == "pending"))).scalar_one()
-            outbox_left = (await session.execute(
-                select(func.count()).select_from(OutboxMessage)
-                .where(OutboxMessage.status == "pending"))).scalar_one()
-            seen = (await session.execute(
-                select(func.count()).select_from(InboxUpdate)
-                .where(InboxUpdate.update_id.in_(wanted)))).scalar_one()
+            inbox_left = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(InboxUpdate)
+                    .where(InboxUpdate.status == "pending")
+                )
+            ).scalar_one()
+            outbox_left = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status == "pending")
+                )
+            ).scalar_one()
+            seen = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(InboxUpdate)
+                    .where(InboxUpdate.update_id.in_(wanted))
+                )
+            ).scalar_one()
         if inbox_left == 0 and outbox_left == 0 and seen == len(wanted):
             return
         if loop.time() >= deadline:
             async with store.sessions() as session:
-                stuck = (await session.execute(
-                    select(InboxUpdate.update_id, InboxUpdate.attempts, InboxUpdate.error)
-                    .where(InboxUpdate.status == "pending"))).all()
+                stuck = (
+                    await session.execute(
+                        select(
+                            InboxUpdate.update_id, InboxUpdate.attempts, InboxUpdate.error
+                        ).where(InboxUpdate.status == "pending")
+                    )
+                ).all()
             raise AssertionError(
                 f"not settled after {timeout}s: {inbox_left} inbox rows pending {stuck[:10]}, "
-                f"{outbox_left} outbox rows pending, {seen}/{len(wanted)} updates stored")
+                f"{outbox_left} outbox rows pending, {seen}/{len(wanted)} updates stored"
+            )
         await asyncio.sleep(0.1)
 
 
@@ -184,8 +227,12 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
     await harness.wait_text(advocate.id, "still here after the storm")
 
     async with runtime.store.sessions() as session:
-        rows = {row.update_id: row for row in (await session.execute(
-            select(InboxUpdate).where(InboxUpdate.update_id.in_(by_id)))).scalars()}
+        rows = {
+            row.update_id: row
+            for row in (
+                await session.execute(select(InboxUpdate).where(InboxUpdate.update_id.in_(by_id)))
+            ).scalars()
+        }
         children = (await session.execute(select(func.count()).select_from(Child))).scalar_one()
 
     # Every update ends, and ends as decided up front (see the module docstring).
@@ -207,24 +254,32 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
     # Only those who typed danger (or pressed Help now) became someone supervisors answer,
     # and each of them was given the emergency numbers.
     alarmed = screened(items, runtime.detector)
-    answered_danger = {s for s in STRANGERS if any("999" in (m.text or "")
-                                                     for m in emu.sent_to(s))}
+    answered_danger = {s for s in STRANGERS if any("999" in (m.text or "") for m in emu.sent_to(s))}
     assert answered_danger <= alarmed, "a stranger was alarmed by nothing"
     assert children == 1 + len(answered_danger), "a stranger became a child"
 
     # Nobody outside the people in this story was written to.
     allowed_chats = {ADVOCATE, SUPERVISOR, CHILD, *STRANGERS}
-    strays = [(c.method, c.params.get("chat_id")) for c in emu.calls[calls_before:]
-              if c.method in SEND_METHODS and int(c.params.get("chat_id", 0)) not in allowed_chats]
+    strays = [
+        (c.method, c.params.get("chat_id"))
+        for c in emu.calls[calls_before:]
+        if c.method in SEND_METHODS and int(c.params.get("chat_id", 0)) not in allowed_chats
+    ]
     assert not strays, f"the bot wrote to chats nobody in this test owns: {strays[:10]}"
 
     # Strangers hear only how to get a code; those who tried one also hear that it did not work.
     locales = [runtime.tr(code) for code in SUPPORTED]
     how_to = {notices.stranger(tr).text for tr in locales}
-    code_answers = how_to | {notices.code_unknown(tr).text for tr in locales} | {
-        notices.throttled(tr, minutes).text for tr in locales for minutes in range(1, 12)}
-    tried_code = {item.sender for item in items if item.role == "stranger"
-                  and any(tries_a_code(t) for t in texts_sent(item))}
+    code_answers = (
+        how_to
+        | {notices.code_unknown(tr).text for tr in locales}
+        | {notices.throttled(tr, minutes).text for tr in locales for minutes in range(1, 12)}
+    )
+    tried_code = {
+        item.sender
+        for item in items
+        if item.role == "stranger" and any(tries_a_code(t) for t in texts_sent(item))
+    }
     answered = 0
     for stranger_id in STRANGERS:
         if stranger_id in alarmed:
@@ -241,23 +296,31 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
     # so only texts long enough to be distinctive are looked for, and none that is part of
     # what the child or staff sent (a stranger's bare "/xxx…" inside the child's relayed
     # "/xxx… words" is the child's).
-    staff_texts = [m.text or m.caption or "" for chat in (ADVOCATE, SUPERVISOR)
-                   for m in emu.sent_to(chat)]
+    staff_texts = [
+        m.text or m.caption or "" for chat in (ADVOCATE, SUPERVISOR) for m in emu.sent_to(chat)
+    ]
     others = {t for item in items if item.role != "stranger" for t in texts_sent(item)}
-    leaked = [t for item in items if item.role == "stranger" and item.sender not in alarmed
-              for t in texts_sent(item)
-              if len(t.strip()) >= 16 and not any(t.strip() in o for o in others)
-              and any(t.strip() in s for s in staff_texts)]
+    leaked = [
+        t
+        for item in items
+        if item.role == "stranger" and item.sender not in alarmed
+        for t in texts_sent(item)
+        if len(t.strip()) >= 16
+        and not any(t.strip() in o for o in others)
+        and any(t.strip() in s for s in staff_texts)
+    ]
     assert not leaked, f"stranger text reached staff: {leaked[:3]!r}"
 
     return {
-        "updates": len(items), "seconds": round(elapsed, 1),
+        "updates": len(items),
+        "seconds": round(elapsed, 1),
         "per_second": round(len(items) / elapsed, 1),
         "roles": Counter(item.role for item in items),
         "kinds": Counter(item.kind.split(":")[0] for item in items),
         "unparseable": sum(not parses({**i.raw, "update_id": u}) for u, i in by_id.items()),
         "failed": sum(row.status == "failed" for row in rows.values()),
-        "tolerated_failures": tolerated, "strangers_answered": answered,
+        "tolerated_failures": tolerated,
+        "strangers_answered": answered,
         "strangers_trying_codes": len(tried_code),
     }
 
@@ -266,43 +329,50 @@ FAST = {"ALONGSIDE_CHAT_RATE": "1000", "ALONGSIDE_SEND_RATE": "1000"}
 
 
 async def test_a_thousand_odd_updates_crash_nothing(
-        harness_factory: Callable[..., BotHarness], sqlite_url: str) -> None:
+    harness_factory: Callable[..., BotHarness], sqlite_url: str
+) -> None:
     report = await run_fuzz(harness_factory(sqlite_url, **FAST), 1000)
     print("fuzz report (sqlite):", report)
 
 
 @pytest.mark.postgres
 async def test_two_hundred_odd_updates_on_postgres(
-        harness_factory: Callable[..., BotHarness]) -> None:
+    harness_factory: Callable[..., BotHarness],
+) -> None:
     async with postgres_database() as url:
         report = await run_fuzz(harness_factory(url, **FAST), 200)
     print("fuzz report (postgres):", report)
 
 
 async def test_updates_without_an_integer_id_are_never_stored(
-        harness_factory: Callable[..., BotHarness], sqlite_url: str,
-        emulator: BotApiEmulator) -> None:
+    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
+) -> None:
     """Telegram always numbers updates; anything else is dropped before it reaches the inbox."""
     harness = harness_factory(sqlite_url)
     await harness.start()
     assert harness.running is not None
     inbox = Inbox(harness.running.runtime)
     stranger = emulator.user(STRANGERS[0], "S")
-    message = {"message_id": 1, "date": 1_700_000_000, "from": stranger.to_dict(),
-               "chat": stranger.chat_dict(), "text": "hi"}
+    message = {
+        "message_id": 1,
+        "date": 1_700_000_000,
+        "from": stranger.to_dict(),
+        "chat": stranger.chat_dict(),
+        "text": "hi",
+    }
     odd_ids: list[Any] = ["77", 7.0, None, [7], {"id": 7}]
-    accepted = await inbox.accept([{"update_id": odd, "message": message} for odd in odd_ids]
-                                  + [{"message": message}])
+    accepted = await inbox.accept(
+        [{"update_id": odd, "message": message} for odd in odd_ids] + [{"message": message}]
+    )
     assert accepted == 0
     async with harness.running.runtime.store.sessions() as session:
-        stored = (await session.execute(select(func.count()).select_from(InboxUpdate))
-                  ).scalar_one()
+        stored = (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar_one()
     assert stored == 0
 
 
 async def test_an_edit_reaches_the_advocate_when_a_message_id_was_seen_twice(
-        harness_factory: Callable[..., BotHarness], sqlite_url: str,
-        emulator: BotApiEmulator) -> None:
+    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
+) -> None:
     """Message ids start again at 1 in a new bot's chat (a replacement bot after a lost token),
     while the child's record stays: the edit of the newest message must still reach the
     advocate instead of failing the update three times and being dropped."""
@@ -313,19 +383,36 @@ async def test_an_edit_reaches_the_advocate_when_a_message_id_was_seen_twice(
     await harness.enrol(advocate, Role.ADVOCATE, "Rosa")
     await harness.link(advocate, child, "Star")
     for text in ("first life of message 5", "second life of message 5"):
-        emulator.inject_update({"message": {
-            "message_id": 5, "date": 1_700_000_000, "from": child.to_dict(),
-            "chat": child.chat_dict(), "text": text}})
+        emulator.inject_update(
+            {
+                "message": {
+                    "message_id": 5,
+                    "date": 1_700_000_000,
+                    "from": child.to_dict(),
+                    "chat": child.chat_dict(),
+                    "text": text,
+                }
+            }
+        )
         await harness.wait_text(advocate.id, text)
-    emulator.inject_update({"edited_message": {
-        "message_id": 5, "date": 1_700_000_000, "edit_date": 1_700_000_100,
-        "from": child.to_dict(), "chat": child.chat_dict(), "text": "corrected wording"}})
+    emulator.inject_update(
+        {
+            "edited_message": {
+                "message_id": 5,
+                "date": 1_700_000_000,
+                "edit_date": 1_700_000_100,
+                "from": child.to_dict(),
+                "chat": child.chat_dict(),
+                "text": "corrected wording",
+            }
+        }
+    )
     await harness.wait_text(advocate.id, "corrected wording")
 
 
 async def test_editing_a_command_does_not_run_it_again(
-        harness_factory: Callable[..., BotHarness], sqlite_url: str,
-        emulator: BotApiEmulator) -> None:
+    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
+) -> None:
     """Fixing a typo in "/invite Star" must not mint a second live code."""
     harness = harness_factory(sqlite_url, **FAST)
     advocate = emulator.user(ADVOCATE, "Rosa")

@@ -18,8 +18,9 @@ from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons, raw_session
 
 
-async def test_stage_change_is_explained_in_vietnamese(bot: BotHarness,
-                                                       emulator: BotApiEmulator) -> None:
+async def test_stage_change_is_explained_in_vietnamese(
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     emu = emulator
     advocate = emu.user(2501, "Rosa")
     child = emu.user(29501, "Lan", language_code="vi")
@@ -42,8 +43,7 @@ async def test_stage_change_is_explained_in_vietnamese(bot: BotHarness,
 
     emu.send_text(child, next_label(vi))
     after = journey.stages[Stage.RECOVERY_PERIOD].title.render(vi)
-    explained = await bot.wait_text(child.id, vi._("Often the next step is: {title}",
-                                                   title=after))
+    explained = await bot.wait_text(child.id, vi._("Often the next step is: {title}", title=after))
     assert journey.stages[Stage.REASONABLE_GROUNDS].what_next.render(vi) in (explained.text or "")
     assert explained.text is not None
     assert "🧭 Chờ quyết định đầu tiên\n\nBộ Nội vụ Anh (Home Office) đang xem" in explained.text
@@ -56,7 +56,8 @@ async def test_stage_change_is_explained_in_vietnamese(bot: BotHarness,
     assert help_line.text.endswith(
         "🤝 Người bênh vực (advocate) có thể cho em biết quyết định đó có nghĩa là gì. Nhân viên "
         "xã hội và luật sư (solicitor) cũng có thể giúp. Nếu việc chờ đợi làm em thấy khó chịu, "
-        "hãy nói với người bênh vực. Em có thể gọi miễn phí cho Childline số 0800 1111.")
+        "hãy nói với người bênh vực. Em có thể gọi miễn phí cho Childline số 0800 1111."
+    )
 
 
 def test_passages_read_as_before_in_english_and_vietnamese() -> None:
@@ -66,7 +67,8 @@ def test_passages_read_as_before_in_english_and_vietnamese() -> None:
     assert first.who_can_help.render(catalogs.get("en")) == (
         "Your advocate is here for you. You can also talk to your social worker. If you are in "
         "danger now, call 999. You can call Childline for free on 0800 1111, at any time of day "
-        "or night.")
+        "or night."
+    )
     grounds = journey.stages[Stage.REASONABLE_GROUNDS]
     assert grounds.title.render(catalogs.get("en")) == "Waiting for the first decision"
     assert grounds.title.render(catalogs.get("vi")) == "Chờ quyết định đầu tiên"
@@ -76,14 +78,21 @@ def test_passages_read_as_before_in_english_and_vietnamese() -> None:
         "Nếu em đang gặp nguy hiểm ngay lúc này, hãy gọi 999. Cuộc gọi miễn phí. Nếu em muốn nói "
         "chuyện với ai đó, hãy gọi Childline số 0800 1111. Miễn phí, cả ngày lẫn đêm. Cuộc gọi "
         "không hiện trên hóa đơn điện thoại. Em cũng có thể bấm Cần giúp ngay trong cuộc trò "
-        "chuyện này. Khi đó, một người có thể giúp em sẽ được báo ngay.")
+        "chuyện này. Khi đó, một người có thể giúp em sẽ được báo ngay."
+    )
 
 
 def _cli(data: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ALONGSIDE_DATA_DIR": str(data), "DATABASE_URL": database_url}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, text=True,
-                          capture_output=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
 
 
 async def test_handover_carries_the_story_and_locks_out_the_old_advocate(
@@ -115,11 +124,11 @@ async def test_handover_carries_the_story_and_locks_out_the_old_advocate(
     refused = await bot.wait_text(old.id, "No young person of yours has that reference")
     assert "female interpreter" not in (refused.text or "")
     emu.send_text(old, "/notes ZZZZ")
-    await emu.wait_for(lambda: sum("No young person of yours" in t for t in bot.texts(old.id))
-                       == 2)
+    await emu.wait_for(lambda: sum("No young person of yours" in t for t in bot.texts(old.id)) == 2)
     same = [t for t in bot.texts(old.id) if "No young person of yours" in t]
-    assert same[0].replace(ref, "X") == same[1].replace("ZZZZ", "X"), \
+    assert same[0].replace(ref, "X") == same[1].replace("ZZZZ", "X"), (
         "a refusal does not reveal whether the child exists"
+    )
 
     await bot.stop()
     data = bot.settings.data_dir
@@ -127,10 +136,16 @@ async def test_handover_carries_the_story_and_locks_out_the_old_advocate(
     assert verified.returncode == 0, verified.stdout + verified.stderr
     async with raw_session(bot.settings.database_url) as session:
         actions = (await session.execute(text("SELECT action FROM audit_log"))).scalars().all()
-        assert {"note.add", "summary.approved", "child.handover", "notes.read",
-                "summary.read"} <= set(actions)
-        await session.execute(text(
-            "UPDATE audit_log SET detail = 'edited' WHERE action = 'child.handover'"))
+        assert {
+            "note.add",
+            "summary.approved",
+            "child.handover",
+            "notes.read",
+            "summary.read",
+        } <= set(actions)
+        await session.execute(
+            text("UPDATE audit_log SET detail = 'edited' WHERE action = 'child.handover'")
+        )
         await session.commit()
     broken = _cli(data, database_url, "audit", "verify")
     assert broken.returncode == 1

@@ -19,15 +19,21 @@ FIRST_REPLY_UNFINISHED: set[str] = set()
 
 
 def locales_of(cases: list[tuple[str, str]]) -> list[object]:
-    return [pytest.param(*case, marks=pytest.mark.xfail(
-        strict=True, reason="translation not finished")) if case[0] in FIRST_REPLY_UNFINISHED
-        else case for case in cases]
+    return [
+        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason="translation not finished"))
+        if case[0] in FIRST_REPLY_UNFINISHED
+        else case
+        for case in cases
+    ]
 
 
-@pytest.mark.parametrize(("code", "native"), locales_of(
-    [("sq", "Shqip"), ("vi", "Tiếng Việt"), ("ar", "العربية"), ("ps", "پښتو")]))
-async def test_first_reply_in_the_telegram_language(bot: BotHarness, emulator: BotApiEmulator,
-                                                    code: str, native: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "native"),
+    locales_of([("sq", "Shqip"), ("vi", "Tiếng Việt"), ("ar", "العربية"), ("ps", "پښتو")]),
+)
+async def test_first_reply_in_the_telegram_language(
+    bot: BotHarness, emulator: BotApiEmulator, code: str, native: str
+) -> None:
     emu = emulator
     advocate = emu.user(7101, "Rosa")
     await bot.enrol(advocate)
@@ -57,12 +63,14 @@ async def test_choosing_a_language_lasts_across_a_restart(
     menu = await bot.wait_text(child.id, "Choose your language")
     emu.press_button(child, menu.message_id, inline_buttons(menu)["پښتو"])
     pashto = catalogs.get("ps")
-    await bot.wait_text(child.id, pashto._("OK. I will write to you in {language}.",
-                                            language="پښتو"))
+    await bot.wait_text(
+        child.id, pashto._("OK. I will write to you in {language}.", language="پښتو")
+    )
     await bot.restart()
     emu.send_text(child, "/help")
-    help_text = pashto._("Write here any time. {advocate} will read it and answer.",
-                          advocate="Rosa")
+    help_text = pashto._(
+        "Write here any time. {advocate} will read it and answer.", advocate="Rosa"
+    )
     assert help_text != "Write here any time. Rosa will read it and answer."
     reply = await bot.wait_text(child.id, help_text)
     keyboard = [b["text"] for row in (reply.reply_markup or {}).get("keyboard", []) for b in row]
@@ -77,15 +85,16 @@ async def test_staff_choose_their_own_language(bot: BotHarness, emulator: BotApi
     menu = await bot.wait_text(advocate.id, "Choose your language")
     emu.press_button(advocate, menu.message_id, inline_buttons(menu)["Polski"])
     polish = Catalogs().get("pl")
-    await bot.wait_text(advocate.id, polish._("OK. I will write to you in {language}.",
-                                                language="Polski"))
+    await bot.wait_text(
+        advocate.id, polish._("OK. I will write to you in {language}.", language="Polski")
+    )
     emu.send_text(advocate, "/children")
-    await bot.wait_text(advocate.id, polish._(
-        "You have no young people linked yet. Use /invite to make a code."))
+    await bot.wait_text(
+        advocate.id, polish._("You have no young people linked yet. Use /invite to make a code.")
+    )
 
 
-async def test_command_menus_speak_each_language(bot: BotHarness, emulator: BotApiEmulator
-                                                 ) -> None:
+async def test_command_menus_speak_each_language(bot: BotHarness, emulator: BotApiEmulator) -> None:
     emu = emulator
     catalogs = Catalogs()
 
@@ -116,10 +125,13 @@ async def test_command_menus_speak_each_language(bot: BotHarness, emulator: BotA
     choice = await bot.wait_text(child.id, "Choose your language")
     emu.press_button(child, choice.message_id, inline_buttons(choice)["Tiếng Việt"])
     theirs = {"type": "chat", "chat_id": child.id}
-    await emu.wait_for(lambda: described(theirs) == expected("vi"),
-                       description="the child's menu in Vietnamese")
+    await emu.wait_for(
+        lambda: described(theirs) == expected("vi"), description="the child's menu in Vietnamese"
+    )
     emu.send_text(advocate, "/language")
     choice = await bot.wait_text(advocate.id, "Choose your language")
     emu.press_button(advocate, choice.message_id, inline_buttons(choice)["Română"])
-    await emu.wait_for(lambda: described(mine) == expected("ro", Role.ADVOCATE),
-                       description="the advocate's menu in Romanian")
+    await emu.wait_for(
+        lambda: described(mine) == expected("ro", Role.ADVOCATE),
+        description="the advocate's menu in Romanian",
+    )

@@ -62,23 +62,34 @@ async def test_wrong_codes_are_throttled_across_a_restart(
     await bot.wait_text(guesser.id, "connected to")
 
 
-async def test_staff_commands_from_others_change_nothing(bot: BotHarness,
-                                                         emulator: BotApiEmulator) -> None:
+async def test_staff_commands_from_others_change_nothing(
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     emu = emulator
-    advocate, child, stranger_user = emu.user(4301, "Rosa"), emu.user(49301, "Ana"), \
-        emu.user(49302, "Zed")
+    advocate, child, stranger_user = (
+        emu.user(4301, "Rosa"),
+        emu.user(49301, "Ana"),
+        emu.user(49302, "Zed"),
+    )
     await bot.enrol(advocate)
     await bot.link(advocate, child)
     await bot.wait_text(advocate.id, "is now linked")
     before = len(emu.sent_to(advocate.id))
     for user in (child, stranger_user):
-        for command in ("/invite Sneaky", "/children", "/notes ABC", "/handover ABC Rosa",
-                        "/alerts", "/stage ABC"):
+        for command in (
+            "/invite Sneaky",
+            "/children",
+            "/notes ABC",
+            "/handover ABC Rosa",
+            "/alerts",
+            "/stage ABC",
+        ):
             emu.send_text(user, command)
     # Each chat is paced at Telegram's one message a second (after a short burst).
     await emu.wait_for(lambda: len(emu.sent_to(stranger_user.id)) >= 6, timeout=20)
-    await emu.wait_for(lambda: sum("cannot do that" in t for t in bot.texts(child.id)) >= 6,
-                       timeout=20)
+    await emu.wait_for(
+        lambda: sum("cannot do that" in t for t in bot.texts(child.id)) >= 6, timeout=20
+    )
     assert all(t == stranger(Catalogs().get("en")).text for t in bot.texts(stranger_user.id))
     assert len(emu.sent_to(advocate.id)) == before
     assert not any("Code:" in t for t in bot.texts(child.id) + bot.texts(stranger_user.id))
@@ -86,8 +97,11 @@ async def test_staff_commands_from_others_change_nothing(bot: BotHarness,
 
 async def test_help_and_menus_per_role(bot: BotHarness, emulator: BotApiEmulator) -> None:
     emu = emulator
-    advocate, supervisor, child = emu.user(4401, "Rosa"), emu.user(4402, "Sam"), \
-        emu.user(49401, "Ana")
+    advocate, supervisor, child = (
+        emu.user(4401, "Rosa"),
+        emu.user(4402, "Sam"),
+        emu.user(49401, "Ana"),
+    )
     await bot.enrol(advocate)
     await bot.enrol(supervisor, Role.SUPERVISOR)
     await bot.restart()  # menus are registered at start-up for every enrolled staff member

@@ -46,7 +46,9 @@ def _said(caplog: pytest.LogCaptureFixture, event: str) -> int:
 
 
 async def test_a_polling_bot_waits_out_a_database_outage(
-    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator,
+    harness_factory: Callable[..., BotHarness],
+    database_url: str,
+    emulator: BotApiEmulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """PostgreSQL refusing connections (SQLite: a full disk) for 4 s while a young person
@@ -66,8 +68,11 @@ async def test_a_polling_bot_waits_out_a_database_outage(
         assert running is not None
 
         def relayed() -> list[int]:
-            return [int(m.group(1)) for s in emu.sent_to(advocate.id)
-                    if (m := MARK.search(s.text or ""))]
+            return [
+                int(m.group(1))
+                for s in emu.sent_to(advocate.id)
+                if (m := MARK.search(s.text or ""))
+            ]
 
         with contextlib.ExitStack() as outage:
             if proxy is not None:
@@ -81,8 +86,11 @@ async def test_a_polling_bot_waits_out_a_database_outage(
             assert relayed() == []
         if proxy is not None:
             await proxy.up()
-        await emu.wait_for(lambda: relayed() == [0, 1, 2], timeout=40,
-                           description="everything relayed once the database is back")
+        await emu.wait_for(
+            lambda: relayed() == [0, 1, 2],
+            timeout=40,
+            description="everything relayed once the database is back",
+        )
         assert running.alive
         await bot.stop()
     assert _said(caplog, "store.unavailable") == 1
@@ -92,7 +100,8 @@ async def test_a_polling_bot_waits_out_a_database_outage(
 
 @pytest.mark.postgres
 async def test_a_sender_whose_connection_dies_lets_the_lead_go_and_takes_it_again(
-    harness_factory: Callable[..., BotHarness], emulator: BotApiEmulator,
+    harness_factory: Callable[..., BotHarness],
+    emulator: BotApiEmulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The server ends the sending worker's session (and with it the lock that makes it the only
@@ -124,8 +133,50 @@ async def test_a_sender_whose_connection_dies_lets_the_lead_go_and_takes_it_agai
         await bot.stop()
 
 
+@pytest.mark.postgres
+async def test_a_bot_started_while_the_database_drops_packets_waits_for_it(
+    harness_factory: Callable[..., BotHarness],
+    emulator: BotApiEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A server that answers nothing when the bot starts (a network dropping packets): the
+    connection attempt gives up after 10 s, not asyncpg's 60, and the bot waits, saying so once,
+    instead of exiting (a service manager restarting it in a tight loop gives up). Once the
+    server answers, it starts and relays what was written meanwhile."""
+    caplog.set_level(logging.INFO)
+    emu = emulator
+    async with postgres_database() as url, proxied(url) as (proxy, via):
+        setup = harness_factory(via)
+        await setup.start()
+        advocate, child = await _linked(setup, emu)
+        await setup.stop()
+        proxy.stall()
+        bot = harness_factory(via)
+        starting = asyncio.create_task(bot.start(timeout=120))
+        emu.send_text(child, "note 4")
+        started = asyncio.get_running_loop().time()
+        while not _said(caplog, "store.unavailable"):
+            await asyncio.sleep(0.1)
+            if starting.done():
+                starting.result()
+            assert asyncio.get_running_loop().time() - started < 40, "no store.unavailable"
+        waited = asyncio.get_running_loop().time() - started
+        assert 8 < waited < 40, f"gave up on the connection after {waited:.1f} s"
+        await asyncio.sleep(2)
+        assert not starting.done(), "the bot waits; it neither exits nor starts"
+        proxy.flow()
+        await starting
+        await bot.wait_text(advocate.id, "note 4", timeout=30)
+        await bot.stop()
+    unavailable = [r for r in caplog.records if r.msg == "store.unavailable"]
+    assert [r.__dict__.get("loop") for r in unavailable] == ["start"]
+    assert _said(caplog, "store.available") == 1
+
+
 async def test_a_loop_that_dies_ends_the_process_with_exit_code_1(
-    emulator: BotApiEmulator, sqlite_url: str, tmp_path: Path,
+    emulator: BotApiEmulator,
+    sqlite_url: str,
+    tmp_path: Path,
 ) -> None:
     """Telegram answering getUpdates with something that is not JSON is nothing the poller
     expects: it dies, and takes `alongside run` down with it, saying so, with exit code 1 (it
@@ -137,12 +188,26 @@ async def test_a_loop_that_dies_ends_the_process_with_exit_code_1(
     await setup.enrol(emu.user(7302, "Sam"), Role.SUPERVISOR)
     await setup.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update({"TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
-                "TELEGRAM_API_FILE_URL": emu.base_file_url, "DATABASE_URL": sqlite_url,
-                "ALONGSIDE_DATA_DIR": str(data), "ALONGSIDE_POLL_TIMEOUT": "1"})
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": emu.token,
+            "TELEGRAM_API_BASE_URL": emu.base_url,
+            "TELEGRAM_API_FILE_URL": emu.base_file_url,
+            "DATABASE_URL": sqlite_url,
+            "ALONGSIDE_DATA_DIR": str(data),
+            "ALONGSIDE_POLL_TIMEOUT": "1",
+        }
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         await emu.wait_for(lambda: emu.calls_to("getUpdates"), timeout=30)
         emu.add_fault(Fault(kind="not_json", method="getUpdates", count=None))
@@ -154,4 +219,3 @@ async def test_a_loop_that_dies_ends_the_process_with_exit_code_1(
     assert process.returncode == 1
     assert b"bot.loop_crashed" in stderr
     assert b"a loop of the bot stopped" in stderr
-

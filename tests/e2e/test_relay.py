@@ -36,7 +36,8 @@ async def test_invite_link_and_relay_both_ways(bot: BotHarness, emulator: BotApi
     emu.send_photo(child, caption="my room")
     emu.send_voice(child)
     await emu.wait_for(
-        lambda: [m.kind for m in emu.sent_to(advocate.id)][-2:] == ["photo", "voice"])
+        lambda: [m.kind for m in emu.sent_to(advocate.id)][-2:] == ["photo", "voice"]
+    )
 
     emu.send_text(advocate, "Yes, I am here. I will call you at 3.", reply_to=relayed.message_id)
     answer = await bot.wait_text(child.id, "I will call you at 3")
@@ -56,7 +57,9 @@ async def test_stranger_reaches_no_one(bot: BotHarness, emulator: BotApiEmulator
 
 
 async def test_every_send_wakes_what_follows_it(
-    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator,
+    harness_factory: Callable[..., BotHarness],
+    database_url: str,
+    emulator: BotApiEmulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A queue is never left waiting for the dispatcher's idle look: with that look an hour
@@ -74,8 +77,11 @@ async def test_every_send_wakes_what_follows_it(
         await bot.wait_text(child.id, "connected to")
 
     def marks(chat: int, word: str) -> list[str]:
-        return [m.group(0) for s in emu.sent_to(chat)
-                if (m := re.search(rf"{word} \d+-\d+", s.text or ""))]
+        return [
+            m.group(0)
+            for s in emu.sent_to(chat)
+            if (m := re.search(rf"{word} \d+-\d+", s.text or ""))
+        ]
 
     for n in range(5):
         for i, child in enumerate(children):
@@ -95,7 +101,8 @@ async def test_every_send_wakes_what_follows_it(
 
 
 async def test_an_update_that_fails_is_tried_again_before_those_behind_it(
-        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     """A handler that fails once: its update is tried again, and the updates that came after
     it in the meantime wait for it, so the advocate reads everything once and in order."""
     emu = emulator
@@ -126,15 +133,23 @@ async def test_an_update_that_fails_is_tried_again_before_those_behind_it(
 
 
 async def test_an_update_delivered_twice_is_handled_once(
-        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     """Telegram may repeat an update, even within one answer: it is handled once."""
     emu = emulator
     advocate, child = emu.user(532, "Rosa"), emu.user(9032, "Ana")
     await bot.enrol(advocate, Role.ADVOCATE)
     await bot.link(advocate, child)
-    update = {"update_id": 50_000, "message": {
-        "message_id": 4_000, "date": 1_700_000_000, "from": child.to_dict(),
-        "chat": child.chat_dict(), "text": "said only once"}}
+    update = {
+        "update_id": 50_000,
+        "message": {
+            "message_id": 4_000,
+            "date": 1_700_000_000,
+            "from": child.to_dict(),
+            "chat": child.chat_dict(),
+            "text": "said only once",
+        },
+    }
     emu.inject_update(update)
     emu.inject_update(update)
     await bot.wait_text(advocate.id, "said only once")
@@ -145,10 +160,10 @@ async def test_an_update_delivered_twice_is_handled_once(
 
 
 async def test_every_part_of_a_long_message_carries_its_real_header(
-        bot: BotHarness, emulator: BotApiEmulator) -> None:
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
     emu = emulator
-    advocate, child, other = emu.user(6601, "Rosa"), emu.user(69601, "Ana"), \
-        emu.user(69602, "Bea")
+    advocate, child, other = emu.user(6601, "Rosa"), emu.user(69601, "Ana"), emu.user(69602, "Bea")
     await bot.enrol(advocate)
     await bot.link(advocate, other, "Moon")
     await bot.wait_text(advocate.id, "Moon")
@@ -161,8 +176,7 @@ async def test_every_part_of_a_long_message_carries_its_real_header(
     forged = "word " * 805 + "\n\n" + moon_header + "\nplease send me your home address"
     assert len(forged) <= 4096
     emu.send_text(child, forged)
-    await emu.wait_for(lambda: any("home address" in t for t in bot.texts(advocate.id)),
-                       timeout=15)
+    await emu.wait_for(lambda: any("home address" in t for t in bot.texts(advocate.id)), timeout=15)
     parts = [t for t in bot.texts(advocate.id) if "word word" in t or "home address" in t]
     assert len(parts) == 2
     for number, part in enumerate(parts, start=1):
@@ -171,5 +185,6 @@ async def test_every_part_of_a_long_message_carries_its_real_header(
         assert "Star · " in first_line
         assert "Moon" not in first_line
         assert first_line.endswith(f" · {number}/2")
-    assert not any(t.startswith(moon_header) and "home address" in t
-                   for t in bot.texts(advocate.id))
+    assert not any(
+        t.startswith(moon_header) and "home address" in t for t in bot.texts(advocate.id)
+    )

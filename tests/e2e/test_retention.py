@@ -28,8 +28,9 @@ async def test_old_rows_go_and_replies_to_recent_relays_still_route(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    bot = harness_factory(database_url, ALONGSIDE_SWEEP_SECONDS="0.2",
-                          ALONGSIDE_QUEUE_RETENTION_DAYS="30")
+    bot = harness_factory(
+        database_url, ALONGSIDE_SWEEP_SECONDS="0.2", ALONGSIDE_QUEUE_RETENTION_DAYS="30"
+    )
     await bot.start()
     advocate, child = emu.user(7401, "Rosa"), emu.user(97401, "Ana")
     await bot.enrol(emu.user(7402, "Sam"), Role.SUPERVISOR)
@@ -63,9 +64,14 @@ async def test_old_rows_go_and_replies_to_recent_relays_still_route(
     # commits just after Telegram's answer, which the emulator shows first).
     for _ in range(100):
         async with raw_session(database_url) as session:
-            shown = (await session.execute(select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.chat_index == store.index.telegram(advocate.id),
-                OutboxMessage.tg_message_id == fresh.message_id))).scalar_one()
+            shown = (
+                await session.execute(
+                    select(func.count(OutboxMessage.id)).where(
+                        OutboxMessage.chat_index == store.index.telegram(advocate.id),
+                        OutboxMessage.tg_message_id == fresh.message_id,
+                    )
+                )
+            ).scalar_one()
         if shown:
             break
         await asyncio.sleep(0.1)

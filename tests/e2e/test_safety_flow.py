@@ -15,7 +15,6 @@ from tests.conftest import BotHarness, inline_buttons
 FAST = {"ALONGSIDE_SWEEP_SECONDS": "0.2", "ALONGSIDE_ESCALATION_MINUTES": "10,30"}
 
 
-
 async def test_albanian_urgent_message_escalates_across_restart(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
@@ -45,8 +44,11 @@ async def test_albanian_urgent_message_escalates_across_restart(
 
     assert cards(supervisor.id) == 1
     bot.clock.advance(minutes=10, seconds=1)
-    await emu.wait_for(lambda: cards(supervisor.id) == 2 and cards(advocate.id) == 2,
-                       timeout=10, description="first re-alert at 10 minutes")
+    await emu.wait_for(
+        lambda: cards(supervisor.id) == 2 and cards(advocate.id) == 2,
+        timeout=10,
+        description="first re-alert at 10 minutes",
+    )
     assert "Reminder 1" in bot.texts(supervisor.id)[-1]
 
     await bot.restart()
@@ -54,8 +56,11 @@ async def test_albanian_urgent_message_escalates_across_restart(
     await asyncio.sleep(1)
     assert cards(supervisor.id) == 2, "the second step is 30 minutes after the first"
     bot.clock.advance(minutes=1, seconds=2)
-    await emu.wait_for(lambda: cards(supervisor.id) == 3, timeout=10,
-                       description="second re-alert after the restart")
+    await emu.wait_for(
+        lambda: cards(supervisor.id) == 3,
+        timeout=10,
+        description="second re-alert after the restart",
+    )
 
     last = [m for m in emu.sent_to(supervisor.id) if "URGENT:" in (m.text or "")][-1]
     ack = inline_buttons(last)["Acknowledge"]

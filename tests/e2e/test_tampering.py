@@ -22,7 +22,8 @@ async def _raw(url: str, sql: str, **params: object) -> None:
 
 
 async def test_a_child_moved_to_another_advocate_still_reaches_a_person_and_only_them(
-        bot: BotHarness, emulator: BotApiEmulator, database_url: str) -> None:
+    bot: BotHarness, emulator: BotApiEmulator, database_url: str
+) -> None:
     emu = emulator
     rosa, sam, boss = emu.user(5501, "Rosa"), emu.user(5502, "Sam"), emu.user(5503, "Dee")
     child = emu.user(59501, "Ana")
@@ -36,9 +37,11 @@ async def test_a_child_moved_to_another_advocate_still_reaches_a_person_and_only
     # Sam, with write access to the database, makes Ana's record his.
     running = bot.running
     assert running is not None
-    await _raw(database_url, "UPDATE children SET advocate_id = "
-                             "(SELECT id FROM staff WHERE tg_index = :sam)",
-               sam=running.runtime.store.index.telegram(sam.id))
+    await _raw(
+        database_url,
+        "UPDATE children SET advocate_id = (SELECT id FROM staff WHERE tg_index = :sam)",
+        sam=running.runtime.store.index.telegram(sam.id),
+    )
     emu.send_text(child, "i want to die")
     await bot.wait_text(child.id, "999")
     card = await bot.wait_text(boss.id, "URGENT")

@@ -12,7 +12,6 @@ from tests.conftest import BotHarness, inline_buttons
 FAST = {"ALONGSIDE_SWEEP_SECONDS": "0.2"}
 
 
-
 async def test_check_ins_answers_and_silence(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
@@ -48,8 +47,9 @@ async def test_check_ins_answers_and_silence(
     await bot.wait_text(child.id, "999")
     emu.press_button(child, third.message_id, inline_buttons(third)["🆘 I need help"])
     await asyncio.sleep(1)
-    assert sum("pressed Help now" in t for t in bot.texts(supervisor.id)) == 1, \
+    assert sum("pressed Help now" in t for t in bot.texts(supervisor.id)) == 1, (
         "an answer counts once"
+    )
 
     bot.clock.advance(days=6)
     await asyncio.sleep(1.5)
@@ -68,5 +68,8 @@ async def test_check_ins_answers_and_silence(
     emu.send_text(advocate, f"/placed {ref}")
     await bot.wait_text(advocate.id, "new placement", timeout=20)
     bot.clock.advance(hours=36)
-    await emu.wait_for(lambda: len(check_ins()) == count + 1, timeout=10,
-                       description="a new placement starts the watch again")
+    await emu.wait_for(
+        lambda: len(check_ins()) == count + 1,
+        timeout=10,
+        description="a new placement starts the watch again",
+    )

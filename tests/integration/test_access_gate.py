@@ -35,10 +35,14 @@ class World:
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module",
-                        params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                ) -> AsyncIterator[World]:
+@pytest_asyncio.fixture(
+    scope="module",
+    loop_scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+async def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
     """One world per database for the whole module: tests never commit, so none sees another."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('gate') / 'gate.db'}"
@@ -51,13 +55,13 @@ async def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 @contextlib.asynccontextmanager
 async def _world(database_url: str) -> AsyncIterator[World]:
-    store = await Store.open(StoreConfig(database_url, secrets.token_bytes(32),
-                                         secrets.token_bytes(32)))
+    store = await Store.open(
+        StoreConfig(database_url, secrets.token_bytes(32), secrets.token_bytes(32))
+    )
     async with store.unit() as uow:
         own = await people.add_staff(uow, telegram_id=101, name="Rosa", role=Role.ADVOCATE)
         other = await people.add_staff(uow, telegram_id=102, name="Tariq", role=Role.ADVOCATE)
-        supervisor = await people.add_staff(uow, telegram_id=103, name="Sam",
-                                            role=Role.SUPERVISOR)
+        supervisor = await people.add_staff(uow, telegram_id=103, name="Sam", role=Role.SUPERVISOR)
         retired = await people.add_staff(uow, telegram_id=104, name="Old", role=Role.ADVOCATE)
         children = []
         for advocate, tg in ((own, 901), (other, 902)):
@@ -80,20 +84,24 @@ ACTIONS: dict[str, Action] = {
     "find by id": lambda uow, s, c: access.access_child_by_id(uow, s, c.id),
     # A reply to a relay of theirs whose id was never recorded: its header names them.
     "find by a reply's header": lambda uow, s, c: access.access_child_by_reply(
-        uow, s, 1, f"{c.nickname} · {c.ref} · English · 10:00\nhello"),
+        uow, s, 1, f"{c.nickname} · {c.ref} · English · 10:00\nhello"
+    ),
 }
 
 
 @pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize(("who", "whose", "allowed"), [
-    ("own", "mine", True),
-    ("own", "theirs", False),
-    ("other", "mine", False),
-    ("other", "theirs", True),
-    ("supervisor", "mine", True),
-    ("supervisor", "theirs", True),
-    ("retired", "mine", False),
-])
+@pytest.mark.parametrize(
+    ("who", "whose", "allowed"),
+    [
+        ("own", "mine", True),
+        ("own", "theirs", False),
+        ("other", "mine", False),
+        ("other", "theirs", True),
+        ("supervisor", "mine", True),
+        ("supervisor", "theirs", True),
+        ("retired", "mine", False),
+    ],
+)
 async def test_gate(world: World, action: str, who: str, whose: str, allowed: bool) -> None:
     staff: StaffView = getattr(world, who)
     child: ChildView = getattr(world, whose)
@@ -107,13 +115,16 @@ async def test_gate(world: World, action: str, who: str, whose: str, allowed: bo
 
 
 @pytest.mark.parametrize("who", ["own", "other", "supervisor", "retired"])
-async def test_unknown_reference_is_refused_like_another_advocates_child(world: World,
-                                                                         who: str) -> None:
+async def test_unknown_reference_is_refused_like_another_advocates_child(
+    world: World, who: str
+) -> None:
     staff: StaffView = getattr(world, who)
     async with world.store.unit() as uow:
-        for look_up in (access.access_child_by_ref(uow, staff, "ZZZZZ"),
-                        access.access_child_by_id(uow, staff, "0" * 26),
-                        access.access_child_by_reply(uow, staff, 404, "Kid · ZZZZZ · x · 10:00")):
+        for look_up in (
+            access.access_child_by_ref(uow, staff, "ZZZZZ"),
+            access.access_child_by_id(uow, staff, "0" * 26),
+            access.access_child_by_reply(uow, staff, 404, "Kid · ZZZZZ · x · 10:00"),
+        ):
             with pytest.raises(AccessDenied) as unknown:
                 await look_up
             assert str(unknown.value) == "no such young person for you"
@@ -147,7 +158,8 @@ async def test_reads_are_audited(world: World) -> None:
         assert "likes football" in [n.text for n in notes]
         await uow.commit()
     async with world.store.sessions() as session:
-        rows = (await session.execute(select(AuditEntry.actor, AuditEntry.action,
-                                             AuditEntry.subject))).all()
+        rows = (
+            await session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.subject))
+        ).all()
     assert (f"staff:{world.supervisor.id}", "notes.read", world.mine.id) in rows
     assert (f"staff:{world.own.id}", "note.add", world.mine.id) in rows

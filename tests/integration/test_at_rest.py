@@ -22,23 +22,34 @@ from tests.conftest import BotHarness, raw_session
 
 ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID, NEWCOMER_ID = 7345128901, 7345128902, 7345128903, 7345128904
 SECRETS = [
-    "Rosalind Advocate", "Nightingale", "Superintendent Okonkwo",
-    "the blue house on Marsh Lane", "Përshëndetje nga Drita", "Tôi sợ lắm, xin giúp",
-    "أنا في خطر الآن", "caption of the kitchen photo", "corrected to the red door",
-    "prefers a female interpreter", "came through Calais in March",
-    "Мені страшно біля вокзалу", "Wilhelmina Newcomer",
+    "Rosalind Advocate",
+    "Nightingale",
+    "Superintendent Okonkwo",
+    "the blue house on Marsh Lane",
+    "Përshëndetje nga Drita",
+    "Tôi sợ lắm, xin giúp",
+    "أنا في خطر الآن",
+    "caption of the kitchen photo",
+    "corrected to the red door",
+    "prefers a female interpreter",
+    "came through Calais in March",
+    "Мені страшно біля вокзалу",
+    "Wilhelmina Newcomer",
 ]
 
 
 def _needles() -> dict[str, list[bytes]]:
     needles: dict[str, list[bytes]] = {}
     for secret in SECRETS:
-        needles[secret] = [secret.encode(), secret.encode("utf-16-le"),
-                           secret.encode("utf-16-be")]
+        needles[secret] = [secret.encode(), secret.encode("utf-16-le"), secret.encode("utf-16-be")]
     for number in (ADVOCATE_ID, CHILD_ID, SUPERVISOR_ID, NEWCOMER_ID):
-        needles[str(number)] = [str(number).encode(), str(number).encode("utf-16-le"),
-                                str(number).encode("utf-16-be"),
-                                struct.pack("<q", number), struct.pack(">q", number)]
+        needles[str(number)] = [
+            str(number).encode(),
+            str(number).encode("utf-16-le"),
+            str(number).encode("utf-16-be"),
+            struct.pack("<q", number),
+            struct.pack(">q", number),
+        ]
     return needles
 
 
@@ -95,8 +106,10 @@ def _found(blob: bytes, needles: dict[str, list[bytes]]) -> list[str]:
 
 
 async def test_nothing_readable_at_rest(
-    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator,
-    tmp_path: Path
+    harness_factory: Callable[..., BotHarness],
+    database_url: str,
+    emulator: BotApiEmulator,
+    tmp_path: Path,
 ) -> None:
     bot = harness_factory(database_url)
     await bot.start()
@@ -136,8 +149,9 @@ async def test_nothing_readable_at_rest(
             columns = await session.run_sync(_columns, table)
             for column in columns:
                 if str(column["type"]).upper().startswith(("BYTEA", "BLOB")):
-                    values = (await session.execute(text(
-                        f'SELECT "{column["name"]}" FROM "{table}"'))).scalars()
+                    values = (
+                        await session.execute(text(f'SELECT "{column["name"]}" FROM "{table}"'))
+                    ).scalars()
                     for value in values:
                         dump += bytes(value or b"")
     assert len(dump) > 10_000, "the conversation was stored"
@@ -156,11 +170,19 @@ async def test_handled_updates_and_sent_messages_keep_no_copy_of_the_words(
     await _converse(bot, emulator)
     await bot.stop()
     async with raw_session(database_url) as session:
-        inbox = (await session.execute(
-            select(InboxUpdate.status, InboxUpdate.payload_sealed))).all()
-        outbox = (await session.execute(select(
-            OutboxMessage.status, OutboxMessage.chat_sealed, OutboxMessage.payload_sealed,
-            OutboxMessage.tg_message_id))).all()
+        inbox = (
+            await session.execute(select(InboxUpdate.status, InboxUpdate.payload_sealed))
+        ).all()
+        outbox = (
+            await session.execute(
+                select(
+                    OutboxMessage.status,
+                    OutboxMessage.chat_sealed,
+                    OutboxMessage.payload_sealed,
+                    OutboxMessage.tg_message_id,
+                )
+            )
+        ).all()
         kept = (await session.execute(select(func.count(Message.id)))).scalar_one()
     done = [payload for status, payload in inbox if status == "done"]
     assert len(done) > 10

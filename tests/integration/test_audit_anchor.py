@@ -106,8 +106,9 @@ async def _sql(made: Anchored, *statements: tuple[str, dict[str, object]]) -> No
 
 async def _ids(made: Anchored) -> list[int]:
     async with made.store.sessions() as session:
-        return list((await session.execute(select(AuditEntry.id).order_by(AuditEntry.id)))
-                    .scalars())
+        return list(
+            (await session.execute(select(AuditEntry.id).order_by(AuditEntry.id))).scalars()
+        )
 
 
 async def test_each_audited_commit_appends_one_private_keyed_line(anchored: Anchored) -> None:
@@ -131,12 +132,16 @@ async def test_each_audited_commit_appends_one_private_keyed_line(anchored: Anch
 
 
 async def test_removing_the_newest_entries_and_emptying_the_head_is_caught(
-        anchored: Anchored) -> None:
+    anchored: Anchored,
+) -> None:
     await _act(anchored, 6)
     rows = (await _chain_alone(anchored)).rows
     ids = await _ids(anchored)
-    await _sql(anchored, ("DELETE FROM audit_log WHERE id >= :id", {"id": ids[-3]}),
-               ("UPDATE audit_head SET rows = NULL, hash = NULL, mac = NULL", {}))
+    await _sql(
+        anchored,
+        ("DELETE FROM audit_log WHERE id >= :id", {"id": ids[-3]}),
+        ("UPDATE audit_head SET rows = NULL, hash = NULL, mac = NULL", {}),
+    )
     await _act(anchored)  # re-anchors the head: `audit.anchor`, then the action
     chain = await _chain_alone(anchored)
     assert chain == audit.Verification(True, rows - 1), "the chain and its head alone pass"
@@ -152,8 +157,9 @@ async def test_removing_the_newest_entries_and_emptying_the_head_is_caught(
     found = await _with_anchor(anchored)
     assert not found.ok
     assert found.problem.startswith(f"the anchor says {rows - 2} entries ending in ")
-    assert found.problem.endswith(f"the database chain has {rows + 2}, whose entry {rows - 2} "
-                                  "is another")
+    assert found.problem.endswith(
+        f"the database chain has {rows + 2}, whose entry {rows - 2} is another"
+    )
 
 
 async def test_an_older_head_put_back_is_caught(anchored: Anchored) -> None:
@@ -164,9 +170,11 @@ async def test_an_older_head_put_back_is_caught(anchored: Anchored) -> None:
         saved = {"rows": head.rows, "hash": head.hash, "mac": head.mac}
     await _act(anchored, 2)
     ids = await _ids(anchored)
-    await _sql(anchored,
-               ("DELETE FROM audit_log WHERE id > :id", {"id": ids[int(saved["rows"]) - 1]}),
-               ("UPDATE audit_head SET rows = :rows, hash = :hash, mac = :mac", saved))
+    await _sql(
+        anchored,
+        ("DELETE FROM audit_log WHERE id > :id", {"id": ids[int(saved["rows"]) - 1]}),
+        ("UPDATE audit_head SET rows = :rows, hash = :hash, mac = :mac", saved),
+    )
     assert await _chain_alone(anchored) == audit.Verification(True, int(saved["rows"]))
     found = await _with_anchor(anchored)
     assert not found.ok
@@ -210,7 +218,8 @@ async def test_a_missing_anchor_file_says_so(on_sqlite: Anchored) -> None:
 
 
 async def test_an_anchor_that_cannot_be_written_does_not_undo_the_commit(
-        on_sqlite: Anchored, caplog: pytest.LogCaptureFixture) -> None:
+    on_sqlite: Anchored, caplog: pytest.LogCaptureFixture
+) -> None:
     on_sqlite.path.mkdir(parents=True)  # a directory where the file should be
     await _act(on_sqlite)
     assert (await _chain_alone(on_sqlite)).ok
@@ -229,8 +238,9 @@ async def test_one_digest_a_day_however_many_workers_ask(anchored: Anchored) -> 
     try:
         async with anchored.store.sessions() as session:
             first_due = await anchor.next_digest(session)
-            first = (await session.execute(
-                select(AuditEntry.at).order_by(AuditEntry.id).limit(1))).scalar_one()
+            first = (
+                await session.execute(select(AuditEntry.at).order_by(AuditEntry.id).limit(1))
+            ).scalar_one()
         assert first_due == first + timedelta(days=1), "a day after the chain's first entry"
 
         async def claim(store: Store) -> anchor.ChainEnd | None:
@@ -262,11 +272,21 @@ async def test_one_digest_a_day_however_many_workers_ask(anchored: Anchored) -> 
 
 
 def _verify(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_", "PYTHON"))}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_", "PYTHON"))
+    }
     environ["ALONGSIDE_DATA_DIR"] = str(data)
-    return subprocess.run([str(SCRIPT), "audit", "verify", *args], env=environ, text=True,
-                          capture_output=True, timeout=60, check=False, cwd=data.parent)
+    return subprocess.run(
+        [str(SCRIPT), "audit", "verify", *args],
+        env=environ,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        cwd=data.parent,
+    )
 
 
 async def test_audit_verify_reports_the_anchor(tmp_path: Path) -> None:
@@ -283,8 +303,9 @@ async def test_audit_verify_reports_the_anchor(tmp_path: Path) -> None:
     assert (intact.returncode, intact.stderr) == (0, "")
     first, _, said = intact.stdout.partition("\n")
     assert first.startswith(f"using data dir {data.resolve()}, ")
-    assert said == (f"audit log intact: {rows} entries, ending at {head}; "
-                    f"anchored at {rows} entries\n")
+    assert said == (
+        f"audit log intact: {rows} entries, ending at {head}; anchored at {rows} entries\n"
+    )
 
     aside = tmp_path / "kept.anchor"
     (data / anchor.ANCHOR_FILE).rename(aside)
@@ -292,17 +313,23 @@ async def test_audit_verify_reports_the_anchor(tmp_path: Path) -> None:
     assert elsewhere.returncode == 0
     assert elsewhere.stdout.splitlines()[2] == (
         f"warning: no anchor file at {data / anchor.ANCHOR_FILE}: the chain's end is not "
-        "checked against it")
+        "checked against it"
+    )
     named = _verify(data, "--anchor", str(data / anchor.ANCHOR_FILE))
     assert (named.returncode, named.stdout.partition("\n")[2]) == (
-        1, f"audit log BROKEN: the anchor file {data / anchor.ANCHOR_FILE} is missing\n")
+        1,
+        f"audit log BROKEN: the anchor file {data / anchor.ANCHOR_FILE} is missing\n",
+    )
 
     store = await open_store(Settings.from_env({"ALONGSIDE_DATA_DIR": str(data)}))
     try:
         made = Anchored(store, SetClock(), aside)
         ids = await _ids(made)
-        await _sql(made, ("DELETE FROM audit_log WHERE id = :id", {"id": ids[-1]}),
-                   ("UPDATE audit_head SET rows = NULL, hash = NULL, mac = NULL", {}))
+        await _sql(
+            made,
+            ("DELETE FROM audit_log WHERE id = :id", {"id": ids[-1]}),
+            ("UPDATE audit_head SET rows = NULL, hash = NULL, mac = NULL", {}),
+        )
     finally:
         await store.close()
     broken = _verify(data, "--anchor", str(aside))
@@ -310,4 +337,5 @@ async def test_audit_verify_reports_the_anchor(tmp_path: Path) -> None:
     assert broken.stdout.partition("\n")[2].startswith(
         "audit log BROKEN: not anchored yet (entries that verify: "
         f"{rows - 1})\naudit log BROKEN: the anchor says {rows} entries ending in {head[:16]}…; "
-        f"the database chain has {rows - 1}\n")
+        f"the database chain has {rows - 1}\n"
+    )

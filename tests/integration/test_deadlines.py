@@ -42,8 +42,9 @@ class Cluster:
     def store(self) -> Store:
         return self.runtimes[0].store
 
-    async def sweep_everywhere(self, sweep: Callable[[Runtime], Awaitable[int]],
-                               rounds: int = 5) -> list[int]:
+    async def sweep_everywhere(
+        self, sweep: Callable[[Runtime], Awaitable[int]], rounds: int = 5
+    ) -> list[int]:
         """Every worker sweeps at once, a few times over; what each acted on."""
         done: list[int] = []
         for _ in range(rounds):
@@ -54,17 +55,19 @@ class Cluster:
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
     async with postgres_database() as url:
-        settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": url,
-                                      "ALONGSIDE_DATA_DIR": str(tmp_path)})
+        settings = Settings.from_env(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": url, "ALONGSIDE_DATA_DIR": str(tmp_path)}
+        )
         keys = StoreConfig(url, secrets.token_bytes(32), secrets.token_bytes(32))
         clock = FastClock()
         catalogs, detector = Catalogs(), Detector.load()
         stores = [await Store.open(keys, clock) for _ in range(WORKERS)]
-        runtimes = [Runtime(settings=settings, store=s, catalogs=catalogs, detector=detector)
-                    for s in stores]
+        runtimes = [
+            Runtime(settings=settings, store=s, catalogs=catalogs, detector=detector)
+            for s in stores
+        ]
         async with stores[0].unit() as uow:
-            advocate = await people.add_staff(uow, telegram_id=101, name="Rosa",
-                                              role=Role.ADVOCATE)
+            advocate = await people.add_staff(uow, telegram_id=101, name="Rosa", role=Role.ADVOCATE)
             await people.add_staff(uow, telegram_id=102, name="Sam", role=Role.SUPERVISOR)
             invite = await linking.create_invite(uow, advocate, "Star")
             child = (await linking.link_child(uow, 901, invite.code, "en")).child
@@ -78,14 +81,16 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
 
 async def _count(store: Store, column: Any, *where: Any) -> int:
     async with store.unit() as uow:
-        return int((await uow.session.execute(select(func.count(column)).where(*where))
-                    ).scalar_one())
+        return int(
+            (await uow.session.execute(select(func.count(column)).where(*where))).scalar_one()
+        )
 
 
 async def test_an_escalation_fires_once_whichever_worker_sees_it(cluster: Cluster) -> None:
     async with cluster.store.unit() as uow:
-        view = await alerts.raise_alert(uow, cluster.child, source="text", severity="urgent",
-                                        ladder=ladder(cluster.runtimes[0]))
+        view = await alerts.raise_alert(
+            uow, cluster.child, source="text", severity="urgent", ladder=ladder(cluster.runtimes[0])
+        )
         await uow.commit()
 
     assert sum(await cluster.sweep_everywhere(sweep_once)) == 0, "nothing is due yet"
@@ -100,12 +105,11 @@ async def test_an_escalation_fires_once_whichever_worker_sees_it(cluster: Cluste
         assert row.level == 2
     # Two re-alerts, each to the advocate and the supervisor, and each audited once.
     assert await _count(cluster.store, OutboxMessage.id, OutboxMessage.purpose == "alert") == 4
-    assert await _count(cluster.store, AuditEntry.id,
-                        AuditEntry.action == "alert.escalate") == 2
+    assert await _count(cluster.store, AuditEntry.id, AuditEntry.action == "alert.escalate") == 2
 
 
 async def test_a_check_in_and_its_silence_fire_once_whichever_worker_sees_them(
-    cluster: Cluster
+    cluster: Cluster,
 ) -> None:
     async with cluster.store.unit() as uow:
         await watch.start_watch(uow, cluster.child.id, uow.now, "system", "test")
@@ -123,4 +127,3 @@ async def test_a_check_in_and_its_silence_fire_once_whichever_worker_sees_them(
     assert sum(await cluster.sweep_everywhere(sweep_watch)) == 1, "the next day's check-in"
     assert await _count(cluster.store, CheckIn.id) == 2
     assert await _count(cluster.store, OutboxMessage.id, OutboxMessage.purpose == "check_in") == 2
-

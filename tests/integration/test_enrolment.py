@@ -40,8 +40,9 @@ async def test_one_code_enrols_one_person_even_when_opened_at_once(opened: Opene
     store = opened.store
     lead = await _enrol(store, SUPERVISOR, "Sam", Role.SUPERVISOR)
     code = await _code(store, lead)
-    outcomes = await asyncio.gather(*(_open(store, user, code) for user in (NEWCOMER, OTHER)),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(_open(store, user, code) for user in (NEWCOMER, OTHER)), return_exceptions=True
+    )
     enrolled = [o for o in outcomes if isinstance(o, enrolment.Enrolled)]
     assert len(enrolled) == 1
     assert [type(o) for o in outcomes if not isinstance(o, enrolment.Enrolled)] == [InviteUsed]
@@ -87,8 +88,7 @@ async def test_a_code_ends_with_its_time_or_its_supervisor(opened: Opened) -> No
         await _open(store, NEWCOMER, orphan)
 
 
-async def test_a_child_code_is_not_a_staff_code_and_guesses_are_throttled(opened: Opened
-                                                                          ) -> None:
+async def test_a_child_code_is_not_a_staff_code_and_guesses_are_throttled(opened: Opened) -> None:
     store = opened.store
     lead = await _enrol(store, SUPERVISOR, "Sam", Role.SUPERVISOR)
     advocate = await _enrol(store, ADVOCATE, "Rosa", Role.ADVOCATE)

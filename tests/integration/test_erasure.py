@@ -25,8 +25,9 @@ ADVOCATE, SUPERVISOR, CHILD, OTHER_CHILD = 7345228901, 7345228903, 7345228902, 7
 
 async def _staff(store: Store, telegram_id: int, role: Role) -> StaffView:
     async with store.unit() as uow:
-        view = await people.add_staff(uow, telegram_id=telegram_id, name=f"S{telegram_id}",
-                                      role=role)
+        view = await people.add_staff(
+            uow, telegram_id=telegram_id, name=f"S{telegram_id}", role=role
+        )
         await uow.commit()
     return view
 
@@ -43,8 +44,13 @@ async def _child(store: Store, advocate: StaffView, telegram_id: int) -> ChildVi
 
 async def _messages(store: Store, child_id: str) -> int:
     async with store.unit(read_only=True) as uow:
-        return int((await uow.session.execute(
-            select(func.count(Message.id)).where(Message.child_id == child_id))).scalar_one())
+        return int(
+            (
+                await uow.session.execute(
+                    select(func.count(Message.id)).where(Message.child_id == child_id)
+                )
+            ).scalar_one()
+        )
 
 
 async def test_erasing_twice_or_nobody_changes_nothing(store: Store) -> None:
@@ -67,11 +73,12 @@ async def test_erasing_twice_or_nobody_changes_nothing(store: Store) -> None:
         # The other young person is untouched and still readable.
         kept = await people.find_child(uow, OTHER_CHILD)
         assert kept == other
-        assert [n.text for n in await continuity.read_notes(uow, supervisor, other)] == \
-            ["a note"]
-        invite = (await uow.session.execute(
-            select(Invite).where(Invite.advocate_id == advocate.id, Invite.child_id.is_(None))
-        )).scalar_one()
+        assert [n.text for n in await continuity.read_notes(uow, supervisor, other)] == ["a note"]
+        invite = (
+            await uow.session.execute(
+                select(Invite).where(Invite.advocate_id == advocate.id, Invite.child_id.is_(None))
+            )
+        ).scalar_one()
         assert invite.used_at is not None, "the used code still cannot link anyone"
         assert await uow.open(invite.nickname_sealed, "invites", "nickname", invite.id) == ""
     assert await _messages(store, other.id) == 1
@@ -159,26 +166,32 @@ async def test_leftover_ciphertext_opens_for_no_one_after_erasure(
         await fresh.close()
 
 
-async def _copies_on_disk(url: str, blob: bytes, tables: tuple[str, ...] = ("data_keys",)
-                         ) -> int:
+async def _copies_on_disk(url: str, blob: bytes, tables: tuple[str, ...] = ("data_keys",)) -> int:
     """How many times `blob` lies in the live database files, dead rows and free space too
     (on PostgreSQL, in the pages of `tables`)."""
     if url.startswith("sqlite"):
         path = make_url(url).database or ""
-        return sum(Path(p).read_bytes().count(blob)
-                   for p in (path, f"{path}-wal") if Path(p).exists())
+        return sum(
+            Path(p).read_bytes().count(blob) for p in (path, f"{path}-wal") if Path(p).exists()
+        )
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:
             await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
             found = 0
             for table in tables:
-                pages = (await conn.execute(text(
-                    "SELECT pg_relation_size(:t) / current_setting('block_size')::int"),
-                    {"t": table})).scalar_one()
+                pages = (
+                    await conn.execute(
+                        text("SELECT pg_relation_size(:t) / current_setting('block_size')::int"),
+                        {"t": table},
+                    )
+                ).scalar_one()
                 for page in range(int(pages)):
-                    raw = (await conn.execute(text("SELECT get_raw_page(:t, :page)"),
-                                              {"t": table, "page": page})).scalar_one()
+                    raw = (
+                        await conn.execute(
+                            text("SELECT get_raw_page(:t, :page)"), {"t": table, "page": page}
+                        )
+                    ).scalar_one()
                     found += bytes(raw).count(blob)
             await conn.commit()
     finally:
@@ -194,8 +207,9 @@ async def _wrapped(store: Store, key_id: str) -> bytes:
         return bytes(row.wrapped)
 
 
-async def test_an_erased_key_leaves_no_copy_in_the_database_files(store: Store,
-                                                                  config: StoreConfig) -> None:
+async def test_an_erased_key_leaves_no_copy_in_the_database_files(
+    store: Store, config: StoreConfig
+) -> None:
     advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
     supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
     child = await _child(store, advocate, CHILD)
@@ -209,7 +223,8 @@ async def test_an_erased_key_leaves_no_copy_in_the_database_files(store: Store,
 
 
 async def test_an_erasure_leaves_no_plain_trace_of_them_in_the_log_or_their_row(
-        store: Store, config: StoreConfig) -> None:
+    store: Store, config: StoreConfig
+) -> None:
     """The log's entries about them are blanked and their row deleted: no older version of
     either keeps their id (SQLite: anywhere in the files)."""
     advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
@@ -226,19 +241,23 @@ async def test_an_erasure_leaves_no_plain_trace_of_them_in_the_log_or_their_row(
     assert await _copies_on_disk(config.url, child.id.encode(), tables) == 0
 
 
-async def test_a_rotation_leaves_no_key_the_old_master_opens(config: StoreConfig,
-                                                             tmp_path: Path) -> None:
+async def test_a_rotation_leaves_no_key_the_old_master_opens(
+    config: StoreConfig, tmp_path: Path
+) -> None:
     store = await Store.open(config, SetClock())
     advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
     child = await _child(store, advocate, CHILD)
-    old = [await _wrapped(store, store.system_key_id),
-           await _wrapped(store, child.data_key_id)]
+    old = [await _wrapped(store, store.system_key_id), await _wrapped(store, child.data_key_id)]
     await store.close()
     assert all([await _copies_on_disk(config.url, blob) for blob in old])
-    settings = Settings.from_env({
-        "DATABASE_URL": config.url, "ALONGSIDE_DATA_DIR": str(tmp_path),
-        "ALONGSIDE_MASTER_KEY": base64.b64encode(config.master_key).decode(),
-        "ALONGSIDE_INDEX_KEY": base64.b64encode(config.index_key).decode()})
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": config.url,
+            "ALONGSIDE_DATA_DIR": str(tmp_path),
+            "ALONGSIDE_MASTER_KEY": base64.b64encode(config.master_key).decode(),
+            "ALONGSIDE_INDEX_KEY": base64.b64encode(config.index_key).decode(),
+        }
+    )
     assert await commands.keys_rotate(settings) == 0
     # What the old master key wrapped is gone from the files; only the new wrapping is there.
     assert [await _copies_on_disk(config.url, blob) for blob in old] == [0, 0]

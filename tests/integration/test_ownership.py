@@ -26,8 +26,9 @@ ROSA, SAM, SUPERVISOR, ANA, MINH = 7345330001, 7345330002, 7345330003, 734533010
 
 async def _staff(store: Store, telegram_id: int, role: Role = Role.ADVOCATE) -> StaffView:
     async with store.unit() as uow:
-        view = await people.add_staff(uow, telegram_id=telegram_id, name=f"S{telegram_id}",
-                                      role=role)
+        view = await people.add_staff(
+            uow, telegram_id=telegram_id, name=f"S{telegram_id}", role=role
+        )
         await uow.commit()
     return view
 
@@ -59,8 +60,9 @@ async def test_a_child_moved_to_another_advocate_shows_them_nothing(store: Store
     ana = await _child(store, rosa, ANA, "ana is scared of the man at the car wash")
     assert await _broken(store) == []
 
-    await _raw(store, "UPDATE children SET advocate_id = :sam WHERE id = :ana",
-               sam=sam.id, ana=ana.id)
+    await _raw(
+        store, "UPDATE children SET advocate_id = :sam WHERE id = :ana", sam=sam.id, ana=ana.id
+    )
     async with store.unit() as uow:
         # The child is left to the supervisors: neither advocate may act for them now.
         for advocate in (sam, rosa):
@@ -73,8 +75,9 @@ async def test_a_child_moved_to_another_advocate_shows_them_nothing(store: Store
         assert {r.id for r in readers} == {boss.id}
     assert await _broken(store) == [bonds.Broken("children", ana.id)]
     # Putting it back is all it takes: nothing else was harmed.
-    await _raw(store, "UPDATE children SET advocate_id = :rosa WHERE id = :ana",
-               rosa=rosa.id, ana=ana.id)
+    await _raw(
+        store, "UPDATE children SET advocate_id = :rosa WHERE id = :ana", rosa=rosa.id, ana=ana.id
+    )
     async with store.unit() as uow:
         child = await continuity.child_for(uow, rosa, ana.ref)
         notes = await continuity.read_notes(uow, rosa, child)
@@ -86,14 +89,22 @@ async def test_an_older_copy_of_a_child_put_back_is_seen(store: Store) -> None:
     rosa, sam = await _staff(store, ROSA), await _staff(store, SAM)
     ana = await _child(store, rosa, ANA, "note")
     async with store.engine.connect() as conn:
-        old_advocate, old_bond = (await conn.execute(text(
-            "SELECT advocate_id, bond FROM children WHERE id = :ana"), {"ana": ana.id})).one()
+        old_advocate, old_bond = (
+            await conn.execute(
+                text("SELECT advocate_id, bond FROM children WHERE id = :ana"), {"ana": ana.id}
+            )
+        ).one()
     async with store.unit() as uow:
         await continuity.hand_over(uow, rosa, ana, sam)
         await uow.commit()
     assert await _broken(store) == []
-    await _raw(store, "UPDATE children SET advocate_id = :rosa, bond = :bond WHERE id = :ana",
-               rosa=old_advocate, bond=old_bond, ana=ana.id)
+    await _raw(
+        store,
+        "UPDATE children SET advocate_id = :rosa, bond = :bond WHERE id = :ana",
+        rosa=old_advocate,
+        bond=old_bond,
+        ana=ana.id,
+    )
     assert await _broken(store) == [bonds.Broken("children", ana.id)]
 
 
@@ -107,8 +118,9 @@ async def test_one_childs_story_moved_to_another_is_refused(store: Store) -> Non
         await uow.commit()
 
     await _raw(store, "UPDATE summaries SET child_id = :minh", minh=minh.id)
-    await _raw(store, "UPDATE notes SET child_id = :minh WHERE child_id = :ana",
-               minh=minh.id, ana=ana.id)
+    await _raw(
+        store, "UPDATE notes SET child_id = :minh WHERE child_id = :ana", minh=minh.id, ana=ana.id
+    )
     async with store.unit() as uow:
         with pytest.raises(TamperedError):
             await continuity.own_record(uow, minh)
@@ -127,8 +139,12 @@ async def test_an_advocate_who_makes_themselves_supervisor_is_not_one(store: Sto
     # Nor does taking over a colleague's Telegram index make anyone that colleague.
     await _raw(store, "UPDATE staff SET role = 'advocate' WHERE id = :rosa", rosa=rosa.id)
     await _raw(store, "UPDATE staff SET tg_index = 'x' WHERE id = :rosa", rosa=rosa.id)
-    await _raw(store, "UPDATE staff SET tg_index = :index WHERE id = :sam",
-               index=store.index.telegram(ROSA), sam=sam.id)
+    await _raw(
+        store,
+        "UPDATE staff SET tg_index = :index WHERE id = :sam",
+        index=store.index.telegram(ROSA),
+        sam=sam.id,
+    )
     async with store.unit() as uow:
         with pytest.raises(TamperedError):
             await people.find_staff(uow, ROSA)
@@ -145,8 +161,11 @@ async def test_the_stage_is_sealed_and_out_of_the_log(store: Store) -> None:
     assert child.stage == Stage.POLICE_INTERVIEW.value
     assert [stage for stage, _ in history] == [Stage.POLICE_INTERVIEW.value]
     async with store.engine.connect() as conn:
-        plain = (await conn.execute(text(
-            "SELECT stage FROM children UNION ALL SELECT stage FROM stage_changes"))).all()
+        plain = (
+            await conn.execute(
+                text("SELECT stage FROM children UNION ALL SELECT stage FROM stage_changes")
+            )
+        ).all()
         sealed = (await conn.execute(text("SELECT stage_sealed FROM children"))).scalars().all()
         logged = (await conn.execute(text("SELECT detail FROM audit_log"))).scalars().all()
     assert plain == [(None,), (None,)]
@@ -155,7 +174,8 @@ async def test_the_stage_is_sealed_and_out_of_the_log(store: Store) -> None:
 
 
 async def test_erasure_blanks_every_log_entry_about_them_and_verify_still_holds(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     rosa, boss = await _staff(store, ROSA), await _staff(store, SUPERVISOR, Role.SUPERVISOR)
     ana = await _child(store, rosa, ANA, "note a")
     minh = await _child(store, rosa, MINH, "note m")
@@ -166,9 +186,17 @@ async def test_erasure_blanks_every_log_entry_about_them_and_verify_still_holds(
 
     async def about(child_id: str) -> int:
         async with store.sessions() as session:
-            return int((await session.execute(select(func.count(AuditEntry.id)).where(
-                (AuditEntry.subject == child_id) | AuditEntry.actor.contains(child_id)
-                | AuditEntry.detail.contains(child_id)))).scalar_one())
+            return int(
+                (
+                    await session.execute(
+                        select(func.count(AuditEntry.id)).where(
+                            (AuditEntry.subject == child_id)
+                            | AuditEntry.actor.contains(child_id)
+                            | AuditEntry.detail.contains(child_id)
+                        )
+                    )
+                ).scalar_one()
+            )
 
     before = await about(ana.id)
     assert before >= 4  # linked, a note, a stage, the notes read
@@ -179,17 +207,25 @@ async def test_erasure_blanks_every_log_entry_about_them_and_verify_still_holds(
     assert await about(minh.id) > 0
     async with store.sessions() as session:
         result = await audit.verify(session, store.index.audit_key)
-        erased = (await session.execute(select(AuditEntry).where(
-            AuditEntry.action == audit.ERASED))).scalar_one()
+        erased = (
+            await session.execute(select(AuditEntry).where(AuditEntry.action == audit.ERASED))
+        ).scalar_one()
         pending = (await session.execute(select(func.count(PendingSend.id)))).scalar_one()
     assert result.ok, result.problem
     assert (erased.actor, erased.subject, erased.detail) == (
-        f"staff:{boss.id}", "", f"redacted={before}")
+        f"staff:{boss.id}",
+        "",
+        f"redacted={before}",
+    )
     assert pending == 0, "the advocate's unsent message may have been for them"
 
     # Blanking any other entry by hand is seen: erasures account for every blank.
-    await _raw(store, "UPDATE audit_log SET action = 'redacted', actor = '', subject = '', "
-                      "detail = '' WHERE subject = :minh", minh=minh.id)
+    await _raw(
+        store,
+        "UPDATE audit_log SET action = 'redacted', actor = '', subject = '', "
+        "detail = '' WHERE subject = :minh",
+        minh=minh.id,
+    )
     async with store.sessions() as session:
         tampered = await audit.verify(session, store.index.audit_key)
     assert not tampered.ok
@@ -206,8 +242,9 @@ async def _make_legacy(store: Store, index_key: bytes) -> None:
     await _raw(store, "UPDATE stage_changes SET stage = 'court', stage_sealed = NULL")
     key = BlindIndex(index_key).audit_key
     async with store.sessions() as session:
-        entries = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))
-                   ).scalars().all()
+        entries = (
+            (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
+        )
         previous = ""
         for entry in entries:
             entry.prev_hash, entry.digest = previous, None
@@ -235,14 +272,26 @@ async def test_an_older_store_is_upgraded_once_with_the_keys(config: StoreConfig
     for _ in range(2):  # a second start finds the upgrade done
         store = await Store.open(config, SetClock())
         async with store.sessions() as session:
-            marks = (await session.execute(select(func.count(AuditEntry.id)).where(
-                AuditEntry.action == MARK))).scalar_one()
-            linked = (await session.execute(select(func.count(AuditEntry.id)).where(
-                AuditEntry.digest.is_(None)))).scalar_one()
-            plain = (await session.execute(select(func.count(Child.id)).where(
-                Child.stage_legacy.is_not(None)))).scalar_one()
-            changes = (await session.execute(select(func.count(StageChange.id)).where(
-                StageChange.stage_legacy.is_not(None)))).scalar_one()
+            marks = (
+                await session.execute(
+                    select(func.count(AuditEntry.id)).where(AuditEntry.action == MARK)
+                )
+            ).scalar_one()
+            linked = (
+                await session.execute(
+                    select(func.count(AuditEntry.id)).where(AuditEntry.digest.is_(None))
+                )
+            ).scalar_one()
+            plain = (
+                await session.execute(
+                    select(func.count(Child.id)).where(Child.stage_legacy.is_not(None))
+                )
+            ).scalar_one()
+            changes = (
+                await session.execute(
+                    select(func.count(StageChange.id)).where(StageChange.stage_legacy.is_not(None))
+                )
+            ).scalar_one()
             verified = await audit.verify(session, store.index.audit_key)
         assert (marks, linked, plain, changes) == (1, 0, 0, 0)
         assert verified.ok, verified.problem
@@ -262,15 +311,19 @@ async def test_an_older_store_is_upgraded_once_with_the_keys(config: StoreConfig
             await uow.commit()
         async with store.sessions() as session:
             assert (await audit.verify(session, store.index.audit_key)).ok
-            left = (await session.execute(select(func.count(AuditEntry.id)).where(
-                AuditEntry.subject == ana.id))).scalar_one()
+            left = (
+                await session.execute(
+                    select(func.count(AuditEntry.id)).where(AuditEntry.subject == ana.id)
+                )
+            ).scalar_one()
         assert left == 0
     finally:
         await store.close()
 
 
 async def test_rows_edited_while_bonds_were_missing_are_not_bonded_twice(
-        config: StoreConfig) -> None:
+    config: StoreConfig,
+) -> None:
     """Once the upgrade is recorded, a bond removed by hand is never filled in again."""
     store = await Store.open(config, SetClock())
     try:

@@ -37,27 +37,59 @@ async def store(database_url: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
-async def _fill(store: Store, inbox: list[tuple[str, datetime]],
-                outbox: list[tuple[str, str, datetime]]) -> None:
+async def _fill(
+    store: Store, inbox: list[tuple[str, datetime]], outbox: list[tuple[str, str, datetime]]
+) -> None:
     async with store.unit() as uow:
-        await uow.session.execute(insert(cast(Table, InboxUpdate.__table__)), [
-            {"update_id": i, "payload_sealed": b"", "chat_index": None, "status": status,
-             "attempts": 0, "received_at": at, "processed_at": at}
-            for i, (status, at) in enumerate(inbox, start=1)])
-        await uow.session.execute(insert(cast(Table, OutboxMessage.__table__)), [
-            {"uid": f"u{i:08d}", "chat_index": "chat", "chat_sealed": b"", "payload_sealed": b"",
-             "purpose": purpose, "lane": 1, "status": status, "attempts": 1, "not_before": at,
-             "created_at": at, "sent_at": at if status == "sent" else None}
-            for i, (status, purpose, at) in enumerate(outbox)])
+        await uow.session.execute(
+            insert(cast(Table, InboxUpdate.__table__)),
+            [
+                {
+                    "update_id": i,
+                    "payload_sealed": b"",
+                    "chat_index": None,
+                    "status": status,
+                    "attempts": 0,
+                    "received_at": at,
+                    "processed_at": at,
+                }
+                for i, (status, at) in enumerate(inbox, start=1)
+            ],
+        )
+        await uow.session.execute(
+            insert(cast(Table, OutboxMessage.__table__)),
+            [
+                {
+                    "uid": f"u{i:08d}",
+                    "chat_index": "chat",
+                    "chat_sealed": b"",
+                    "payload_sealed": b"",
+                    "purpose": purpose,
+                    "lane": 1,
+                    "status": status,
+                    "attempts": 1,
+                    "not_before": at,
+                    "created_at": at,
+                    "sent_at": at if status == "sent" else None,
+                }
+                for i, (status, purpose, at) in enumerate(outbox)
+            ],
+        )
         await uow.commit()
 
 
 async def _left(store: Store) -> tuple[list[tuple[str, datetime]], list[tuple[str, datetime]]]:
     async with store.sessions() as session:
-        inbox = (await session.execute(select(InboxUpdate.status, InboxUpdate.received_at)
-                                       .order_by(InboxUpdate.update_id))).all()
-        outbox = (await session.execute(select(OutboxMessage.status, OutboxMessage.created_at)
-                                        .order_by(OutboxMessage.id))).all()
+        inbox = (
+            await session.execute(
+                select(InboxUpdate.status, InboxUpdate.received_at).order_by(InboxUpdate.update_id)
+            )
+        ).all()
+        outbox = (
+            await session.execute(
+                select(OutboxMessage.status, OutboxMessage.created_at).order_by(OutboxMessage.id)
+            )
+        ).all()
     return [tuple(row) for row in inbox], [tuple(row) for row in outbox]  # type: ignore[misc]
 
 
@@ -71,9 +103,14 @@ async def test_old_handled_rows_go_in_batches_and_the_totals_stay(store: Store) 
     await _fill(
         store,
         inbox=[("done", OLD)] * many + [("failed", OLD), ("pending", OLD), ("done", RECENT)],
-        outbox=[("sent", "relay", OLD)] * many + [("sent", "reply", OLD), ("dead", "notice", OLD),
-                                                  ("pending", "relay", OLD),
-                                                  ("sent", "relay", RECENT)])
+        outbox=[("sent", "relay", OLD)] * many
+        + [
+            ("sent", "reply", OLD),
+            ("dead", "notice", OLD),
+            ("pending", "relay", OLD),
+            ("sent", "relay", RECENT),
+        ],
+    )
     before = await _counts(store)
     assert before.received == many + 3
     assert before.sent == {"relay": many + 1, "reply": 1}
@@ -86,7 +123,12 @@ async def test_old_handled_rows_go_in_batches_and_the_totals_stay(store: Store) 
     assert outbox == [("pending", OLD), ("sent", RECENT)], "pending and recent messages stay"
     after = await _counts(store)
     assert (after.received, after.processed, after.failed, after.sent, after.dead_letters) == (
-        before.received, before.processed, before.failed, before.sent, before.dead_letters)
+        before.received,
+        before.processed,
+        before.failed,
+        before.sent,
+        before.dead_letters,
+    )
     assert (after.inbox_pending, after.outbox_pending, after.dead_kept) == (1, 1, 0)
     assert await queues.purge(store, timedelta(days=30)) == 0
 
@@ -104,8 +146,11 @@ async def test_the_readiness_write_probe_is_not_a_queue_total(store: Store) -> N
 
 async def test_metrics_show_how_deep_and_old_the_inbox_is(store: Store) -> None:
     """Updates stored and not handled (a worker whose loops stopped) show on /metrics."""
-    await _fill(store, inbox=[("pending", NOW - timedelta(seconds=90)), ("pending", RECENT),
-                              ("done", RECENT)], outbox=[("pending", "relay", RECENT)])
+    await _fill(
+        store,
+        inbox=[("pending", NOW - timedelta(seconds=90)), ("pending", RECENT), ("done", RECENT)],
+        outbox=[("pending", "relay", RECENT)],
+    )
     text = (await metrics.render(store, NOW)).decode()
     assert "alongside_inbox_pending 2.0" in text
     oldest = re.search(r"^alongside_inbox_oldest_seconds (\S+)$", text, re.MULTILINE)

@@ -38,8 +38,9 @@ def other_process(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     conn.close()
 
 
-async def _ticks_while(work: asyncio.Task[object], release: float,
-                       other: sqlite3.Connection) -> int:
+async def _ticks_while(
+    work: asyncio.Task[object], release: float, other: sqlite3.Connection
+) -> int:
     """How often the loop ran something else while `work` waited for the lock."""
     ticks = 0
     loop = asyncio.get_running_loop()
@@ -59,7 +60,8 @@ async def _notes(engine: AsyncEngine) -> object:
 
 
 async def test_a_write_waits_for_another_process_with_the_loop_free(
-        engine: AsyncEngine, other_process: sqlite3.Connection) -> None:
+    engine: AsyncEngine, other_process: sqlite3.Connection
+) -> None:
     other_process.execute("BEGIN IMMEDIATE")
 
     async def write() -> None:
@@ -74,7 +76,8 @@ async def test_a_write_waits_for_another_process_with_the_loop_free(
 
 
 async def test_a_reader_elsewhere_does_not_hold_up_a_commit(
-        engine: AsyncEngine, other_process: sqlite3.Connection) -> None:
+    engine: AsyncEngine, other_process: sqlite3.Connection
+) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("INSERT INTO notes (body) VALUES ('first')"))
         other_process.execute("BEGIN")
@@ -85,8 +88,8 @@ async def test_a_reader_elsewhere_does_not_hold_up_a_commit(
 
 
 async def test_a_lock_held_too_long_fails_the_write_and_changes_nothing(
-        engine: AsyncEngine, other_process: sqlite3.Connection,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: AsyncEngine, other_process: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sqlite_driver, "BUSY_TIMEOUT", 0.2)
     other_process.execute("BEGIN IMMEDIATE")
     with pytest.raises(OperationalError, match="locked"):
@@ -97,8 +100,8 @@ async def test_a_lock_held_too_long_fails_the_write_and_changes_nothing(
 
 
 async def test_a_stale_snapshot_fails_at_once_instead_of_waiting(
-        engine: AsyncEngine, other_process: sqlite3.Connection,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: AsyncEngine, other_process: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Waiting cannot help a transaction that read before another writer committed."""
     monkeypatch.setattr(sqlite_driver, "BUSY_TIMEOUT", 3600)
     async with engine.connect() as conn:
@@ -107,7 +110,8 @@ async def test_a_stale_snapshot_fails_at_once_instead_of_waiting(
         other_process.execute("INSERT INTO notes (body) VALUES ('elsewhere')")
         with pytest.raises(OperationalError, match="locked"):
             await asyncio.wait_for(
-                conn.execute(text("INSERT INTO notes (body) VALUES ('stale')")), 10)
+                conn.execute(text("INSERT INTO notes (body) VALUES ('stale')")), 10
+            )
 
 
 async def test_database_errors_keep_their_kind(engine: AsyncEngine) -> None:
@@ -124,6 +128,7 @@ async def test_a_cancelled_commit_leaves_the_connection_whole(engine: AsyncEngin
     """Cancelled while the worker commits: the commit either happened or did not, and the
     connection goes back to the pool fit for the next transaction."""
     for i in range(20):
+
         async def write(n: int = i) -> None:
             async with engine.begin() as conn:
                 await conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": str(n)})

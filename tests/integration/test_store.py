@@ -77,11 +77,16 @@ async def opened(database_url: str) -> AsyncIterator[Opened]:
     await made.store.close()
 
 
-async def _enrol(store: Store, telegram_id: int = ROSALIND, name: str = "Rosalind Advocate",
-                 role: Role = Role.ADVOCATE) -> StaffView:
+async def _enrol(
+    store: Store,
+    telegram_id: int = ROSALIND,
+    name: str = "Rosalind Advocate",
+    role: Role = Role.ADVOCATE,
+) -> StaffView:
     async with store.unit() as uow:
-        view = await people.add_staff(uow, telegram_id=telegram_id, name=name, role=role,
-                                      languages=("en", "sq"))
+        view = await people.add_staff(
+            uow, telegram_id=telegram_id, name=name, role=role, languages=("en", "sq")
+        )
         await uow.commit()
     return view
 
@@ -107,8 +112,12 @@ async def _try(store: Store, telegram_id: int, code: str) -> linking.Linked:
 
 async def test_names_lose_invisible_characters_and_our_separators(opened: Opened) -> None:
     async with opened.store.unit() as uow:
-        staff = await people.add_staff(uow, telegram_id=7345128998, role=Role.ADVOCATE,
-                                       name="\u202eRo\u200bsa\u202c · 8QT ·\nEnglish")
+        staff = await people.add_staff(
+            uow,
+            telegram_id=7345128998,
+            role=Role.ADVOCATE,
+            name="\u202eRo\u200bsa\u202c · 8QT ·\nEnglish",
+        )
         await uow.commit()
     assert staff.name == "Rosa - 8QT - English"
     made = await _invite(opened.store, staff, nickname="St\u2067ar\u2069 · X2Y")
@@ -126,23 +135,25 @@ async def test_staff_add_and_list(opened: Opened) -> None:
     assert sam.is_supervisor
     async with opened.store.unit() as uow:
         listed = await people.list_staff(uow)
-        assert [(s.name, n) for s, n in listed] == [("Rosalind Advocate", 0),
-                                                     ("Sam Supervisor", 0)]
+        assert [(s.name, n) for s, n in listed] == [("Rosalind Advocate", 0), ("Sam Supervisor", 0)]
         assert await people.find_staff(uow, ROSALIND) == rosalind
         assert [s.id for s in await people.supervisors(uow)] == [sam.id]
 
 
-@pytest.mark.parametrize(("telegram_id", "name", "says"), [
-    (ROSALIND, "Someone Else", "already enrolled"),
-    (7345128999, "   ", "1 to 64 characters"),
-    (7345128999, "x" * 65, "1 to 64 characters"),
-    (0, "Zero", "positive"),
-    (-5, "Negative", "positive"),
-    # Two staff members must not look alike, whatever the case or the invisible characters.
-    (7345128999, "ROSALIND ADVOCATE", "already called that"),
-    (7345128999, "Rosa\u200blind\u202e Advocate", "already called that"),
-    (7345128999, "\u200b\u2066\u2069", "1 to 64 characters"),
-])
+@pytest.mark.parametrize(
+    ("telegram_id", "name", "says"),
+    [
+        (ROSALIND, "Someone Else", "already enrolled"),
+        (7345128999, "   ", "1 to 64 characters"),
+        (7345128999, "x" * 65, "1 to 64 characters"),
+        (0, "Zero", "positive"),
+        (-5, "Negative", "positive"),
+        # Two staff members must not look alike, whatever the case or the invisible characters.
+        (7345128999, "ROSALIND ADVOCATE", "already called that"),
+        (7345128999, "Rosa\u200blind\u202e Advocate", "already called that"),
+        (7345128999, "\u200b\u2066\u2069", "1 to 64 characters"),
+    ],
+)
 async def test_staff_add_refuses(opened: Opened, telegram_id: int, name: str, says: str) -> None:
     await _enrol(opened.store)
     async with opened.store.unit() as uow:
@@ -176,8 +187,10 @@ async def test_staff_remove_waits_for_their_children(opened: Opened) -> None:
     async with opened.store.unit() as uow:
         assert await people.find_staff(uow, SUPERVISOR) is None
         assert await people.find_staff(uow, ROSALIND) is not None
-        assert [s.name for s, _ in await people.list_staff(uow)] == ["Rosalind Advocate",
-                                                                     "Uma Supervisor"]
+        assert [s.name for s, _ in await people.list_staff(uow)] == [
+            "Rosalind Advocate",
+            "Uma Supervisor",
+        ]
         with pytest.raises(StaffError, match="no active staff"):
             await people.remove_staff(uow, SUPERVISOR)
         with pytest.raises(StaffError, match="last active supervisor"):
@@ -237,7 +250,8 @@ async def test_opening_your_own_code_again_is_not_a_wrong_guess(opened: Opened) 
 
 
 async def test_a_linked_child_opening_another_code_stays_with_their_advocate(
-        opened: Opened) -> None:
+    opened: Opened,
+) -> None:
     rosalind = await _enrol(opened.store)
     other = await _enrol(opened.store, 7345128905, "Other Advocate")
     first = await _try(opened.store, CHILD, await _invite(opened.store, rosalind))
@@ -274,7 +288,8 @@ async def test_the_same_code_used_at_once_links_one_child(opened: Opened) -> Non
 
 
 async def test_listing_children_after_a_restart_unwraps_their_keys_in_one_query(
-        opened: Opened) -> None:
+    opened: Opened,
+) -> None:
     rosalind = await _enrol(opened.store)
     names = [f"Kid {i}" for i in range(6)]
     for i, name in enumerate(names):
@@ -330,12 +345,14 @@ async def test_an_alert_opens_with_the_messages_either_side(opened: Opened) -> N
     for i in range(12):
         opened.clock.advance(minutes=1)
         async with opened.store.unit() as uow:
-            ids.append(await relay.record_from_child(uow, child, relay.Content("text", f"m{i}"),
-                                                     100 + i))
+            ids.append(
+                await relay.record_from_child(uow, child, relay.Content("text", f"m{i}"), 100 + i)
+            )
             await uow.commit()
     async with opened.store.unit() as uow:
-        flagged = await alerts.raise_alert(uow, child, source="message", severity="concern",
-                                           message_id=ids[6])
+        flagged = await alerts.raise_alert(
+            uow, child, source="message", severity="concern", message_id=ids[6]
+        )
         around = await alerts.messages_around(uow, flagged)
     # An alert of no message (a check-in), raised between the third and the fourth message.
     opened.clock.at = START + timedelta(minutes=3, seconds=30)
@@ -508,8 +525,9 @@ async def _verify(opened: Opened) -> audit.Verification:
 
 async def _audit_ids(opened: Opened) -> list[int]:
     async with opened.store.sessions() as session:
-        return list((await session.execute(select(AuditEntry.id).order_by(AuditEntry.id)))
-                    .scalars())
+        return list(
+            (await session.execute(select(AuditEntry.id).order_by(AuditEntry.id))).scalars()
+        )
 
 
 async def test_the_audit_chain_verifies(opened: Opened) -> None:
@@ -518,11 +536,19 @@ async def test_the_audit_chain_verifies(opened: Opened) -> None:
     result = await _verify(opened)
     assert result == audit.Verification(True, rows)
     async with opened.store.sessions() as session:
-        actions = list((await session.execute(
-            select(AuditEntry.action).order_by(AuditEntry.id))).scalars())
-    assert actions == ["store.upgrade", "staff.add", "staff.add", "staff.add", "invite.create",
-                       "child.link",
-                       "invite.wrong_code", "staff.remove"]
+        actions = list(
+            (await session.execute(select(AuditEntry.action).order_by(AuditEntry.id))).scalars()
+        )
+    assert actions == [
+        "store.upgrade",
+        "staff.add",
+        "staff.add",
+        "staff.add",
+        "invite.create",
+        "child.link",
+        "invite.wrong_code",
+        "staff.remove",
+    ]
     # A restart reads the same chain with the same key.
     await opened.reopen()
     assert (await _verify(opened)).ok
@@ -543,8 +569,7 @@ async def test_several_entries_in_one_unit_chain_like_single_ones(opened: Opened
     assert await _verify(opened) == audit.Verification(True, 6)
 
 
-async def test_the_audit_chain_verifies_whatever_zone_the_clock_reports(
-        opened: Opened) -> None:
+async def test_the_audit_chain_verifies_whatever_zone_the_clock_reports(opened: Opened) -> None:
     opened.clock.at = START.astimezone(timezone(timedelta(hours=-5)))
     rows = await _busy_history(opened)
     assert await _verify(opened) == audit.Verification(True, rows)
@@ -553,8 +578,9 @@ async def test_the_audit_chain_verifies_whatever_zone_the_clock_reports(
 async def test_the_audit_chain_verifies_in_small_batches(opened: Opened) -> None:
     rows = await _busy_history(opened)
     async with opened.store.sessions() as session:
-        assert await audit.verify(session, opened.store.index.audit_key, batch=2) == \
-            audit.Verification(True, rows)
+        assert await audit.verify(
+            session, opened.store.index.audit_key, batch=2
+        ) == audit.Verification(True, rows)
 
 
 @pytest.mark.parametrize("column", ["detail", "actor", "action", "subject"])
@@ -563,8 +589,9 @@ async def test_an_edited_audit_row_breaks_the_chain(opened: Opened, column: str)
     ids = await _audit_ids(opened)
     target = ids[2]
     async with opened.store.sessions() as session:
-        await session.execute(text(f"UPDATE audit_log SET {column} = 'tampered' WHERE id = :id"),
-                              {"id": target})
+        await session.execute(
+            text(f"UPDATE audit_log SET {column} = 'tampered' WHERE id = :id"), {"id": target}
+        )
         await session.commit()
     assert await _verify(opened) == audit.Verification(False, 2, target)
 
@@ -605,11 +632,13 @@ async def test_moving_the_head_back_without_the_key_shows(opened: Opened) -> Non
     await _busy_history(opened)
     ids = await _audit_ids(opened)
     async with opened.store.sessions() as session:
-        last = (await session.execute(
-            select(AuditEntry.hash).where(AuditEntry.id == ids[-2]))).scalar_one()
+        last = (
+            await session.execute(select(AuditEntry.hash).where(AuditEntry.id == ids[-2]))
+        ).scalar_one()
         await session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[-1]})
-        await session.execute(text("UPDATE audit_head SET rows = rows - 1, hash = :hash"),
-                              {"hash": last})
+        await session.execute(
+            text("UPDATE audit_head SET rows = rows - 1, hash = :hash"), {"hash": last}
+        )
         await session.commit()
     result = await _verify(opened)
     assert (result.ok, result.problem) == (False, "the head row was changed")
@@ -622,8 +651,7 @@ async def test_a_deleted_head_row_shows_and_does_not_stop_the_work(opened: Opene
         await session.commit()
     await _enrol(opened.store, SUPERVISOR + 100, "Another Supervisor", Role.SUPERVISOR)
     result = await _verify(opened)
-    assert (result.ok, result.rows, result.problem) == (False, rows + 1,
-                                                       "the head row is missing")
+    assert (result.ok, result.rows, result.problem) == (False, rows + 1, "the head row is missing")
 
 
 async def test_an_emptied_head_is_anchored_with_an_entry_that_says_so(opened: Opened) -> None:
@@ -638,8 +666,15 @@ async def test_an_emptied_head_is_anchored_with_an_entry_that_says_so(opened: Op
     result = await _verify(opened)
     assert result == audit.Verification(True, rows + 2)
     async with opened.store.sessions() as session:
-        anchors = (await session.execute(select(AuditEntry.detail).where(
-            AuditEntry.action == "audit.anchor"))).scalars().all()
+        anchors = (
+            (
+                await session.execute(
+                    select(AuditEntry.detail).where(AuditEntry.action == "audit.anchor")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert anchors == [f"anchored at {rows} entries"]
 
 
@@ -660,8 +695,13 @@ async def test_a_chain_rehashed_without_the_key_does_not_verify(opened: Opened) 
             if entry.action == "staff.remove":
                 entry.detail = "nothing happened"
             entry.prev_hash = previous
-            fields = {"at": entry.at.isoformat(), "actor": entry.actor, "action": entry.action,
-                      "subject": entry.subject, "detail": entry.detail}
+            fields = {
+                "at": entry.at.isoformat(),
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "detail": entry.detail,
+            }
             entry.hash = audit_hash(forged_key, previous, fields)
             previous = entry.hash
         await session.commit()
@@ -673,8 +713,9 @@ async def test_a_chain_rehashed_without_the_key_does_not_verify(opened: Opened) 
 async def test_concurrent_writers_keep_one_chain(opened: Opened) -> None:
     async def enrol(n: int) -> None:
         async with opened.store.unit() as uow:
-            await people.add_staff(uow, telegram_id=7345300000 + n, name=f"Staff {n}",
-                                   role=Role.ADVOCATE)
+            await people.add_staff(
+                uow, telegram_id=7345300000 + n, name=f"Staff {n}", role=Role.ADVOCATE
+            )
             await uow.commit()
 
     await asyncio.gather(*(enrol(n) for n in range(12)))
@@ -685,11 +726,21 @@ async def test_concurrent_writers_keep_one_chain(opened: Opened) -> None:
 
 
 def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "ALONGSIDE_"))
+    }
     environ["ALONGSIDE_DATA_DIR"] = str(data)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=environ, text=True,
-                          capture_output=True, timeout=60, check=False, cwd=data.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=environ,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        cwd=data.parent,
+    )
 
 
 def _config(data: Path) -> StoreConfig:
@@ -751,8 +802,10 @@ async def test_a_destroyed_child_key_stays_destroyed_through_a_rotation(tmp_path
         linked = await _try(store, CHILD, await _invite(store, rosalind))
         async with store.sessions() as session:
             # Crypto-shredding: the child's data key goes; their rows stay, unreadable.
-            await session.execute(text("UPDATE data_keys SET wrapped = NULL WHERE id = :id"),
-                                  {"id": linked.child.data_key_id})
+            await session.execute(
+                text("UPDATE data_keys SET wrapped = NULL WHERE id = :id"),
+                {"id": linked.child.data_key_id},
+            )
             await session.commit()
     finally:
         await store.close()
@@ -774,16 +827,25 @@ async def _connections_to(database_url: str, path: Path) -> int:
     """Connections this process holds to the database: file handles, or server sessions."""
     if database_url.startswith("sqlite"):
         fds = Path("/proc/self/fd")
-        return sum(1 for fd in fds.iterdir()
-                   if os.path.realpath(fd) in {str(path), f"{path}-wal", f"{path}-shm"})
+        return sum(
+            1
+            for fd in fds.iterdir()
+            if os.path.realpath(fd) in {str(path), f"{path}-wal", f"{path}-shm"}
+        )
     async with raw_session(PG_URL) as session:
-        return int((await session.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
-            {"name": database_url.rsplit("/", 1)[1]})).scalar_one())
+        return int(
+            (
+                await session.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": database_url.rsplit("/", 1)[1]},
+                )
+            ).scalar_one()
+        )
 
 
-async def test_a_store_that_cannot_open_lets_go_of_the_database(database_url: str,
-                                                                tmp_path: Path) -> None:
+async def test_a_store_that_cannot_open_lets_go_of_the_database(
+    database_url: str, tmp_path: Path
+) -> None:
     index_key = secrets.token_bytes(32)
     store = await Store.open(StoreConfig(database_url, secrets.token_bytes(32), index_key))
     await store.close()

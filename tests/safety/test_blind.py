@@ -34,7 +34,8 @@ def det() -> Detector:
 def test_the_blind_set_is_frozen_and_whole() -> None:
     files = sorted(BLIND.glob("*.jsonl"))
     assert [f.stem for f in files] == sorted(
-        ["am", "ar", "ckb", "en", "fa", "fr", "pl", "ps", "ro", "sq", "ti", "vi"])
+        ["am", "ar", "ckb", "en", "fa", "fr", "pl", "ps", "ro", "sq", "ti", "vi"]
+    )
     for path in files:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         assert len(lines) == 88, path.name
@@ -42,10 +43,17 @@ def test_the_blind_set_is_frozen_and_whole() -> None:
 
 def test_urgent_recall_on_the_blind_set(det: Detector) -> None:
     report = blind_report(det)
-    print("\n" + "\n".join([*report.recall.lines("urgent recall"),
-                            *report.by_language.lines("by language"),
-                            *report.by_category.lines("by category"),
-                            *report.by_style.lines("by style")]))
+    print(
+        "\n"
+        + "\n".join(
+            [
+                *report.recall.lines("urgent recall"),
+                *report.by_language.lines("by language"),
+                *report.by_category.lines("by category"),
+                *report.by_style.lines("by style"),
+            ]
+        )
+    )
     assert report.recall.rate("all") >= RECALL_TARGET
     for language in report.by_language.total:
         assert report.by_language.rate(language) >= RECALL_PER_LANGUAGE_TARGET, language

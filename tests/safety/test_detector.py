@@ -66,8 +66,7 @@ def test_a_message_is_read_in_the_languages_it_looks_like(det: Detector) -> None
     assert {"ti", "am"} & set(det.scan("ሓግዙኒ").languages)
     assert "en" in det.scan("hello, how are you").languages
     # Polish is not read as English: the English words of the lexicons stay out of it.
-    assert "en" not in det.plausible("Od poniedziałku szkoła będzie otwarta od ósmej rano.",
-                                     ["pl"])
+    assert "en" not in det.plausible("Od poniedziałku szkoła będzie otwarta od ósmej rano.", ["pl"])
     # Code-switched text is read as both of its languages.
     assert {"fa", "en"} <= det.plausible("فردا میرم school, see you", ["fa"])
     # Romanised Arabic and Persian are read as Arabic and Persian.

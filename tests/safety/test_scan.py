@@ -27,7 +27,11 @@ def test_one_output_line_per_input_line() -> None:
     assert "self_harm" in rows[0]["categories"]
     assert "en.selfharm.die.1" in rows[0]["rules"]
     assert {k: rows[1][k] for k in ("severity", "categories", "rules", "reasons")} == {
-        "severity": "none", "categories": [], "rules": [], "reasons": []}
+        "severity": "none",
+        "categories": [],
+        "rules": [],
+        "reasons": [],
+    }
     assert set(rows[0]) == {"severity", "categories", "rules", "score", "reasons"}
     assert rows[0]["score"] > rows[1]["score"]
 

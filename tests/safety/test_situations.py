@@ -42,8 +42,13 @@ URGENT = [
     ("fr", "quelqu'un me fait du mal"),
     # Missed by the committed model (score 0.33): kept visible rather than tuned away; strict,
     # so the day a retrained model catches it this mark must go.
-    pytest.param("ro", "cineva îmi face rău", marks=pytest.mark.xfail(
-        strict=True, reason="a measured miss; the detector is not edited for one line")),
+    pytest.param(
+        "ro",
+        "cineva îmi face rău",
+        marks=pytest.mark.xfail(
+            strict=True, reason="a measured miss; the detector is not edited for one line"
+        ),
+    ),
     ("ar", "في حدا عم يأذيني"),
     ("fa", "یکی داره اذیتم میکنه"),
     ("sq", "dikush po më lëndon"),
@@ -52,12 +57,14 @@ URGENT = [
 NOT_URGENT = [
     # "a year ago I was in danger but now I'm safe with my foster family"
     ("en", "A year ago I was in danger but now I'm safe with my foster family"),
-    ("fr", "Il y a un an j'étais en danger mais maintenant je suis en sécurité avec ma "
-           "famille d'accueil"),
+    (
+        "fr",
+        "Il y a un an j'étais en danger mais maintenant je suis en sécurité avec ma "
+        "famille d'accueil",
+    ),
     ("ro", "Acum un an eram în pericol, dar acum sunt în siguranță cu familia mea de plasament"),
     ("sq", "Një vit më parë isha në rrezik, por tani jam i sigurt me familjen kujdestare"),
-    ("pl", "Rok temu byłem w niebezpieczeństwie, ale teraz jestem bezpieczny z rodziną "
-           "zastępczą"),
+    ("pl", "Rok temu byłem w niebezpieczeństwie, ale teraz jestem bezpieczny z rodziną zastępczą"),
     ("ar", "من سنة كنت بخطر بس هلق أنا بأمان مع العيلة الحاضنة"),
     ("fa", "یه سال پیش در خطر بودم ولی الان با خانواده سرپرستم در امانم"),
     ("vi", "Một năm trước em gặp nguy hiểm nhưng giờ em an toàn với gia đình nhận nuôi"),
@@ -85,8 +92,7 @@ def test_situations_once_missed_are_urgent(det: Detector, language: str, text: s
 
 
 @pytest.mark.parametrize(("language", "text"), NOT_URGENT, ids=[t for _, t in NOT_URGENT])
-def test_situations_once_alarmed_are_not_urgent(det: Detector, language: str, text: str
-                                                ) -> None:
+def test_situations_once_alarmed_are_not_urgent(det: Detector, language: str, text: str) -> None:
     result = det.scan(text, (language,))
     assert result.severity is not Severity.URGENT, result.reasons
 

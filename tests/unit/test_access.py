@@ -12,14 +12,31 @@ from conversations.people import ChildView, Role, StaffView
 
 
 def _staff(staff_id: str, role: Role, *, active: bool = True) -> StaffView:
-    return StaffView(id=staff_id, telegram_id=1, name="N", role=role, locale="en",
-                     languages=("en",), away_until=None, active=active)
+    return StaffView(
+        id=staff_id,
+        telegram_id=1,
+        name="N",
+        role=role,
+        locale="en",
+        languages=("en",),
+        away_until=None,
+        active=active,
+    )
 
 
 def _child(advocate_id: str | None) -> ChildView:
-    return ChildView(id="C", ref="K7F", telegram_id=2, nickname="Star", locale="en",
-                     locale_chosen=False, advocate_id=advocate_id, data_key_id="k", stage=None,
-                     unreachable=False)
+    return ChildView(
+        id="C",
+        ref="K7F",
+        telegram_id=2,
+        nickname="Star",
+        locale="en",
+        locale_chosen=False,
+        advocate_id=advocate_id,
+        data_key_id="k",
+        stage=None,
+        unreachable=False,
+    )
 
 
 # The person asking is always "ME"; the other advocate is "THEM".

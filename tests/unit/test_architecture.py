@@ -31,11 +31,15 @@ def _imports(path: Path) -> set[str]:
                 names.add(base[0] if base else "..")
             elif node.module:
                 names.add(node.module.split(".")[0])
-        elif (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
-              and getattr(node.func, "id", getattr(node.func, "attr", "")) in
-              {"import_module", "__import__"}
-              and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Name, ast.Attribute))
+            and getattr(node.func, "id", getattr(node.func, "attr", ""))
+            in {"import_module", "__import__"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             names.add(node.args[0].value.split(".")[0])
     return names
 
@@ -46,8 +50,7 @@ def test_safety_imports_nothing_of_ours(path: Path) -> None:
     assert not _imports(path) & {"telegram", "sqlalchemy"}, "safety stays pure"
 
 
-@pytest.mark.parametrize("path", _modules("conversations"),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", _modules("conversations"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_conversations_never_imports_telegram_or_the_bot(path: Path) -> None:
     assert not _imports(path) & {"telegram", "bot"}
 

@@ -28,8 +28,10 @@ def test_seal_and_open() -> None:
     assert ring.open(blob, "messages", "body", "01A").decode() == "Përshëndetje 👋"
 
 
-@pytest.mark.parametrize(("table", "column", "row"), [
-    ("notes", "body", "01A"), ("messages", "caption", "01A"), ("messages", "body", "01B")])
+@pytest.mark.parametrize(
+    ("table", "column", "row"),
+    [("notes", "body", "01A"), ("messages", "caption", "01A"), ("messages", "body", "01B")],
+)
 def test_a_value_moved_elsewhere_does_not_open(table: str, column: str, row: str) -> None:
     ring = Keyring(secrets.token_bytes(32))
     key = ring.new_data_key()
@@ -180,12 +182,15 @@ def test_key_file_is_private_whatever_came_before(tmp_path: Path) -> None:
     assert path.read_text(encoding="ascii").strip() == encode_key(raw)
 
 
-@pytest.mark.parametrize(("value", "says"), [
-    ("!!!!", "not valid base64"),
-    ("c2hvcnQ=", "32 bytes"),
-    (base64.b64encode(bytes(33)).decode(), "32 bytes"),
-    ("", "32 bytes"),
-])
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("!!!!", "not valid base64"),
+        ("c2hvcnQ=", "32 bytes"),
+        (base64.b64encode(bytes(33)).decode(), "32 bytes"),
+        ("", "32 bytes"),
+    ],
+)
 def test_bad_key_files_are_configuration_errors(tmp_path: Path, value: str, says: str) -> None:
     path = tmp_path / "index.key"
     path.write_text(value)

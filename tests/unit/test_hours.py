@@ -30,8 +30,9 @@ def test_open_time_skips_closed_hours() -> None:
     # 30 minutes on Friday, 120 on Saturday, then Monday morning.
     due = WEEKDAYS.after_open_time(FRIDAY_1630, timedelta(minutes=180))
     assert due == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
-    assert WEEKDAYS.after_open_time(FRIDAY_1630, timedelta(minutes=20)) == \
-        FRIDAY_1630 + timedelta(minutes=20)
+    assert WEEKDAYS.after_open_time(FRIDAY_1630, timedelta(minutes=20)) == FRIDAY_1630 + timedelta(
+        minutes=20
+    )
 
 
 def test_summer_time_is_local_time() -> None:
@@ -45,8 +46,10 @@ def test_day_lists_and_ranges_that_wrap() -> None:
     assert {day for day, _, _ in weekend.windows} == {0, 4, 5, 6}
 
 
-@pytest.mark.parametrize("spec", ["Mon-Fri", "Xyz 09:00-10:00", "Mon 10:00-09:00",
-                                  "Mon 25:00-26:00", "", "Mon 09:00-17:00;"])
+@pytest.mark.parametrize(
+    "spec",
+    ["Mon-Fri", "Xyz 09:00-10:00", "Mon 10:00-09:00", "Mon 25:00-26:00", "", "Mon 09:00-17:00;"],
+)
 def test_nonsense_is_refused(spec: str) -> None:
     with pytest.raises(ValueError, match=r"\S"):
         ServiceHours.parse(spec, LONDON)

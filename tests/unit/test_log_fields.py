@@ -17,15 +17,17 @@ def _passed_fields() -> dict[str, set[str]]:
         for path in sorted((ROOT / package).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr in LOG_METHODS):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in LOG_METHODS
+                ):
                     continue
                 for keyword in node.keywords:
                     if keyword.arg == "extra" and isinstance(keyword.value, ast.Dict):
                         for key in keyword.value.keys:
                             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                                found.setdefault(key.value, set()).add(
-                                    str(path.relative_to(ROOT)))
+                                found.setdefault(key.value, set()).add(str(path.relative_to(ROOT)))
     return found
 
 

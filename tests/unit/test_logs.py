@@ -30,8 +30,9 @@ def out() -> io.StringIO:
     return io.StringIO()
 
 
-def _logger(out: io.StringIO, clock: Clock, json_lines: bool = False, **limits: int
-            ) -> tuple[logging.Logger, RepeatFilter]:
+def _logger(
+    out: io.StringIO, clock: Clock, json_lines: bool = False, **limits: int
+) -> tuple[logging.Logger, RepeatFilter]:
     handler = logging.StreamHandler(out)
     handler.setFormatter(SafeFormatter(json_lines))
     guard = RepeatFilter(handler.handle, clock=clock, **limits)
@@ -41,8 +42,9 @@ def _logger(out: io.StringIO, clock: Clock, json_lines: bool = False, **limits: 
     return log, guard
 
 
-def test_a_repeated_error_is_let_through_ten_times_then_counted(out: io.StringIO,
-                                                                 clock: Clock) -> None:
+def test_a_repeated_error_is_let_through_ten_times_then_counted(
+    out: io.StringIO, clock: Clock
+) -> None:
     log, _ = _logger(out, clock)
     for _ in range(10_000):
         log.error("outbox.send_crashed", extra={"outbox_id": 7})
@@ -64,13 +66,17 @@ def test_the_count_comes_in_json_too(out: io.StringIO, clock: Clock) -> None:
     log.warning("webhook.wrong_secret", extra={"count": 1})
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [(line["event"], line["count"]) for line in lines] == [
-        ("webhook.wrong_secret", 1), ("log.suppressed", 2), ("webhook.wrong_secret", 1)]
+        ("webhook.wrong_secret", 1),
+        ("log.suppressed", 2),
+        ("webhook.wrong_secret", 1),
+    ]
     assert lines[1]["of"] == "webhook.wrong_secret"
     assert lines[1]["level"] == "warning"
 
 
-def test_distinct_events_are_all_kept_and_memory_stays_bounded(out: io.StringIO,
-                                                               clock: Clock) -> None:
+def test_distinct_events_are_all_kept_and_memory_stays_bounded(
+    out: io.StringIO, clock: Clock
+) -> None:
     log, guard = _logger(out, clock, keys=100)
     for i in range(5_000):
         log.warning(f"event.{i}")
@@ -91,8 +97,9 @@ def test_a_window_closed_to_make_room_reports_its_count(out: io.StringIO, clock:
     ]
 
 
-def test_the_same_event_at_another_level_or_logger_is_another_event(out: io.StringIO,
-                                                                    clock: Clock) -> None:
+def test_the_same_event_at_another_level_or_logger_is_another_event(
+    out: io.StringIO, clock: Clock
+) -> None:
     log, _ = _logger(out, clock, limit=1)
     other = logging.Logger("tests.other")
     other.handlers = log.handlers

@@ -16,14 +16,23 @@ from conversations.outgoing import (
     utf16_len,
 )
 
-WORDS = st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                         min_size=1, max_size=30), min_size=1, max_size=600)
+WORDS = st.lists(
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=30
+    ),
+    min_size=1,
+    max_size=600,
+)
 # Emoji and other astral characters take two UTF-16 units: where Telegram counts, Python does not.
 ASTRAL = st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF)
-MIXED = st.one_of(ASTRAL, st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                  st.sampled_from([" ", "\n", "."]))
+MIXED = st.one_of(
+    ASTRAL,
+    st.characters(codec="utf-8", exclude_categories=["Cs"]),
+    st.sampled_from([" ", "\n", "."]),
+)
 LONG = st.lists(st.text(alphabet=MIXED, min_size=1, max_size=400), min_size=1, max_size=40).map(
-    "".join)
+    "".join
+)
 
 
 def assert_only_blanks_lost(text: str, pieces: list[str]) -> None:
@@ -122,7 +131,8 @@ def test_a_caption_starting_with_many_blanks_is_not_repeated() -> None:
     parts = Outgoing(kind="photo", text=caption, file_id="F").parts()
     assert sum(p.text.count("hello") for p in parts) == 300
     assert Outgoing(kind="photo", text=" " * 2000, file_id="F").parts() == [
-        Outgoing(kind="photo", file_id="F")]
+        Outgoing(kind="photo", file_id="F")
+    ]
 
 
 def test_sticker_header_goes_first() -> None:
@@ -146,8 +156,9 @@ def test_a_long_header_before_a_video_note_is_split_and_still_first() -> None:
 
 
 def test_buttons_stay_on_the_last_part() -> None:
-    message = Outgoing(text="x " * 3000, buttons=((Button("OK", data="ok"),),),
-                       keyboard=(("Menu",),))
+    message = Outgoing(
+        text="x " * 3000, buttons=((Button("OK", data="ok"),),), keyboard=(("Menu",),)
+    )
     parts = message.parts()
     assert len(parts) == 2
     assert not parts[0].buttons
@@ -157,29 +168,45 @@ def test_buttons_stay_on_the_last_part() -> None:
 
 
 def test_json_round_trip() -> None:
-    message = Outgoing(kind="qr", text="t", buttons=((Button("a", "b"), Button("c", url="u")),),
-                       keyboard=(("x", "y"),), protect=True, extra={"link": "l"})
+    message = Outgoing(
+        kind="qr",
+        text="t",
+        buttons=((Button("a", "b"), Button("c", url="u")),),
+        keyboard=(("x", "y"),),
+        protect=True,
+        extra={"link": "l"},
+    )
     assert Outgoing.from_json(message.to_json()) == message
 
 
-BUTTONS = st.lists(st.lists(st.builds(Button, st.text(max_size=10),
-                                      st.none() | st.text(max_size=64),
-                                      st.none() | st.text(max_size=20)),
-                            max_size=3).map(tuple), max_size=3).map(tuple)
+BUTTONS = st.lists(
+    st.lists(
+        st.builds(
+            Button,
+            st.text(max_size=10),
+            st.none() | st.text(max_size=64),
+            st.none() | st.text(max_size=20),
+        ),
+        max_size=3,
+    ).map(tuple),
+    max_size=3,
+).map(tuple)
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.builds(
-    Outgoing,
-    kind=st.sampled_from(["text", "photo", "sticker", "qr", "document"]),
-    text=st.text(max_size=50),
-    file_id=st.none() | st.text(min_size=1, max_size=20),
-    buttons=BUTTONS,
-    keyboard=st.none() | st.lists(st.lists(st.text(max_size=8), max_size=3).map(tuple),
-                                  max_size=3).map(tuple),
-    protect=st.booleans(),
-    extra=st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=3),
-))
+@given(
+    st.builds(
+        Outgoing,
+        kind=st.sampled_from(["text", "photo", "sticker", "qr", "document"]),
+        text=st.text(max_size=50),
+        file_id=st.none() | st.text(min_size=1, max_size=20),
+        buttons=BUTTONS,
+        keyboard=st.none()
+        | st.lists(st.lists(st.text(max_size=8), max_size=3).map(tuple), max_size=3).map(tuple),
+        protect=st.booleans(),
+        extra=st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=3),
+    )
+)
 def test_json_round_trip_through_the_outbox_encoding(message: Outgoing) -> None:
     # The outbox stores the JSON text, so tuples come back as lists and must be rebuilt.
     stored = json.loads(json.dumps(message.to_json()))
@@ -188,8 +215,7 @@ def test_json_round_trip_through_the_outbox_encoding(message: Outgoing) -> None:
 
 @given(LONG, st.data())
 @settings(max_examples=60, deadline=None)
-def test_a_quote_covers_the_same_characters_after_splitting(text: str, data: st.DataObject
-                                                            ) -> None:
+def test_a_quote_covers_the_same_characters_after_splitting(text: str, data: st.DataObject) -> None:
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
     whole = Outgoing(text=text, quotes=((start, end),))

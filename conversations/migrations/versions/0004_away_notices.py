@@ -20,9 +20,11 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("children", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("away_told_until",
-                                      conversations.models.UTCDateTime(timezone=True),
-                                      nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "away_told_until", conversations.models.UTCDateTime(timezone=True), nullable=True
+            )
+        )
 
 
 def downgrade() -> None:

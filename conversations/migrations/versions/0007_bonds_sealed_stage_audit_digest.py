@@ -18,8 +18,19 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-BONDED = ("staff", "children", "invites", "staff_invites", "messages", "pending_sends",
-          "alerts", "check_ins", "stage_changes", "notes", "summaries")
+BONDED = (
+    "staff",
+    "children",
+    "invites",
+    "staff_invites",
+    "messages",
+    "pending_sends",
+    "alerts",
+    "check_ins",
+    "stage_changes",
+    "notes",
+    "summaries",
+)
 
 
 def upgrade() -> None:
