@@ -12,10 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.logs import TOKEN
+from conversations import urls
 from conversations.crypto import (
     INDEX_KEY_FILE,
     MASTER_KEY_FILE,
@@ -32,8 +31,6 @@ DEFAULT_API = "https://api.telegram.org/bot"
 # BotFather's tokens are the bot's id, a colon and 35 characters. Accepted: exactly what the log
 # formatter masks (`bot.logs.TOKEN`), so no token the bot runs with can reach a log line whole.
 TOKEN_SHAPE = TOKEN
-DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
-BAD_DATABASE_URL = "DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."
 
 
 @dataclass(frozen=True)
@@ -249,7 +246,7 @@ class Settings:
         token = get("TELEGRAM_BOT_TOKEN")
         if token is not None and not TOKEN_SHAPE.fullmatch(token):
             raise ConfigurationError("TELEGRAM_BOT_TOKEN does not look like a BotFather token")
-        database_url = _database_url(get("DATABASE_URL"), data_dir)
+        database_url = urls.database_url(get("DATABASE_URL"), data_dir)
         base = get("TELEGRAM_API_BASE_URL") or DEFAULT_API
         # Everything on the safety path is parsed here, at start: a setting that cannot work
         # must stop the bot with a reason, not fail inside the first child's alert.
@@ -342,18 +339,18 @@ class Settings:
     @property
     def shown_database(self) -> str:
         """The database URL as it may be printed: any password masked."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        return urls.shown(self.database_url)
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """What must never be printed, for error lines made of others' exception text."""
-        password = make_url(self.database_url).password
+        password = urls.password_of(self.database_url)
         found = (
             self.token,
             self.master_key_b64,
             self.index_key_b64,
             self.webhook_secret,
-            str(password) if password else None,
+            password,
         )
         return tuple(s for s in found if s)
 
@@ -396,22 +393,6 @@ class Settings:
                 f"data: put the key file back (or set {variable}); a new key would open none "
                 "of it"
             ) from None
-
-
-def _database_url(given: str | None, data_dir: Path) -> str:
-    """DATABASE_URL, checked, or the embedded store's in the data dir."""
-    if given is None:
-        # Made, not pasted together: a path with `?` or `#` must not turn into URL syntax.
-        url = URL.create("sqlite+aiosqlite", database=str((data_dir / "alongside.db").resolve()))
-    else:
-        try:
-            url = make_url(given)
-        except (ArgumentError, ValueError):
-            raise ConfigurationError(BAD_DATABASE_URL) from None
-    if url.drivername not in DATABASE_SCHEMES:
-        # A synchronous `sqlite://` or `postgresql://` would fail deep inside the engine.
-        raise ConfigurationError(BAD_DATABASE_URL)
-    return given or url.render_as_string(hide_password=False)
 
 
 def _number(raw: str | None, default: float, name: str, *, low: float | None = None) -> float:
