@@ -1009,3 +1009,58 @@ async def test_drop_pending_updates_and_pending_count(emu: BotApiEmulator, bot: 
     assert await bot.delete_webhook(drop_pending_updates=True)
     assert emu.pending_updates() == []
     assert await bot.get_updates() == ()
+
+
+# --------------------------------------------------------------------------- topics
+
+
+async def test_topics_in_a_private_chat_only_when_the_bot_has_them(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    """Off by default, as for a bot whose owner never turned them on: refused, and getMe says
+    so. On: a topic is made, posted into, written in by the user, renamed and deleted, with
+    what Telegram puts on each message."""
+    rosa = emu.user(1201, "Rosa")
+    emu.send_text(rosa, "/start")
+    assert (await bot.get_me()).has_topics_enabled is False
+    with pytest.raises(BadRequest, match="not a forum"):
+        await bot.create_forum_topic(1201, "Ana · K7")
+    with pytest.raises(BadRequest, match="thread not found"):
+        await bot.send_message(1201, "hi", message_thread_id=5)
+
+    emu.topics_enabled = True
+    assert (await bot.get_me()).has_topics_enabled is True
+    with pytest.raises(BadRequest, match="(?i)topic_name_invalid"):
+        await bot.create_forum_topic(1201, "x" * 129)
+    with pytest.raises(BadRequest, match="(?i)icon_color"):
+        await bot.create_forum_topic(1201, "Ana", icon_color=123)
+    topic = await bot.create_forum_topic(1201, "Ana · K7")
+    thread = topic.message_thread_id
+    sent = await bot.send_message(1201, "from Ana", message_thread_id=thread)
+    assert sent.message_thread_id == thread
+    assert sent.is_topic_message
+    assert emu.sent_to(1201)[-1].message_thread_id == thread
+    plain = await bot.send_message(1201, "in the chat itself")
+    assert plain.message_thread_id is None
+
+    # The user writes in the topic without replying: the message points at the topic's
+    # opening service message, not at anything the bot said.
+    emu.send_text(rosa, "answer for Ana", thread=thread)
+    written = (await bot.get_updates())[-1].message
+    assert written is not None
+    assert written.message_thread_id == thread
+    assert written.is_topic_message
+    assert written.reply_to_message is not None
+    assert written.reply_to_message.message_id == thread
+    assert written.reply_to_message.forum_topic_created is not None
+    assert written.reply_to_message.forum_topic_created.name == "Ana · K7"
+
+    assert await bot.edit_forum_topic(1201, thread, name="Ana · K7 (placed)")
+    assert emu.topics[1201][thread].name == "Ana · K7 (placed)"
+    assert await bot.delete_forum_topic(1201, thread)
+    assert emu.is_deleted(1201, sent.message_id)
+    assert not emu.is_deleted(1201, plain.message_id)
+    with pytest.raises(BadRequest, match="thread not found"):
+        await bot.send_message(1201, "again", message_thread_id=thread)
+    with pytest.raises(ValueError, match="no topic"):
+        emu.send_text(rosa, "into a deleted topic", thread=thread)

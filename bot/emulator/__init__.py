@@ -85,8 +85,12 @@ Served methods: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, se
 sendPhoto, sendVoice, sendVideo, sendDocument, sendSticker, sendAudio, sendAnimation,
 sendVideoNote, copyMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
 deleteMessages, answerCallbackQuery, setMyCommands, deleteMyCommands, getMyCommands,
-setChatMenuButton, getChatMenuButton, sendChatAction, getFile, close, logOut. Anything
-else answers 404 "Not Found: method not found"; a wrong token answers 401.
+setChatMenuButton, getChatMenuButton, sendChatAction, getFile, createForumTopic,
+editForumTopic, deleteForumTopic, close, logOut. Anything else answers 404 "Not Found: method
+not found"; a wrong token answers 401.
+
+Topics in private chats (Bot API 9.3) exist only with ``topics_enabled`` set (``getMe`` says
+``has_topics_enabled``); see ``_topics`` for what each message in a topic carries.
 
 Text: ``parse_mode`` "HTML" and "MarkdownV2" are parsed into plain text plus entities the
 way TDLib parses them (a bare "<" or an unescaped "." is refused with 400 "Bad Request: can't

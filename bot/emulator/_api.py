@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import _topics
 from ._formatting import (
     check_parse_mode,
     explicit_entities,
@@ -124,6 +125,9 @@ class BotApi:
         self.answered_callbacks: list[JSONDict] = []
         self.chat_actions: list[tuple[int, str]] = []
         self.menu_buttons: dict[int | None, JSONDict] = {}
+        # Topics in private chats: off unless the bot's owner turned them on (see `_topics`).
+        self.topics_enabled = False
+        self.topics: dict[int, dict[int, _topics.Topic]] = {}
 
         self._users: dict[int, EmulatedUser] = {}
         self._blocked: set[int] = set()
@@ -343,6 +347,7 @@ class BotApi:
         kind: str,
         file_id: str | None,
     ) -> JSONDict:
+        thread_id = _topics.thread_of(self, chat_id, params)
         reply_to = self._reply_to(chat_id, params)
         markup = parse_reply_markup(params.get("reply_markup"))
         protect = truthy(params.get("protect_content"))
@@ -355,6 +360,7 @@ class BotApi:
         }
         if reply_to is not None:
             message["reply_to_message"] = self._shallow_reply(reply_to)
+        _topics.in_topic(self, chat_id, message, thread_id, by_user=False)
         if (shown := shown_inline_keyboard(markup)) is not None:
             message["reply_markup"] = shown
         if protect:
@@ -380,6 +386,7 @@ class BotApi:
                 entities=copy.deepcopy(
                     message.get("entities") or message.get("caption_entities") or []
                 ),
+                message_thread_id=thread_id,
             )
         )
         return copy.deepcopy(message)
@@ -418,6 +425,8 @@ class BotApi:
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
+            "has_topics_enabled": self.topics_enabled,
+            "allows_users_to_create_topics": False,
         }
 
     @_method("getUpdates")
@@ -859,3 +868,6 @@ def _register_media_methods() -> None:
 
 
 _register_media_methods()
+_method("createForumTopic")(_topics.create_forum_topic)
+_method("editForumTopic")(_topics.edit_forum_topic)
+_method("deleteForumTopic")(_topics.delete_forum_topic)

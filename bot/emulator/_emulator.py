@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from . import _topics
 from ._api import HANDLERS, BotApi
 from ._text import command_entities, read_params, update_type
 from ._types import (
@@ -297,13 +298,21 @@ class BotApiEmulator(BotApi):
 
     # ---------------------------------------------------------------- incoming traffic
 
-    def send_text(self, user: EmulatedUser, text: str, *, reply_to: int | None = None) -> JSONDict:
-        """Enqueue a text message from ``user``; slash commands get bot_command entities."""
+    def send_text(
+        self,
+        user: EmulatedUser,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        thread: int | None = None,
+    ) -> JSONDict:
+        """Enqueue a text message from ``user`` (in topic ``thread`` if given); slash commands
+        get bot_command entities."""
         content: JSONDict = {"text": text}
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
-        return self._user_message(user, content, reply_to)
+        return self._user_message(user, content, reply_to, thread)
 
     def send_photo(self, user: EmulatedUser, caption: str | None = None) -> JSONDict:
         small = self._fake_file(user, "photo")
@@ -507,7 +516,11 @@ class BotApiEmulator(BotApi):
         return content
 
     def _user_message(
-        self, user: EmulatedUser, content: JSONDict, reply_to: int | None
+        self,
+        user: EmulatedUser,
+        content: JSONDict,
+        reply_to: int | None,
+        thread: int | None = None,
     ) -> JSONDict:
         if user.id not in self._users:
             self._users[user.id] = user
@@ -526,6 +539,11 @@ class BotApiEmulator(BotApi):
             if target is None or target.deleted:
                 raise ValueError(f"no message {reply_to} in chat {user.id} to reply to")
             message["reply_to_message"] = self._shallow_reply(target.message)
+        if thread is not None:
+            topic = self.topics.get(user.id, {}).get(thread)
+            if not self.topics_enabled or topic is None or topic.deleted:
+                raise ValueError(f"no topic {thread} in chat {user.id} to write in")
+            _topics.in_topic(self, user.id, message, thread, by_user=True)
         self._messages[(user.id, message["message_id"])] = MessageRecord(
             user.id, message, from_bot=False, created=self.clock()
         )

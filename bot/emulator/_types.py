@@ -111,6 +111,7 @@ class SentMessage:
     edited: bool = False
     # As Telegram returns them: offsets and lengths in UTF-16 units.
     entities: list[JSONDict] = field(default_factory=list)
+    message_thread_id: int | None = None  # the topic it was posted in, if any
 
     def marked(self, kind: str) -> list[str]:
         """The pieces of the text (or caption) that entities of type `kind` cover."""
