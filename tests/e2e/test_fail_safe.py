@@ -230,7 +230,8 @@ async def test_a_flood_of_help_now_presses_is_one_alarm(
 
     # The real child's alert is still there to act on, whatever came after it.
     emu.send_text(supervisor, "/alerts")
-    listing = await bot.wait_text(supervisor.id, "Page 1 of 1")
+    # Behind sixty presses, each of which edits the card: slow on a loaded machine.
+    listing = await bot.wait_text(supervisor.id, "Page 1 of 1", timeout=60)
     assert "Star" in (listing.text or "")
     emu.send_text(supervisor, f"/resolve {_ref(listing.text or '', 'Star')} spoke to her, safe")
     await bot.wait_text(supervisor.id, "Resolved: Star")
