@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, func, select, text
+from sqlalchemy import Select, column, event, func, select, table, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -44,6 +44,32 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT = 10.0
+_ACTIVITY = table(
+    "pg_stat_activity",
+    column("datname"),
+    column("pid"),
+    column("backend_xmin"),
+    column("xact_start"),
+    column("query_start"),
+)
+
+
+def _snapshots_since(since: Any) -> Select[int]:
+    """Other sessions of this database holding a snapshot taken before `since`: they could still
+    see rows just deleted, so VACUUM FULL would copy them into the rewritten table."""
+    a = _ACTIVITY.c
+    return (
+        select(func.count())
+        .select_from(_ACTIVITY)
+        .where(
+            a.datname == func.current_database(),
+            a.pid != func.pg_backend_pid(),
+            a.backend_xmin.is_not(None),
+            func.coalesce(a.xact_start, a.query_start) < since,
+        )
+    )
+
+
 # Emergency answers, alert cards and acknowledgements: never behind routine messages.
 SAFETY_PURPOSES = frozenset({"safety", "alert", "card"})
 # What the database raises when it is away, full or refusing: SQLAlchemy's errors, and what a
@@ -291,8 +317,17 @@ class Store:
         known = set(Base.metadata.tables)
         async with self.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            # A row version another transaction may still see (autovacuum's ANALYZE holds a
-            # snapshot for a moment) is copied, not dropped: a second pass once it has gone.
+            # A row version another transaction may still see (autovacuum's ANALYZE, a loop of
+            # this bot slowed by load) is copied, not dropped: wait until every snapshot taken
+            # before now has gone (30 s at most), and make a second pass after a moment.
+            since = (await auto.execute(select(func.clock_timestamp()))).scalar_one()
+            for _ in range(150):
+                older = (await auto.execute(_snapshots_since(since))).scalar_one()
+                if not older:
+                    break
+                await asyncio.sleep(0.2)
+            else:
+                log.warning("store.scrub_waited", extra={"ms": 30000})
             for attempt in range(2):
                 if attempt:
                     await asyncio.sleep(1.0)
