@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALES := en sq vi ar fa ps ckb ti am ro fr pl
 
-.PHONY: run test lint bench catalogs clean model check-model
+.PHONY: run test test-fast lint bench catalogs clean model check-model
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ test: $(BIN)/.installed
 	$(BIN)/mypy
 	# Four processes: most of the suite waits on real HTTP, subprocesses and timers, not the CPU.
 	$(BIN)/pytest -q -n 4 --dist worksteal
+
+# The quick part, for while you work: the unit tests (the rules run on `conversations.fakes`),
+# the catalog and content tests and the safety tests, without the tests marked slow nor the
+# safety measurements (blind set, benchmark); no database, no bot. In one process: starting
+# pytest-xdist's workers costs more than they save here. CI runs `make test`.
+FAST_TESTS := tests/unit tests/safety tests/test_catalogs.py tests/test_content.py \
+	tests/test_readability.py --ignore=tests/safety/test_blind.py --ignore=tests/safety/test_bench.py
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -q -m "not slow" $(FAST_TESTS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench

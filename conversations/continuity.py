@@ -17,8 +17,9 @@ from conversations.access import access_child_by_ref, may_act_for
 from conversations.errors import AccessDenied
 from conversations.ids import new_id
 from conversations.journey import Stage
-from conversations.models import Alert, Child, Note, Staff, StageChange, Summary
-from conversations.people import ChildView, Role, StaffView, staff_view
+from conversations.models import Child, Staff, StageChange
+from conversations.people import ChildView, Role, StaffView, get_staff, staff_view
+from conversations.repositories import Work
 from conversations.store import UnitOfWork
 
 
@@ -92,104 +93,56 @@ async def stage_history(uow: UnitOfWork, child: ChildView) -> list[tuple[str, da
     ]
 
 
-async def add_note(uow: UnitOfWork, staff: StaffView, child: ChildView, text: str) -> None:
+async def add_note(uow: Work, staff: StaffView, child: ChildView, text: str) -> None:
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
-    note_id = new_id()
-    uow.session.add(
-        Note(
-            id=note_id,
-            child_id=child.id,
-            staff_id=staff.id,
-            created_at=uow.now,
-            body_sealed=await uow.seal(child.data_key_id, text[:4000], "notes", "body", note_id),
-        )
-    )
+    await uow.notes.add(child, staff.id, text[:4000])
     await uow.audit(f"staff:{staff.id}", "note.add", child.id)
 
 
-async def _names(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, str]:
+async def _names(uow: Work, staff_ids: set[str]) -> dict[str, str]:
     names = {}
     for staff_id in staff_ids:
-        row = await uow.session.get(Staff, staff_id)
-        if row is not None:
-            names[staff_id] = (await staff_view(uow, row)).name
+        view = await get_staff(uow, staff_id)
+        if view is not None:
+            names[staff_id] = view.name
     return names
 
 
-async def read_notes(uow: UnitOfWork, staff: StaffView, child: ChildView) -> list[NoteView]:
+async def read_notes(uow: Work, staff: StaffView, child: ChildView) -> list[NoteView]:
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
-    rows = (
-        (
-            await uow.session.execute(
-                select(Note).where(Note.child_id == child.id).order_by(Note.created_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    names = await _names(uow, {row.staff_id for row in rows})
-    notes = [
-        NoteView(
-            names.get(row.staff_id, "?"),
-            row.created_at,
-            await uow.open(row.body_sealed, "notes", "body", row.id),
-        )
-        for row in rows
-    ]
+    kept = await uow.notes.of(child)
+    names = await _names(uow, {note.staff_id for note in kept})
+    notes = [NoteView(names.get(note.staff_id, "?"), note.at, note.text) for note in kept]
     await uow.audit(f"staff:{staff.id}", "notes.read", child.id, f"count={len(notes)}")
     return notes
 
 
-async def draft_summary(uow: UnitOfWork, staff: StaffView, child: ChildView, text: str) -> str:
+async def draft_summary(uow: Work, staff: StaffView, child: ChildView, text: str) -> str:
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
-    summary_id = new_id()
-    uow.session.add(
-        Summary(
-            id=summary_id,
-            child_id=child.id,
-            staff_id=staff.id,
-            status="draft",
-            created_at=uow.now,
-            body_sealed=await uow.seal(
-                child.data_key_id, text[:3000], "summaries", "body", summary_id
-            ),
-        )
-    )
+    summary_id = await uow.summaries.add_draft(child, staff.id, text[:3000])
     await uow.audit(f"staff:{staff.id}", "summary.draft", child.id)
     return summary_id
 
 
-async def decide_summary(
-    uow: UnitOfWork, child: ChildView, summary_id: str, approve: bool
-) -> str | None:
+async def decide_summary(uow: Work, child: ChildView, summary_id: str, approve: bool) -> str | None:
     """The child's answer to a draft; returns the drafting staff id, or None if not theirs."""
-    row = await uow.session.get(Summary, summary_id)
-    if row is None or row.child_id != child.id or row.status != "draft":
+    draft = await uow.summaries.get(summary_id)
+    if draft is None or draft.child_id != child.id or draft.status != "draft":
         return None
-    row.status = "approved" if approve else "change_requested"
-    row.decided_at = uow.now
-    await uow.audit(f"child:{child.id}", f"summary.{row.status}", child.id)
-    return row.staff_id
+    status = "approved" if approve else "change_requested"
+    await uow.summaries.decide(summary_id, status)
+    await uow.audit(f"child:{child.id}", f"summary.{status}", child.id)
+    return draft.staff_id
 
 
-async def approved_summary(uow: UnitOfWork, child: ChildView) -> str | None:
-    row = (
-        await uow.session.execute(
-            select(Summary)
-            .where(Summary.child_id == child.id, Summary.status == "approved")
-            .order_by(Summary.decided_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    return None if row is None else await uow.open(row.body_sealed, "summaries", "body", row.id)
+async def approved_summary(uow: Work, child: ChildView) -> str | None:
+    return await uow.summaries.approved(child)
 
 
-async def hand_over(
-    uow: UnitOfWork, actor: StaffView, child: ChildView, new: StaffView
-) -> Handover:
+async def hand_over(uow: Work, actor: StaffView, child: ChildView, new: StaffView) -> Handover:
     """Move the child to `new`; they receive everything, the previous advocate loses access."""
     if not may_act_for(actor, child):
         raise AccessDenied("no such young person for you")
@@ -197,11 +150,10 @@ async def hand_over(
         raise AccessDenied("no such young person for you")
     if not new.active or new.id == child.advocate_id:
         raise AccessDenied("that colleague cannot take this young person")
-    row = await uow.session.get(Child, child.id)
-    assert row is not None
-    previous_row = await uow.session.get(Staff, row.advocate_id) if row.advocate_id else None
-    previous = await staff_view(uow, previous_row) if previous_row else None
-    row.advocate_id = new.id
+    # The advocate the record names, even one its broken bond keeps out of `child`.
+    named = await uow.children.advocate_named(child.id)
+    previous = await get_staff(uow, named) if named else None
+    await uow.children.hand_to(child.id, new.id)
     await uow.audit(
         f"staff:{actor.id}",
         "child.handover",
@@ -213,22 +165,12 @@ async def hand_over(
     if summary is not None:
         await uow.audit(f"staff:{new.id}", "summary.read", child.id, "handover")
     notes = await read_notes(uow, new, moved)
-    open_alerts = len(
-        (
-            await uow.session.execute(
-                select(Alert.id).where(Alert.child_id == child.id, Alert.status != "resolved")
-            )
-        ).all()
-    )
+    open_alerts = await uow.alerts.open_count(child.id)
     return Handover(moved, previous, new, summary, notes, open_alerts)
 
 
-async def own_record(uow: UnitOfWork, child: ChildView) -> Record:
-    rows = (
-        (await uow.session.execute(select(Note.staff_id).where(Note.child_id == child.id)))
-        .scalars()
-        .all()
-    )
+async def own_record(uow: Work, child: ChildView) -> Record:
+    rows = await uow.notes.authors(child.id)
     names = await _names(uow, set(rows))
     await uow.audit(f"child:{child.id}", "record.read", child.id)
     return Record(

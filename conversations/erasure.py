@@ -19,11 +19,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from conversations import audit, queues
-from conversations.access import may_erase
-from conversations.continuity import child_for
+from conversations.access import DENIED, may_act_for, may_erase
 from conversations.errors import AccessDenied, ErasureBlocked
 from conversations.models import (
     Alert,
@@ -40,7 +39,8 @@ from conversations.models import (
     StageChange,
     Summary,
 )
-from conversations.people import ChildView, StaffView
+from conversations.people import ChildView, StaffView, find_child_by_ref
+from conversations.repositories import Work
 from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,28 +57,20 @@ class Erased:
     advocate_id: str | None
 
 
-async def _open_alerts(uow: UnitOfWork, child_id: str) -> int:
-    return int(
-        (
-            await uow.session.execute(
-                select(func.count(Alert.id)).where(
-                    Alert.child_id == child_id, Alert.status != "resolved"
-                )
-            )
-        ).scalar_one()
-    )
-
-
-async def erasable(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
+async def erasable(uow: Work, staff: StaffView, ref: str) -> ChildView:
     """The child a supervisor asks to erase, before they confirm.
 
     Raises `AccessDenied` for anyone but a supervisor or an unknown reference (alike, so the
     answer does not say whether the child exists), `ErasureBlocked` while an alert is open.
     """
     if not may_erase(staff):
-        raise AccessDenied("no such young person for you")
-    child = await child_for(uow, staff, ref.upper())
-    if open_alerts := await _open_alerts(uow, child.id):
+        raise AccessDenied(DENIED)
+    # `access_child_by_ref`'s look-up and rule, on any unit of work (it takes only the real one).
+    child = await find_child_by_ref(uow, ref) if ref else None
+    if not may_act_for(staff, child):
+        raise AccessDenied(DENIED)
+    assert child is not None
+    if open_alerts := await uow.alerts.open_count(child.id):
         raise ErasureBlocked(child.ref, open_alerts)
     return child
 
@@ -89,14 +81,14 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     Raises `AccessDenied` for anyone but a supervisor, `ErasureBlocked` while an alert is open.
     """
     if not may_erase(staff):
-        raise AccessDenied("no such young person for you")
+        raise AccessDenied(DENIED)
     # Locked first: a worker relaying their message meanwhile waits, then finds them gone.
     row = (
         await uow.session.execute(select(Child).where(Child.id == child_id).with_for_update())
     ).scalar_one_or_none()
     if row is None:
         return None
-    if open_alerts := await _open_alerts(uow, child_id):
+    if open_alerts := await uow.alerts.open_count(child_id):
         raise ErasureBlocked(row.ref, open_alerts)
     erased = Erased(row.id, row.ref, row.advocate_id)
     key_id, chat_index = row.data_key_id, row.tg_index

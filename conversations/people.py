@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select
 
@@ -14,6 +15,9 @@ from conversations.errors import AlongsideError
 from conversations.ids import new_id
 from conversations.models import Child, Staff
 from conversations.store import UnitOfWork
+
+if TYPE_CHECKING:
+    from conversations.repositories import Work
 
 AWAY_LIMIT = timedelta(days=90)
 
@@ -97,16 +101,9 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
     )
 
 
-# Who wrote is asked of every update: the statements are built once.
+# Who wrote is asked of every update: the statement is built once.
 _ACTIVE_STAFF_BY_INDEX = select(Staff).where(
     Staff.tg_index == bindparam("b_index"), Staff.active.is_(True)
-)
-# A child's message goes to their advocate next: their row comes in the same read, and the
-# unit of work's identity map has it when it is asked for.
-_CHILD_BY_INDEX = (
-    select(Child, Staff)
-    .outerjoin(Staff, Staff.id == Child.advocate_id)
-    .where(Child.tg_index == bindparam("b_index"))
 )
 
 
@@ -119,28 +116,20 @@ async def find_staff(uow: UnitOfWork, telegram_id: int) -> StaffView | None:
     return None if row is None else await staff_view(uow, row)
 
 
-async def find_child(uow: UnitOfWork, telegram_id: int) -> ChildView | None:
-    found = (
-        await uow.session.execute(_CHILD_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})
-    ).first()
-    return None if found is None else await child_view(uow, found[0])
+async def find_child(uow: Work, telegram_id: int) -> ChildView | None:
+    return await uow.children.by_telegram(telegram_id)
 
 
-async def find_child_by_ref(uow: UnitOfWork, ref: str) -> ChildView | None:
-    row = (
-        await uow.session.execute(select(Child).where(Child.ref == ref.upper()))
-    ).scalar_one_or_none()
-    return None if row is None else await child_view(uow, row)
+async def find_child_by_ref(uow: Work, ref: str) -> ChildView | None:
+    return await uow.children.by_ref(ref.upper())
 
 
-async def get_child(uow: UnitOfWork, child_id: str) -> ChildView | None:
-    row = await uow.session.get(Child, child_id)
-    return None if row is None else await child_view(uow, row)
+async def get_child(uow: Work, child_id: str) -> ChildView | None:
+    return await uow.children.get(child_id)
 
 
-async def get_staff(uow: UnitOfWork, staff_id: str) -> StaffView | None:
-    row = await uow.session.get(Staff, staff_id)
-    return None if row is None else await staff_view(uow, row)
+async def get_staff(uow: Work, staff_id: str) -> StaffView | None:
+    return await uow.staff.get(staff_id)
 
 
 async def children_of(uow: UnitOfWork, advocate_id: str) -> list[ChildView]:
@@ -251,17 +240,17 @@ def display_name(raw: str) -> str:
     return " ".join(kept.split())
 
 
-async def name_taken(uow: UnitOfWork, name: str, *, but: int | None = None) -> bool:
+async def name_taken(uow: Work, name: str, *, but: int | None = None) -> bool:
     """Whether an active staff member (other than Telegram user `but`) has this name, in any
     case: young people and colleagues tell staff apart by name."""
     return any(
         view.name.casefold() == name.casefold() and view.telegram_id != but
-        for view, _ in await list_staff(uow)
+        for view in await uow.staff.active()
     )
 
 
 async def add_staff(
-    uow: UnitOfWork,
+    uow: Work,
     *,
     telegram_id: int,
     name: str,
@@ -275,30 +264,28 @@ async def add_staff(
         raise StaffError("a name of 1 to 64 characters is needed")
     if telegram_id <= 0:
         raise StaffError("a Telegram user id is a positive number")
-    tg_index = uow.index.telegram(telegram_id)
     if await name_taken(uow, name, but=telegram_id):
         raise StaffError("another staff member is already called that")
     if await find_child(uow, telegram_id) is not None:
         raise StaffError("that Telegram account belongs to a young person here")
-    existing = (
-        await uow.session.execute(select(Staff).where(Staff.tg_index == tg_index))
-    ).scalar_one_or_none()
+    existing = await uow.staff.by_telegram(telegram_id)
     if existing is not None and existing.active:
         raise StaffError("that Telegram account is already enrolled")
-    row = existing or Staff(id=new_id(), tg_index=tg_index, created_at=uow.now)
-    key = uow.store.system_key_id
-    row.tg_sealed = await uow.seal(key, str(telegram_id), "staff", "telegram", row.id)
-    row.name_sealed = await uow.seal(key, name, "staff", "name", row.id)
-    row.role = role.value
-    row.languages = ",".join(languages)
-    row.locale = locale
-    row.active = True
-    row.unreachable = False
-    if existing is None:
-        uow.session.add(row)
-    await uow.session.flush()
-    await uow.audit(actor, "staff.add", row.id, role.value)
-    return await staff_view(uow, row)
+    view = await uow.staff.add(
+        StaffView(
+            id=existing.id if existing else new_id(),
+            telegram_id=telegram_id,
+            name=name,
+            role=role,
+            locale=locale,
+            languages=languages,
+            away_until=existing.away_until if existing else None,
+            active=True,
+            unreachable=False,
+        )
+    )
+    await uow.audit(actor, "staff.add", view.id, role.value)
+    return view
 
 
 async def list_staff(uow: UnitOfWork) -> list[tuple[StaffView, int]]:

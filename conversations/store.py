@@ -13,8 +13,9 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
 from alembic import command
@@ -39,6 +40,9 @@ from conversations.errors import ConfigurationError
 from conversations.ids import new_id
 from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from conversations import repositories
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +347,11 @@ class Store:
 
 
 class UnitOfWork:
-    """One transaction: state changes, audit rows and outbox rows commit together or not at all."""
+    """One transaction: state changes, audit rows and outbox rows commit together or not at all.
+
+    The rules reach their rows through its repositories (`conversations.repositories`), which
+    never commit.
+    """
 
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self.store = store
@@ -409,6 +417,57 @@ class UnitOfWork:
         For state outside the database (the keyring in memory) that must follow the commit.
         """
         self._on_commit.append(callback)
+
+    # Repositories ------------------------------------------------------------------------
+    # Imported when first asked for: they build on `conversations.people`, which imports this.
+
+    @cached_property
+    def children(self) -> repositories.SqlChildren:
+        from conversations.repositories import SqlChildren
+
+        return SqlChildren(self)
+
+    @cached_property
+    def staff(self) -> repositories.SqlStaff:
+        from conversations.repositories import SqlStaff
+
+        return SqlStaff(self)
+
+    @cached_property
+    def invites(self) -> repositories.SqlInvites:
+        from conversations.repositories import SqlInvites
+
+        return SqlInvites(self)
+
+    @cached_property
+    def staff_invites(self) -> repositories.SqlStaffInvites:
+        from conversations.repositories import SqlStaffInvites
+
+        return SqlStaffInvites(self)
+
+    @cached_property
+    def attempts(self) -> repositories.SqlCodeAttempts:
+        from conversations.repositories import SqlCodeAttempts
+
+        return SqlCodeAttempts(self)
+
+    @cached_property
+    def alerts(self) -> repositories.SqlAlerts:
+        from conversations.repositories import SqlAlerts
+
+        return SqlAlerts(self)
+
+    @cached_property
+    def notes(self) -> repositories.SqlNotes:
+        from conversations.repositories import SqlNotes
+
+        return SqlNotes(self)
+
+    @cached_property
+    def summaries(self) -> repositories.SqlSummaries:
+        from conversations.repositories import SqlSummaries
+
+        return SqlSummaries(self)
 
     # Sealing -----------------------------------------------------------------------------
 

@@ -185,6 +185,7 @@ def _entries(catalog: Catalog) -> dict[tuple[object, str | None], tuple[object, 
     }
 
 
+@pytest.mark.slow  # copies the tree and runs the catalog merge: seconds
 def test_an_english_edit_keeps_translations_marked_fuzzy(tmp_path: Path) -> None:
     root = _copy_tree(tmp_path)
     content = root / "bot" / "content" / SOURCE.name

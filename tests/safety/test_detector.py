@@ -50,6 +50,7 @@ def test_nothing_found_is_none(det: Detector) -> None:
     assert 0.0 <= r.score < 0.5
 
 
+@pytest.mark.slow  # loads the detector three more times: seconds
 def test_load_is_cached_and_subsettable() -> None:
     assert Detector.load() is Detector.load()
     sq = Detector.load(languages=["sq"])
@@ -164,6 +165,7 @@ def test_generalises_to_other_spellings(det: Detector, text: str, language: str)
     assert det.scan(text, [language]).urgent, text
 
 
+@pytest.mark.slow  # loads a second detector: seconds
 def test_scan_is_deterministic(det: Detector) -> None:
     texts = ["i want to die", "they took my documents", "hello", "Dua të vdes", "یکی دنبالمه"]
     first = [det.scan(t) for t in texts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ def test_forms_are_padded_and_single_spaced(text: str) -> None:
         assert "  " not in form.strip() or form.strip() == ""
 
 
+@pytest.mark.slow  # minutes of CPU: left out of `make test-fast`
 def test_huge_message() -> None:
     # Danger at the end of a very long message is found, a window at a time.
     text = "I am fine, thank you. " * 20000 + "I want to kill myself tonight."
