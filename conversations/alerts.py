@@ -163,9 +163,10 @@ async def raise_or_join(
     categories: tuple[str, ...] = (),
     rules: tuple[str, ...] = (),
     ladder: EscalationLadder | None = None,
+    message_id: str | None = None,
 ) -> Raised:
     """One open alert per sender: more presses or flagged messages join it, never a new alarm
-    each."""
+    each. A new alert points at `message_id`, the message that raised it."""
     row = await _joinable(uow, child, severity)
     if row is None:
         view = await raise_alert(
@@ -175,6 +176,7 @@ async def raise_or_join(
             severity=severity,
             categories=categories,
             rules=rules,
+            message_id=message_id,
             ladder=ladder,
         )
         return Raised(view, new=True)
@@ -238,12 +240,6 @@ async def card_holders(uow: UnitOfWork, alert_id: str) -> dict[str, bool]:
         pending = purpose == "card" and status == "pending"
         holders[str(staff_id)] = holders.get(str(staff_id), False) or pending
     return holders
-
-
-async def attach_message(uow: UnitOfWork, alert_id: str, message_id: str) -> None:
-    row = await uow.session.get(Alert, alert_id)
-    if row is not None:
-        row.message_id = message_id
 
 
 async def _visible(uow: UnitOfWork, staff: StaffView, alert_id: str) -> Alert | None:
