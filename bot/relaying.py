@@ -84,13 +84,8 @@ async def _tell_child(ctx: AlongsideContext, child: ChildView, result: Relayed) 
         await to_child(ctx, child, notices.waiting_for_advocate(tr))
     elif result.topic:
         await to_child(ctx, child, Outgoing(text=tr._("Thank you. I sent it to your advocate.")))
-    advocate = result.away_advocate
-    if result.tell_away and advocate is not None:
-        # Once per absence: when their advocate is back, and that someone else reads meanwhile.
-        assert advocate.away_until is not None
-        await to_child(
-            ctx, child, notices.advocate_away(tr, advocate.name, tr.datetime(advocate.away_until))
-        )
+    if result.tell_away and result.away_advocate is not None:
+        await away.tell_child(ctx, child, result.away_advocate)
     if result.closed_until is not None:
         # Always within the week: the day's name and the time read best.
         opens = tr.datetime(result.closed_until, "EEEE HH:mm")
