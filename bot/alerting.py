@@ -1,4 +1,7 @@
-"""Safety in the bot: screen child messages, answer at once, alert humans until one acknowledges.
+"""Safety in the bot: answer at once, alert humans until one acknowledges.
+
+``conversations.relaying`` decides what a screened message or a *Help now* tap raises; this
+module renders what that triggers.
 
 An urgent message or a *Help now* tap gives the child, within the same update, a calm answer
 with the region's emergency contacts, and queues alerts (with *Acknowledge* and *Open* buttons)
