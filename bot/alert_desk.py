@@ -18,7 +18,7 @@ from bot.gate import COMMANDS, identify, staff_only
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideApp, AlongsideContext
 from conversations import alerts, attention, people
-from conversations.access import access_child_by_id
+from conversations.access import access_alert_by_id, access_child_by_id
 from conversations.alerts import AlertView
 from conversations.errors import AccessDenied
 from conversations.outgoing import Button, Outgoing
@@ -85,8 +85,9 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
     """The flagged message with the messages around it, decrypted for this reader, audited."""
     uow = ctx.uow
     tr = ctx.runtime.tr(staff.locale)
-    view = await alerts.visible_alert(uow, staff, alert_id)
-    if view is None:
+    try:
+        view = await access_alert_by_id(uow, staff, alert_id)
+    except AccessDenied:
         await _tell(ctx, staff, tr._("That alert is not open to you."))
         return
     rows = await alerts.messages_around(uow, view)

@@ -1,4 +1,7 @@
-"""Safety in the bot: screen child messages, answer at once, alert humans until one acknowledges.
+"""Safety in the bot: answer at once, alert humans until one acknowledges.
+
+``conversations.relaying`` decides what a screened message or a *Help now* tap raises; this
+module renders what that triggers.
 
 An urgent message or a *Help now* tap gives the child, within the same update, a calm answer
 with the region's emergency contacts, and queues alerts (with *Acknowledge* and *Open* buttons)
@@ -10,17 +13,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from bot import metrics
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideContext, Runtime
-from conversations import alerts, attention, people
+from conversations import alerts, attention, people, relaying
 from conversations.alerts import AlertView, Raised
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
+from conversations.relaying import Rules
 from conversations.store import UnitOfWork
 from safety import EscalationLadder, Severity, load_contacts
 
@@ -122,77 +123,35 @@ def ladder(runtime: Runtime) -> EscalationLadder:
     return runtime.settings.escalation
 
 
-@dataclass
-class Screened:
-    severity: str
-    marks: Callable[[Translator], str]
-    after_record: Callable[[str], Awaitable[None]] = field(default=lambda _id: _noop())
-
-
-async def _noop() -> None:
-    return None
-
-
-async def screen_and_alert(ctx: AlongsideContext, child: ChildView, text: str) -> Screened:
-    """Scan a child's words; answer and alert now if urgent. Runs before anything is relayed."""
-    if not text:
-        return Screened("none", lambda tr: "")
-    result = ctx.runtime.detector.scan(text, languages=(child.locale,))
-    severity = result.severity.value
-    if result.severity is Severity.NONE:
-        return Screened(severity, lambda tr: "")
-    raised = await raise_for(
-        ctx,
-        child,
-        source="message",
-        severity=severity,
-        categories=tuple(result.categories),
-        rules=tuple(result.rules),
+def rules(runtime: Runtime) -> Rules:
+    """The settings the relaying use cases follow."""
+    settings = runtime.settings
+    return Rules(
+        ladder=settings.escalation,
+        unanswered=settings.unanswered,
+        hours=settings.service_hours,
+        stranger_relays_per_hour=settings.stranger_relays_per_hour,
     )
-    if raised is None or not raised.new:
-        return Screened(severity, lambda tr: marks(tr, severity))
-    uow = ctx.uow
-    alert_id = raised.view.id
-
-    async def attach(message_id: str) -> None:
-        await alerts.attach_message(uow, alert_id, message_id)
-
-    return Screened(severity, lambda tr: marks(tr, severity), attach)
 
 
 async def help_now(ctx: AlongsideContext, child: ChildView) -> None:
-    await raise_for(ctx, child, source="help_now", severity="urgent", categories=("help_request",))
+    raised = await relaying.help_now(ctx.uow, child, rules(ctx.runtime))
+    await answer_alert(ctx, child, raised, source="help_now", severity="urgent")
 
 
-async def raise_for(
-    ctx: AlongsideContext,
-    child: ChildView,
-    *,
-    source: str,
-    severity: str,
-    categories: tuple[str, ...] = (),
-    rules: tuple[str, ...] = (),
-) -> Raised | None:
-    """Raise an alert (or join the sender's open one) and, if urgent, answer the sender with
-    the emergency numbers. A muted sender is answered and raises nothing."""
+async def answer_alert(
+    ctx: AlongsideContext, child: ChildView, raised: Raised | None, *, source: str, severity: str
+) -> None:
+    """Tell staff of an alert raised or joined and, if urgent, answer the sender with the
+    emergency numbers. A muted sender (`raised` is None) is answered and alerts no one."""
     uow = ctx.uow
     runtime = ctx.runtime
-    raised = None
     told = 0
-    if not child.muted:
-        raised = await alerts.raise_or_join(
-            uow,
-            child,
-            source=source,
-            severity=severity,
-            categories=categories,
-            rules=rules,
-            ladder=ladder(runtime) if severity == "urgent" else None,
-        )
+    if raised is not None:
         if raised.new:
             metrics.ALERTS_RAISED.labels(severity).inc()
         if severity != Severity.URGENT.value:
-            return raised
+            return
         told = (
             await notify_staff(runtime, uow, raised.view)
             if raised.new
@@ -200,7 +159,7 @@ async def raise_for(
         )
         if raised.answered_recently:
             # They have the numbers on their screen from moments ago: one answer, not a flood.
-            return raised
+            return
     tr = runtime.tr(child.locale)
     await uow.send(
         child.telegram_id,
@@ -211,7 +170,6 @@ async def raise_for(
         key_id=child.data_key_id,
         child_id=child.id,
     )
-    return raised
 
 
 async def readers_for(uow: UnitOfWork, view: AlertView) -> list[StaffView]:
@@ -381,10 +339,3 @@ def silence_ladder(runtime: Runtime) -> EscalationLadder:
     them at that pace until someone answers."""
     step = runtime.settings.unanswered
     return EscalationLadder((step,))
-
-
-def answer_due(runtime: Runtime, now: datetime) -> datetime:
-    """When a message written now has waited too long: open time only, when hours are set."""
-    hours = runtime.settings.service_hours
-    span = runtime.settings.unanswered
-    return now + span if hours is None else hours.after_open_time(now, span)

@@ -134,13 +134,13 @@ def standing_in(tr: Translator, advocate: StaffView) -> str:
 
 
 async def tell_child(ctx: AlongsideContext, child: ChildView, advocate: StaffView) -> None:
-    """Once per absence: when their advocate is back, and that someone else reads meanwhile."""
-    if await people.first_word_of_absence(ctx.uow, child, advocate):
-        assert advocate.away_until is not None
-        tr = tr_for(ctx, child.locale)
-        await to_child(
-            ctx, child, notices.advocate_away(tr, advocate.name, tr.datetime(advocate.away_until))
-        )
+    """When their advocate is back, and that someone else reads meanwhile (once per absence:
+    `conversations.relaying` decides when)."""
+    assert advocate.away_until is not None
+    tr = tr_for(ctx, child.locale)
+    await to_child(
+        ctx, child, notices.advocate_away(tr, advocate.name, tr.datetime(advocate.away_until))
+    )
 
 
 def register(app: AlongsideApp) -> None:

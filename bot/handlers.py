@@ -22,8 +22,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alert_desk, away, enrolling, erasing, journeying, menus, notices, watching
-from bot.alerting import answer_due, closed_notice, help_now, screen_and_alert
+from bot import (
+    alert_desk,
+    away,
+    enrolling,
+    erasing,
+    journeying,
+    menus,
+    notices,
+    relaying,
+    watching,
+)
+from bot.alerting import help_now
 from bot.gate import (
     COMMANDS,
     identify,
@@ -35,12 +45,13 @@ from bot.gate import (
     tr_for,
 )
 from bot.i18n import SUPPORTED
+from bot.relaying import send_to_child
 from bot.runtime import AlongsideApp, AlongsideContext, current
 from bot.watching import clear_chat, next_check_in, on_check_in_button
-from conversations import attention, continuity, enrolment, linking, people, relay, watch
+from conversations import enrolment, linking, people, relay, watch
 from conversations.access import access_child_by_ref, access_child_by_reply
 from conversations.errors import AccessDenied, InviteExpired, InviteUnknown, InviteUsed, Throttled
-from conversations.outgoing import TEXT_LIMIT, Button, Outgoing, split_text, utf16_len
+from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffError, StaffView
 from conversations.relay import Content
 
@@ -261,126 +272,15 @@ def _urgent(ctx: AlongsideContext, message: Message, locale: str) -> bool:
     )
 
 
-def relayed(header: str, content: Content, seen: Button) -> list[Outgoing]:
-    """A young person's message as staff receive it. A text too long for one message is sent
-    in parts that each carry the real header ("2/3"), so no part can begin with words of
-    theirs made to look like another young person's header."""
-    if content.kind != "text" or not content.text:
-        body = f"{header}\n{content.text}" if content.text else header
-        return [
-            Outgoing(
-                kind=content.kind,
-                text=body,
-                file_id=content.file_id,
-                protect=True,
-                buttons=((seen,),),
-            )
-        ]
-    # Room for the header, a line break and the longest part number.
-    room = TEXT_LIMIT - utf16_len(header) - 16
-    pieces = split_text(content.text, room)
-    if len(pieces) == 1:
-        return [Outgoing(text=f"{header}\n{content.text}", protect=True, buttons=((seen,),))]
-    return [
-        Outgoing(
-            text=f"{header} · {number}/{len(pieces)}\n{piece}",
-            protect=True,
-            buttons=((seen,),) if number == len(pieces) else (),
-        )
-        for number, piece in enumerate(pieces, start=1)
-    ]
-
-
 async def relay_from_child(update: Update, ctx: AlongsideContext, child: ChildView) -> None:
     message = update.message
     if message is None:
         return
     content = content_of(message)
-    tr = tr_for(ctx, child.locale)
     if content is None:
-        await to_child(ctx, child, notices.unsupported(tr))
+        await to_child(ctx, child, notices.unsupported(tr_for(ctx, child.locale)))
         return
-    uow = ctx.uow
-    screened = await screen_and_alert(ctx, child, content.text)
-    message_id = await relay.record_from_child(
-        uow, child, content, message.message_id, screened.severity
-    )
-    await screened.after_record(message_id)
-    if child.muted:
-        return  # kept with the record, pushed to no one
-    topic = await continuity.take_asking(uow, child)
-    readers, away_advocate = await people.readers_of(uow, child)
-    if child.advocate_id is None and readers and await _held(ctx, child, readers):
-        return
-    if not readers:
-        await to_child(ctx, child, notices.waiting_for_advocate(tr))
-    elif topic:
-        await to_child(ctx, child, Outgoing(text=tr._("Thank you. I sent it to your advocate.")))
-    if away_advocate:
-        await away.tell_child(ctx, child, away_advocate)
-    if readers and screened.severity != "urgent":
-        await _closed_notice(ctx, child)
-    if readers:
-        await attention.await_answer(uow, child.id, answer_due(ctx.runtime, uow.now))
-    for reader in readers:
-        staff_tr = tr_for(ctx, reader.locale)
-        header = notices.relay_header(staff_tr, child, uow.now, screened.marks(staff_tr))
-        if topic:
-            label = journeying.topic_label(staff_tr, journeying.content(ctx), topic)
-            header = f"{header}\n❓ {child.nickname} {label}" if label else header
-        if away_advocate and reader is not away_advocate:
-            header = f"{header}\n{away.standing_in(staff_tr, away_advocate)}"
-        seen = Button(staff_tr._("Seen"), data=f"seen:{child.id}")
-        for outgoing in relayed(header, content, seen):
-            await to_staff(
-                ctx,
-                reader,
-                outgoing,
-                purpose="relay",
-                key_id=child.data_key_id,
-                child_id=child.id,
-                message_id=message_id,
-            )
-
-
-async def _held(ctx: AlongsideContext, child: ChildView, readers: list[StaffView]) -> bool:
-    """Someone not linked to an advocate reaches the supervisors at a limited rate: past it,
-    what they write is kept and the supervisors are told once."""
-    limit = ctx.runtime.settings.stranger_relays_per_hour
-    over = await attention.messages_this_hour(ctx.uow, child.id) - limit
-    if over == 1:
-        for reader in readers:
-            staff_tr = tr_for(ctx, reader.locale)
-            await to_staff(
-                ctx,
-                reader,
-                Outgoing(
-                    text=staff_tr._(
-                        "{ref} (not linked) keeps writing: what they send in the next hour is "
-                        "kept, not "
-                        "passed on. Open their alert to read it, or /mute {ref}.",
-                        ref=child.ref,
-                    )
-                ),
-            )
-    return over > 0
-
-
-async def _closed_notice(ctx: AlongsideContext, child: ChildView) -> None:
-    """Outside service hours, once per closure: when a person will read, and who to call now."""
-    hours = ctx.runtime.settings.service_hours
-    now = ctx.uow.now
-    if hours is None or hours.is_open(now):
-        return
-    opens = hours.next_open(now)
-    if await attention.first_word_while_closed(ctx.uow, child.id, opens):
-        tr = tr_for(ctx, child.locale)
-        # Always within the week: the day's name and the time read best.
-        await to_child(
-            ctx,
-            child,
-            closed_notice(tr, tr.datetime(opens, "EEEE HH:mm"), ctx.runtime.settings.region),
-        )
+    await relaying.relay_from_child(ctx, child, content, message.message_id)
 
 
 async def on_edit(update: Update, ctx: AlongsideContext) -> None:
@@ -393,29 +293,7 @@ async def on_edit(update: Update, ctx: AlongsideContext) -> None:
     content = content_of(message)
     if content is None:
         return
-    uow = ctx.uow
-    original = await relay.record_edit(uow, person, message.message_id, content)
-    if original is None:
-        return
-    screened = await screen_and_alert(ctx, person, content.text)
-    await screened.after_record(original)
-    # Whoever read the message reads its correction (supervisors too, while the advocate is away).
-    if not person.advocate_id:
-        return
-    readers, _ = await people.readers_of(uow, person)
-    for reader in readers:
-        staff_tr = tr_for(ctx, reader.locale)
-        header = screened.marks(staff_tr) + notices.correction_header(staff_tr, person, uow.now)
-        await to_staff(
-            ctx,
-            reader,
-            Outgoing(text=f"{header}\n{content.text}", protect=True),
-            purpose="relay",
-            key_id=person.data_key_id,
-            child_id=person.id,
-            message_id=original,
-            reply_to_message_id=original,
-        )
+    await relaying.edit_from_child(ctx, person, content, message.message_id)
 
 
 async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView) -> None:
@@ -459,26 +337,6 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
     else:
         pending = await relay.hold_for_choice(uow, staff, content)
         await to_staff(ctx, staff, notices.pick_child(tr, pending, mine))
-
-
-async def send_to_child(
-    ctx: AlongsideContext, staff: StaffView, child: ChildView, content: Content
-) -> None:
-    uow = ctx.uow
-    message_id = await relay.record_to_child(uow, child, staff, content)
-    await uow.audit(f"staff:{staff.id}", "message.send", child.id)
-    await attention.answered(uow, child.id, f"staff:{staff.id}", "answered")
-    tr = tr_for(ctx, child.locale)
-    header = notices.from_advocate_header(tr, staff.name)
-    body = f"{header}\n{content.text}" if content.text else header
-    await to_child(
-        ctx,
-        child,
-        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
-        purpose="reply",
-        message_id=message_id,
-        staff_id=staff.id,
-    )
 
 
 # Buttons --------------------------------------------------------------------------------------

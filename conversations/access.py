@@ -1,9 +1,9 @@
 """The one gate for "may this person see or act for this child?".
 
 The `may_*` functions answer with a bool and nothing else; the `access_*` functions look a
-child up and return them, or raise one `AccessDenied` whether the child does not exist or is
-not theirs, so a refusal never tells which. One condition per line; every combination is
-tested.
+child (or one of their alerts) up and return it, or raise one `AccessDenied` whether it does
+not exist or is not theirs, so a refusal never tells which. One condition per line; every
+combination is tested.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import re
 
 from sqlalchemy import select
 
+from conversations import alerts
 from conversations.errors import AccessDenied
-from conversations.models import OutboxMessage
+from conversations.models import Alert, OutboxMessage
 from conversations.people import ChildView, Role, StaffView, find_child_by_ref, get_child
 from conversations.store import UnitOfWork
 
@@ -60,6 +61,16 @@ async def access_child_by_id(uow: UnitOfWork, staff: StaffView, child_id: str) -
         raise AccessDenied(DENIED)
     assert child is not None
     return child
+
+
+async def access_alert_by_id(uow: UnitOfWork, staff: StaffView, alert_id: str) -> alerts.AlertView:
+    """The alert with this id (from a button), if this staff member may act for its child."""
+    row = await uow.session.get(Alert, alert_id)
+    child = await get_child(uow, row.child_id) if row is not None else None
+    if not may_act_for(staff, child):
+        raise AccessDenied(DENIED)
+    assert row is not None
+    return await alerts.alert_view(uow, row, child)
 
 
 async def access_child_by_reply(

@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from conversations.access import may_act_for
+# Modules, not names: the gate (`access`) builds alert views, and alerts ask the gate.
+from conversations import access
+from conversations.errors import AccessDenied
 from conversations.ids import new_id
 from conversations.models import Alert, Child, Message, OutboxMessage
 from conversations.people import ChildView, Role, StaffView, child_view
@@ -163,9 +165,10 @@ async def raise_or_join(
     categories: tuple[str, ...] = (),
     rules: tuple[str, ...] = (),
     ladder: EscalationLadder | None = None,
+    message_id: str | None = None,
 ) -> Raised:
     """One open alert per sender: more presses or flagged messages join it, never a new alarm
-    each."""
+    each. A new alert points at `message_id`, the message that raised it."""
     row = await _joinable(uow, child, severity)
     if row is None:
         view = await raise_alert(
@@ -175,6 +178,7 @@ async def raise_or_join(
             severity=severity,
             categories=categories,
             rules=rules,
+            message_id=message_id,
             ladder=ladder,
         )
         return Raised(view, new=True)
@@ -240,20 +244,12 @@ async def card_holders(uow: UnitOfWork, alert_id: str) -> dict[str, bool]:
     return holders
 
 
-async def attach_message(uow: UnitOfWork, alert_id: str, message_id: str) -> None:
-    row = await uow.session.get(Alert, alert_id)
-    if row is not None:
-        row.message_id = message_id
-
-
 async def _visible(uow: UnitOfWork, staff: StaffView, alert_id: str) -> Alert | None:
-    row = await uow.session.get(Alert, alert_id)
-    if row is None:
+    try:
+        view = await access.access_alert_by_id(uow, staff, alert_id)
+    except AccessDenied:
         return None
-    child_row = await uow.session.get(Child, row.child_id)
-    if child_row is None or not may_act_for(staff, await child_view(uow, child_row)):
-        return None
-    return row
+    return await uow.session.get(Alert, view.id)
 
 
 async def acknowledge(uow: UnitOfWork, staff: StaffView, alert_id: str) -> AlertView | None:
@@ -368,7 +364,7 @@ async def open_alerts(
     views = []
     for row, child_row in pairs:
         child = await child_view(uow, child_row)
-        if may_act_for(staff, child):
+        if access.may_act_for(staff, child):
             views.append(await alert_view(uow, row, child))
     return OpenPage(views, total, offset)
 
@@ -386,7 +382,7 @@ async def unresolved_for(uow: UnitOfWork, staff: StaffView, ref: str) -> AlertVi
     if pair is None:
         return None
     child = await child_view(uow, pair[1])
-    return await alert_view(uow, pair[0], child) if may_act_for(staff, child) else None
+    return await alert_view(uow, pair[0], child) if access.may_act_for(staff, child) else None
 
 
 @dataclass(frozen=True)
@@ -426,5 +422,8 @@ async def view_by_id(uow: UnitOfWork, alert_id: str) -> AlertView | None:
 
 
 async def visible_alert(uow: UnitOfWork, staff: StaffView, alert_id: str) -> AlertView | None:
-    row = await _visible(uow, staff, alert_id)
-    return None if row is None else await alert_view(uow, row)
+    """`access.access_alert_by_id`, None for a refusal."""
+    try:
+        return await access.access_alert_by_id(uow, staff, alert_id)
+    except AccessDenied:
+        return None

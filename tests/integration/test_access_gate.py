@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from conversations import access, continuity, linking, people
+from conversations import access, alerts, continuity, linking, people
 from conversations.errors import AccessDenied
 from conversations.journey import Stage
 from conversations.people import ChildView, Role, StaffView
@@ -75,6 +75,17 @@ async def _world(database_url: str) -> AsyncIterator[World]:
 
 
 Action = Callable[[UnitOfWork, StaffView, ChildView], Awaitable[object]]
+
+
+async def _open_their_alert(uow: UnitOfWork, staff: StaffView, child: ChildView) -> object:
+    """An alert of theirs, raised in this unit (never committed), opened by its id."""
+    raised = await alerts.raise_alert(uow, child, source="help_now", severity="urgent")
+    view = await access.access_alert_by_id(uow, staff, raised.id)
+    assert view.id == raised.id
+    assert view.child.id == child.id
+    return view
+
+
 ACTIONS: dict[str, Action] = {
     "read notes": continuity.read_notes,
     "add note": lambda uow, s, c: continuity.add_note(uow, s, c, "n"),
@@ -86,6 +97,7 @@ ACTIONS: dict[str, Action] = {
     "find by a reply's header": lambda uow, s, c: access.access_child_by_reply(
         uow, s, 1, f"{c.nickname} · {c.ref} · English · 10:00\nhello"
     ),
+    "open an alert by id": _open_their_alert,
 }
 
 
@@ -124,6 +136,7 @@ async def test_unknown_reference_is_refused_like_another_advocates_child(
             access.access_child_by_ref(uow, staff, "ZZZZZ"),
             access.access_child_by_id(uow, staff, "0" * 26),
             access.access_child_by_reply(uow, staff, 404, "Kid · ZZZZZ · x · 10:00"),
+            access.access_alert_by_id(uow, staff, "0" * 26),
         ):
             with pytest.raises(AccessDenied) as unknown:
                 await look_up
