@@ -69,7 +69,7 @@ from conversations.people import ChildView, Role, StaffView
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
-ANSWER, SENDER, STRANGERS, FEATURES = -3, -2, -1, 0
+ANSWER, SENDER, STRANGERS, FEATURES = -4, -3, -2, 0
 
 Callback = Callable[[Update, AlongsideContext], Coroutine[Any, Any, None]]
 
