@@ -1,22 +1,19 @@
 """The staff's side of alerts: acknowledge, open, list, resolve, mark seen, mute a stranger.
 
-Buttons route here by their data (``ack:``, ``open:``, ``seen:``, ``mute:``, ``unmute:``,
-``alerts:``); refusals never say whether the alert or the young person exists.
+Buttons route here by their data (`bot.callbacks.AlertButton`: ``ack:``, ``open:``, ``seen:``,
+``mute:``, ``unmute:``, ``alerts:``); refusals never say whether the alert or the young person
+exists. Only staff reach these handlers (`bot.routing`).
 """
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import metrics
 from bot.alerting import marks, update_cards
-from bot.gate import COMMANDS, identify, staff_only
+from bot.callbacks import AlertButton
 from bot.i18n import N_, Translator
-from bot.runtime import AlongsideApp, AlongsideContext
+from bot.runtime import AlongsideContext
 from conversations import alerts, attention, people
 from conversations.access import access_alert_by_id, access_child_by_id
 from conversations.alerts import AlertView
@@ -26,7 +23,6 @@ from conversations.people import StaffView
 
 PAGE = 10
 STATUS = {"open": N_("open"), "acknowledged": N_("acknowledged")}
-BUTTONS = r"^(ack|open|seen|mute|unmute|alerts):"
 
 
 async def _tell(
@@ -35,18 +31,8 @@ async def _tell(
     await ctx.uow.send(staff.telegram_id, Outgoing(text=text), purpose=purpose, staff_id=staff.id)
 
 
-async def on_button(update: Update, ctx: AlongsideContext) -> None:
-    query = update.callback_query
-    if query is None:
-        return
-    with contextlib.suppress(TelegramError):
-        await query.answer()  # the spinner stops by itself; nothing depends on this answer
-    staff = await identify(ctx, update)
-    if not isinstance(staff, StaffView):
-        return
-    action, _, key = (query.data or "").partition(":")
-    if not key:
-        return
+async def on_alert_button(ctx: AlongsideContext, staff: StaffView, button: AlertButton) -> None:
+    action, key = button.action, button.key
     if action == "ack":
         await acknowledge(ctx, staff, key)
     elif action == "open":
@@ -55,13 +41,13 @@ async def on_button(update: Update, ctx: AlongsideContext) -> None:
         await seen(ctx, staff, key)
     elif action in ("mute", "unmute"):
         await mute(ctx, staff, key, action == "mute")
-    elif action == "alerts" and key.isdigit():
+    elif action == "alerts":
         await show_alerts(ctx, staff, int(key))
 
 
 async def acknowledge(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> None:
     uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
+    tr = ctx.tr
     view = await alerts.acknowledge(uow, staff, alert_id)
     if view is None:
         await _tell(ctx, staff, tr._("That alert is not open to you."))
@@ -84,7 +70,7 @@ async def acknowledge(ctx: AlongsideContext, staff: StaffView, alert_id: str) ->
 async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> None:
     """The flagged message with the messages around it, decrypted for this reader, audited."""
     uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
+    tr = ctx.tr
     try:
         view = await access_alert_by_id(uow, staff, alert_id)
     except AccessDenied:
@@ -125,7 +111,7 @@ async def open_alert(ctx: AlongsideContext, staff: StaffView, alert_id: str) -> 
 async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
     """*Seen* on a relay or a silence card: a person has read the young person's messages."""
     uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
+    tr = ctx.tr
     try:
         child = await access_child_by_id(uow, staff, child_id)
     except AccessDenied:
@@ -141,7 +127,7 @@ async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
 
 async def mute(ctx: AlongsideContext, staff: StaffView, child_id: str, muted: bool) -> None:
     uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
+    tr = ctx.tr
     child = await people.get_child(uow, child_id)
     if child is None or not await attention.set_muted(uow, staff, child, muted):
         await _tell(
@@ -156,10 +142,10 @@ async def mute(ctx: AlongsideContext, staff: StaffView, child_id: str, muted: bo
             "sent to anyone. They still get the emergency numbers.",
             ref=child.ref,
         )
-        button = Button(tr._("Unmute"), data=f"unmute:{child.id}")
+        button = Button(tr._("Unmute"), data=AlertButton("unmute", child.id).encode())
     else:
         text = tr._("Unmuted {ref}: their messages reach the supervisors again.", ref=child.ref)
-        button = Button(tr._("Mute this sender"), data=f"mute:{child.id}")
+        button = Button(tr._("Mute this sender"), data=AlertButton("mute", child.id).encode())
     await uow.send(
         staff.telegram_id,
         Outgoing(text=text, buttons=((button,),)),
@@ -192,7 +178,7 @@ async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) 
     """Every unresolved alert this person may act on, urgent and oldest first, a page at a
     time, with counts by status and age."""
     uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
+    tr = ctx.tr
     page = await alerts.open_alerts(uow, staff, offset, PAGE)
     counts = await alerts.counts(uow, staff)
     by = counts.by_status
@@ -218,15 +204,24 @@ async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) 
     for view in page.views:
         minutes = int((uow.now - view.raised_at).total_seconds() // 60)
         lines.append(_line(tr, view, minutes))
-        row = [Button(f"{view.child.ref} {tr._('Open')}", data=f"open:{view.id}")]
+        row = [
+            Button(f"{view.child.ref} {tr._('Open')}", data=AlertButton("open", view.id).encode())
+        ]
         if view.status == "open" and view.source != "unanswered":
-            row.append(Button(tr._("Acknowledge"), data=f"ack:{view.id}"))
+            row.append(Button(tr._("Acknowledge"), data=AlertButton("ack", view.id).encode()))
         rows.append(tuple(row))
     paging = []
     if page.offset > 0:
-        paging.append(Button(tr._("‹ Previous"), data=f"alerts:{max(page.offset - PAGE, 0)}"))
+        paging.append(
+            Button(
+                tr._("‹ Previous"),
+                data=AlertButton("alerts", str(max(page.offset - PAGE, 0))).encode(),
+            )
+        )
     if page.offset + PAGE < page.total:
-        paging.append(Button(tr._("Next ›"), data=f"alerts:{page.offset + PAGE}"))
+        paging.append(
+            Button(tr._("Next ›"), data=AlertButton("alerts", str(page.offset + PAGE)).encode())
+        )
     if paging:
         rows.append(tuple(paging))
     await uow.send(
@@ -238,18 +233,12 @@ async def show_alerts(ctx: AlongsideContext, staff: StaffView, offset: int = 0) 
 
 
 async def alerts_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is not None:
-        await show_alerts(ctx, staff)
+    await show_alerts(ctx, ctx.staff)
 
 
 async def resolve_command(update: Update, ctx: AlongsideContext) -> None:
     """/resolve REF outcome note: closes that child's newest unresolved alert."""
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
-    uow = ctx.uow
-    tr = ctx.runtime.tr(staff.locale)
+    staff, uow, tr = ctx.staff, ctx.uow, ctx.tr
     args = ctx.args or []
     if len(args) < 2:
         await _tell(
@@ -273,9 +262,7 @@ async def resolve_command(update: Update, ctx: AlongsideContext) -> None:
 
 
 async def mute_command(update: Update, ctx: AlongsideContext, muted: bool) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
+    staff = ctx.staff
     ref = (ctx.args or [""])[0]
     child = await people.find_child_by_ref(ctx.uow, ref.upper()) if ref else None
     await mute(ctx, staff, child.id if child else "-", muted)
@@ -287,11 +274,3 @@ async def mute_on(update: Update, ctx: AlongsideContext) -> None:
 
 async def mute_off(update: Update, ctx: AlongsideContext) -> None:
     await mute_command(update, ctx, False)
-
-
-def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("alerts", alerts_command, filters=COMMANDS))
-    app.add_handler(CommandHandler("resolve", resolve_command, filters=COMMANDS))
-    app.add_handler(CommandHandler("mute", mute_on, filters=COMMANDS))
-    app.add_handler(CommandHandler("unmute", mute_off, filters=COMMANDS))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=BUTTONS))

@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot import handlers, menus
+from bot import menus, routing
 from bot.dispatcher import Dispatcher
 from bot.health import FIRST_PAUSE, LONGEST_PAUSE, describe_store_error
 from bot.i18n import DEFAULT, LANGUAGES, Catalogs
@@ -195,7 +195,7 @@ async def build(settings: Settings, clock: Clock | None = None) -> tuple[Runtime
         .build()
     )
     app.bot_data["runtime"] = runtime
-    handlers.register(app)
+    routing.register(app)
     return runtime, app
 
 

@@ -11,12 +11,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot import notices
-from bot.gate import COMMANDS, staff_only, to_child, to_staff, tr_for
+from bot.gate import to_child, to_staff, tr_for
 from bot.i18n import Translator
-from bot.runtime import AlongsideApp, AlongsideContext
+from bot.runtime import AlongsideContext
 from conversations import people
 from conversations.outgoing import Outgoing
 from conversations.people import AWAY_LIMIT, ChildView, StaffError, StaffView
@@ -75,10 +74,7 @@ def _away_until(tr: Translator, until: datetime) -> Outgoing:
 
 
 async def away_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
-    tr = tr_for(ctx, staff.locale)
+    staff, tr = ctx.staff, ctx.tr
     zone = ctx.runtime.settings.timezone
     now = ctx.uow.now
     if not ctx.args:
@@ -108,17 +104,13 @@ async def away_command(update: Update, ctx: AlongsideContext) -> None:
 
 
 async def back_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
+    staff = ctx.staff
     await people.set_away(ctx.uow, staff, None)
     await to_staff(
         ctx,
         staff,
         Outgoing(
-            text=tr_for(ctx, staff.locale)._(
-                "Welcome back. Your young people's messages come to you alone again."
-            )
+            text=ctx.tr._("Welcome back. Your young people's messages come to you alone again.")
         ),
     )
 
@@ -141,8 +133,3 @@ async def tell_child(ctx: AlongsideContext, child: ChildView, advocate: StaffVie
     await to_child(
         ctx, child, notices.advocate_away(tr, advocate.name, tr.datetime(advocate.away_until))
     )
-
-
-def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("away", away_command, filters=COMMANDS))
-    app.add_handler(CommandHandler("back", back_command, filters=COMMANDS))

@@ -1,42 +1,27 @@
 """Supervisors enrol advocates in the bot: /enrol makes a code, /staff lists, /unenrol retires.
 
 The new advocate opens the code like a young person opens theirs (the same /start link and the
-same throttle); every supervisor hears who joined and on whose code.
+same throttle); every supervisor hears who joined and on whose code. Only supervisors reach
+the commands here; others are refused by `bot.routing`.
 """
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot import menus, notices
-from bot.gate import COMMANDS, staff_only, to_staff, tr_for
+from bot.gate import to_staff, tr_for
 from bot.i18n import Translator
-from bot.runtime import AlongsideApp, AlongsideContext
+from bot.runtime import AlongsideContext
 from conversations import continuity, enrolment, people
-from conversations.access import may_manage_staff
 from conversations.enrolment import Enrolled
 from conversations.errors import AccessDenied
 from conversations.outgoing import Outgoing
 from conversations.people import StaffError, StaffView, display_name
 
 
-async def supervisor_only(update: Update, ctx: AlongsideContext) -> StaffView | None:
-    """The supervisor, or None after a refusal that changes nothing."""
-    staff = await staff_only(update, ctx)
-    if staff is None or may_manage_staff(staff):
-        return staff
-    await to_staff(
-        ctx, staff, Outgoing(text=tr_for(ctx, staff.locale)._("Only a supervisor can do that."))
-    )
-    return None
-
-
 async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
-    supervisor = await supervisor_only(update, ctx)
-    if supervisor is None:
-        return
-    tr = tr_for(ctx, supervisor.locale)
+    supervisor, tr = ctx.staff, ctx.tr
     name = " ".join(ctx.args or ())
     if name and await people.name_taken(ctx.uow, display_name(name)):
         await to_staff(
@@ -126,20 +111,14 @@ def _staff_line(tr: Translator, staff: StaffView, load: int) -> str:
 
 
 async def staff_command(update: Update, ctx: AlongsideContext) -> None:
-    supervisor = await supervisor_only(update, ctx)
-    if supervisor is None:
-        return
-    tr = tr_for(ctx, supervisor.locale)
+    supervisor, tr = ctx.staff, ctx.tr
     listed = sorted(await people.list_staff(ctx.uow), key=lambda item: not item[0].is_supervisor)
     lines = [tr._("Staff:"), *(_staff_line(tr, staff, load) for staff, load in listed)]
     await to_staff(ctx, supervisor, Outgoing(text="\n".join(lines)))
 
 
 async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
-    supervisor = await supervisor_only(update, ctx)
-    if supervisor is None:
-        return
-    tr = tr_for(ctx, supervisor.locale)
+    supervisor, tr = ctx.staff, ctx.tr
     name = " ".join(ctx.args or ())
     if not name.strip():
         await to_staff(
@@ -209,9 +188,3 @@ async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
         ),
     )
     await to_staff(ctx, advocate, menus.menu(former, None))
-
-
-def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("enrol", enrol_command, filters=COMMANDS))
-    app.add_handler(CommandHandler("staff", staff_command, filters=COMMANDS))
-    app.add_handler(CommandHandler("unenrol", unenrol_command, filters=COMMANDS))

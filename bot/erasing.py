@@ -2,27 +2,25 @@
 
 The young person is told nothing (someone else may hold their phone); their advocate and the
 other supervisors are told which reference was erased and by whom. Afterwards the Telegram
-account is a stranger's: a new invite links it afresh, as a new young person.
+account is a stranger's: a new invite links it afresh, as a new young person. Only supervisors
+reach /erase; others are refused, with `supervisors_only`, by `bot.routing`.
 """
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
-from bot.gate import COMMANDS, staff_only, to_staff, tr_for
+from bot.callbacks import EraseDecision
+from bot.gate import to_staff, tr_for
 from bot.i18n import Translator
-from bot.runtime import AlongsideApp, AlongsideContext
+from bot.runtime import AlongsideContext
 from conversations import erasure, people
-from conversations.access import may_erase
 from conversations.errors import AccessDenied, ErasureBlocked
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
 
-PREFIX = "er:"
 
-
-def _supervisors_only(tr: Translator) -> Outgoing:
+def supervisors_only(tr: Translator) -> Outgoing:
     return Outgoing(text=tr._("Only a supervisor can erase a young person's record."))
 
 
@@ -50,21 +48,15 @@ def warning(tr: Translator, child: ChildView) -> Outgoing:
         ),
         buttons=(
             (
-                Button(tr._("Erase for good"), data=f"{PREFIX}yes:{child.id}"),
-                Button(tr._("Keep"), data=f"{PREFIX}no:{child.id}"),
+                Button(tr._("Erase for good"), data=EraseDecision(True, child.id).encode()),
+                Button(tr._("Keep"), data=EraseDecision(False, child.id).encode()),
             ),
         ),
     )
 
 
 async def erase_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
-    tr = tr_for(ctx, staff.locale)
-    if not may_erase(staff):
-        await to_staff(ctx, staff, _supervisors_only(tr))
-        return
+    staff, tr = ctx.staff, ctx.tr
     ref = (ctx.args or [""])[0]
     try:
         child = await erasure.erasable(ctx.uow, staff, ref)
@@ -86,16 +78,15 @@ async def erase_command(update: Update, ctx: AlongsideContext) -> None:
     await to_staff(ctx, staff, warning(tr, child), key_id=child.data_key_id)
 
 
-async def on_erase_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
-    action, _, child_id = data.removeprefix(PREFIX).partition(":")
-    tr = tr_for(ctx, staff.locale)
-    if action != "yes":
+async def on_erase_button(ctx: AlongsideContext, staff: StaffView, button: EraseDecision) -> None:
+    tr = ctx.tr
+    if not button.erase:
         await to_staff(ctx, staff, Outgoing(text=tr._("Kept. Nothing was erased.")))
         return
     try:
-        erased = await erasure.erase_child(ctx.uow, staff, child_id)
+        erased = await erasure.erase_child(ctx.uow, staff, button.child_id)
     except AccessDenied:
-        await to_staff(ctx, staff, _supervisors_only(tr))
+        await to_staff(ctx, staff, supervisors_only(tr))
         return
     except ErasureBlocked as exc:
         await to_staff(ctx, staff, _blocked(tr, exc.ref, exc.open_alerts))
@@ -137,7 +128,3 @@ async def on_erase_button(ctx: AlongsideContext, staff: StaffView, data: str) ->
                     )
                 ),
             )
-
-
-def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("erase", erase_command, filters=COMMANDS))

@@ -1,7 +1,7 @@
 """Who is writing, and the few ways handlers queue a message for someone.
 
-Strangers learn how to get a code and reach no one; staff-only commands from anyone else get a
-refusal that changes nothing.
+`identify_sender` runs first for every update (`bot.routing`) and keeps who sent it, and their
+translator, for the handlers after it (``ctx.person``, ``ctx.tr``).
 """
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import filters
 
-from bot import notices
 from bot.i18n import Translator, resolve
-from bot.runtime import AlongsideContext
+from bot.runtime import AlongsideContext, Person, current
 from conversations import people
 from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView
 
-Person = StaffView | ChildView | None
 # Commands act on new messages only: editing "/invite Sta" must not make a second invite.
 COMMANDS = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -34,6 +33,20 @@ async def identify(ctx: AlongsideContext, update: Update) -> Person:
             await people.set_staff_reachable(ctx.uow, staff.id, True)
         return staff
     return await people.find_child(ctx.uow, user.id)
+
+
+async def identify_sender(update: object, ctx: AlongsideContext) -> None:
+    """Who sent this update, once, for every handler after: staff, a young person, or None.
+
+    A message is read for its sender only in a private chat; a button or a block, anywhere."""
+    if not isinstance(update, Update):
+        return
+    message = update.message or update.edited_message
+    private = message is None or message.chat.type == ChatType.PRIVATE
+    person = await identify(ctx, update) if private else None
+    state = current.get()
+    state.person = person
+    state.tr = tr_for(ctx, person.locale) if person else stranger_tr(ctx, update)
 
 
 def tr_for(ctx: AlongsideContext, locale: str | None) -> Translator:
@@ -75,15 +88,3 @@ async def to_staff(ctx: AlongsideContext, staff: StaffView, message: Outgoing, *
     await ctx.uow.send(
         staff.telegram_id, message, purpose=kw.pop("purpose", "notice"), staff_id=staff.id, **kw
     )
-
-
-async def staff_only(update: Update, ctx: AlongsideContext) -> StaffView | None:
-    """The staff member, or None after answering anyone else with a refusal that changes nothing."""
-    person = await identify(ctx, update)
-    if isinstance(person, StaffView):
-        return person
-    if isinstance(person, ChildView):
-        await to_child(ctx, person, notices.not_for_you(tr_for(ctx, person.locale)))
-    else:
-        await to_stranger(ctx, update, notices.stranger(stranger_tr(ctx, update)))
-    return None

@@ -3,7 +3,8 @@
 Child side: *What happens next?* explains the current stage and the usual next step, with more to
 read, a glossary, and a way to ask the advocate about it; *About me* shows what is recorded.
 Staff side: /stage, /note, /notes, /summary, /handover. All reads go through the access gate and
-are audited (in `conversations.continuity`).
+are audited (in `conversations.continuity`). Buttons carry `bot.callbacks.Journey`,
+`StageChoice` and `HandoverTo`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import contextlib
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot import notices
+from bot.callbacks import HandoverTo, Journey, StageChoice
 from bot.content import JourneyContent, StageText, journey_content
-from bot.gate import COMMANDS, staff_only, to_child, to_staff, tr_for
+from bot.gate import to_child, to_staff, tr_for
 from bot.i18n import Translator
-from bot.runtime import AlongsideApp, AlongsideContext
+from bot.runtime import AlongsideContext
 from conversations import continuity, people
 from conversations.access import access_child_by_reply
 from conversations.errors import AccessDenied
@@ -39,12 +40,12 @@ def _stage_of(child: ChildView) -> Stage:
 def stage_buttons(tr: Translator, stage: Stage) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(tr._("More about this"), data=f"j:more:{stage.value}"),
-            Button(tr._("Words adults use"), data="j:words"),
+            Button(tr._("More about this"), data=Journey("more", stage.value).encode()),
+            Button(tr._("Words adults use"), data=Journey("words").encode()),
         ),
         (
-            Button(tr._("Other questions"), data="j:topics"),
-            Button(tr._("Ask my advocate"), data=f"j:ask:{stage.value}"),
+            Button(tr._("Other questions"), data=Journey("topics").encode()),
+            Button(tr._("Ask my advocate"), data=Journey("ask", stage.value).encode()),
         ),
     )
 
@@ -116,15 +117,17 @@ async def about_me(ctx: AlongsideContext, child: ChildView) -> None:
         Outgoing(
             text="\n".join(lines),
             protect=True,
-            buttons=((Button(tr._("Ask for a correction"), data="j:ask:correction"),),),
+            buttons=(
+                (Button(tr._("Ask for a correction"), data=Journey("ask", "correction").encode()),),
+            ),
         ),
     )
 
 
-async def on_journey_button(ctx: AlongsideContext, child: ChildView, data: str) -> None:
-    tr = tr_for(ctx, child.locale)
+async def on_journey_button(ctx: AlongsideContext, child: ChildView, button: Journey) -> None:
+    tr = ctx.tr
     journey = content(ctx)
-    _, action, arg = [*data.split(":", 2), "", ""][:3]
+    action, arg = button.action, button.arg
     if action == "more" and (stage := parse_stage(arg)):
         await to_child(ctx, child, more(tr, journey.stages[stage]))
     elif action == "words":
@@ -133,7 +136,10 @@ async def on_journey_button(ctx: AlongsideContext, child: ChildView, data: str) 
             ctx, child, Outgoing(text=tr._("Words adults use:") + "\n\n" + "\n".join(lines))
         )
     elif action == "topics":
-        rows = tuple((Button(t.title.render(tr), data=f"j:topic:{t.id}"),) for t in journey.topics)
+        rows = tuple(
+            (Button(t.title.render(tr), data=Journey("topic", t.id).encode()),)
+            for t in journey.topics
+        )
         await to_child(
             ctx, child, Outgoing(text=tr._("What would you like to know?"), buttons=rows)
         )
@@ -143,7 +149,9 @@ async def on_journey_button(ctx: AlongsideContext, child: ChildView, data: str) 
             child,
             Outgoing(
                 text=f"{topic.title.render(tr)}\n\n{topic.body.render(tr)}",
-                buttons=((Button(tr._("Ask my advocate"), data=f"j:ask:{topic.id}"),),),
+                buttons=(
+                    (Button(tr._("Ask my advocate"), data=Journey("ask", topic.id).encode()),),
+                ),
             ),
         )
     elif action == "ask" and arg:
@@ -179,7 +187,7 @@ async def _decide_summary(ctx: AlongsideContext, child: ChildView, arg: str) -> 
     decision, _, summary_id = arg.partition(":")
     uow = ctx.uow
     drafter_id = await continuity.decide_summary(uow, child, summary_id, decision == "yes")
-    tr = tr_for(ctx, child.locale)
+    tr = ctx.tr
     if drafter_id is None:
         return
     drafter = await people.get_staff(uow, drafter_id)
@@ -232,7 +240,7 @@ async def _target(
             ctx,
             staff,
             Outgoing(
-                text=tr_for(ctx, staff.locale)._(
+                text=ctx.tr._(
                     "No young person of yours has that reference. Use: {usage}", usage=usage
                 )
             ),
@@ -242,14 +250,13 @@ async def _target(
 
 
 async def stage_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None or (found := await _target(update, ctx, staff, "/stage REF")) is None:
+    staff, tr = ctx.staff, ctx.tr
+    if (found := await _target(update, ctx, staff, "/stage REF")) is None:
         return
     child, _ = found
-    tr = tr_for(ctx, staff.locale)
     journey = content(ctx)
     rows = tuple(
-        (Button(journey.stages[s].title.render(tr), data=f"st:{child.ref}:{s.value}"),)
+        (Button(journey.stages[s].title.render(tr), data=StageChoice(child.ref, s.value).encode()),)
         for s in STAGE_ORDER
     )
     current = parse_stage(child.stage or "")
@@ -269,12 +276,11 @@ async def stage_command(update: Update, ctx: AlongsideContext) -> None:
     )
 
 
-async def on_stage_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
-    _, ref, value = [*data.split(":", 2), "", ""][:3]
-    stage = parse_stage(value)
-    tr = tr_for(ctx, staff.locale)
+async def on_stage_button(ctx: AlongsideContext, staff: StaffView, button: StageChoice) -> None:
+    stage = parse_stage(button.stage)
+    tr = ctx.tr
     try:
-        child = await continuity.child_for(ctx.uow, staff, ref)
+        child = await continuity.child_for(ctx.uow, staff, button.ref)
     except AccessDenied:
         child = None
     if child is None or stage is None:
@@ -307,14 +313,11 @@ async def on_stage_button(ctx: AlongsideContext, staff: StaffView, data: str) ->
 
 
 async def note_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
+    staff, tr = ctx.staff, ctx.tr
     found = await _target(update, ctx, staff, "/note REF text")
     if found is None:
         return
     child, words = found
-    tr = tr_for(ctx, staff.locale)
     if not words:
         await to_staff(ctx, staff, Outgoing(text=tr._("Use: /note REF text of the note")))
         return
@@ -329,8 +332,8 @@ async def note_command(update: Update, ctx: AlongsideContext) -> None:
 
 
 async def notes_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None or (found := await _target(update, ctx, staff, "/notes REF")) is None:
+    staff = ctx.staff
+    if (found := await _target(update, ctx, staff, "/notes REF")) is None:
         return
     child, _ = found
     await send_notes(ctx, staff, child, await continuity.read_notes(ctx.uow, staff, child))
@@ -371,14 +374,11 @@ async def send_notes(
 
 
 async def summary_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
+    staff, tr = ctx.staff, ctx.tr
     found = await _target(update, ctx, staff, "/summary REF text")
     if found is None:
         return
     child, words = found
-    tr = tr_for(ctx, staff.locale)
     if not words:
         await to_staff(
             ctx,
@@ -407,8 +407,14 @@ async def summary_command(update: Update, ctx: AlongsideContext) -> None:
             protect=True,
             buttons=(
                 (
-                    Button(child_tr._("This is right"), data=f"j:summary:yes:{summary_id}"),
-                    Button(child_tr._("Change something"), data=f"j:summary:no:{summary_id}"),
+                    Button(
+                        child_tr._("This is right"),
+                        data=Journey("summary", f"yes:{summary_id}").encode(),
+                    ),
+                    Button(
+                        child_tr._("Change something"),
+                        data=Journey("summary", f"no:{summary_id}").encode(),
+                    ),
                 ),
             ),
         ),
@@ -428,14 +434,11 @@ async def summary_command(update: Update, ctx: AlongsideContext) -> None:
 
 
 async def handover_command(update: Update, ctx: AlongsideContext) -> None:
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
+    staff, tr = ctx.staff, ctx.tr
     found = await _target(update, ctx, staff, "/handover REF NAME")
     if found is None:
         return
     child, words = found
-    tr = tr_for(ctx, staff.locale)
     candidates = (
         await continuity.staff_by_name(ctx.uow, " ".join(words))
         if words
@@ -445,7 +448,7 @@ async def handover_command(update: Update, ctx: AlongsideContext) -> None:
     if len(candidates) == 1 and words:
         await do_handover(ctx, staff, child, candidates[0])
         return
-    rows = tuple((Button(c.name, data=f"ho:{child.ref}:{c.id}"),) for c in candidates)
+    rows = tuple((Button(c.name, data=HandoverTo(child.ref, c.id).encode()),) for c in candidates)
     await to_staff(
         ctx,
         staff,
@@ -460,12 +463,11 @@ async def handover_command(update: Update, ctx: AlongsideContext) -> None:
     )
 
 
-async def on_handover_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
-    _, ref, new_id = [*data.split(":", 2), "", ""][:3]
-    tr = tr_for(ctx, staff.locale)
-    new = await people.get_staff(ctx.uow, new_id)
+async def on_handover_button(ctx: AlongsideContext, staff: StaffView, button: HandoverTo) -> None:
+    tr = ctx.tr
+    new = await people.get_staff(ctx.uow, button.staff_id)
     try:
-        child = await continuity.child_for(ctx.uow, staff, ref)
+        child = await continuity.child_for(ctx.uow, staff, button.ref)
     except AccessDenied:
         child = None
     if child is None or new is None:
@@ -481,7 +483,7 @@ async def do_handover(
     try:
         result = await continuity.hand_over(uow, actor, child, new)
     except AccessDenied:
-        await to_staff(ctx, actor, notices.cannot_reach(tr_for(ctx, actor.locale)))
+        await to_staff(ctx, actor, notices.cannot_reach(ctx.tr))
         return
     moved = result.child
     new_tr = tr_for(ctx, new.locale)
@@ -546,21 +548,3 @@ async def do_handover(
                 )
             ),
         )
-
-
-async def on_staff_journey_button(ctx: AlongsideContext, staff: StaffView, data: str) -> None:
-    if data.startswith("st:"):
-        await on_stage_button(ctx, staff, data)
-    elif data.startswith("ho:"):
-        await on_handover_button(ctx, staff, data)
-
-
-def register(app: AlongsideApp) -> None:
-    for name, callback in (
-        ("stage", stage_command),
-        ("note", note_command),
-        ("notes", notes_command),
-        ("summary", summary_command),
-        ("handover", handover_command),
-    ):
-        app.add_handler(CommandHandler(name, callback, filters=COMMANDS))

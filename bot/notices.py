@@ -11,6 +11,7 @@ from datetime import datetime
 
 from babel.numbers import format_decimal
 
+from bot.callbacks import LanguageChoice, SendTo
 from bot.i18n import LANGUAGES, N_, SUPPORTED, Translator
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
@@ -167,7 +168,10 @@ def waiting_for_advocate(tr: Translator) -> Outgoing:
 
 def choose_language(tr: Translator) -> Outgoing:
     rows = [
-        tuple(Button(lang.native, data=f"lang:{lang.code}") for lang in LANGUAGES[i : i + 3])
+        tuple(
+            Button(lang.native, data=LanguageChoice(lang.code).encode())
+            for lang in LANGUAGES[i : i + 3]
+        )
         for i in range(0, len(LANGUAGES), 3)
     ]
     return Outgoing(text=tr._("Choose your language:"), buttons=tuple(rows))
@@ -290,7 +294,8 @@ def correction_header(tr: Translator, child: ChildView, at: datetime) -> str:
 
 def pick_child(tr: Translator, pending_id: str, children: list[ChildView]) -> Outgoing:
     rows = tuple(
-        (Button(f"{c.nickname} · {c.ref}", data=f"to:{pending_id}:{c.ref}"),) for c in children
+        (Button(f"{c.nickname} · {c.ref}", data=SendTo(pending_id, c.ref).encode()),)
+        for c in children
     )
     return Outgoing(text=tr._("Which young person is this for?"), buttons=rows)
 

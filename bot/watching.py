@@ -13,14 +13,14 @@ from datetime import datetime, time, timedelta
 
 from babel.dates import get_timezone
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot import notices
 from bot.alerting import help_now, sweep_once
-from bot.gate import COMMANDS, identify, staff_only, to_child, to_staff, tr_for
+from bot.callbacks import CheckInAnswer
+from bot.gate import to_child, to_staff, tr_for
 from bot.health import Retry
 from bot.i18n import Translator
-from bot.runtime import AlongsideApp, AlongsideContext, Runtime, wait_any
+from bot.runtime import AlongsideContext, Runtime, wait_any
 from conversations import alerts, anchor, people, queues, watch
 from conversations.access import access_child_by_ref
 from conversations.errors import AccessDenied
@@ -48,10 +48,10 @@ def check_in_message(tr: Translator, check_in_id: str) -> Outgoing:
         text=tr._("Hi! How are you today?"),
         buttons=(
             (
-                Button(tr._("👍 I'm OK"), data=f"ci:{check_in_id}:fine"),
-                Button(tr._("😟 Not good"), data=f"ci:{check_in_id}:bad"),
+                Button(tr._("👍 I'm OK"), data=CheckInAnswer(check_in_id, "fine").encode()),
+                Button(tr._("😟 Not good"), data=CheckInAnswer(check_in_id, "bad").encode()),
             ),
-            (Button(tr._("🆘 I need help"), data=f"ci:{check_in_id}:help"),),
+            (Button(tr._("🆘 I need help"), data=CheckInAnswer(check_in_id, "help").encode()),),
         ),
     )
 
@@ -107,13 +107,12 @@ async def _concern(runtime: Runtime, uow: UnitOfWork, child: ChildView, why: str
         )
 
 
-async def on_check_in_button(ctx: AlongsideContext, child: ChildView, data: str) -> None:
-    parts = data.split(":")
-    if len(parts) != 3:
-        return
-    _, check_in_id, reply = parts
-    tr = tr_for(ctx, child.locale)
-    if not await watch.answer(ctx.uow, child, check_in_id, reply):
+async def on_check_in_button(
+    ctx: AlongsideContext, child: ChildView, button: CheckInAnswer
+) -> None:
+    reply = button.reply
+    tr = ctx.tr
+    if not await watch.answer(ctx.uow, child, button.check_in_id, reply):
         return
     if reply == "help":
         await help_now(ctx, child)
@@ -134,10 +133,7 @@ async def on_check_in_button(ctx: AlongsideContext, child: ChildView, data: str)
 
 async def placed(update: Update, ctx: AlongsideContext) -> None:
     """/placed REF: a new placement starts the watch again."""
-    staff = await staff_only(update, ctx)
-    if staff is None:
-        return
-    tr = tr_for(ctx, staff.locale)
+    staff, tr = ctx.staff, ctx.tr
     try:
         child = await access_child_by_ref(ctx.uow, staff, (ctx.args or [""])[0].upper())
     except AccessDenied:
@@ -164,11 +160,8 @@ async def placed(update: Update, ctx: AlongsideContext) -> None:
 
 async def hide(update: Update, ctx: AlongsideContext) -> None:
     """Clear the child's chat as far as Telegram allows; nothing is lost elsewhere."""
-    person = await identify(ctx, update)
-    if not isinstance(person, ChildView):
-        return
     await clear_chat(
-        ctx, person, update.effective_message.message_id if update.effective_message else None
+        ctx, ctx.child, update.effective_message.message_id if update.effective_message else None
     )
 
 
@@ -258,8 +251,3 @@ async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
         else:
             retry.worked()
         await wait_any(stop, stop, pause)
-
-
-def register(app: AlongsideApp) -> None:
-    app.add_handler(CommandHandler("placed", placed, filters=COMMANDS))
-    app.add_handler(CommandHandler("hide", hide, filters=COMMANDS))

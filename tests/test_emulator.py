@@ -1030,9 +1030,9 @@ async def test_topics_in_a_private_chat_only_when_the_bot_has_them(
 
     emu.topics_enabled = True
     assert (await bot.get_me()).has_topics_enabled is True
-    with pytest.raises(BadRequest, match="(?i)topic_name_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)topic_name_invalid"):
         await bot.create_forum_topic(1201, "x" * 129)
-    with pytest.raises(BadRequest, match="(?i)icon_color"):
+    with pytest.raises(BadRequest, match=r"(?i)icon_color"):
         await bot.create_forum_topic(1201, "Ana", icon_color=123)
     topic = await bot.create_forum_topic(1201, "Ana · K7")
     thread = topic.message_thread_id
