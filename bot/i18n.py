@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,8 @@ SUPPORTED = {lang.code: lang for lang in LANGUAGES}
 # a child is screened in and the catalog they read never disagree.
 ALIASES = LANGUAGE_ALIASES
 
-LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+LRI, FSI, PDI, RLM = "\u2066", "\u2068", "\u2069", "\u200f"
+_OPENS_ISOLATE = {"LRI", "RLI", "FSI"}
 
 
 def N_(message: str) -> str:
@@ -78,8 +80,35 @@ def resolve(tag: str | None) -> str:
     return ALIASES.get(base, DEFAULT)
 
 
+def starts_left_to_right(line: str) -> bool:
+    """Whether a line's first strong letter outside isolates is left to right (UAX #9, P2): a
+    line that the algorithm would lay out left to right, e.g. one that starts with a Latin name.
+    """
+    depth = 0
+    for char in line:
+        kind = unicodedata.bidirectional(char)
+        if kind in _OPENS_ISOLATE:
+            depth += 1
+        elif kind == "PDI":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and kind == "L":
+            return True
+        elif depth == 0 and kind in {"R", "AL"}:
+            return False
+    return False
+
+
+def right_to_left_lines(text: str) -> str:
+    """``text`` with RLM before every line that would otherwise lay out left to right."""
+    return "\n".join(
+        f"{RLM}{line}" if starts_left_to_right(line) else line for line in text.split("\n")
+    )
+
+
 class Translator:
-    """Strings in one locale. ``_`` and ``n_`` fill named placeholders, isolating them in RTL."""
+    """Strings in one locale. ``_``, ``p_`` and ``n_`` fill named placeholders, each value
+    isolated (FSI…PDI) so that a name in another script never reorders the sentence around it;
+    in a right-to-left locale every line also starts right to left."""
 
     def __init__(self, locale: str, catalog: gettext.NullTranslations, timezone: str) -> None:
         self.locale = locale
@@ -90,11 +119,9 @@ class Translator:
         self._tz = get_timezone(timezone)
 
     def _fill(self, text: str, values: dict[str, Any]) -> str:
-        if not values:
-            return text
-        if self.language.rtl:
-            values = {k: f"{FSI}{v}{PDI}" for k, v in values.items()}
-        return text.format(**values)
+        if values:
+            text = text.format(**{k: f"{FSI}{v}{PDI}" for k, v in values.items()})
+        return right_to_left_lines(text) if self.language.rtl else text
 
     def _(self, message: str, **values: Any) -> str:
         return self._fill(self._catalog.gettext(message), values)

@@ -138,16 +138,13 @@ def test_plurals_render_for_many_counts(locale: str, catalogs: Catalogs) -> None
         assert "{" not in text
 
 
-@pytest.mark.parametrize("locale", ["ar", "fa", "ps", "ckb"])
-def test_right_to_left_isolates_inserted_values(locale: str, catalogs: Catalogs) -> None:
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_isolates_inserted_values(locale: str, catalogs: Catalogs) -> None:
+    # Left to right too: a name in Arabic script would otherwise reorder a French sentence.
     text = catalogs.get(locale)._(
         "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
     )
     assert f"{FSI}Rosa 2{PDI}" in text
-    latin = catalogs.get("sq")._(
-        "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
-    )
-    assert FSI not in latin
 
 
 def test_locale_resolution() -> None:
