@@ -77,7 +77,7 @@ def test_passages_read_as_before_in_english_and_vietnamese() -> None:
     assert plain(help_now.body.render(catalogs.get("vi"))) == (
         "Nếu em đang gặp nguy hiểm ngay lúc này, hãy gọi 999. Cuộc gọi miễn phí. Nếu em muốn nói "
         "chuyện với ai đó, hãy gọi Childline số 0800 1111. Miễn phí, cả ngày lẫn đêm. Cuộc gọi "
-        "không hiện trên hóa đơn điện thoại. Em cũng có thể bấm Cần giúp ngay trong cuộc trò "
+        "không hiện trên hóa đơn điện thoại. Em cũng có thể bấm Giúp ngay trong cuộc trò "
         "chuyện này. Khi đó, một người có thể giúp em sẽ được báo ngay."
     )
 
