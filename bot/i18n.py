@@ -42,7 +42,9 @@ LANGUAGES: tuple[Language, ...] = (
     Language("sq", "Shqip"),
     Language("vi", "Tiếng Việt"),
     Language("ar", "العربية", rtl=True),
-    Language("fa", "فارسی / دری", rtl=True),
+    # Dari before Persian: Telegram menus have one code for both, and Persian's is set last.
+    Language("prs", "دری", rtl=True),
+    Language("fa", "فارسی", rtl=True),
     Language("ps", "پښتو", rtl=True),
     Language("ckb", "کوردی", rtl=True),
     Language("ti", "ትግርኛ"),
@@ -53,8 +55,11 @@ LANGUAGES: tuple[Language, ...] = (
 )
 SUPPORTED = {lang.code: lang for lang in LANGUAGES}
 # Tags Telegram may send that one of our catalogs serves: the detector's table, so the words
-# a child is screened in and the catalog they read never disagree.
-ALIASES = LANGUAGE_ALIASES
+# a child is screened in and the catalog they read never disagree, except that Afghan tags read
+# the Dari catalog (the detector screens Dari with its Persian words).
+ALIASES = {**LANGUAGE_ALIASES, "fa-af": "prs"}
+# CLDR (and so babel) knows Dari as Persian of Afghanistan, not by its own code.
+BABEL_LOCALES = {"prs": "fa_AF"}
 
 LRI, FSI, PDI, RLM = "\u2066", "\u2068", "\u2069", "\u200f"
 _OPENS_ISOLATE = {"LRI", "RLI", "FSI"}
@@ -65,8 +70,13 @@ def N_(message: str) -> str:
     return message
 
 
+def babel_locale(code: str) -> str:
+    """The babel (CLDR) locale for one of ours: dates, numbers and plural rules."""
+    return BABEL_LOCALES.get(code, code)
+
+
 def resolve(tag: str | None) -> str:
-    """Telegram's ``language_code`` to a supported locale: ``sq-AL`` → sq, ``prs`` → fa."""
+    """Telegram's ``language_code`` to a supported locale: ``sq-AL`` → sq, ``fa-AF`` → prs."""
     if not tag:
         return DEFAULT
     tag = tag.strip().lower().replace("_", "-")
@@ -115,7 +125,7 @@ class Translator:
         self.language = SUPPORTED[locale]
         self._catalog = catalog
         # Dates for a UK deployment read day first, also in English.
-        self._babel = Locale.parse("en_GB" if locale == "en" else locale)
+        self._babel = Locale.parse("en_GB" if locale == "en" else babel_locale(locale))
         self._tz = get_timezone(timezone)
 
     def _fill(self, text: str, values: dict[str, Any]) -> str:
@@ -183,7 +193,7 @@ def _load(directory: Path, locale: str) -> gettext.NullTranslations:
         return fallback
     try:
         with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
+            catalog = read_po(handle, locale=babel_locale(locale))
         buffer = io.BytesIO()
         write_mo(buffer, catalog, use_fuzzy=False)
         buffer.seek(0)
