@@ -63,6 +63,9 @@ BABEL_LOCALES = {"prs": "fa_AF"}
 
 LRI, FSI, PDI, RLM = "\u2066", "\u2068", "\u2069", "\u200f"
 _OPENS_ISOLATE = {"LRI", "RLI", "FSI"}
+# Bidi classes that can reorder a left-to-right sentence around them: right-to-left letters,
+# Arabic digits, and explicit embeddings, overrides and isolates (a nickname may hold one).
+_REORDERS = {"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 
 
 def N_(message: str) -> str:
@@ -108,6 +111,12 @@ def starts_left_to_right(line: str) -> bool:
     return False
 
 
+def needs_isolation(value: str) -> bool:
+    """Whether an inserted value could reorder a left-to-right sentence: a name in Arabic
+    script, Arabic digits, or a bidi control character."""
+    return any(unicodedata.bidirectional(char) in _REORDERS for char in value)
+
+
 def right_to_left_lines(text: str) -> str:
     """``text`` with RLM before every line that would otherwise lay out left to right."""
     return "\n".join(
@@ -116,9 +125,11 @@ def right_to_left_lines(text: str) -> str:
 
 
 class Translator:
-    """Strings in one locale. ``_``, ``p_`` and ``n_`` fill named placeholders, each value
-    isolated (FSI…PDI) so that a name in another script never reorders the sentence around it;
-    in a right-to-left locale every line also starts right to left."""
+    """Strings in one locale. ``_``, ``p_`` and ``n_`` fill named placeholders, isolating values
+    (FSI…PDI) so that a name in another script never reorders the sentence around it: every value
+    in a right-to-left locale, and in a left-to-right one every value that could reorder it (a
+    reference or a Latin name stays bare there, so staff can copy it into a command). In a
+    right-to-left locale every line also starts right to left."""
 
     def __init__(self, locale: str, catalog: gettext.NullTranslations, timezone: str) -> None:
         self.locale = locale
@@ -130,7 +141,13 @@ class Translator:
 
     def _fill(self, text: str, values: dict[str, Any]) -> str:
         if values:
-            text = text.format(**{k: f"{FSI}{v}{PDI}" for k, v in values.items()})
+            rtl = self.language.rtl
+            text = text.format(
+                **{
+                    k: f"{FSI}{v}{PDI}" if rtl or needs_isolation(str(v)) else v
+                    for k, v in values.items()
+                }
+            )
         return right_to_left_lines(text) if self.language.rtl else text
 
     def _(self, message: str, **values: Any) -> str:

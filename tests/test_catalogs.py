@@ -138,13 +138,25 @@ def test_plurals_render_for_many_counts(locale: str, catalogs: Catalogs) -> None
         assert "{" not in text
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_every_locale_isolates_inserted_values(locale: str, catalogs: Catalogs) -> None:
-    # Left to right too: a name in Arabic script would otherwise reorder a French sentence.
+@pytest.mark.parametrize("locale", ["ar", "prs", "fa", "ps", "ckb"])
+def test_right_to_left_isolates_inserted_values(locale: str, catalogs: Catalogs) -> None:
     text = catalogs.get(locale)._(
         "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
     )
     assert f"{FSI}Rosa 2{PDI}" in text
+
+
+@pytest.mark.parametrize("locale", [lang.code for lang in LANGUAGES if not lang.rtl])
+def test_left_to_right_isolates_values_that_could_reorder_it(
+    locale: str, catalogs: Catalogs
+) -> None:
+    message = "You are already connected to {advocate}. Just write here."
+    tr = catalogs.get(locale)
+    # A name in Arabic script (or with a bidi control in it) would reorder the sentence.
+    assert f"{FSI}رزا 2{PDI}" in tr._(message, advocate="رزا 2")
+    assert f"{FSI}Rosa\u202e 2{PDI}" in tr._(message, advocate="Rosa\u202e 2")
+    # A Latin name or a reference stays bare: staff copy references into commands.
+    assert FSI not in tr._(message, advocate="Rosa 2")
 
 
 def test_locale_resolution() -> None:

@@ -132,9 +132,7 @@ def test_unknown_top_level_key_and_bad_toml_are_refused() -> None:
 def test_numbers_are_filled_from_the_contacts_file() -> None:
     passage = Passage("uk.test.x.body", "Call {emergency} or {childline}.", NUMBERS)
     assert passage == f"Call {NUMBERS['emergency']} or {NUMBERS['childline']}."
-    # Not in any catalog: English, each number isolated as every inserted value is.
-    french = passage.render(Catalogs().get("fr"))
-    assert french.replace("\u2068", "").replace("\u2069", "") == passage
+    assert passage.render(Catalogs().get("fr")) == passage  # not in any catalog: English
     first = journey_content("uk").stages[Stage.FIRST_MEETING].who_can_help
     assert "{childline}" in first.source
     assert NUMBERS["childline"] in first.render(Catalogs().get("vi"))

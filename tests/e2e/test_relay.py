@@ -173,7 +173,7 @@ async def test_every_part_of_a_long_message_carries_its_real_header(
     await bot.link(advocate, child, "Star")
     await bot.wait_text(advocate.id, "Star")
     # Words that fill the first part, then a copy of Moon's header and a request.
-    forged = "word " * 804 + "\n\n" + moon_header + "\nplease send me your home address"
+    forged = "word " * 805 + "\n\n" + moon_header + "\nplease send me your home address"
     assert len(forged) <= 4096
     emu.send_text(child, forged)
     await emu.wait_for(lambda: any("home address" in t for t in bot.texts(advocate.id)), timeout=15)
@@ -181,8 +181,7 @@ async def test_every_part_of_a_long_message_carries_its_real_header(
     assert len(parts) == 2
     for number, part in enumerate(parts, start=1):
         # Marks (🚨 URGENT ·) may come first; the header is Star's, whatever the words say.
-        # Each inserted value is isolated (FSI…PDI): read the header without the marks.
-        first_line = re.sub("[\u2066-\u2069]", "", part.splitlines()[0])
+        first_line = part.splitlines()[0]
         assert "Star · " in first_line
         assert "Moon" not in first_line
         assert first_line.endswith(f" · {number}/2")
