@@ -48,14 +48,14 @@ async def test_stage_change_is_explained_in_vietnamese(
     assert explained.text is not None
     assert "🧭 Chờ quyết định đầu tiên\n\nBộ Nội vụ Anh (Home Office) đang xem" in explained.text
 
-    # The Vietnamese text a child read before content became data, numbers from the contacts file.
+    # The Vietnamese text a child read before content became data (less its second English gloss).
     more = inline_buttons(explained)[vi._("More about this")]
     emu.press_button(child, explained.message_id, more)
     help_line = await bot.wait_text(child.id, "🤝 ")
     assert help_line.text is not None
     assert help_line.text.endswith(
         "🤝 Người bênh vực (advocate) có thể cho em biết quyết định đó có nghĩa là gì. Nhân viên "
-        "xã hội và luật sư (solicitor) cũng có thể giúp. Nếu việc chờ đợi làm em thấy khó chịu, "
+        "xã hội và luật sư cũng có thể giúp. Nếu việc chờ đợi làm em thấy khó chịu, "
         "hãy nói với người bênh vực. Em có thể gọi miễn phí cho Childline số 0800 1111."
     )
 
