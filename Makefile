@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-LOCALES := en sq vi ar fa ps ckb ti am ro fr pl
+LOCALES := en sq vi ar prs fa ps ckb ti am ro fr pl
 
 .PHONY: run test test-fast lint bench catalogs clean model check-model
 

@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from bot.content.loading import source_passages
-from bot.i18n import LANGUAGES, LOCALES_DIR
+from bot.i18n import LANGUAGES, LOCALES_DIR, babel_locale
 
 TEMPLATE = LOCALES_DIR / "messages.pot"
 
@@ -24,7 +24,7 @@ def po_path(locale: str, directory: Path = LOCALES_DIR) -> Path:
 
 def read(path: Path, locale: str | None = None) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale)
+        return read_po(handle, locale=babel_locale(locale) if locale else None)
 
 
 def extract_journey(
@@ -189,7 +189,7 @@ def _placeholder_problems(locale: str, entry: Message, message: Message) -> list
 
 
 def _nplurals(locale: str) -> int:
-    return Catalog(locale=locale).num_plurals
+    return Catalog(locale=babel_locale(locale)).num_plurals
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,9 @@ LANGUAGES: tuple[Language, ...] = (
     Language("sq", "Shqip"),
     Language("vi", "Tiếng Việt"),
     Language("ar", "العربية", rtl=True),
-    Language("fa", "فارسی / دری", rtl=True),
+    # Dari before Persian: Telegram menus have one code for both, and Persian's is set last.
+    Language("prs", "دری", rtl=True),
+    Language("fa", "فارسی", rtl=True),
     Language("ps", "پښتو", rtl=True),
     Language("ckb", "کوردی", rtl=True),
     Language("ti", "ትግርኛ"),
@@ -52,10 +55,17 @@ LANGUAGES: tuple[Language, ...] = (
 )
 SUPPORTED = {lang.code: lang for lang in LANGUAGES}
 # Tags Telegram may send that one of our catalogs serves: the detector's table, so the words
-# a child is screened in and the catalog they read never disagree.
-ALIASES = LANGUAGE_ALIASES
+# a child is screened in and the catalog they read never disagree, except that Afghan tags read
+# the Dari catalog (the detector screens Dari with its Persian words).
+ALIASES = {**LANGUAGE_ALIASES, "fa-af": "prs"}
+# CLDR (and so babel) knows Dari as Persian of Afghanistan, not by its own code.
+BABEL_LOCALES = {"prs": "fa_AF"}
 
-LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+LRI, FSI, PDI, RLM = "\u2066", "\u2068", "\u2069", "\u200f"
+_OPENS_ISOLATE = {"LRI", "RLI", "FSI"}
+# Bidi classes that can reorder a left-to-right sentence around them: right-to-left letters,
+# Arabic digits, and explicit embeddings, overrides and isolates (a nickname may hold one).
+_REORDERS = {"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 
 
 def N_(message: str) -> str:
@@ -63,8 +73,13 @@ def N_(message: str) -> str:
     return message
 
 
+def babel_locale(code: str) -> str:
+    """The babel (CLDR) locale for one of ours: dates, numbers and plural rules."""
+    return BABEL_LOCALES.get(code, code)
+
+
 def resolve(tag: str | None) -> str:
-    """Telegram's ``language_code`` to a supported locale: ``sq-AL`` → sq, ``prs`` → fa."""
+    """Telegram's ``language_code`` to a supported locale: ``sq-AL`` → sq, ``fa-AF`` → prs."""
     if not tag:
         return DEFAULT
     tag = tag.strip().lower().replace("_", "-")
@@ -78,23 +93,62 @@ def resolve(tag: str | None) -> str:
     return ALIASES.get(base, DEFAULT)
 
 
+def starts_left_to_right(line: str) -> bool:
+    """Whether a line's first strong letter outside isolates is left to right (UAX #9, P2): a
+    line that the algorithm would lay out left to right, e.g. one that starts with a Latin name.
+    """
+    depth = 0
+    for char in line:
+        kind = unicodedata.bidirectional(char)
+        if kind in _OPENS_ISOLATE:
+            depth += 1
+        elif kind == "PDI":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and kind == "L":
+            return True
+        elif depth == 0 and kind in {"R", "AL"}:
+            return False
+    return False
+
+
+def needs_isolation(value: str) -> bool:
+    """Whether an inserted value could reorder a left-to-right sentence: a name in Arabic
+    script, Arabic digits, or a bidi control character."""
+    return any(unicodedata.bidirectional(char) in _REORDERS for char in value)
+
+
+def right_to_left_lines(text: str) -> str:
+    """``text`` with RLM before every line that would otherwise lay out left to right."""
+    return "\n".join(
+        f"{RLM}{line}" if starts_left_to_right(line) else line for line in text.split("\n")
+    )
+
+
 class Translator:
-    """Strings in one locale. ``_`` and ``n_`` fill named placeholders, isolating them in RTL."""
+    """Strings in one locale. ``_``, ``p_`` and ``n_`` fill named placeholders, isolating values
+    (FSI…PDI) so that a name in another script never reorders the sentence around it: every value
+    in a right-to-left locale, and in a left-to-right one every value that could reorder it (a
+    reference or a Latin name stays bare there, so staff can copy it into a command). In a
+    right-to-left locale every line also starts right to left."""
 
     def __init__(self, locale: str, catalog: gettext.NullTranslations, timezone: str) -> None:
         self.locale = locale
         self.language = SUPPORTED[locale]
         self._catalog = catalog
         # Dates for a UK deployment read day first, also in English.
-        self._babel = Locale.parse("en_GB" if locale == "en" else locale)
+        self._babel = Locale.parse("en_GB" if locale == "en" else babel_locale(locale))
         self._tz = get_timezone(timezone)
 
     def _fill(self, text: str, values: dict[str, Any]) -> str:
-        if not values:
-            return text
-        if self.language.rtl:
-            values = {k: f"{FSI}{v}{PDI}" for k, v in values.items()}
-        return text.format(**values)
+        if values:
+            rtl = self.language.rtl
+            text = text.format(
+                **{
+                    k: f"{FSI}{v}{PDI}" if rtl or needs_isolation(str(v)) else v
+                    for k, v in values.items()
+                }
+            )
+        return right_to_left_lines(text) if self.language.rtl else text
 
     def _(self, message: str, **values: Any) -> str:
         return self._fill(self._catalog.gettext(message), values)
@@ -156,7 +210,7 @@ def _load(directory: Path, locale: str) -> gettext.NullTranslations:
         return fallback
     try:
         with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
+            catalog = read_po(handle, locale=babel_locale(locale))
         buffer = io.BytesIO()
         write_mo(buffer, catalog, use_fuzzy=False)
         buffer.seek(0)

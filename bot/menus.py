@@ -13,8 +13,12 @@ from bot.i18n import LANGUAGES, Translator
 from conversations.outgoing import Outgoing
 from conversations.people import Role
 
-# setMyCommands takes two-letter ISO 639-1 codes; Sorani has none of its own.
-TELEGRAM_CODES = {lang.code: {"ckb": "ku"}.get(lang.code, lang.code) for lang in LANGUAGES}
+# setMyCommands takes two-letter ISO 639-1 codes; Sorani has none of its own, nor has Dari. An
+# Afghan's Telegram app reports fa (it has no Dari), so fa's menu serves both: Dari's is set
+# first (bot.i18n.LANGUAGES) and Persian's replaces it, matching the app's own Persian.
+TELEGRAM_CODES = {
+    lang.code: {"ckb": "ku", "prs": "fa"}.get(lang.code, lang.code) for lang in LANGUAGES
+}
 
 
 def menu(tr: Translator, role: Role | None) -> Outgoing:

@@ -12,7 +12,7 @@ from datetime import datetime
 from babel.numbers import format_decimal
 
 from bot.callbacks import LanguageChoice, SendTo
-from bot.i18n import LANGUAGES, N_, SUPPORTED, Translator
+from bot.i18n import LANGUAGES, N_, SUPPORTED, Translator, babel_locale
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
 
@@ -399,7 +399,7 @@ def audit_digest(tr: Translator, rows: int, last_hash: str) -> Outgoing:
             "Audit check: {count} entries, ending {hash}. If this number ever goes down, tell the "
             "operator.",
             rows,
-            count=format_decimal(rows, locale=tr.locale),
+            count=format_decimal(rows, locale=babel_locale(tr.locale)),
             hash=last_hash[:16],
         )
     )

@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog
 
 from bot.catalogs import check, placeholders, po_path, read
 from bot.child_texts import child_texts
-from bot.i18n import FSI, LANGUAGES, LOCALES_DIR, PDI, Catalogs, resolve
+from bot.i18n import FSI, LANGUAGES, LOCALES_DIR, PDI, Catalogs, babel_locale, resolve
 
 # Catalogs whose translation is not finished (the README's status table says so too). Their
 # completeness tests are expected to fail, strictly: finishing a catalog makes them pass, which
@@ -68,7 +68,7 @@ def test_babel_checkers_pass(locale: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_plural_forms_follow_the_language(locale: str) -> None:
     # Same rule as CLDR's (through babel), compared by what it picks, not how it is spelled.
-    catalog, cldr = read(po_path(locale), locale), Catalog(locale=locale)
+    catalog, cldr = read(po_path(locale), locale), Catalog(locale=babel_locale(locale))
     assert catalog.num_plurals == cldr.num_plurals
     ours, theirs = gettext.c2py(catalog.plural_expr), gettext.c2py(cldr.plural_expr)
     counts = [*range(2001), 10_000, 100_000, 1_000_000, 1_000_001, 2_000_000]
@@ -138,22 +138,32 @@ def test_plurals_render_for_many_counts(locale: str, catalogs: Catalogs) -> None
         assert "{" not in text
 
 
-@pytest.mark.parametrize("locale", ["ar", "fa", "ps", "ckb"])
+@pytest.mark.parametrize("locale", ["ar", "prs", "fa", "ps", "ckb"])
 def test_right_to_left_isolates_inserted_values(locale: str, catalogs: Catalogs) -> None:
     text = catalogs.get(locale)._(
         "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
     )
     assert f"{FSI}Rosa 2{PDI}" in text
-    latin = catalogs.get("sq")._(
-        "You are already connected to {advocate}. Just write here.", advocate="Rosa 2"
-    )
-    assert FSI not in latin
+
+
+@pytest.mark.parametrize("locale", [lang.code for lang in LANGUAGES if not lang.rtl])
+def test_left_to_right_isolates_values_that_could_reorder_it(
+    locale: str, catalogs: Catalogs
+) -> None:
+    message = "You are already connected to {advocate}. Just write here."
+    tr = catalogs.get(locale)
+    # A name in Arabic script (or with a bidi control in it) would reorder the sentence.
+    assert f"{FSI}رزا 2{PDI}" in tr._(message, advocate="رزا 2")
+    assert f"{FSI}Rosa\u202e 2{PDI}" in tr._(message, advocate="Rosa\u202e 2")
+    # A Latin name or a reference stays bare: staff copy references into commands.
+    assert FSI not in tr._(message, advocate="Rosa 2")
 
 
 def test_locale_resolution() -> None:
     assert resolve("sq-AL") == "sq"
-    assert resolve("prs") == "fa"
-    assert resolve("fa-AF") == "fa"
+    assert resolve("prs") == "prs"
+    assert resolve("fa-AF") == "prs"
+    assert resolve("fa") == "fa"
     assert resolve("pt-br") == "en"
     assert resolve("ckb") == "ckb"
     assert resolve(None) == "en"

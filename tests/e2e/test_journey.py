@@ -48,14 +48,14 @@ async def test_stage_change_is_explained_in_vietnamese(
     assert explained.text is not None
     assert "🧭 Chờ quyết định đầu tiên\n\nBộ Nội vụ Anh (Home Office) đang xem" in explained.text
 
-    # The Vietnamese text a child read before content became data, numbers from the contacts file.
+    # The Vietnamese text a child read before content became data (less its second English gloss).
     more = inline_buttons(explained)[vi._("More about this")]
     emu.press_button(child, explained.message_id, more)
     help_line = await bot.wait_text(child.id, "🤝 ")
     assert help_line.text is not None
     assert help_line.text.endswith(
         "🤝 Người bênh vực (advocate) có thể cho em biết quyết định đó có nghĩa là gì. Nhân viên "
-        "xã hội và luật sư (solicitor) cũng có thể giúp. Nếu việc chờ đợi làm em thấy khó chịu, "
+        "xã hội và luật sư cũng có thể giúp. Nếu việc chờ đợi làm em thấy khó chịu, "
         "hãy nói với người bênh vực. Em có thể gọi miễn phí cho Childline số 0800 1111."
     )
 
@@ -77,7 +77,7 @@ def test_passages_read_as_before_in_english_and_vietnamese() -> None:
     assert help_now.body.render(catalogs.get("vi")) == (
         "Nếu em đang gặp nguy hiểm ngay lúc này, hãy gọi 999. Cuộc gọi miễn phí. Nếu em muốn nói "
         "chuyện với ai đó, hãy gọi Childline số 0800 1111. Miễn phí, cả ngày lẫn đêm. Cuộc gọi "
-        "không hiện trên hóa đơn điện thoại. Em cũng có thể bấm Cần giúp ngay trong cuộc trò "
+        "không hiện trên hóa đơn điện thoại. Em cũng có thể bấm Giúp ngay trong cuộc trò "
         "chuyện này. Khi đó, một người có thể giúp em sẽ được báo ngay."
     )
 
