@@ -35,7 +35,7 @@ from bot.recording import Marks, StaffNotices
 from bot.runtime import AlongsideApp, Runtime, wait_any
 from bot.sending import deliver, reason
 from bot.transport import last_answer
-from conversations import outbox
+from conversations import outbox, shown
 from conversations.outbox import Head, backoff
 from conversations.store import STORE_ERRORS
 
@@ -240,7 +240,7 @@ class Dispatcher:
         message = job.message
         if message.kind == "clear":
             # Worked out at the last moment: the chat may have grown since the row was read.
-            message.extra["ids"] = await outbox.deletable(self.store, job.chat_index, job.child_id)
+            message.extra["ids"] = await shown.deletable(self.store, job.chat_index, job.child_id)
         outbox_id = job.id
         # The database is not held while Telegram answers.
         started = time.monotonic()

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.alerting import live_card
 from bot.runtime import Runtime
-from conversations import outbox
+from conversations import shown
 from conversations.errors import ConfigurationError, SealError
 from conversations.outbox import Head
 from conversations.outgoing import Outgoing
@@ -58,7 +58,7 @@ async def open_heads(
             reply_to = (
                 None
                 if head.reply_to_message_id is None
-                else await outbox.reply_target(uow, head.chat_index, head.reply_to_message_id)
+                else await shown.reply_target(uow, head.chat_index, head.reply_to_message_id)
             )
             prepared.append(
                 Prepared(
@@ -83,5 +83,5 @@ async def _live_card(runtime: Runtime, uow: UnitOfWork, head: Head, message: Out
     card = await live_card(runtime, uow, head.alert_id, head.staff_id)
     if card is None:
         return replace(message, kind="text", text="")
-    shown = await outbox.card_shown(uow, head.alert_id, head.chat_index)
-    return replace(card, kind="card", extra={"edit": shown})
+    edit = await shown.card_shown(uow, head.alert_id, head.chat_index)
+    return replace(card, kind="card", extra={"edit": edit})
