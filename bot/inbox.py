@@ -15,14 +15,8 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select
-from sqlalchemy import update as sa_update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.warnings import PTBUserWarning
@@ -30,17 +24,16 @@ from telegram.warnings import PTBUserWarning
 from bot.fallback import pass_on
 from bot.health import Retry
 from bot.runtime import AlongsideApp, Runtime, UpdateState, current, wait_any
-from conversations.models import WIPED, InboxUpdate
-from conversations.store import STORE_ERRORS, UnitOfWork
+from conversations import inbox as queue
+from conversations.inbox import MAX_ATTEMPTS, PENDING_BATCH, Incoming
+from conversations.store import STORE_ERRORS
+
+__all__ = ["ALLOWED_UPDATES", "MAX_ATTEMPTS", "Inbox", "chat_of", "poll", "process_forever"]
 
 log = logging.getLogger(__name__)
 # We call getUpdates raw on purpose: a malformed update must reach our inbox, not fail parsing.
 warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 
-MAX_ATTEMPTS = 3
-SETTLE = timedelta(seconds=2)
-GAP_WINDOW = 64
-PENDING_BATCH = 200
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -60,35 +53,6 @@ def chat_of(raw: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _pending_query(with_payload: bool) -> Select[*tuple[Any, ...]]:
-    columns = [InboxUpdate.update_id, *([InboxUpdate.payload_sealed] if with_payload else [])]
-    return (
-        select(*columns)
-        .where(InboxUpdate.status == "pending")
-        .order_by(InboxUpdate.update_id)
-        .limit(PENDING_BATCH)
-    )
-
-
-# Built once: the same statements for every update.
-PENDING = _pending_query(with_payload=True)
-PENDING_IDS = _pending_query(with_payload=False)
-_INBOX = cast(Table, InboxUpdate.__table__)
-MARK_DONE = (
-    sa_update(_INBOX)
-    .where(_INBOX.c.update_id == bindparam("b_id"))
-    .values(status="done", processed_at=bindparam("b_at"), payload_sealed=WIPED)
-)
-# Executed with one set of parameters per update, these are compiled once and still sent as one
-# multi-row INSERT; `.values(rows)` built a new statement for every batch, compiled each time.
-ACCEPT = {
-    dialect: insert(_INBOX)
-    .on_conflict_do_nothing(index_elements=["update_id"])
-    .returning(_INBOX.c.update_id)
-    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
-}
-
-
 class Inbox:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -103,67 +67,28 @@ class Inbox:
 
     async def accept(self, updates: Iterable[Mapping[str, Any]]) -> int:
         """Commit updates (duplicates ignored); returns how many were new."""
-        rows = []
-        sealed: list[tuple[int, bytes]] = []
+        incoming = [
+            Incoming(raw["update_id"], chat_of(raw), raw)
+            for raw in updates
+            if isinstance(raw.get("update_id"), int)
+        ]
         async with self.store.unit() as uow:
-            for raw in updates:
-                update_id = raw.get("update_id")
-                if not isinstance(update_id, int):
-                    continue
-                chat = chat_of(raw)
-                payload = await uow.seal_json(
-                    self.store.system_key_id, raw, "inbox", "payload", str(update_id)
-                )
-                sealed.append((update_id, payload))
-                rows.append(
-                    {
-                        "update_id": update_id,
-                        "payload_sealed": payload,
-                        "chat_index": None if chat is None else uow.index.telegram(chat),
-                        "status": "pending",
-                        "attempts": 0,
-                        "received_at": uow.now,
-                    }
-                )
-            if not rows:
+            inserted = await queue.accept(uow, incoming)
+            if not incoming:
                 return 0
-            inserted = set(
-                (
-                    await uow.session.execute(
-                        ACCEPT["sqlite" if self.store.is_sqlite else "postgresql"], rows
-                    )
-                )
-                .scalars()
-                .all()
-            )
             await uow.commit()
             if self.store.is_sqlite:
                 # Still holding the writer's lock: a read of what is pending, which takes
                 # it too, sees these rows only once they are in `fresh` as well.
-                first: dict[int, bytes] = {}
-                for update_id, payload in sealed:
-                    if update_id in inserted:
-                        first.setdefault(update_id, payload)  # the copy the insert kept
-                self.fresh.extend(sorted(first.items()))
+                self.fresh.extend(sorted(inserted.items()))
         self.runtime.inbox_ready.set()
         return len(inserted)
 
     async def next_offset(self) -> int | None:
-        async with self.store.sessions() as session:
-            last = (await session.execute(select(func.max(InboxUpdate.update_id)))).scalar()
-        return None if last is None else int(last) + 1
+        return await queue.next_offset(self.store)
 
     async def pending(self) -> list[tuple[int, bytes | None]]:
-        """The oldest pending updates. On SQLite one process handles them all, so each comes
-        with its payload and is not read again; PostgreSQL workers claim each row anew."""
-        if self.store.is_sqlite:
-            # Under the writer's lock, so no update is between its commit and `fresh` (accept).
-            async with self.store.unit() as uow:
-                rows = (await uow.session.execute(PENDING)).all()
-            return [(int(update_id), payload) for update_id, payload in rows]
-        async with self.store.sessions() as session:
-            ids = (await session.execute(PENDING_IDS)).scalars().all()
-        return [(int(update_id), None) for update_id in ids]
+        return await queue.pending(self.store)
 
     async def process_pending(self, app: AlongsideApp) -> int:
         """Handle pending updates until none is left that this worker may take."""
@@ -203,64 +128,6 @@ class Inbox:
                     break
         return done
 
-    async def _claim(self, uow: UnitOfWork, update_id: int) -> InboxUpdate | None:
-        """The update, if it is still pending and this worker may handle it now.
-
-        With several workers (PostgreSQL) a row is claimed with ``SKIP LOCKED``, and its chat
-        with a transaction-scoped advisory lock; an update waits while an earlier one of the
-        same chat is still pending, so each chat is handled in order. Telegram numbers updates
-        one after another, and deliveries to several workers can overtake each other: an
-        update whose predecessor has not arrived yet waits for it, up to `SETTLE`.
-        """
-        if self.store.is_sqlite:
-            row = await uow.session.get(InboxUpdate, update_id)
-            return row if row is not None and row.status == "pending" else None
-        row = (
-            await uow.session.execute(
-                select(InboxUpdate)
-                .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending")
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            return None
-        if row.received_at > uow.now - SETTLE and await self._gap_before(uow, update_id):
-            return None
-        if row.chat_index is None:
-            return row
-        locked = (
-            await uow.session.execute(
-                select(func.pg_try_advisory_xact_lock(func.hashtext(row.chat_index)))
-            )
-        ).scalar()
-        if not locked:
-            return None
-        earlier = (
-            await uow.session.execute(
-                select(InboxUpdate.update_id)
-                .where(
-                    InboxUpdate.chat_index == row.chat_index,
-                    InboxUpdate.status == "pending",
-                    InboxUpdate.update_id < update_id,
-                )
-                .limit(1)
-            )
-        ).scalar_one_or_none()
-        return None if earlier is not None else row
-
-    async def _gap_before(self, uow: UnitOfWork, update_id: int) -> bool:
-        """Whether an update shortly before this one has not arrived yet."""
-        first = (await uow.session.execute(select(func.min(InboxUpdate.update_id)))).scalar()
-        low = max(update_id - GAP_WINDOW, int(first if first is not None else update_id))
-        present = (
-            await uow.session.execute(
-                select(func.count(InboxUpdate.update_id)).where(
-                    InboxUpdate.update_id >= low, InboxUpdate.update_id < update_id
-                )
-            )
-        ).scalar_one()
-        return int(present) < update_id - low
-
     async def process_one(
         self, app: AlongsideApp, update_id: int, payload: bytes | None = None
     ) -> int:
@@ -271,10 +138,9 @@ class Inbox:
         """
         async with self.store.unit() as uow:
             if payload is None:
-                row = await self._claim(uow, update_id)
-                if row is None:
+                payload = await queue.claim(uow, update_id)
+                if payload is None:
                     return 0
-                payload = row.payload_sealed
             state = UpdateState(uow)
             token = current.set(state)
             try:
@@ -286,16 +152,8 @@ class Inbox:
             finally:
                 current.reset(token)
             if state.error is None:
-                # Its id stays (for duplicates), not what it said: the conversation is kept
-                # under the child's key, and this copy would outlive an erasure of it.
-                try:
-                    await uow.session.execute(MARK_DONE, {"b_id": update_id, "b_at": uow.now})
-                    await uow.commit()
-                except SQLAlchemyError as exc:
-                    # What the handler wrote could not be stored (the store refused a value):
-                    # a failed try like any other, never a stop of the queue.
-                    state.error = type(exc).__name__
-                else:
+                state.error = await queue.mark_done(uow, update_id)
+                if state.error is None:
                     return 1
             error = state.error
         await self._failed(update_id, error)
@@ -306,27 +164,16 @@ class Inbox:
         as a dead letter with its reason and pass its message on as it came, so that nothing
         a young person sends is dropped."""
         log.warning("inbox.update_failed", extra={"update_id": update_id, "error": error})
-        async with self.store.unit() as uow:
-            row = await uow.session.get(InboxUpdate, update_id)
-            if row is None:
-                return
-            row.attempts += 1
-            row.error = error[:120]
-            final = row.attempts >= MAX_ATTEMPTS
-            if not final:
-                self.caught_up = False
-                self.retrying = True
-            else:
-                row.status = "failed"
-                row.processed_at = uow.now
-                await uow.audit("system", "inbox.failed", str(update_id), error[:100])
-            payload = row.payload_sealed
-            await uow.commit()
-        if not final:
+        failure = await queue.failed(self.store, update_id, error)
+        if failure is None:
+            return
+        if not failure.final:
+            self.caught_up = False
+            self.retrying = True
             return
         try:
             async with self.store.unit(read_only=True) as uow:
-                raw = await uow.open_json(payload, "inbox", "payload", str(update_id))
+                raw = await uow.open_json(failure.payload, "inbox", "payload", str(update_id))
         except Exception as exc:
             log.critical(
                 "inbox.unreadable_dead_letter",

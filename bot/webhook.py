@@ -17,8 +17,8 @@
   worker), never a server answering for a bot that no longer handles anything.
 
 Several workers may serve one PostgreSQL database (``--workers N``, or processes started by hand
-behind a load balancer): see `bot.inbox` (claiming updates per chat) and `bot.dispatcher` (one
-sender at a time).
+behind a load balancer): see `conversations.inbox` (claiming updates per chat) and `bot.leader`
+(one sender at a time).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Each room imports only what it may: safety nothing of ours, conversations never telegram."""
+"""Each room imports only what it may: safety nothing of ours, conversations never telegram,
+and the bot reaches the database only through conversations (outside its wiring)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,38 @@ def test_conversations_never_imports_telegram_or_the_bot(path: Path) -> None:
     assert not _imports(path) & {"telegram", "bot"}
 
 
+# The wiring builds the store and reads settings; every other module of the bot works through
+# the named operations of `conversations`.
+WIRING = {"app.py", "commands.py", "settings.py"}
+BEHIND_THE_DOOR = ("sqlalchemy", "conversations.models")
+
+
+def _full_imports(path: Path) -> set[str]:
+    """Dotted names a module imports, `from a import b` counted as both `a` and `a.b`."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules("bot") if p.relative_to(ROOT / "bot").as_posix() not in WIRING],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_bot_reaches_the_database_only_through_conversations(path: Path) -> None:
+    reached = {
+        name
+        for name in _full_imports(path)
+        if any(name == door or name.startswith(f"{door}.") for door in BEHIND_THE_DOOR)
+    }
+    assert not reached
+
+
 def test_the_walk_sees_imports() -> None:
     # A control: a walker that saw nothing would pass the tests above vacuously.
     assert len(_modules("safety")) >= 5
@@ -62,3 +95,5 @@ def test_the_walk_sees_imports() -> None:
     assert "sqlalchemy" in _imports(ROOT / "conversations" / "store.py")
     assert "telegram" in _imports(ROOT / "bot" / "app.py")
     assert "conversations" in _imports(ROOT / "bot" / "app.py")
+    assert "conversations.models" in _full_imports(ROOT / "bot" / "app.py")
+    assert "sqlalchemy" in _full_imports(ROOT / "bot" / "app.py")
