@@ -56,9 +56,10 @@ def test_conversations_never_imports_telegram_or_the_bot(path: Path) -> None:
     assert not _imports(path) & {"telegram", "bot"}
 
 
-# The wiring builds the store and reads settings; every other module of the bot works through
-# the named operations of `conversations`.
-WIRING = {"app.py", "commands.py", "settings.py"}
+# The wiring builds the store and runs the admin commands on it; every other module of the bot
+# (settings included: database URLs are read by `conversations.urls`) works through the named
+# operations of `conversations`.
+WIRING = {"app.py", "commands.py"}
 BEHIND_THE_DOOR = ("sqlalchemy", "conversations.models")
 
 
