@@ -417,7 +417,7 @@ def test_configuration_errors_are_one_line_and_exit_2(
                 "xx,zz",
             ),
             "alongside staff add: argument --languages: 'xx', 'zz' not supported; choose from "
-            "en,sq,vi,ar,fa,ps,ckb,ti,am,ro,fr,pl (see `alongside staff add --help`)",
+            "en,sq,vi,ar,prs,fa,ps,ckb,ti,am,ro,fr,pl (see `alongside staff add --help`)",
         ),
         (
             (
@@ -433,7 +433,7 @@ def test_configuration_errors_are_one_line_and_exit_2(
                 " , ",
             ),
             "alongside staff add: argument --languages: none given; choose from "
-            "en,sq,vi,ar,fa,ps,ckb,ti,am,ro,fr,pl (see `alongside staff add --help`)",
+            "en,sq,vi,ar,prs,fa,ps,ckb,ti,am,ro,fr,pl (see `alongside staff add --help`)",
         ),
         (
             (
@@ -449,7 +449,7 @@ def test_configuration_errors_are_one_line_and_exit_2(
                 "klingon",
             ),
             "alongside staff add: argument --locale: invalid choice: 'klingon' (choose from 'en', "
-            "'sq', 'vi', 'ar', 'fa', 'ps', 'ckb', 'ti', 'am', 'ro', 'fr', 'pl') "
+            "'sq', 'vi', 'ar', 'prs', 'fa', 'ps', 'ckb', 'ti', 'am', 'ro', 'fr', 'pl') "
             "(see `alongside staff add --help`)",
         ),
         (
