@@ -79,7 +79,8 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
             await relay_from_child(update, ctx, person)
 
 
-def _urgent(ctx: AlongsideContext, message: Message, locale: str) -> bool:
+def typed_danger(ctx: AlongsideContext, message: Message, locale: str) -> bool:
+    """Whether the words of a message screen as urgent (for a sender not yet linked)."""
     content = content_of(message)
     return bool(
         content

@@ -28,7 +28,7 @@ from bot import notices
 from bot.alerting import help_now
 from bot.basics import open_code
 from bot.gate import COMMANDS, to_stranger
-from bot.handlers import _urgent, relay_from_child
+from bot.handlers import relay_from_child, typed_danger
 from bot.runtime import AlongsideContext
 from conversations import linking
 
@@ -73,7 +73,7 @@ async def _message(update: Update, ctx: AlongsideContext) -> None:
         # No code, no advocate: a person still answers. Supervisors see them as unlinked.
         child = await linking.register_unlinked(ctx.uow, update.effective_user.id, tr.locale)
         await help_now(ctx, child)
-    elif update.effective_user is not None and _urgent(ctx, message, tr.locale):
+    elif update.effective_user is not None and typed_danger(ctx, message, tr.locale):
         # Typed danger is screened like a child's, code or not: answered and alerted.
         child = await linking.register_unlinked(ctx.uow, update.effective_user.id, tr.locale)
         await relay_from_child(update, ctx, child)
