@@ -179,7 +179,8 @@ async def test_an_urgent_alert_overtakes_routine_messages(
     advocate, _supervisor, child = await _linked(bot, 23301, "Ana")
     for i in range(20):
         emu.send_text(child, f"routine {i:02d}")
-    await emu.wait_for(lambda: any("routine 02" in t for t in bot.texts(advocate.id)))
+    # The order asserted below is relative: on a loaded machine the first relays may be slow.
+    await emu.wait_for(lambda: any("routine 02" in t for t in bot.texts(advocate.id)), timeout=30)
     emu.send_text(child, "they are outside the door with a knife, help me")
     await bot.wait_text(advocate.id, "may mean danger", timeout=15)
     texts = bot.texts(advocate.id)
