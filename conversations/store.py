@@ -22,7 +22,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Select, column, event, func, select, table, text
+from sqlalchemy import Select, String, and_, cast, column, event, func, or_, select, table, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -52,24 +52,32 @@ _ACTIVITY = table(
     "pg_stat_activity",
     column("datname"),
     column("pid"),
+    column("backend_xid"),
     column("backend_xmin"),
-    column("xact_start"),
-    column("query_start"),
 )
+XID_SPAN = 2**32
 
 
-def _snapshots_since(since: Any) -> Select[int]:
-    """Other sessions of this database holding a snapshot taken before `since`: they could still
-    see rows just deleted, so VACUUM FULL would copy them into the rewritten table."""
+def _in_the_way(horizon: str) -> Select[int]:
+    """Sessions that would make VACUUM FULL copy a row deleted before transaction `horizon`
+    instead of dropping it: a transaction anywhere on the server that began writing before it
+    (VACUUM's own snapshot reaches back to the oldest one running, whatever its database), or a
+    snapshot in this database older than it."""
     a = _ACTIVITY.c
+    before = func.age(text("CAST(:horizon AS xid)").bindparams(horizon=horizon))
     return (
         select(func.count())
         .select_from(_ACTIVITY)
         .where(
-            a.datname == func.current_database(),
             a.pid != func.pg_backend_pid(),
-            a.backend_xmin.is_not(None),
-            func.coalesce(a.xact_start, a.query_start) < since,
+            or_(
+                and_(a.backend_xid.is_not(None), func.age(a.backend_xid) > before),
+                and_(
+                    a.datname == func.current_database(),
+                    a.backend_xmin.is_not(None),
+                    func.age(a.backend_xmin) > before,
+                ),
+            ),
         )
     )
 
@@ -321,13 +329,15 @@ class Store:
         known = set(Base.metadata.tables)
         async with self.engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            # A row version another transaction may still see (autovacuum's ANALYZE, a loop of
-            # this bot slowed by load) is copied, not dropped: wait until every snapshot taken
-            # before now has gone (30 s at most), and make a second pass after a moment.
-            since = (await auto.execute(select(func.clock_timestamp()))).scalar_one()
+            # A row version that a running transaction may still see (one of this bot's loops,
+            # autovacuum), or older than the oldest transaction writing anywhere on the server, is
+            # copied, not dropped: wait until every such transaction has ended (30 s at most),
+            # and make a second pass after a moment.
+            now = select(cast(func.pg_current_xact_id(), String))
+            current = (await auto.execute(now)).scalar_one()
+            horizon = str(int(current) % XID_SPAN)
             for _ in range(150):
-                older = (await auto.execute(_snapshots_since(since))).scalar_one()
-                if not older:
+                if not (await auto.execute(_in_the_way(horizon))).scalar_one():
                     break
                 await asyncio.sleep(0.2)
             else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import secrets
 from dataclasses import replace
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
@@ -18,6 +21,7 @@ from conversations.models import Child, CodeAttempt, DataKey, Invite, Message
 from conversations.people import ChildView, Role, StaffView
 from conversations.relay import Content
 from conversations.store import Store, StoreConfig, make_engine
+from tests.conftest import PG_URL, _plain_dsn, postgres_database
 from tests.integration.test_store import SetClock
 
 ADVOCATE, SUPERVISOR, CHILD, OTHER_CHILD = 7345228901, 7345228903, 7345228902, 7345228904
@@ -261,6 +265,48 @@ async def test_a_rotation_leaves_no_key_the_old_master_opens(
     assert await commands.keys_rotate(settings) == 0
     # What the old master key wrapped is gone from the files; only the new wrapping is there.
     assert [await _copies_on_disk(config.url, blob) for blob in old] == [0, 0]
+
+
+@pytest.mark.postgres
+async def test_a_rotation_beside_a_busy_server_still_leaves_no_old_key(
+    tmp_path: Path,
+) -> None:
+    """Another database on the same server is in the middle of a write when the keys are
+    rotated: VACUUM FULL's own snapshot reaches back to that transaction, so a rewrite made
+    while it runs copies the superseded keys. The rotation waits for it (seen under CI load,
+    where other tests write all the time)."""
+    async with postgres_database() as url:
+        config = StoreConfig(url, secrets.token_bytes(32), secrets.token_bytes(32))
+        store = await Store.open(config, SetClock())
+        advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+        child = await _child(store, advocate, CHILD)
+        old = [await _wrapped(store, store.system_key_id), await _wrapped(store, child.data_key_id)]
+        await store.close()
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": url,
+                "ALONGSIDE_DATA_DIR": str(tmp_path),
+                "ALONGSIDE_MASTER_KEY": base64.b64encode(config.master_key).decode(),
+                "ALONGSIDE_INDEX_KEY": base64.b64encode(config.index_key).decode(),
+            }
+        )
+        elsewhere = await asyncpg.connect(_plain_dsn(PG_URL))
+        try:
+            writing = elsewhere.transaction()
+            await writing.start()
+            await elsewhere.fetchval("SELECT pg_current_xact_id()")  # it now holds an xid
+
+            async def finish_later() -> None:
+                # Longer than the second pass waits, so only waiting for it can pass.
+                await asyncio.sleep(4)
+                await writing.rollback()
+
+            finishing = asyncio.create_task(finish_later())
+            assert await commands.keys_rotate(settings) == 0
+            await finishing
+        finally:
+            await elsewhere.close()
+        assert [await _copies_on_disk(url, blob) for blob in old] == [0, 0]
 
 
 async def test_an_erasure_leaves_no_wrong_guess_nor_link_time_of_theirs(store: Store) -> None:
