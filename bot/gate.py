@@ -42,7 +42,9 @@ async def identify_sender(update: object, ctx: AlongsideContext) -> None:
     if not isinstance(update, Update):
         return
     message = update.message or update.edited_message
-    private = message is None or message.chat.type == ChatType.PRIVATE
+    # A malformed message may come without its chat: nobody to identify, not a crash.
+    chat = message.chat if message is not None else None
+    private = message is None or (chat is not None and chat.type == ChatType.PRIVATE)
     person = await identify(ctx, update) if private else None
     state = current.get()
     state.person = person

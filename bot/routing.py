@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -69,7 +70,7 @@ from conversations.people import ChildView, Role, StaffView
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
-ANSWER, SENDER, STRANGERS, FEATURES = -4, -3, -2, 0
+MALFORMED, ANSWER, SENDER, STRANGERS, FEATURES = -5, -4, -3, -2, 0
 
 Callback = Callable[[Update, AlongsideContext], Coroutine[Any, Any, None]]
 
@@ -245,7 +246,17 @@ async def answer_button(update: Update, ctx: AlongsideContext) -> None:
         log.info("button.answer_failed", extra={"update_id": update.update_id})
 
 
+async def drop_chatless(update: Update, ctx: AlongsideContext) -> None:
+    """A message without its chat (nothing Telegram sends, but it can be forged) goes no
+    further: the library's own chat filters would fail on it, three times, to a dead letter."""
+    message = update.effective_message
+    if message is not None and message.chat is None:
+        log.info("update.malformed", extra={"update_id": update.update_id})
+        raise ApplicationHandlerStop
+
+
 def register(app: AlongsideApp) -> None:
+    app.add_handler(TypeHandler(Update, drop_chatless), group=MALFORMED)
     app.add_handler(CallbackQueryHandler(answer_button), group=ANSWER)
     app.add_handler(TypeHandler(Update, identify_sender), group=SENDER)
     app.add_handlers(strangers.gate(quiet=[c.name for c in COMMANDS if c.quiet]), group=STRANGERS)

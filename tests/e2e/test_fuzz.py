@@ -426,3 +426,30 @@ async def test_editing_a_command_does_not_run_it_again(
     await harness.wait_text(advocate.id, "no young people linked yet")
     codes = [t for t in harness.texts(advocate.id) if "Code:" in t]
     assert len(codes) == 1, f"{len(codes)} invites from one /invite and its edit"
+
+
+async def test_a_message_without_its_chat_fails_nothing(
+    harness_factory: Callable[..., BotHarness],
+    sqlite_url: str,
+    emulator: BotApiEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A message whose chat is missing: nobody is identified and nothing fails (the sender
+    look-up used to raise on it, so the update was tried three times and dead-lettered)."""
+    harness = harness_factory(sqlite_url, **FAST)
+    child = emulator.user(CHILD, "Ana", language_code="en")
+    await harness.start()
+    emulator.inject_update(
+        {
+            "message": {
+                "message_id": 7,
+                "date": 1_700_000_000,
+                "from": child.to_dict(),
+                "chat": None,
+                "text": "hello",
+            }
+        }
+    )
+    emulator.send_text(child, "after it")
+    await harness.wait_text(child.id, "code")
+    assert not [r for r in caplog.records if r.msg == "handler.error"]
