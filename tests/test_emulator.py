@@ -1064,3 +1064,9 @@ async def test_topics_in_a_private_chat_only_when_the_bot_has_them(
         await bot.send_message(1201, "again", message_thread_id=thread)
     with pytest.raises(ValueError, match="no topic"):
         emu.send_text(rosa, "into a deleted topic", thread=thread)
+
+
+async def test_patience_stretches_every_wait(emu: BotApiEmulator) -> None:
+    emu.patience = 3
+    with pytest.raises(AssertionError, match=r"within 0\.06"):
+        await emu.wait_for(lambda: False, timeout=0.02, description="never")

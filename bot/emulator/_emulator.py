@@ -120,6 +120,8 @@ class BotApiEmulator(BotApi):
         super().__init__(token, bot_username, bot_first_name)
         self.redelivery_delay = redelivery_delay
         self.redeliver_every: int | None = None
+        # Waits are for liveness, not timing: a loaded CI machine stretches them all at once.
+        self.patience = 1.0
         self.calls: list[RecordedCall] = []
         self._faults: list[Fault] = []
         self._next_update_id = 1
@@ -455,8 +457,12 @@ class BotApiEmulator(BotApi):
         timeout: float = 5.0,  # noqa: ASYNC109 - mirrors the documented test API
         description: str | None = None,
     ) -> None:
-        """Poll ``predicate`` until truthy; on timeout raise AssertionError with context."""
+        """Poll ``predicate`` until truthy; on timeout raise AssertionError with context.
+
+        The wait lasts ``timeout`` times :attr:`patience` seconds.
+        """
         loop = asyncio.get_running_loop()
+        timeout *= self.patience
         deadline = loop.time() + timeout
         while True:
             if predicate():
