@@ -178,7 +178,9 @@ class BotHarness:
         )
         waiter = asyncio.ensure_future(started.wait())
         done, _ = await asyncio.wait(
-            {waiter, self.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            {waiter, self.task},
+            timeout=timeout * self.emu.patience,
+            return_when=asyncio.FIRST_COMPLETED,
         )
         if self.task in done:
             self.task.result()
