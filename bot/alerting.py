@@ -144,8 +144,19 @@ async def answer_alert(
 ) -> None:
     """Tell staff of an alert raised or joined and, if urgent, answer the sender with the
     emergency numbers. A muted sender (`raised` is None) is answered and alerts no one."""
-    uow = ctx.uow
-    runtime = ctx.runtime
+    await tell_of_alert(ctx.runtime, ctx.uow, child, raised, source=source, severity=severity)
+
+
+async def tell_of_alert(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    child: ChildView,
+    raised: Raised | None,
+    *,
+    source: str,
+    severity: str,
+) -> None:
+    """`answer_alert` outside an update's handling (a translation found the words)."""
     told = 0
     if raised is not None:
         if raised.new:

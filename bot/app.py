@@ -30,6 +30,7 @@ from bot.i18n import DEFAULT, LANGUAGES, Catalogs
 from bot.inbox import ALLOWED_UPDATES, Inbox, poll, process_forever
 from bot.runtime import AlongsideApp, AlongsideContext, Runtime
 from bot.settings import Settings
+from bot.translating import translate_forever
 from bot.transport import RecordingRequest
 from bot.watching import sweep_forever
 from conversations import bonds, people
@@ -330,6 +331,10 @@ async def serve(
             asyncio.create_task(dispatcher.run(worker_stop), name="dispatcher"),
             asyncio.create_task(sweep_forever(runtime, worker_stop), name="sweeper"),
         ]
+        if settings.translate_url:
+            running.tasks.append(
+                asyncio.create_task(translate_forever(runtime, worker_stop), name="translator")
+            )
         poller = (
             asyncio.create_task(poll(runtime, app, inbox, stop), name="poller")
             if poll_updates

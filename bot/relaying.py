@@ -6,7 +6,7 @@ then what the young person is told, then the relay to each reader).
 
 from __future__ import annotations
 
-from bot import away, journeying, notices
+from bot import away, journeying, notices, translating
 from bot.alerting import answer_alert, closed_notice, marks, rules
 from bot.gate import to_child, to_staff, tr_for
 from bot.runtime import AlongsideContext
@@ -114,6 +114,8 @@ async def _relay_to(
             child_id=child.id,
             message_id=result.message_id,
         )
+    if content.text:
+        await translating.ask_for_staff(ctx.runtime, ctx.uow, result.message_id, child, reader)
 
 
 async def _tell_held(
@@ -193,3 +195,5 @@ async def send_to_child(
         message_id=message_id,
         staff_id=staff.id,
     )
+    if content.text:
+        await translating.ask_for_child(ctx.runtime, ctx.uow, message_id, child, staff)

@@ -48,6 +48,7 @@ class Runtime:
     bot_username: str = ""
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    translations_ready: asyncio.Event = field(default_factory=asyncio.Event)
     health: StoreHealth = field(default_factory=StoreHealth)
 
     def tr(self, locale: str | None) -> Translator:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -170,6 +171,25 @@ VARIABLES: tuple[Variable, ...] = (
         "handled updates and sent or dead messages are deleted after this many days (3 or "
         "more): a reply to a relayed message finds its young person by the message's row",
     ),
+    Variable(
+        "ALONGSIDE_TRANSLATE_URL",
+        "unset: no machine translation",
+        "a self-hosted translation server speaking the LibreTranslate API (`http://` or "
+        "`https://`); each relayed message and reply then carries a translation into its "
+        "reader's language. The text of every message is sent there: use only a server that "
+        "the charity runs and that keeps nothing",
+    ),
+    Variable(
+        "ALONGSIDE_TRANSLATE_KEY",
+        "unset",
+        "the translation server's `api_key`, if it asks for one; never printed",
+    ),
+    Variable(
+        "ALONGSIDE_TRANSLATE_TIMEOUT",
+        "`5`",
+        "seconds to wait for one translation; a slower one is tried again later, and the "
+        "original never waits for it",
+    ),
 )
 
 
@@ -225,6 +245,9 @@ class Settings:
     check_in_answer_hours: float = 6.0
     sweep_seconds: float = 5.0
     queue_retention: timedelta = timedelta(days=30)
+    translate_url: str | None = None
+    translate_key: str | None = None
+    translate_timeout: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -324,6 +347,11 @@ class Settings:
                     "ALONGSIDE_QUEUE_RETENTION_DAYS",
                     low=3.0,
                 )
+            ),
+            translate_url=_http_url(get("ALONGSIDE_TRANSLATE_URL"), "ALONGSIDE_TRANSLATE_URL"),
+            translate_key=get("ALONGSIDE_TRANSLATE_KEY"),
+            translate_timeout=_number(
+                get("ALONGSIDE_TRANSLATE_TIMEOUT"), 5.0, "ALONGSIDE_TRANSLATE_TIMEOUT"
             ),
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
@@ -425,6 +453,15 @@ def _whole(
         limits = f"from {low} to {high}" if high is not None else f"{low} or more"
         raise ConfigurationError(f"{name} must be {limits}, not {raw!r}")
     return value
+
+
+def _http_url(raw: str | None, name: str) -> str | None:
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{name} must be an http:// or https:// address")
+    return raw.rstrip("/")
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -200,6 +200,33 @@ class Message(Bonded, Base):
     )
 
 
+class Translation(Bonded, Base):
+    """A machine translation one reader is owed of one message; asked for after the message
+    is queued, made outside any transaction, and sent after it as a reply. No text is kept
+    here: the message's own sealed body is what is translated."""
+
+    __tablename__ = "translations"
+    BOND = ("id", "message_id", "child_id", "staff_id")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"))
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"))
+    # The reader: a staff member, or the young person when None.
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    # pending, done, or missing (then `missing` says why: pair, down, slow).
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    missing: Mapped[str | None] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_translations_status_due", "status", "not_before"),
+        Index("ix_translations_child", "child_id"),
+    )
+
+
 class InboxUpdate(Base):
     """An update from Telegram, committed before Telegram is told it arrived."""
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.models import InboxUpdate, OutboxMessage, QueueTotal
+from conversations.models import InboxUpdate, OutboxMessage, QueueTotal, Translation
 from conversations.store import Store
 
 HANDLED = ("done", "failed")  # inbox rows that are finished with
@@ -160,6 +160,19 @@ async def _add(session: AsyncSession, tallies: Mapping[str, int]) -> None:
     )
 
 
+async def retire_translations(session: AsyncSession, where: ColumnElement[bool]) -> int:
+    """Delete these finished translation jobs (they hold no text); how many went."""
+    rows = (
+        await session.execute(
+            delete(Translation)
+            .where(where)
+            .returning(Translation.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    return len(rows)
+
+
 async def purge(store: Store, retention: timedelta) -> int:
     """Delete handled rows received or queued more than `retention` ago, a batch per
     transaction, so the writer is never held for long; returns how many went."""
@@ -176,9 +189,15 @@ async def purge(store: Store, retention: timedelta) -> int:
         .order_by(OutboxMessage.id)
         .limit(BATCH)
     )
+    translations = (
+        select(Translation.id)
+        .where(Translation.status != "pending", Translation.created_at < before)
+        .limit(BATCH)
+    )
     steps = (
         (retire_inbox, InboxUpdate.update_id.in_(inbox.scalar_subquery())),
         (retire_outbox, OutboxMessage.id.in_(outbox.scalar_subquery())),
+        (retire_translations, Translation.id.in_(translations.scalar_subquery())),
     )
     total = 0
     for retire, where in steps:
