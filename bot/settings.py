@@ -165,6 +165,13 @@ VARIABLES: tuple[Variable, ...] = (
         "how often deadlines (escalations, unanswered messages, check-ins) are looked at",
     ),
     Variable(
+        "ALONGSIDE_TOPICS",
+        "`auto`",
+        "`auto`: where the bot has topic mode (BotFather) each young person gets their own "
+        "topic in a staff member's chat, and a message written there goes to them; `off`: "
+        "one chat, with headers and replies, as when topics fail",
+    ),
+    Variable(
         "ALONGSIDE_QUEUE_RETENTION_DAYS",
         "`30`",
         "handled updates and sent or dead messages are deleted after this many days (3 or "
@@ -225,6 +232,7 @@ class Settings:
     check_in_answer_hours: float = 6.0
     sweep_seconds: float = 5.0
     queue_retention: timedelta = timedelta(days=30)
+    topics: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -325,6 +333,8 @@ class Settings:
                     low=3.0,
                 )
             ),
+            topics=_choice(get("ALONGSIDE_TOPICS"), "auto", "ALONGSIDE_TOPICS", ("auto", "off"))
+            == "auto",
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
 
@@ -424,6 +434,13 @@ def _whole(
     if value < low or (high is not None and value > high):
         limits = f"from {low} to {high}" if high is not None else f"{low} or more"
         raise ConfigurationError(f"{name} must be {limits}, not {raw!r}")
+    return value
+
+
+def _choice(raw: str | None, default: str, name: str, allowed: tuple[str, ...]) -> str:
+    value = (raw or default).lower()
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be {' or '.join(allowed)}, not {raw!r}")
     return value
 
 
