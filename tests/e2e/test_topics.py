@@ -63,7 +63,7 @@ async def test_two_young_people_in_two_topics_and_a_message_in_one_reaches_its_o
     await bot.wait_text(bea.id, "answer for bea")
     assert not any("answer for ana" in t for t in bot.texts(bea.id))
     assert not any("answer for bea" in t for t in bot.texts(ana.id))
-    assert not any(inline_buttons(m) and "Which" in (m.text or "") for m in emu.sent_to(advocate.id))
+    assert not any("Which young person" in t for t in bot.texts(advocate.id))
 
     # A reply to a relay in a topic still goes by what it answers.
     emu.send_text(advocate, "reply to bea", reply_to=from_bea.message_id)
