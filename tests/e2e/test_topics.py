@@ -159,3 +159,36 @@ async def test_topics_turned_off_by_the_operator(
     assert emu.calls_to("createForumTopic") == []
     emu.send_text(advocate, "answer", reply_to=relayed.message_id)
     await bot.wait_text(ana.id, "answer")
+
+
+async def test_a_topic_left_after_a_handover_reaches_no_one(
+    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
+) -> None:
+    """The map says whom a topic was made for; whether its writer may still reach them is
+    asked every time. The new advocate gets a topic of their own."""
+    emu = emulator
+    emu.topics_enabled = True
+    bot = harness_factory(sqlite_url)
+    await bot.start()
+    old, new, supervisor = emu.user(7601, "Rosa"), emu.user(7602, "Tariq"), emu.user(7603, "Sam")
+    ana = emu.user(7604, "Ana", language_code="en")
+    await bot.enrol(old, Role.ADVOCATE, "Rosa")
+    await bot.enrol(new, Role.ADVOCATE, "Tariq")
+    await bot.enrol(supervisor, Role.SUPERVISOR, "Sam")
+    await bot.link(old, ana, "Star")
+    emu.send_text(ana, "before the handover")
+    before = await bot.wait_text(old.id, "before the handover")
+    assert before.message_thread_id is not None
+    ref = emu.topics[old.id][before.message_thread_id].name.split(" · ")[1]
+
+    emu.send_text(supervisor, f"/handover {ref} Tariq")
+    await bot.wait_text(ana.id, "From now on, Tariq is your advocate")
+    emu.send_text(old, "still here?", thread=before.message_thread_id)
+    await bot.wait_text(old.id, "not one you can write to")
+    assert not any("still here?" in t for t in bot.texts(ana.id))
+
+    emu.send_text(ana, "after the handover")
+    after = await bot.wait_text(new.id, "after the handover")
+    assert after.message_thread_id is not None
+    emu.send_text(new, "hello from Tariq", thread=after.message_thread_id)
+    await bot.wait_text(ana.id, "hello from Tariq")
