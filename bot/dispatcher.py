@@ -33,7 +33,8 @@ from bot.opening import Prepared, open_heads
 from bot.outage import Outage
 from bot.recording import Marks, StaffNotices
 from bot.runtime import AlongsideApp, Runtime, wait_any
-from bot.sending import deliver, reason
+from bot.sending import reason
+from bot.topics import Topics
 from bot.transport import last_answer
 from conversations import outbox, shown
 from conversations.outbox import Head, backoff
@@ -85,6 +86,7 @@ class Dispatcher:
         self.marks = Marks(runtime)
         self.outage = Outage(runtime, app)
         self.notices = StaffNotices(runtime)
+        self.topics = Topics(runtime, app.bot)
         # Whether, at the last look, each chat had more queued behind its head. A send that
         # went through in a chat with nothing behind it need not wake the loop: anything queued
         # since woke it already. A look still reading may have read before the send was marked,
@@ -247,7 +249,8 @@ class Dispatcher:
         # This task's context may carry an answer from a call made before it was created.
         last_answer.set(None)
         try:
-            sent = await deliver(self.app.bot, job.chat_id, message, job.reply_to)
+            # In the young person's topic of a staff member's chat, where it has one.
+            sent = await self.topics.send(job)
         except RetryAfter as exc:
             await outbox.retry_later(
                 self.store, outbox_id, _seconds(exc.retry_after), "retry_after", count=False

@@ -19,6 +19,7 @@ from bot.alerting import help_now
 from bot.gate import identify, to_child, to_staff, tr_for
 from bot.relaying import send_to_child
 from bot.runtime import AlongsideContext, current
+from bot.topic_routing import replied_to, send_in_topic
 from bot.watching import clear_chat
 from conversations import people, relay
 from conversations.access import access_child_by_reply
@@ -133,7 +134,9 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
         )
         return
     uow = ctx.uow
-    replied = message.reply_to_message
+    if await send_in_topic(ctx, staff, message, content):
+        return
+    replied = replied_to(message)
     if replied is not None:
         # Only words the bot wrote may name the child (Telegram says who wrote them).
         ours = replied.from_user is not None and replied.from_user.id == ctx.bot.id

@@ -32,6 +32,7 @@ class Prepared:
     created_at: datetime
     message_id: str | None
     child_id: str | None
+    staff_id: str | None = None  # whom it is about or from, when a staff member is involved
 
 
 async def open_heads(
@@ -71,6 +72,7 @@ async def open_heads(
                     head.created_at,
                     head.message_id,
                     head.child_id,
+                    head.staff_id,
                 )
             )
     return prepared, unreadable

@@ -44,10 +44,14 @@ class Send:
     markup: Markup
     protect: bool | None
     reply: ReplyParameters | None
+    thread: int | None = None  # the topic of the chat it goes in (Bot API 9.3); None: the chat
 
 
-async def deliver(bot: Bot, chat_id: int, message: Outgoing, reply_to: int | None) -> int | None:
-    """Send one message; returns its id in the chat (None for deletions)."""
+async def deliver(
+    bot: Bot, chat_id: int, message: Outgoing, reply_to: int | None, thread: int | None = None
+) -> int | None:
+    """Send one message (in topic `thread` of the chat, if given); returns its id in the chat
+    (None for deletions)."""
     send = SENDERS.get(message.kind)
     if send is None:
         raise BadRequest(f"unknown kind {message.kind}")
@@ -61,6 +65,7 @@ async def deliver(bot: Bot, chat_id: int, message: Outgoing, reply_to: int | Non
             None
             if reply_to is None
             else ReplyParameters(reply_to, allow_sending_without_reply=True),
+            thread,
         )
     )
     return sent.message_id if isinstance(sent, Message) else None
@@ -121,6 +126,7 @@ async def _text(s: Send) -> Message | bool:
         protect_content=s.protect,
         reply_parameters=s.reply,
         entities=quotes or None,
+        message_thread_id=s.thread,
     )
 
 
@@ -137,7 +143,9 @@ async def _card(s: Send) -> Message | bool:
             if "not modified" in exc.message.lower():
                 return True
             log.info("outbox.card_not_edited", extra={"error": reason(exc)})
-    return await s.bot.send_message(s.chat_id, s.message.text, reply_markup=inline)
+    return await s.bot.send_message(
+        s.chat_id, s.message.text, reply_markup=inline, message_thread_id=s.thread
+    )
 
 
 async def _qr(s: Send) -> Message:
@@ -150,6 +158,7 @@ async def _qr(s: Send) -> Message:
         reply_markup=s.markup,
         protect_content=s.protect,
         reply_parameters=s.reply,
+        message_thread_id=s.thread,
     )
 
 
@@ -167,6 +176,7 @@ def _media(method: str, *, caption: bool = True) -> Sender:
             reply_markup=s.markup,
             protect_content=s.protect,
             reply_parameters=s.reply,
+            message_thread_id=s.thread,
         )
 
     return send

@@ -166,6 +166,13 @@ VARIABLES: tuple[Variable, ...] = (
         "how often deadlines (escalations, unanswered messages, check-ins) are looked at",
     ),
     Variable(
+        "ALONGSIDE_TOPICS",
+        "`auto`",
+        "`auto`: where the bot has topic mode (BotFather) each young person gets their own "
+        "topic in a staff member's chat, and a message written there goes to them; `off`: "
+        "one chat, with headers and replies, as when topics fail",
+    ),
+    Variable(
         "ALONGSIDE_QUEUE_RETENTION_DAYS",
         "`30`",
         "handled updates and sent or dead messages are deleted after this many days (3 or "
@@ -248,6 +255,7 @@ class Settings:
     translate_url: str | None = None
     translate_key: str | None = None
     translate_timeout: float = 5.0
+    topics: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -353,6 +361,8 @@ class Settings:
             translate_timeout=_number(
                 get("ALONGSIDE_TRANSLATE_TIMEOUT"), 5.0, "ALONGSIDE_TRANSLATE_TIMEOUT"
             ),
+            topics=_choice(get("ALONGSIDE_TOPICS"), "auto", "ALONGSIDE_TOPICS", ("auto", "off"))
+            == "auto",
             extra={k: v for k, v in values.items() if k.startswith("ALONGSIDE_TEST_")},
         )
 
@@ -462,6 +472,13 @@ def _http_url(raw: str | None, name: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"{name} must be an http:// or https:// address")
     return raw.rstrip("/")
+
+
+def _choice(raw: str | None, default: str, name: str, allowed: tuple[str, ...]) -> str:
+    value = (raw or default).lower()
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be {' or '.join(allowed)}, not {raw!r}")
+    return value
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -36,6 +36,7 @@ from conversations.models import (
     Note,
     OutboxMessage,
     PendingSend,
+    StaffTopic,
     StageChange,
     Summary,
     Translation,
@@ -115,7 +116,7 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
             InboxUpdate.status != "pending",
         ),
     )
-    for model in (Alert, CheckIn, StageChange, Note, Summary, Translation, Message):
+    for model in (Alert, CheckIn, StageChange, Note, Summary, Translation, Message, StaffTopic):
         await session.execute(delete(model).where(model.child_id == child_id))
     # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.
     await session.execute(delete(CodeAttempt).where(CodeAttempt.tg_index == chat_index))

@@ -26,6 +26,7 @@ from conversations.repositories import (
     StaffInviteRecord,
     SummaryRecord,
 )
+from conversations.topics import FakeTopics
 
 if TYPE_CHECKING:
     from conversations.repositories import Work
@@ -269,6 +270,7 @@ class FakeUnitOfWork:
         self.alerts = FakeAlerts(self)
         self.notes = FakeNotes(self)
         self.summaries = FakeSummaries(self)
+        self.topics = FakeTopics()
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.committed = False

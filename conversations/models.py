@@ -296,6 +296,25 @@ class PendingSend(Bonded, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class StaffTopic(Bonded, Base):
+    """The topic of a staff member's chat with the bot that shows one young person (Bot API
+    9.3), by the id Telegram gave it. Bonded: a row moved to another young person would send
+    what the staff member writes in that topic to them."""
+
+    __tablename__ = "staff_topics"
+    BOND = ("id", "staff_id", "child_id", "thread_id")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"))
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_staff_topics_child", "staff_id", "child_id", unique=True),
+        Index("ix_staff_topics_thread", "staff_id", "thread_id", unique=True),
+    )
+
+
 class AuditEntry(Base):
     """Append-only and hash-chained: each row's hash covers the previous row's hash."""
 

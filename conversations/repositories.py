@@ -35,6 +35,7 @@ from conversations.people import ChildView, StaffView, child_view, staff_view
 if TYPE_CHECKING:
     from conversations.outgoing import Outgoing
     from conversations.store import UnitOfWork
+    from conversations.topics import TopicMap
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,9 @@ class Work(Protocol):
 
     @property
     def summaries(self) -> SummaryRepository: ...
+
+    @property
+    def topics(self) -> TopicMap: ...
 
     async def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None: ...
 

@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import repositories
+    from conversations import repositories, topics
 
 log = logging.getLogger(__name__)
 
@@ -478,6 +478,12 @@ class UnitOfWork:
         from conversations.repositories import SqlSummaries
 
         return SqlSummaries(self)
+
+    @cached_property
+    def topics(self) -> topics.SqlTopics:
+        from conversations.topics import SqlTopics
+
+        return SqlTopics(self)
 
     # Sealing -----------------------------------------------------------------------------
 

@@ -1066,6 +1066,48 @@ async def test_topics_in_a_private_chat_only_when_the_bot_has_them(
         emu.send_text(rosa, "into a deleted topic", thread=thread)
 
 
+async def test_topics_refused_where_they_are_off_and_deleted_by_users_only_when_allowed(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    """A chat whose topics are off refuses a new topic as Telegram refuses one outside a forum,
+    and a topic made before stops taking messages. getMe tells whether users may manage
+    topics (Bot API 9.4); only then may they delete one, which takes its messages with it. A
+    reply is written in the topic of the message it answers."""
+    rosa = emu.user(1202, "Rosa")
+    emu.user(1203, "Omar")
+    emu.topics_enabled = True
+    assert (await bot.get_me()).allows_users_to_create_topics is False
+    topic = await bot.create_forum_topic(1202, "Ana · K7")
+    thread = topic.message_thread_id
+    relay = await bot.send_message(1202, "from Ana", message_thread_id=thread)
+    with pytest.raises(ValueError, match="does not let users"):
+        emu.delete_topic(rosa, thread)
+
+    emu.send_text(rosa, "answer", reply_to=relay.message_id)
+    answered = (await bot.get_updates())[-1].message
+    assert answered is not None
+    assert answered.message_thread_id == thread
+    assert answered.reply_to_message is not None
+    assert answered.reply_to_message.message_id == relay.message_id
+
+    emu.topics_off.add(1202)
+    with pytest.raises(BadRequest, match="not a forum"):
+        await bot.create_forum_topic(1202, "Bea · M3")
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(1202, "again", message_thread_id=thread)
+    assert (await bot.create_forum_topic(1203, "Bea · M3")).name == "Bea · M3"
+
+    emu.topics_off.clear()
+    emu.users_manage_topics = True
+    assert (await bot.get_me()).allows_users_to_create_topics is True
+    emu.delete_topic(rosa, thread)
+    assert emu.is_deleted(1202, relay.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(1202, "after", message_thread_id=thread)
+    with pytest.raises(ValueError, match="no topic"):
+        emu.delete_topic(rosa, thread)
+
+
 async def test_patience_stretches_every_wait(emu: BotApiEmulator) -> None:
     emu.patience = 3
     with pytest.raises(AssertionError, match=r"within 0\.06"):

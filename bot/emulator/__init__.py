@@ -90,7 +90,11 @@ editForumTopic, deleteForumTopic, close, logOut. Anything else answers 404 "Not 
 not found"; a wrong token answers 401.
 
 Topics in private chats (Bot API 9.3) exist only with ``topics_enabled`` set (``getMe`` says
-``has_topics_enabled``); see ``_topics`` for what each message in a topic carries.
+``has_topics_enabled``), and not in the chats of ``topics_off`` (creating one there is refused
+as in a chat that is not a forum). ``users_manage_topics`` is what ``getMe`` reports as
+``allows_users_to_create_topics`` (Bot API 9.4); with it, ``delete_topic(user, thread)`` is the
+user deleting a topic. A reply is written in the topic of the message it answers. See
+``_topics`` for what each message in a topic carries.
 
 Text: ``parse_mode`` "HTML" and "MarkdownV2" are parsed into plain text plus entities the
 way TDLib parses them (a bare "<" or an unescaped "." is refused with 400 "Bad Request: can't

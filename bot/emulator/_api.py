@@ -127,6 +127,8 @@ class BotApi:
         self.menu_buttons: dict[int | None, JSONDict] = {}
         # Topics in private chats: off unless the bot's owner turned them on (see `_topics`).
         self.topics_enabled = False
+        self.topics_off: set[int] = set()
+        self.users_manage_topics = False
         self.topics: dict[int, dict[int, _topics.Topic]] = {}
 
         self._users: dict[int, EmulatedUser] = {}
@@ -426,7 +428,7 @@ class BotApi:
             "can_connect_to_business": False,
             "has_main_web_app": False,
             "has_topics_enabled": self.topics_enabled,
-            "allows_users_to_create_topics": False,
+            "allows_users_to_create_topics": self.users_manage_topics,
         }
 
     @_method("getUpdates")

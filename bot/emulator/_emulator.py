@@ -287,6 +287,17 @@ class BotApiEmulator(BotApi):
             }
         )
 
+    def delete_topic(self, user: EmulatedUser, thread: int) -> None:
+        """The user deletes a topic of their chat with the bot, with everything in it; as on
+        Telegram, only when the bot lets users manage topics (``users_manage_topics``). The
+        bot is not told."""
+        topic = self.topics.get(user.id, {}).get(thread)
+        if not self.users_manage_topics:
+            raise ValueError("this bot does not let users delete topics")
+        if not _topics.enabled(self, user.id) or topic is None or topic.deleted:
+            raise ValueError(f"no topic {thread} in chat {user.id} to delete")
+        _topics.remove(self, user.id, topic)
+
     def add_fault(self, fault: Fault) -> Fault:
         self._faults.append(fault)
         return fault
@@ -545,9 +556,11 @@ class BotApiEmulator(BotApi):
             if target is None or target.deleted:
                 raise ValueError(f"no message {reply_to} in chat {user.id} to reply to")
             message["reply_to_message"] = self._shallow_reply(target.message)
+            # A reply is written where its message is shown: in that message's topic.
+            thread = thread or target.message.get("message_thread_id")
         if thread is not None:
             topic = self.topics.get(user.id, {}).get(thread)
-            if not self.topics_enabled or topic is None or topic.deleted:
+            if not _topics.enabled(self, user.id) or topic is None or topic.deleted:
                 raise ValueError(f"no topic {thread} in chat {user.id} to write in")
             _topics.in_topic(self, user.id, message, thread, by_user=True)
         self._messages[(user.id, message["message_id"])] = MessageRecord(

@@ -6,7 +6,11 @@ created it (``message_thread_id``). Messages in a topic carry ``message_thread_i
 ``is_topic_message``; one a user writes in a topic without replying to anything carries, as in
 forum supergroups, a ``reply_to_message`` that is the topic's creation service message, so a bot
 that routes replies must not take that for a reply to one of its own messages. Sending into a
-deleted or unknown topic, or into any topic while the mode is off, is refused.
+deleted or unknown topic, or into any topic while the mode is off, is refused, with
+Telegram's words. `BotApi.topics_off` holds chats where creating a topic is refused although
+the bot has the mode (a chat whose topics stopped working: Telegram's own reports show that
+happening), and a user may delete a topic only when the bot lets users manage them
+(``allows_users_to_create_topics``, Bot API 9.4; `BotApi.users_manage_topics` here).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
 ICON_COLORS = frozenset({7322096, 16766590, 13338331, 9367192, 16749490, 16478047})
 NAME_LIMIT = 128
 NOT_FOUND = "Bad Request: message thread not found"
+NOT_FORUM = "Bad Request: the chat is not a forum"
 
 
 @dataclass
@@ -35,6 +40,10 @@ class Topic:
     deleted: bool = False
 
 
+def enabled(emu: BotApi, chat_id: int) -> bool:
+    return emu.topics_enabled and chat_id not in emu.topics_off
+
+
 def thread_of(emu: BotApi, chat_id: int, params: JSONDict) -> int | None:
     """The topic a send names, checked; None for the chat itself."""
     raw = params.get("message_thread_id")
@@ -42,7 +51,7 @@ def thread_of(emu: BotApi, chat_id: int, params: JSONDict) -> int | None:
         return None
     thread_id = as_int(raw, "message_thread_id")
     topic = emu.topics.get(chat_id, {}).get(thread_id)
-    if not emu.topics_enabled or topic is None or topic.deleted:
+    if not enabled(emu, chat_id) or topic is None or topic.deleted:
         raise ApiError(400, NOT_FOUND)
     return thread_id
 
@@ -73,8 +82,8 @@ async def create_forum_topic(
     emu: BotApi, params: JSONDict, uploads: dict[str, UploadedFile]
 ) -> Any:
     chat_id = emu._writable_chat(params)
-    if not emu.topics_enabled:
-        raise ApiError(400, "Bad Request: the chat is not a forum")
+    if not enabled(emu, chat_id):
+        raise ApiError(400, NOT_FORUM)
     name = _name(params.get("name"), allow_empty=False)
     color = as_int(params.get("icon_color") or 7322096, "icon_color")
     if color not in ICON_COLORS:
@@ -110,17 +119,21 @@ async def delete_forum_topic(
     emu: BotApi, params: JSONDict, uploads: dict[str, UploadedFile]
 ) -> Any:
     chat_id = emu._chat(params)
-    topic = _topic(emu, chat_id, params)
+    remove(emu, chat_id, _topic(emu, chat_id, params))
+    return True
+
+
+def remove(emu: BotApi, chat_id: int, topic: Topic) -> None:
+    """A topic goes with every message in it, the bot's and the user's."""
     topic.deleted = True
     for (chat, message_id), record in list(emu._messages.items()):
         if chat == chat_id and record.message.get("message_thread_id") == topic.thread_id:
             emu._delete(chat_id, message_id)
-    return True
 
 
 def _topic(emu: BotApi, chat_id: int, params: JSONDict) -> Topic:
-    if not emu.topics_enabled:
-        raise ApiError(400, "Bad Request: the chat is not a forum")
+    if not enabled(emu, chat_id):
+        raise ApiError(400, NOT_FORUM)
     thread_id = as_int(params.get("message_thread_id"), "message_thread_id")
     topic = emu.topics.get(chat_id, {}).get(thread_id)
     if topic is None or topic.deleted:
