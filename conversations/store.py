@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import repositories
+    from conversations import repositories, windows
 
 log = logging.getLogger(__name__)
 
@@ -478,6 +478,12 @@ class UnitOfWork:
         from conversations.repositories import SqlSummaries
 
         return SqlSummaries(self)
+
+    @cached_property
+    def windows(self) -> windows.SqlWindows:
+        from conversations.windows import SqlWindows
+
+        return SqlWindows(self)
 
     # Sealing -----------------------------------------------------------------------------
 
