@@ -14,6 +14,7 @@ from typing import ClassVar, Self
 from telegram import Update
 
 from bot import interpreter_texts as texts
+from bot import notices
 from bot.callbacks import ButtonData, _fit
 from bot.gate import to_child, to_staff, tr_for
 from bot.runtime import AlongsideContext, Runtime
@@ -60,7 +61,7 @@ async def interpreter_command(update: Update, ctx: AlongsideContext) -> None:
     try:
         child = await access_child_by_ref(ctx.uow, staff, ref)
     except AccessDenied:
-        await to_staff(ctx, staff, Outgoing(text=tr._("No young person with that reference.")))
+        await to_staff(ctx, staff, notices.cannot_reach(tr))
         return
     if ending:
         closed = await interpreting.end(ctx.uow, staff, child)
