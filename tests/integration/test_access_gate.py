@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import timedelta
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio

@@ -45,7 +45,7 @@ async def team(uow: FakeUnitOfWork) -> tuple[StaffView, StaffView, StaffView, Ch
 async def test_a_request_goes_to_every_free_interpreter_of_the_language(
     uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
 ) -> None:
-    rosa, selam, dawit, child = team
+    rosa, _, _, child = team
     asked = await interpreting.ask(uow, rosa, child, HOURS)
     assert asked.window is not None
     assert {s.name for s in asked.offered} == {"Selam", "Dawit"}
