@@ -120,7 +120,8 @@ async def on_accept(ctx: AlongsideContext, interpreter: StaffView, button: Accep
         await to_staff(ctx, interpreter, texts.busy(tr))
         return
     if not isinstance(result, Accepted):
-        await to_staff(ctx, interpreter, texts.taken(tr))
+        closed = not result.by_other
+        await to_staff(ctx, interpreter, texts.offer_closed(tr) if closed else texts.taken(tr))
         return
     await _tell_accepted(ctx, interpreter, result)
 

@@ -61,7 +61,9 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Taken:
-    """Too late: another interpreter took it, or it closed."""
+    """Too late: another interpreter took it (`by_other`), or it closed."""
+
+    by_other: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ async def accept(
     assert window is not None
     if window.status != OFFERED:
         await uow.audit(_actor(interpreter), "interpreter.late", window.child_id)
-        return Taken()
+        return Taken(by_other=window.status == OPEN)
     if await uow.windows.held_by(interpreter.id) is not None:
         await uow.audit(_actor(interpreter), "interpreter.busy", window.child_id)
         return Busy()

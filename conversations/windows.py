@@ -66,7 +66,9 @@ class WindowRepository(Protocol):
         lapses_at: datetime,
     ) -> Window: ...
 
-    async def get(self, window_id: str) -> Window | None: ...
+    async def get(self, window_id: str) -> Window | None:
+        """The window, locked for this unit where the store can lock it (to accept it)."""
+        ...
 
     async def current(self, child_id: str) -> Window | None:
         """The child's offered or open window, if any (one at a time)."""
@@ -134,7 +136,9 @@ class SqlWindows:
         return _record(row)
 
     async def get(self, window_id: str) -> Window | None:
-        row = await self.session.get(InterpreterWindow, window_id)
+        # Locked: of two interpreters accepting at once on PostgreSQL, the second waits and
+        # finds it taken.
+        row = await self.session.get(InterpreterWindow, window_id, with_for_update=True)
         return None if row is None else _record(row)
 
     async def _first(self, *where: object) -> Window | None:

@@ -66,6 +66,8 @@ async def test_an_interpreter_reads_and_answers_only_inside_their_window(
     await bot.wait_text(other.id, "Another interpreter has taken this request")
     await bot.wait_text(rosa.id, "Selam Tesfay is now interpreting for Star")
     told = await bot.wait_text(child.id, "Selam Tesfay")
+    # In their own language, with how long and until when.
+    assert "ተርጓሚ" in (told.text or "")
     assert "2" in (told.text or "")
     assert not any(word in (told.text or "").lower() for word in ("traffick", "alongside"))
 
@@ -83,7 +85,7 @@ async def test_an_interpreter_reads_and_answers_only_inside_their_window(
     # Answers: to the young person (marked, in their language), to the advocate (marked).
     emu.send_text(selam, "ሮዛ ከመይ ኣለኺ ትብለኪ ኣላ", reply_to=view.message_id)
     answer = await bot.wait_text(child.id, "ሮዛ ከመይ ኣለኺ ትብለኪ ኣላ")
-    assert "Selam Tesfay" in (answer.text or "")
+    assert (answer.text or "").startswith("ተርጓሚ Selam Tesfay:")
     await bot.wait_text(rosa.id, "🗣 Interpreter Selam Tesfay to Star")
     emu.send_text(selam, "She says she is well but tired.", reply_to=staff_view.message_id)
     note = await bot.wait_text(rosa.id, "She says she is well but tired.")
@@ -103,7 +105,7 @@ async def test_an_interpreter_reads_and_answers_only_inside_their_window(
     await _wait_refusals(bot, selam.id, 4)
     await bot.wait_text(selam.id, "Your time interpreting for Star")
     await bot.wait_text(rosa.id, "The interpreter's time with Star")
-    await bot.wait_text(child.id, "no longer reading")
+    await bot.wait_text(child.id, _closed_for(bot, "ti"))
     assert not any("one more thing" in t for t in bot.texts(child.id))
     seen = len(emu.sent_to(selam.id))
     emu.send_text(child, "are you there")
@@ -132,6 +134,12 @@ async def test_an_interpreter_reads_and_answers_only_inside_their_window(
 
 
 _REFUSAL_START = "As an interpreter you can only"
+
+
+def _closed_for(bot: BotHarness, locale: str) -> str:
+    """What a young person reads when the interpreter's time ends, in their language."""
+    assert bot.running is not None
+    return bot.running.runtime.tr(locale)._("The interpreter is no longer reading this chat.")
 
 
 async def _wait_refusals(bot: BotHarness, chat_id: int, count: int) -> None:
@@ -176,6 +184,6 @@ async def test_an_advocate_ends_the_window_and_an_unknown_language_is_said_plain
     await bot.wait_text(child.id, "Selam")
     emu.send_text(rosa, f"/interpreter {star} end")
     await bot.wait_text(selam.id, "Your time interpreting for Star")
-    await bot.wait_text(child.id, "no longer reading")
+    await bot.wait_text(child.id, _closed_for(bot, "ti"))
     emu.send_text(selam, "still here?")
     await bot.wait_text(selam.id, _REFUSAL_START)

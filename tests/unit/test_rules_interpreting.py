@@ -202,3 +202,15 @@ async def test_refusals_are_audited(
     selam = team[1]
     assert await interpreting.refused(uow, selam, "/notes") is None
     assert (uow.audited[-1].action, uow.audited[-1].detail) == ("interpreter.refused", "/notes")
+
+
+async def test_an_offer_accepted_after_it_lapsed_is_closed_not_taken(
+    uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
+) -> None:
+    rosa, selam, _, child = team
+    asked = await interpreting.ask(uow, rosa, child, HOURS)
+    assert asked.window is not None
+    uow.advance(hours=2)
+    late = await interpreting.accept(uow, selam, asked.window.id, HOURS)
+    assert late == Taken(by_other=False)
+    assert uow.actions()[-2:] == ["interpreter.lapse", "interpreter.late"]
