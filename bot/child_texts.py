@@ -7,13 +7,15 @@ and catch English shown to a child whose language is not English.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from bot import alerting, journeying, menus, notices, watching
+from bot import alerting, interpreter_texts, journeying, menus, notices, watching
 from bot.content import Passage, journey_content
 from bot.i18n import Translator
 from conversations.journey import STAGE_ORDER
 from conversations.outgoing import Outgoing
+from conversations.windows import Window
 
 Render = Callable[[Translator], Outgoing]
 
@@ -35,6 +37,10 @@ def _journey() -> Iterator[tuple[str, Render]]:
 
 def _passage(tr: Translator, title: Passage, body: Passage) -> Outgoing:
     return Outgoing(text=f"{title.render(tr)}\n\n{body.render(tr)}")
+
+
+_AT = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
+_WINDOW = Window("W", "C", "S", "ti", (), "open", "I", _AT, _AT + timedelta(hours=2))
 
 
 def child_texts() -> dict[str, Render]:
@@ -63,6 +69,10 @@ def child_texts() -> dict[str, Render]:
         "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
         "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
         "check_in": lambda tr: watching.check_in_message(tr, "X"),
+        "interpreter_told_1": lambda tr: interpreter_texts.child_told(tr, "Sam", _WINDOW, 1),
+        "interpreter_told_2": lambda tr: interpreter_texts.child_told(tr, "Sam", _WINDOW, 2),
+        "interpreter_header": _text(lambda tr: interpreter_texts.to_child_header(tr, "Sam")),
+        "interpreter_closed": interpreter_texts.child_closed,
         "menu": _text(
             lambda tr: "\n".join(text for _, text in menus.menu(tr, None).extra["commands"])
         ),

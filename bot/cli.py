@@ -138,9 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     add = command(staff_sub, "add", "enrol an advocate or a supervisor")
     add.add_argument(
         "--role",
-        choices=["advocate", "supervisor"],
+        choices=["advocate", "supervisor", "interpreter"],
         required=True,
-        help="advocates have young people; supervisors receive the safety alerts",
+        help="advocates have young people; supervisors receive the safety alerts; "
+        "interpreters read one young person's conversation for a window an advocate asks for",
     )
     add.add_argument(
         "--telegram-id",

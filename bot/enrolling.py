@@ -11,18 +11,41 @@ from telegram import Update
 
 from bot import menus, notices
 from bot.gate import to_staff, tr_for
-from bot.i18n import Translator
+from bot.i18n import SUPPORTED, Translator
+from bot.interpreter_texts import interpreter_enrol_usage
+from bot.interpreter_texts import languages as language_list
 from bot.runtime import AlongsideContext
 from conversations import continuity, enrolment, people
 from conversations.enrolment import Enrolled
 from conversations.errors import AccessDenied
 from conversations.outgoing import Outgoing
-from conversations.people import StaffError, StaffView, display_name
+from conversations.people import Role, StaffError, StaffView, display_name
+
+
+def _interpreter_args(args: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """``interpreter NAME LANGUAGES`` (languages last, comma-separated codes): the name and
+    the languages, or None when they are not all there."""
+    if len(args) < 3:
+        return None
+    codes = tuple(dict.fromkeys(c.strip().lower() for c in args[-1].split(",") if c.strip()))
+    if not codes or any(code not in SUPPORTED for code in codes):
+        return None
+    return " ".join(args[1:-1]), codes
 
 
 async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
     supervisor, tr = ctx.staff, ctx.tr
-    name = " ".join(ctx.args or ())
+    args = list(ctx.args or ())
+    role = Role.ADVOCATE
+    languages: tuple[str, ...] = ()
+    if len(args) > 1 and args[0].casefold() == Role.INTERPRETER.value:
+        parsed = _interpreter_args(args)
+        if parsed is None:
+            await to_staff(ctx, supervisor, interpreter_enrol_usage(tr))
+            return
+        role = Role.INTERPRETER
+        args, languages = [parsed[0]], parsed[1]
+    name = " ".join(args)
     if name and await people.name_taken(ctx.uow, display_name(name)):
         await to_staff(
             ctx,
@@ -38,7 +61,9 @@ async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
         )
         return
     try:
-        new = await enrolment.create_staff_invite(ctx.uow, supervisor, name)
+        new = await enrolment.create_staff_invite(
+            ctx.uow, supervisor, name, role=role, languages=languages
+        )
     except StaffError:
         await to_staff(
             ctx,
@@ -52,6 +77,24 @@ async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
         )
         return
     link = f"https://t.me/{ctx.runtime.bot_username}?start={new.code}"
+    if role is Role.INTERPRETER:
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr._(
+                    "Code for {name} to join as an interpreter for {languages}.\nCode: {code}\n"
+                    "Link: {link}\n\nIt works once and ends {when}. Send it only to them, in "
+                    "person or privately.",
+                    name=" ".join(name.split()),
+                    languages=language_list(languages),
+                    code=new.code,
+                    link=link,
+                    when=tr.datetime(new.expires_at),
+                )
+            ),
+        )
+        return
     await to_staff(
         ctx,
         supervisor,
@@ -72,6 +115,9 @@ async def welcome(ctx: AlongsideContext, enrolled: Enrolled) -> None:
     """The new advocate learns what they can do; every supervisor learns who joined."""
     staff = enrolled.staff
     tr = tr_for(ctx, staff.locale)
+    if staff.is_interpreter:
+        await _welcome_interpreter(ctx, enrolled)
+        return
     await to_staff(
         ctx,
         staff,
@@ -99,9 +145,47 @@ async def welcome(ctx: AlongsideContext, enrolled: Enrolled) -> None:
         )
 
 
+async def _welcome_interpreter(ctx: AlongsideContext, enrolled: Enrolled) -> None:
+    staff = enrolled.staff
+    tr = tr_for(ctx, staff.locale)
+    await to_staff(
+        ctx,
+        staff,
+        Outgoing(
+            text=tr._(
+                "Welcome, {name}. {supervisor} enrolled you as an interpreter.",
+                name=staff.name,
+                supervisor=enrolled.invited_by.name,
+            )
+        ),
+    )
+    await to_staff(ctx, staff, notices.staff_help(tr, staff))
+    await to_staff(ctx, staff, menus.menu(tr, staff.role))
+    for supervisor in await people.supervisors(ctx.uow):
+        await to_staff(
+            ctx,
+            supervisor,
+            Outgoing(
+                text=tr_for(ctx, supervisor.locale)._(
+                    "{name} is now enrolled as an interpreter for {languages}, with a code "
+                    "from {supervisor}.",
+                    name=staff.name,
+                    languages=language_list(staff.languages),
+                    supervisor=enrolled.invited_by.name,
+                )
+            ),
+        )
+
+
 def _staff_line(tr: Translator, staff: StaffView, load: int) -> str:
     if staff.is_supervisor:
         return tr._("{name} · supervisor", name=staff.name)
+    if staff.is_interpreter:
+        return tr._(
+            "{name} · interpreter · {languages}",
+            name=staff.name,
+            languages=language_list(staff.languages),
+        )
     return tr.n_(
         "{name} · advocate · {n} young person",
         "{name} · advocate · {n} young people",

@@ -14,9 +14,10 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ApplicationHandlerStop
 
-from bot import journeying, notices, relaying
+from bot import interpreting, journeying, notices, relaying
 from bot.alerting import help_now
 from bot.gate import identify, to_child, to_staff, tr_for
+from bot.interpreter_texts import reply_to_interpreter
 from bot.relaying import send_to_child
 from bot.runtime import AlongsideContext, current
 from bot.topic_routing import replied_to, send_in_topic
@@ -134,10 +135,17 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
         )
         return
     uow = ctx.uow
+    replied = replied_to(message)
+    if staff.is_interpreter:
+        await interpreting.interpreter_message(
+            ctx, staff, content, replied.message_id if replied is not None else None
+        )
+        return
     if await send_in_topic(ctx, staff, message, content):
         return
-    replied = replied_to(message)
     if replied is not None:
+        if await windows_note(ctx, staff, replied.message_id):
+            return
         # Only words the bot wrote may name the child (Telegram says who wrote them).
         ours = replied.from_user is not None and replied.from_user.id == ctx.bot.id
         try:
@@ -157,6 +165,15 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
     else:
         pending = await relay.hold_for_choice(uow, staff, content)
         await to_staff(ctx, staff, notices.pick_child(tr, pending, mine))
+
+
+async def windows_note(ctx: AlongsideContext, staff: StaffView, replied: int) -> bool:
+    """A reply to an interpreter's message goes nowhere: it would reach the young person."""
+    shown = await ctx.uow.windows.replied_to(staff.telegram_id, replied)
+    if shown is None or shown.purpose != "interpreter":
+        return False
+    await to_staff(ctx, staff, reply_to_interpreter(tr_for(ctx, staff.locale)))
+    return True
 
 
 # Chat membership: a child who blocks the bot may not be the one holding the phone --------------

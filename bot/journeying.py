@@ -444,7 +444,8 @@ async def handover_command(update: Update, ctx: AlongsideContext) -> None:
         if words
         else await continuity.all_staff(ctx.uow)
     )
-    candidates = [c for c in candidates if c.id != child.advocate_id]
+    # Interpreters never take a young person on.
+    candidates = [c for c in candidates if c.id != child.advocate_id and not c.is_interpreter]
     if len(candidates) == 1 and words:
         await do_handover(ctx, staff, child, candidates[0])
         return

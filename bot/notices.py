@@ -205,6 +205,10 @@ def from_advocate_header(tr: Translator, name: str) -> str:
 
 
 def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
+    if staff.is_interpreter:
+        from bot.interpreter_texts import interpreter_help
+
+        return interpreter_help(tr, staff)
     lines = [
         tr._("You are enrolled as a supervisor.")
         if staff.is_supervisor
@@ -224,6 +228,10 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
             "supervisors read their messages. /back: you are back."
         ),
         tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
+        tr._(
+            "/interpreter REF: ask for an interpreter in the young person's language. "
+            "/interpreter REF end: end their time."
+        ),
         *(
             [
                 tr._(
@@ -247,7 +255,11 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
                 "/enrol NAME: a single-use code that enrols a new advocate. "
                 "/staff: who is on the staff. /unenrol NAME: take an advocate "
                 "off the staff."
-            )
+            ),
+            tr._(
+                "/enrol interpreter NAME LANGUAGES: a single-use code that enrols an "
+                "interpreter, for example /enrol interpreter Selam ti,am."
+            ),
         ]
     return Outgoing(text="\n".join(lines))
 
@@ -339,6 +351,7 @@ PURPOSES = {
     "check_in": N_("a check-in"),
     "notice": N_("a notice"),
     "hide": N_("clearing a chat"),
+    "interpreter": N_("a message from an interpreter"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot import away, journeying, notices, translating
 from bot.alerting import answer_alert, closed_notice, marks, rules
 from bot.gate import to_child, to_staff, tr_for
+from bot.interpreting import show_to_interpreter
 from bot.runtime import AlongsideContext
 from conversations import relaying
 from conversations.outgoing import TEXT_LIMIT, Button, Outgoing, split_text, utf16_len
@@ -76,6 +77,7 @@ async def relay_from_child(
     await _tell_child(ctx, child, result)
     for reader in result.readers:
         await _relay_to(ctx, reader, child, content, result)
+    await show_to_interpreter(ctx, child, content, result.message_id)
 
 
 async def _tell_child(ctx: AlongsideContext, child: ChildView, result: Relayed) -> None:
@@ -197,3 +199,4 @@ async def send_to_child(
     )
     if content.text:
         await translating.ask_for_child(ctx.runtime, ctx.uow, message_id, child, staff)
+    await show_to_interpreter(ctx, child, content, message_id, author=staff)

@@ -45,6 +45,7 @@ from bot import (
     enrolling,
     erasing,
     handlers,
+    interpreting,
     journeying,
     notices,
     strangers,
@@ -66,7 +67,7 @@ from bot.gate import identify_sender, to_child, to_staff
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideApp, AlongsideContext, Person
 from conversations.outgoing import Outgoing
-from conversations.people import ChildView, Role, StaffView
+from conversations.people import ChildView, StaffView
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -79,12 +80,13 @@ class Who(StrEnum):
     CHILD = "child"
     ADVOCATE = "advocate"
     SUPERVISOR = "supervisor"
+    INTERPRETER = "interpreter"
 
 
 def who(person: Person) -> Who | None:
     """The sender's role; None for a stranger."""
     if isinstance(person, StaffView):
-        return Who.SUPERVISOR if person.role is Role.SUPERVISOR else Who.ADVOCATE
+        return Who(person.role.value)
     return Who.CHILD if isinstance(person, ChildView) else None
 
 
@@ -92,6 +94,7 @@ EVERYONE = frozenset(Who)
 STAFF = frozenset({Who.ADVOCATE, Who.SUPERVISOR})
 SUPERVISORS = frozenset({Who.SUPERVISOR})
 CHILDREN = frozenset({Who.CHILD})
+INTERPRETERS = frozenset({Who.INTERPRETER})
 
 
 def _staff_menu(text: str) -> dict[Who, str]:
@@ -124,7 +127,11 @@ COMMANDS: tuple[Command, ...] = (
         "help",
         basics.help_command,
         EVERYONE,
-        {Who.CHILD: N_("What you can do here"), **_staff_menu(N_("What you can do"))},
+        {
+            Who.CHILD: N_("What you can do here"),
+            **_staff_menu(N_("What you can do")),
+            Who.INTERPRETER: N_("What you can do"),
+        },
     ),
     Command("invite", basics.invite, STAFF, _staff_menu(N_("Make a code for a young person"))),
     Command("children", basics.children, STAFF, _staff_menu(N_("Your young people"))),
@@ -150,13 +157,26 @@ COMMANDS: tuple[Command, ...] = (
         _staff_menu(N_("Hand a young person to a colleague")),
     ),
     Command("placed", watching.placed, STAFF, _staff_menu(N_("A new placement: daily check-ins"))),
+    Command(
+        "interpreter",
+        interpreting.interpreter_command,
+        STAFF | INTERPRETERS,
+        {
+            **_staff_menu(N_("Ask for an interpreter")),
+            Who.INTERPRETER: N_("End your time interpreting"),
+        },
+    ),
     Command("away", away.away_command, STAFF, _staff_menu(N_("Say you are away until a time"))),
     Command("back", away.back_command, STAFF, _staff_menu(N_("Say you are back"))),
     Command(
         "language",
         basics.language,
         EVERYONE,
-        {Who.CHILD: notices.LANGUAGE, **_staff_menu(N_("The language I write to you in"))},
+        {
+            Who.CHILD: notices.LANGUAGE,
+            **_staff_menu(N_("The language I write to you in")),
+            Who.INTERPRETER: N_("The language I write to you in"),
+        },
     ),
     # Advocates may close their young people's alerts too; the menu offers it to supervisors.
     Command(
@@ -210,6 +230,9 @@ def _allowed(command: Command) -> Callback:
             return
         elif isinstance(person, ChildView):
             await to_child(ctx, person, notices.not_for_you(ctx.tr))
+        elif isinstance(person, StaffView) and person.is_interpreter:
+            # Notes, story, other children: nothing but their window is theirs.
+            await interpreting.refuse(ctx, person, f"/{command.name}")
         elif isinstance(person, StaffView):
             await to_staff(ctx, person, command.refusal(ctx.tr))
 
@@ -229,6 +252,10 @@ def _button(
         query = update.callback_query
         person = ctx.person
         button = family.decode(query.data or "") if query else None
+        # An interpreter presses only the buttons made for them.
+        made_for = family is interpreting.AcceptOffer
+        if isinstance(person, StaffView) and person.is_interpreter is not made_for:
+            return
         if isinstance(person, sender) and button is not None:
             await act(ctx, person, button)
 
@@ -272,6 +299,7 @@ def register(app: AlongsideApp) -> None:
             _button(SendTo, StaffView, basics.deliver_pending),
             _button(EraseDecision, StaffView, erasing.on_erase_button),
             _button(AlertButton, StaffView, alert_desk.on_alert_button),
+            _button(interpreting.AcceptOffer, StaffView, interpreting.on_accept),
             MessageHandler(
                 PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE, basics.unknown_command
             ),

@@ -127,6 +127,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("ALONGSIDE_INVITE_HOURS", "`72`", "how long an invite code works"),
     Variable(
+        "ALONGSIDE_INTERPRETER_HOURS",
+        "`2`",
+        "how long (1-24 whole hours) an interpreter reads and answers a young person's "
+        "conversation once they accept; an offer nobody accepts lapses after as long",
+    ),
+    Variable(
         "ALONGSIDE_CHECKIN_HOUR",
         "`17`",
         "the hour (0-23, local) of the daily check-in during a young person's first week",
@@ -235,6 +241,7 @@ class Settings:
     webhook_secret: str | None = None
     listen: str = "127.0.0.1:8080"
     invite_lifetime: timedelta = timedelta(hours=72)
+    interpreter_window: timedelta = timedelta(hours=2)
     send_rate: float = 30.0
     chat_rate: float = 1.0
     max_attempts: int = 8
@@ -313,6 +320,11 @@ class Settings:
             listen=get("ALONGSIDE_LISTEN") or "127.0.0.1:8080",
             invite_lifetime=timedelta(
                 hours=_number(get("ALONGSIDE_INVITE_HOURS"), 72.0, "ALONGSIDE_INVITE_HOURS")
+            ),
+            interpreter_window=timedelta(
+                hours=_whole(
+                    get("ALONGSIDE_INTERPRETER_HOURS"), 2, "ALONGSIDE_INTERPRETER_HOURS", high=24
+                )
             ),
             send_rate=_number(get("ALONGSIDE_SEND_RATE"), 30.0, "ALONGSIDE_SEND_RATE"),
             chat_rate=_number(get("ALONGSIDE_CHAT_RATE"), 1.0, "ALONGSIDE_CHAT_RATE"),

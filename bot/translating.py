@@ -20,11 +20,10 @@ from bot.health import Retry
 from bot.i18n import SUPPORTED, Translator, babel_locale
 from bot.runtime import Runtime, wait_any
 from conversations import people, relaying, translating
-from conversations.models import Translation
 from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView
 from conversations.store import STORE_ERRORS, UnitOfWork
-from conversations.translating import Job
+from conversations.translating import Job, Outcome
 from conversations.translation import Missing, Translated, TranslationClient
 
 log = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def for_child(tr: Translator, text: str) -> Outgoing:
     return Outgoing(text=f"{label}\n{text}", protect=True)
 
 
-def missing_for_staff(tr: Translator, job: Translation, why: str) -> Outgoing:
+def missing_for_staff(tr: Translator, job: Job, why: str) -> Outgoing:
     if why == Missing.PAIR:
         return Outgoing(
             text=tr._(
@@ -142,32 +141,22 @@ async def translate_round(runtime: Runtime, client: TranslationClient, lease: ti
 
 async def deliver(runtime: Runtime, uow: UnitOfWork, job: Job, answer: Translated) -> None:
     """Send one translation, or say why there is none, or put it off for another try."""
-    row = await translating.pending(uow, job.id)
-    child = await people.get_child(uow, job.child_id) if row is not None else None
-    if row is None or child is None:
-        return  # finished elsewhere, or erased with its young person meanwhile
+    child = await people.get_child(uow, job.child_id)
     reader = await people.get_staff(uow, job.staff_id) if job.staff_id else None
-    if job.staff_id and (reader is None or not reader.active):
-        translating.done(row)
+    if child is None or (job.staff_id and (reader is None or not reader.active)):
+        await translating.drop(uow, job.id)
         return
+    missing = None if answer.text is not None else str(answer.missing)
+    outcome = await translating.settle(uow, job.id, missing)
     log.info(
         "translation.answered",
-        extra={"missing": answer.missing or "", "attempt": job.attempts + 1},
+        extra={"status": missing or "translated", "attempts": job.attempts + 1},
     )
-    if answer.text is not None:
-        translating.done(row)
+    if outcome is Outcome.SEND and answer.text is not None:
         await uow.audit("system", "message.translated", child.id, f"to={job.target}")
         await _send(runtime, uow, job, child, reader, text=answer.text)
-        return
-    if answer.missing is Missing.SAME:
-        translating.done(row)
-        return
-    if answer.missing is Missing.PAIR:
-        tell = await translating.lacks_pair(uow, row)
-    else:
-        tell = translating.failed(uow, row, str(answer.missing))
-    if tell:
-        await _tell_missing(runtime, uow, row, child, reader, why=str(answer.missing))
+    elif outcome is Outcome.TELL and missing is not None:
+        await _tell_missing(runtime, uow, job, child, reader, why=missing)
 
 
 async def _send(
@@ -226,7 +215,7 @@ async def _screen(runtime: Runtime, uow: UnitOfWork, job: Job, child: ChildView,
 async def _tell_missing(
     runtime: Runtime,
     uow: UnitOfWork,
-    row: Translation,
+    job: Job,
     child: ChildView,
     reader: StaffView | None,
     *,
@@ -239,14 +228,14 @@ async def _tell_missing(
             purpose="notice",
             key_id=child.data_key_id,
             child_id=child.id,
-            reply_to_message_id=row.message_id,
+            reply_to_message_id=job.message_id,
         )
         return
     await uow.send(
         reader.telegram_id,
-        missing_for_staff(runtime.tr(reader.locale), row, why),
+        missing_for_staff(runtime.tr(reader.locale), job, why),
         purpose="notice",
         staff_id=reader.id,
         child_id=child.id,
-        reply_to_message_id=row.message_id,
+        reply_to_message_id=job.message_id,
     )

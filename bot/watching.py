@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from babel.dates import get_timezone
 from telegram import Update
 
-from bot import notices
+from bot import interpreting, notices
 from bot.alerting import help_now, sweep_once
 from bot.callbacks import CheckInAnswer
 from bot.gate import to_child, to_staff, tr_for
@@ -240,7 +240,7 @@ async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     retry = Retry(runtime.health, "sweep")
     while not stop.is_set():
         pause = runtime.settings.sweep_seconds
-        for sweep in (sweep_once, sweep_watch, digest.sweep, retention.sweep):
+        for sweep in (sweep_once, sweep_watch, interpreting.sweep, digest.sweep, retention.sweep):
             try:
                 await sweep(runtime)
             except STORE_ERRORS as exc:

@@ -9,6 +9,7 @@ combination is tested.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -16,7 +17,9 @@ from conversations import alerts
 from conversations.errors import AccessDenied
 from conversations.models import Alert, OutboxMessage
 from conversations.people import ChildView, Role, StaffView, find_child_by_ref, get_child
+from conversations.repositories import Work
 from conversations.store import UnitOfWork
+from conversations.windows import OPEN, Window
 
 DENIED = "no such young person for you"
 
@@ -29,7 +32,45 @@ def may_act_for(staff: StaffView | None, child: ChildView | None) -> bool:
         return False
     if staff.role is Role.SUPERVISOR:
         return True
+    if staff.role is not Role.ADVOCATE:
+        return False
     return child.advocate_id == staff.id
+
+
+def may_interpret(
+    staff: StaffView | None, child: ChildView | None, window: Window | None, now: datetime
+) -> bool:
+    """Read this child's conversation and answer through the bot, as their interpreter: only
+    inside the open window for this child that this interpreter accepted, and never notes,
+    story or anything else (no other `may_*` lets an interpreter in)."""
+    if staff is None or child is None or window is None:
+        return False
+    if not staff.active:
+        return False
+    if staff.role is not Role.INTERPRETER:
+        return False
+    if window.status != OPEN:
+        return False
+    if window.interpreter_id != staff.id:
+        return False
+    if window.child_id != child.id:
+        return False
+    return now < window.ends_at
+
+
+async def access_child_as_interpreter(
+    uow: Work, staff: StaffView, child_id: str | None
+) -> tuple[ChildView, Window]:
+    """The child whose conversation this interpreter may read now, and the window that lets
+    them; `child_id` is the child a message they answer belongs to (None: the window's own)."""
+    window = await uow.windows.held_by(staff.id)
+    wanted = child_id if child_id is not None else window.child_id if window else None
+    child = await uow.children.get(wanted) if wanted else None
+    if not may_interpret(staff, child, window, uow.now):
+        raise AccessDenied(DENIED)
+    assert child is not None
+    assert window is not None
+    return child, window
 
 
 def may_manage_staff(staff: StaffView | None) -> bool:

@@ -148,7 +148,7 @@ async def hand_over(uow: Work, actor: StaffView, child: ChildView, new: StaffVie
         raise AccessDenied("no such young person for you")
     if actor.role is not Role.SUPERVISOR and child.advocate_id != actor.id:
         raise AccessDenied("no such young person for you")
-    if not new.active or new.id == child.advocate_id:
+    if not new.active or new.id == child.advocate_id or new.is_interpreter:
         raise AccessDenied("that colleague cannot take this young person")
     # The advocate the record names, even one its broken bond keeps out of `child`.
     named = await uow.children.advocate_named(child.id)

@@ -1,9 +1,9 @@
 """Enrolment in the bot: a supervisor's single-use code makes whoever opens it an advocate.
 
-A code only ever makes an advocate: supervisors are enrolled by the operator
-(`alongside staff add`). Staff codes are made like a child's invite (72 bits, stored as a keyed
-hash, single use) but end sooner, and wrong guesses count towards the same throttle, so the
-two kinds of code cannot be told apart by guessing.
+A code makes an advocate, or an interpreter for the languages it names: supervisors are
+enrolled by the operator (`alongside staff add`). Staff codes are made like a child's invite
+(72 bits, stored as a keyed hash, single use) but end sooner, and wrong guesses count towards
+the same throttle, so the two kinds of code cannot be told apart by guessing.
 """
 
 from __future__ import annotations
@@ -40,10 +40,17 @@ async def create_staff_invite(
     supervisor: StaffView,
     name: str,
     lifetime: timedelta = STAFF_INVITE_LIFETIME,
+    *,
+    role: Role = Role.ADVOCATE,
+    languages: tuple[str, ...] = (),
 ) -> NewInvite:
-    """A code that enrols one advocate, to be called `name`."""
+    """A code that enrols one advocate (or an interpreter for `languages`), called `name`."""
     if not may_manage_staff(supervisor):
         raise AccessDenied("only a supervisor enrols staff")
+    if role is Role.SUPERVISOR:
+        raise AccessDenied("supervisors are enrolled by the operator")
+    if role is Role.INTERPRETER and not languages:
+        raise StaffError("an interpreter needs their languages")
     name = display_name(name)
     if not name or len(name) > NAME_LIMIT:
         raise StaffError("a name of 1 to 64 characters is needed")
@@ -54,8 +61,9 @@ async def create_staff_invite(
         code=code,
         created_by=supervisor.id,
         name=name,
-        role=Role.ADVOCATE.value,
+        role=role.value,
         expires_at=uow.now + lifetime,
+        languages=languages if role is Role.INTERPRETER else (),
     )
     await uow.audit(f"staff:{supervisor.id}", "staff.invite", invite_id)
     return NewInvite(code, uow.now + lifetime)
@@ -83,6 +91,7 @@ async def enrol_with_code(uow: Work, telegram_id: int, code: str, locale: str) -
         telegram_id=telegram_id,
         name=invite.name,
         role=Role(invite.role),
+        languages=invite.languages,
         locale=locale,
         actor=f"staff:{creator.id}",
     )

@@ -31,6 +31,7 @@ from conversations.models import (
     CodeAttempt,
     DataKey,
     InboxUpdate,
+    InterpreterWindow,
     Invite,
     Message,
     Note,
@@ -116,7 +117,17 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
             InboxUpdate.status != "pending",
         ),
     )
-    for model in (Alert, CheckIn, StageChange, Note, Summary, Translation, Message, StaffTopic):
+    for model in (
+        Alert,
+        CheckIn,
+        StageChange,
+        Note,
+        Summary,
+        Translation,
+        Message,
+        StaffTopic,
+        InterpreterWindow,
+    ):
         await session.execute(delete(model).where(model.child_id == child_id))
     # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.
     await session.execute(delete(CodeAttempt).where(CodeAttempt.tg_index == chat_index))

@@ -27,6 +27,7 @@ from conversations.repositories import (
     SummaryRecord,
 )
 from conversations.topics import FakeTopics
+from conversations.windows import FakeWindows
 
 if TYPE_CHECKING:
     from conversations.repositories import Work
@@ -160,9 +161,18 @@ class FakeStaffInvites:
         self.by_code: dict[str, StaffInviteRecord] = {}
 
     async def add(
-        self, *, code: str, created_by: str, name: str, role: str, expires_at: datetime
+        self,
+        *,
+        code: str,
+        created_by: str,
+        name: str,
+        role: str,
+        expires_at: datetime,
+        languages: tuple[str, ...] = (),
     ) -> str:
-        invite = StaffInviteRecord(new_id(), created_by, name, role, expires_at, None, None)
+        invite = StaffInviteRecord(
+            new_id(), created_by, name, role, expires_at, None, None, languages
+        )
         self.by_code[code] = invite
         return invite.id
 
@@ -271,6 +281,7 @@ class FakeUnitOfWork:
         self.notes = FakeNotes(self)
         self.summaries = FakeSummaries(self)
         self.topics = FakeTopics()
+        self.windows = FakeWindows(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.committed = False

@@ -162,10 +162,39 @@ class StaffInvite(Bonded, Base):
     created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     role: Mapped[str] = mapped_column(String(16))
+    # An interpreter's languages, given with the code (plain, like `Staff.languages`).
+    languages: Mapped[str] = mapped_column(String(128), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class InterpreterWindow(Bonded, Base):
+    """An advocate's request for an interpreter for one child, and the window it opened.
+
+    ``offered`` is asked (offered to the interpreters listed), then ``open`` (one accepted,
+    until ``ends_at``), then ``ended``, ``expired`` or ``lapsed`` (nobody accepted in time).
+    Who reads what is decided here, so the child, the interpreter, the state and the end are
+    bonded.
+    """
+
+    __tablename__ = "interpreter_windows"
+    BOND = ("id", "child_id", "interpreter_id", "status", "ends_at", "offered")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    asked_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    language: Mapped[str] = mapped_column(String(16))
+    # Staff ids the request was offered to, comma-separated: only they may accept it.
+    offered: Mapped[str] = mapped_column(String(2000), default="")
+    status: Mapped[str] = mapped_column(String(8), index=True)
+    interpreter_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An offer nobody accepts lapses then; an accepted window ends then.
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class CodeAttempt(Base):

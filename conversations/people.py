@@ -25,6 +25,8 @@ AWAY_LIMIT = timedelta(days=90)
 class Role(StrEnum):
     ADVOCATE = "advocate"
     SUPERVISOR = "supervisor"
+    # Reads one young person's conversation for a window an advocate asked for; nothing else.
+    INTERPRETER = "interpreter"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class StaffView:
     @property
     def is_supervisor(self) -> bool:
         return self.role is Role.SUPERVISOR
+
+    @property
+    def is_interpreter(self) -> bool:
+        return self.role is Role.INTERPRETER
 
 
 @dataclass(frozen=True)

@@ -216,11 +216,13 @@ async def edit_from_child(
 
 
 async def reply_to_child(
-    uow: UnitOfWork, staff: StaffView, child: ChildView, content: Content
+    uow: UnitOfWork, staff: StaffView, child: ChildView, content: Content, *, answers: bool = True
 ) -> str:
     """A staff member's message to a young person, recorded and audited; it answers them, so
-    the clock on their waiting words stops. Returns the message's id."""
+    the clock on their waiting words stops (not an interpreter's: `answers` False). Returns
+    the message's id."""
     message_id = await relay.record_to_child(uow, child, staff, content)
     await uow.audit(f"staff:{staff.id}", "message.send", child.id)
-    await attention.answered(uow, child.id, f"staff:{staff.id}", "answered")
+    if answers:
+        await attention.answered(uow, child.id, f"staff:{staff.id}", "answered")
     return message_id

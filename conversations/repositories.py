@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from conversations.outgoing import Outgoing
     from conversations.store import UnitOfWork
     from conversations.topics import TopicMap
+    from conversations.windows import WindowRepository
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class StaffInviteRecord:
     expires_at: datetime
     used_at: datetime | None
     staff_id: str | None
+    # An interpreter's languages; none for an advocate.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,14 @@ class InviteRepository(Protocol):
 
 class StaffInviteRepository(Protocol):
     async def add(
-        self, *, code: str, created_by: str, name: str, role: str, expires_at: datetime
+        self,
+        *,
+        code: str,
+        created_by: str,
+        name: str,
+        role: str,
+        expires_at: datetime,
+        languages: tuple[str, ...] = (),
     ) -> str: ...
 
     async def for_code(self, code: str) -> StaffInviteRecord | None:
@@ -231,6 +241,9 @@ class Work(Protocol):
 
     @property
     def topics(self) -> TopicMap: ...
+
+    @property
+    def windows(self) -> WindowRepository: ...
 
     async def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None: ...
 
@@ -449,7 +462,14 @@ class SqlInvites(_Sql):
 
 class SqlStaffInvites(_Sql):
     async def add(
-        self, *, code: str, created_by: str, name: str, role: str, expires_at: datetime
+        self,
+        *,
+        code: str,
+        created_by: str,
+        name: str,
+        role: str,
+        expires_at: datetime,
+        languages: tuple[str, ...] = (),
     ) -> str:
         uow = self.uow
         invite_id = new_id()
@@ -462,6 +482,7 @@ class SqlStaffInvites(_Sql):
                     uow.store.system_key_id, name, "staff_invites", "name", invite_id
                 ),
                 role=role,
+                languages=",".join(languages),
                 created_at=uow.now,
                 expires_at=expires_at,
             )
@@ -486,6 +507,7 @@ class SqlStaffInvites(_Sql):
             expires_at=row.expires_at,
             used_at=row.used_at,
             staff_id=row.staff_id,
+            languages=tuple(x for x in row.languages.split(",") if x),
         )
 
     async def consume(self, invite_id: str, staff_id: str) -> None:

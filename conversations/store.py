@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import repositories, topics
+    from conversations import repositories, topics, windows
 
 log = logging.getLogger(__name__)
 
@@ -484,6 +484,12 @@ class UnitOfWork:
         from conversations.topics import SqlTopics
 
         return SqlTopics(self)
+
+    @cached_property
+    def windows(self) -> windows.SqlWindows:
+        from conversations.windows import SqlWindows
+
+        return SqlWindows(self)
 
     # Sealing -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -115,30 +116,37 @@ async def claim(uow: UnitOfWork, lease: timedelta, limit: int = BATCH) -> list[J
     return jobs
 
 
-async def pending(uow: UnitOfWork, job_id: str) -> Translation | None:
-    """The job's row if it is still owed (not erased with its young person, not finished)."""
+class Outcome(StrEnum):
+    """What came of one try, for the reader."""
+
+    SEND = "send"  # a translation to send
+    QUIET = "quiet"  # nothing to tell them (the same language, or tried again later)
+    TELL = "tell"  # tell them there is none
+    GONE = "gone"  # erased with its young person, or finished elsewhere meanwhile
+
+
+async def settle(uow: UnitOfWork, job_id: str, missing: str | None) -> Outcome:
+    """Record the answer to one try (`missing`: None for a translation, else why there is
+    none, as `conversations.translation.Missing` names it)."""
     row = await uow.session.get(Translation, job_id, with_for_update=True)
-    return row if row is not None and row.status == "pending" else None
+    if row is None or row.status != "pending":
+        return Outcome.GONE
+    if missing is None or missing == "same":
+        row.status = "done"
+        return Outcome.SEND if missing is None else Outcome.QUIET
+    if missing == "pair":
+        return Outcome.TELL if await _lacks_pair(uow, row) else Outcome.QUIET
+    return Outcome.TELL if _failed(uow, row, missing) else Outcome.QUIET
 
 
-SEVERITY_RANK = {"none": 0, "concern": 1, "urgent": 2}
+async def drop(uow: UnitOfWork, job_id: str) -> None:
+    """No one is left to read it (the staff member left)."""
+    row = await uow.session.get(Translation, job_id)
+    if row is not None:
+        row.status = "done"
 
 
-async def heighten(uow: UnitOfWork, message_id: str, severity: str) -> bool:
-    """Its translation showed a message to be graver than its original did: keep the graver
-    mark. True when it is graver."""
-    message = await uow.session.get(Message, message_id)
-    if message is None or SEVERITY_RANK[severity] <= SEVERITY_RANK.get(message.severity, 0):
-        return False
-    message.severity = severity
-    return True
-
-
-def done(row: Translation) -> None:
-    row.status = "done"
-
-
-def failed(uow: UnitOfWork, row: Translation, why: str) -> bool:
+def _failed(uow: UnitOfWork, row: Translation, why: str) -> bool:
     """The server was down or slow: try again later, or give up. True when given up."""
     row.attempts += 1
     if row.attempts > len(RETRY_AFTER):
@@ -148,7 +156,7 @@ def failed(uow: UnitOfWork, row: Translation, why: str) -> bool:
     return False
 
 
-async def lacks_pair(uow: UnitOfWork, row: Translation) -> bool:
+async def _lacks_pair(uow: UnitOfWork, row: Translation) -> bool:
     """The server has no such pair: give up at once. True the first time this reader learns
     it about this young person, so they are told once, not under every message."""
     told = (
@@ -168,3 +176,16 @@ async def lacks_pair(uow: UnitOfWork, row: Translation) -> bool:
     ).first()
     row.status, row.missing = "missing", "pair"
     return told is None
+
+
+SEVERITY_RANK = {"none": 0, "concern": 1, "urgent": 2}
+
+
+async def heighten(uow: UnitOfWork, message_id: str, severity: str) -> bool:
+    """Its translation showed a message to be graver than its original did: keep the graver
+    mark. True when it is graver."""
+    message = await uow.session.get(Message, message_id)
+    if message is None or SEVERITY_RANK[severity] <= SEVERITY_RANK.get(message.severity, 0):
+        return False
+    message.severity = severity
+    return True

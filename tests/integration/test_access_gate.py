@@ -9,11 +9,12 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
 
-from conversations import access, alerts, continuity, linking, people
+from conversations import access, alerts, continuity, interpreting, linking, people
 from conversations.errors import AccessDenied
 from conversations.journey import Stage
 from conversations.people import ChildView, Role, StaffView
@@ -30,9 +31,12 @@ class World:
     retired: StaffView
     mine: ChildView
     theirs: ChildView
+    # Holds an open window on `mine`'s conversation, and may do nothing else.
+    interpreter: StaffView
 
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+WINDOW = timedelta(hours=2)
 
 
 @pytest_asyncio.fixture(
@@ -69,8 +73,14 @@ async def _world(database_url: str) -> AsyncIterator[World]:
             children.append((await linking.link_child(uow, tg, invite.code, "en")).child)
         await people.remove_staff(uow, 104)
         retired = (await people.get_staff(uow, retired.id)) or retired
+        interpreter = await people.add_staff(
+            uow, telegram_id=105, name="Selam", role=Role.INTERPRETER, languages=("en",)
+        )
+        asked = await interpreting.ask(uow, own, children[0], WINDOW)
+        assert asked.window is not None
+        await interpreting.accept(uow, interpreter, asked.window.id, WINDOW)
         await uow.commit()
-    yield World(store, own, other, supervisor, retired, children[0], children[1])
+    yield World(store, own, other, supervisor, retired, children[0], children[1], interpreter)
     await store.close()
 
 
@@ -112,6 +122,9 @@ ACTIONS: dict[str, Action] = {
         ("supervisor", "mine", True),
         ("supervisor", "theirs", True),
         ("retired", "mine", False),
+        # Inside their open window on this child's conversation: still none of these.
+        ("interpreter", "mine", False),
+        ("interpreter", "theirs", False),
     ],
 )
 async def test_gate(world: World, action: str, who: str, whose: str, allowed: bool) -> None:
@@ -126,7 +139,7 @@ async def test_gate(world: World, action: str, who: str, whose: str, allowed: bo
             assert str(refused.value) == "no such young person for you"
 
 
-@pytest.mark.parametrize("who", ["own", "other", "supervisor", "retired"])
+@pytest.mark.parametrize("who", ["own", "other", "supervisor", "retired", "interpreter"])
 async def test_unknown_reference_is_refused_like_another_advocates_child(
     world: World, who: str
 ) -> None:
@@ -176,3 +189,23 @@ async def test_reads_are_audited(world: World) -> None:
         ).all()
     assert (f"staff:{world.supervisor.id}", "notes.read", world.mine.id) in rows
     assert (f"staff:{world.own.id}", "note.add", world.mine.id) in rows
+
+
+@pytest.mark.parametrize("who", ["own", "other", "supervisor", "retired", "interpreter"])
+@pytest.mark.parametrize("whose", ["mine", "theirs", None])
+@pytest.mark.parametrize("later", [False, True])
+async def test_interpreting_gate(world: World, who: str, whose: str | None, later: bool) -> None:
+    """Only the interpreter, only for the child of their window, only before it ends."""
+    staff: StaffView = getattr(world, who)
+    child_id = getattr(world, whose).id if whose else None
+    async with world.store.unit() as uow:
+        if later:
+            uow.now += WINDOW
+        if who == "interpreter" and whose in ("mine", None) and not later:
+            child, window = await access.access_child_as_interpreter(uow, staff, child_id)
+            assert child.id == world.mine.id
+            assert window.interpreter_id == staff.id
+        else:
+            with pytest.raises(AccessDenied) as refused:
+                await access.access_child_as_interpreter(uow, staff, child_id)
+            assert str(refused.value) == "no such young person for you"

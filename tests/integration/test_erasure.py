@@ -6,6 +6,7 @@ import asyncio
 import base64
 import secrets
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -15,9 +16,9 @@ from sqlalchemy.engine import make_url
 
 from bot import commands
 from bot.settings import Settings
-from conversations import alerts, continuity, erasure, linking, people, relay
+from conversations import alerts, continuity, erasure, interpreting, linking, people, relay
 from conversations.errors import AccessDenied, ErasureBlocked, InviteUnknown, KeyDestroyedError
-from conversations.models import Child, CodeAttempt, DataKey, Invite, Message
+from conversations.models import Child, CodeAttempt, DataKey, InterpreterWindow, Invite, Message
 from conversations.people import ChildView, Role, StaffView
 from conversations.relay import Content
 from conversations.store import Store, StoreConfig, make_engine
@@ -331,3 +332,24 @@ async def test_an_erasure_leaves_no_wrong_guess_nor_link_time_of_theirs(store: S
         # Someone else's guess stays (it throttles them); theirs is gone.
         assert guesses == [uow.index.telegram(OTHER_CHILD)]
         assert (invite.child_id, invite.used_at) == (None, erased_at)
+
+
+async def test_an_interpreters_open_window_goes_with_the_young_person(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        interpreter = await people.add_staff(
+            uow, telegram_id=7345228905, name="Selam", role=Role.INTERPRETER, languages=("en",)
+        )
+        asked = await interpreting.ask(uow, advocate, child, timedelta(hours=2))
+        assert asked.window is not None
+        await interpreting.accept(uow, interpreter, asked.window.id, timedelta(hours=2))
+        await uow.commit()
+    async with store.unit() as uow:
+        assert await erasure.erase_child(uow, supervisor, child.id) is not None
+        await uow.commit()
+    async with store.unit(read_only=True) as uow:
+        left = (await uow.session.execute(select(func.count(InterpreterWindow.id)))).scalar_one()
+        assert left == 0
+        assert await uow.windows.held_by(interpreter.id) is None

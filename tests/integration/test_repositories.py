@@ -325,3 +325,46 @@ async def test_a_child_with_no_alert_has_none_open(backend: Backend) -> None:
         child = await uow.children.add(telegram_id=CHILD, ref="K7F", nickname="S", locale="en")
     async with backend.unit() as uow:
         assert await uow.alerts.open_count(child.id) == 0
+
+
+# Interpreter windows -------------------------------------------------------------------------
+
+
+async def test_an_interpreter_window_is_offered_opened_and_closed(backend: Backend) -> None:
+    async with backend.unit() as uow:
+        rosa = await uow.staff.add(_staff(ROSA, "Rosa"))
+        selam = await uow.staff.add(_staff(OMAR, "Selam", Role.INTERPRETER))
+        child = await uow.children.add(
+            telegram_id=CHILD, ref="K7F", nickname="Star", locale="ti", advocate_id=rosa.id
+        )
+        offered = await uow.windows.add(
+            child_id=child.id,
+            asked_by=rosa.id,
+            language="ti",
+            offered=[selam.id],
+            lapses_at=START + timedelta(hours=2),
+        )
+    assert (offered.status, offered.interpreter_id, offered.offered) == (
+        "offered",
+        None,
+        (selam.id,),
+    )
+    async with backend.unit() as uow:
+        assert await uow.windows.get(offered.id) == offered
+        assert await uow.windows.current(child.id) == offered
+        assert await uow.windows.held_by(selam.id) is None
+        assert await uow.windows.due(START + timedelta(hours=1)) == []
+        assert await uow.windows.due(START + timedelta(hours=2)) == [offered]
+        opened = await uow.windows.open(offered.id, selam.id, START + timedelta(hours=3))
+    assert (opened.status, opened.interpreter_id, opened.opened_at) == ("open", selam.id, START)
+    async with backend.unit() as uow:
+        assert await uow.windows.held_by(selam.id) == opened
+        assert await uow.windows.current(child.id) == opened
+        closed = await uow.windows.close(opened.id, "ended", f"staff:{rosa.id}")
+    async with backend.unit() as uow:
+        assert await uow.windows.get(opened.id) == closed
+        assert closed.closed_by == f"staff:{rosa.id}"
+        assert await uow.windows.current(child.id) is None
+        assert await uow.windows.held_by(selam.id) is None
+        assert await uow.windows.due(START + timedelta(days=1)) == []
+        assert await uow.windows.replied_to(ROSA, 404) is None

@@ -29,13 +29,21 @@ MENUS = {
         "summary",
         "handover",
         "placed",
+        "interpreter",
         "away",
         "back",
         "language",
     ],
 }
 MENUS[Who.SUPERVISOR] = [*MENUS[Who.ADVOCATE], "resolve", "enrol", "staff", "unenrol", "erase"]
-ROLES = {Who.CHILD: None, Who.ADVOCATE: Role.ADVOCATE, Who.SUPERVISOR: Role.SUPERVISOR}
+# Interpreters: their help, how to end their window, and their language; nothing else.
+MENUS[Who.INTERPRETER] = ["help", "interpreter", "language"]
+ROLES = {
+    Who.CHILD: None,
+    Who.ADVOCATE: Role.ADVOCATE,
+    Who.SUPERVISOR: Role.SUPERVISOR,
+    Who.INTERPRETER: Role.INTERPRETER,
+}
 
 
 def _staff(role: Role) -> StaffView:
@@ -92,7 +100,7 @@ def test_a_menu_offers_only_what_its_role_may_use() -> None:
         assert set(command.menu) <= command.roles, command.name
 
 
-@pytest.mark.parametrize("role", [Role.ADVOCATE, Role.SUPERVISOR])
+@pytest.mark.parametrize("role", [Role.ADVOCATE, Role.SUPERVISOR, Role.INTERPRETER])
 def test_every_command_in_a_staff_menu_is_in_their_help(role: Role) -> None:
     help_text = notices.staff_help(TR, _staff(role)).text
     for name, _ in routing.menu_entries(Who(role.value)):

@@ -1,0 +1,289 @@
+"""Interpreters in the bot: /interpreter asks and ends, the Accept button, what an interpreter
+reads and writes during their window, and the sweeper that ends windows on time.
+
+The rules are in `conversations.interpreting`; this renders each step for each reader in
+their own language. Texts for the interpreter and staff are in `bot.interpreter_texts`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Self
+
+from telegram import Update
+
+from bot import interpreter_texts as texts
+from bot import notices
+from bot.callbacks import ButtonData, _fit
+from bot.gate import to_child, to_staff, tr_for
+from bot.runtime import AlongsideContext, Runtime
+from conversations import interpreting, people
+from conversations.access import access_child_as_interpreter, access_child_by_ref
+from conversations.errors import AccessDenied
+from conversations.interpreting import Accepted, Busy, Closed, Route
+from conversations.outgoing import Button, Outgoing
+from conversations.people import ChildView, StaffView
+from conversations.relay import Content
+from conversations.relaying import reply_to_child
+from conversations.store import UnitOfWork
+
+
+@dataclass(frozen=True)
+class AcceptOffer(ButtonData):
+    """``ia:WINDOW_ID``: an interpreter accepts a request offered to them."""
+
+    pattern: ClassVar[str] = r"^ia:"
+    window_id: str
+
+    def encode(self) -> str:
+        return _fit(f"ia:{self.window_id}")
+
+    @classmethod
+    def decode(cls, data: str) -> Self | None:
+        window_id = data.removeprefix("ia:")
+        return cls(window_id) if re.fullmatch(r"ia:[0-9A-Z]{26}", data) else None
+
+
+async def interpreter_command(update: Update, ctx: AlongsideContext) -> None:
+    """``/interpreter REF`` asks, ``/interpreter REF end`` ends; an interpreter's
+    ``/interpreter end`` ends their own window."""
+    staff, tr = ctx.staff, ctx.tr
+    args = [a for a in (ctx.args or ()) if a]
+    ending = bool(args) and args[-1].casefold() == "end"
+    ref = args[0] if args and not (len(args) == 1 and ending) else ""
+    if staff.is_interpreter:
+        await _interpreter_ends(ctx, staff, ending)
+        return
+    if not ref or len(args) > 2 or (len(args) == 2 and not ending):
+        await to_staff(ctx, staff, texts.usage(tr))
+        return
+    try:
+        child = await access_child_by_ref(ctx.uow, staff, ref)
+    except AccessDenied:
+        await to_staff(ctx, staff, notices.cannot_reach(tr))
+        return
+    if ending:
+        closed = await interpreting.end(ctx.uow, staff, child)
+        if closed is None:
+            await to_staff(ctx, staff, texts.nothing_to_end(tr, child))
+        else:
+            await tell_closed(ctx.runtime, ctx.uow, closed)
+        return
+    await _ask(ctx, staff, child)
+
+
+async def _ask(ctx: AlongsideContext, staff: StaffView, child: ChildView) -> None:
+    tr, length = ctx.tr, ctx.runtime.settings.interpreter_window
+    asked = await interpreting.ask(ctx.uow, staff, child, length)
+    window = asked.window
+    if asked.already and window is not None:
+        interpreter = (
+            await ctx.uow.staff.get(window.interpreter_id) if window.interpreter_id else None
+        )
+        await to_staff(ctx, staff, texts.already(tr, child, window, interpreter))
+        return
+    if window is None:
+        await to_staff(ctx, staff, texts.none_free(tr, child, nobody=asked.nobody_speaks))
+        return
+    hours = int(length.total_seconds() // 3600)
+    for interpreter in asked.offered:
+        itr = tr_for(ctx, interpreter.locale)
+        offer = texts.offer(itr, staff, child, hours)
+        accept = Button(itr._("Accept"), data=AcceptOffer(window.id).encode())
+        await to_staff(ctx, interpreter, Outgoing(text=offer, buttons=((accept,),)))
+    await to_staff(ctx, staff, texts.asked(tr, child, len(asked.offered)))
+
+
+async def _interpreter_ends(ctx: AlongsideContext, interpreter: StaffView, ending: bool) -> None:
+    if not ending:
+        await to_staff(ctx, interpreter, texts.interpreter_usage(ctx.tr))
+        return
+    try:
+        child, _ = await access_child_as_interpreter(ctx.uow, interpreter, None)
+    except AccessDenied:
+        await refuse(ctx, interpreter, "end")
+        return
+    closed = await interpreting.end(ctx.uow, interpreter, child)
+    if closed is not None:
+        await tell_closed(ctx.runtime, ctx.uow, closed)
+
+
+async def on_accept(ctx: AlongsideContext, interpreter: StaffView, button: AcceptOffer) -> None:
+    tr, length = ctx.tr, ctx.runtime.settings.interpreter_window
+    try:
+        result = await interpreting.accept(ctx.uow, interpreter, button.window_id, length)
+    except AccessDenied:
+        await refuse(ctx, interpreter, "accept")
+        return
+    if isinstance(result, Busy):
+        await to_staff(ctx, interpreter, texts.busy(tr))
+        return
+    if not isinstance(result, Accepted):
+        closed = not result.by_other
+        await to_staff(ctx, interpreter, texts.offer_closed(tr) if closed else texts.taken(tr))
+        return
+    await _tell_accepted(ctx, interpreter, result)
+
+
+async def _tell_accepted(ctx: AlongsideContext, interpreter: StaffView, done: Accepted) -> None:
+    child, window = done.child, done.window
+    hours = max(1, round((window.ends_at - ctx.uow.now).total_seconds() / 3600))
+    await to_staff(ctx, interpreter, texts.you_interpret(ctx.tr, child, window, hours))
+    ctr = tr_for(ctx, child.locale)
+    await to_child(ctx, child, texts.child_told(ctr, interpreter.name, window, hours))
+    if done.asked_by is not None:
+        atr = tr_for(ctx, done.asked_by.locale)
+        await to_staff(ctx, done.asked_by, texts.accepted(atr, interpreter, child, window))
+    for other in done.others:
+        await to_staff(ctx, other, texts.taken(tr_for(ctx, other.locale)))
+
+
+async def tell_closed(runtime: Runtime, uow: UnitOfWork, closed: Closed) -> None:
+    """Everyone concerned hears that a window (or an offer) closed, in their own language."""
+    child = closed.child
+    if child is None:
+        return
+    if closed.interpreter is not None:
+        itr = runtime.tr(closed.interpreter.locale)
+        await uow.send(
+            closed.interpreter.telegram_id,
+            texts.interpreter_closed(itr, child),
+            purpose="notice",
+            staff_id=closed.interpreter.id,
+        )
+        await uow.send(
+            child.telegram_id,
+            texts.child_closed(runtime.tr(child.locale)),
+            purpose="notice",
+            key_id=child.data_key_id,
+            child_id=child.id,
+        )
+    if closed.asked_by is not None:
+        atr = runtime.tr(closed.asked_by.locale)
+        await uow.send(
+            closed.asked_by.telegram_id,
+            texts.asker_closed(atr, child, lapsed=closed.interpreter is None),
+            purpose="notice",
+            staff_id=closed.asked_by.id,
+        )
+    for other in closed.offered:
+        await uow.send(
+            other.telegram_id,
+            texts.offer_closed(runtime.tr(other.locale)),
+            purpose="notice",
+            staff_id=other.id,
+        )
+
+
+async def refuse(ctx: AlongsideContext, interpreter: StaffView, what: str) -> None:
+    """Refused, audited; their window, if its time is up, closes now and everyone hears."""
+    closed = await interpreting.refused(ctx.uow, interpreter, what)
+    if closed is not None:
+        await tell_closed(ctx.runtime, ctx.uow, closed)
+    await to_staff(ctx, interpreter, texts.refused(ctx.tr))
+
+
+# What an interpreter reads and writes --------------------------------------------------------
+
+
+async def interpreter_message(
+    ctx: AlongsideContext, interpreter: StaffView, content: Content, replied: int | None
+) -> None:
+    """An interpreter's message: to the young person, or to the staff member they answer."""
+    try:
+        route = await interpreting.route(ctx.uow, interpreter, replied)
+    except AccessDenied:
+        await refuse(ctx, interpreter, "message")
+        return
+    await interpreting.answered(ctx.uow, interpreter, route)
+    if route.to_staff is not None:
+        await _to_staff_member(ctx, interpreter, route, content)
+        return
+    child = route.child
+    message_id = await reply_to_child(ctx.uow, interpreter, child, content, answers=False)
+    header = texts.to_child_header(tr_for(ctx, child.locale), interpreter.name)
+    body = f"{header}\n{content.text}" if content.text else header
+    await to_child(
+        ctx,
+        child,
+        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
+        purpose="reply",
+        message_id=message_id,
+        staff_id=interpreter.id,
+    )
+    # Whoever reads the young person reads what the interpreter told them.
+    for reader in await _readers(ctx.uow, child):
+        rtr = tr_for(ctx, reader.locale)
+        await _copy(ctx, reader, child, content, texts.answer_copy(rtr, interpreter, child))
+
+
+async def _to_staff_member(
+    ctx: AlongsideContext, interpreter: StaffView, route: Route, content: Content
+) -> None:
+    staff = route.to_staff
+    assert staff is not None
+    header = texts.to_staff_header(tr_for(ctx, staff.locale), interpreter, route.child)
+    await _copy(ctx, staff, route.child, content, header, purpose="interpreter")
+
+
+async def _readers(uow: UnitOfWork, child: ChildView) -> list[StaffView]:
+    readers, _ = await people.readers_of(uow, child)
+    return readers
+
+
+async def _copy(
+    ctx: AlongsideContext,
+    reader: StaffView,
+    child: ChildView,
+    content: Content,
+    header: str,
+    *,
+    purpose: str = "relay",
+    message_id: str | None = None,
+) -> None:
+    body = f"{header}\n{content.text}" if content.text else header
+    await to_staff(
+        ctx,
+        reader,
+        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
+        purpose=purpose,
+        key_id=child.data_key_id,
+        child_id=child.id,
+        message_id=message_id,
+    )
+
+
+async def show_to_interpreter(
+    ctx: AlongsideContext,
+    child: ChildView,
+    content: Content,
+    message_id: str,
+    author: StaffView | None = None,
+) -> None:
+    """One message of the conversation (the young person's, or `author`'s to them), copied to
+    the interpreter reading it now, if any; a window found past its time closes here."""
+    interpreter, closed = await interpreting.reader_of(ctx.uow, child)
+    if closed is not None:
+        await tell_closed(ctx.runtime, ctx.uow, closed)
+    if interpreter is None or (author is not None and author.id == interpreter.id):
+        return
+    itr = tr_for(ctx, interpreter.locale)
+    header = (
+        texts.view_of_child(itr, child, ctx.uow.now)
+        if author is None
+        else texts.view_of_staff(itr, author, child, ctx.uow.now)
+    )
+    await _copy(ctx, interpreter, child, content, header, message_id=message_id)
+    await interpreting.read(ctx.uow, interpreter, child, message_id)
+
+
+async def sweep(runtime: Runtime) -> int:
+    """Close windows and offers whose time is up, and tell everyone concerned."""
+    async with runtime.store.unit() as uow:
+        closed = await interpreting.due(uow)
+        for item in closed:
+            await tell_closed(runtime, uow, item)
+        if closed:
+            await uow.commit()
+    return len(closed)
