@@ -273,17 +273,22 @@ async def answer_button(update: Update, ctx: AlongsideContext) -> None:
         log.info("button.answer_failed", extra={"update_id": update.update_id})
 
 
-async def drop_chatless(update: Update, ctx: AlongsideContext) -> None:
-    """A message without its chat (nothing Telegram sends, but it can be forged) goes no
-    further: the library's own chat filters would fail on it, three times, to a dead letter."""
+async def drop_malformed(update: Update, ctx: AlongsideContext) -> None:
+    """A message without its chat, or whose text or caption is not text (nothing Telegram
+    sends, but it can be forged: the library does not check the types it reads), goes no
+    further: the handlers and the library's own chat filters would fail on it, three times,
+    to a dead letter."""
     message = update.effective_message
-    if message is not None and message.chat is None:
+    if message is None:
+        return
+    words = (message.text, message.caption)
+    if message.chat is None or any(w is not None and not isinstance(w, str) for w in words):
         log.info("update.malformed", extra={"update_id": update.update_id})
         raise ApplicationHandlerStop
 
 
 def register(app: AlongsideApp) -> None:
-    app.add_handler(TypeHandler(Update, drop_chatless), group=MALFORMED)
+    app.add_handler(TypeHandler(Update, drop_malformed), group=MALFORMED)
     app.add_handler(CallbackQueryHandler(answer_button), group=ANSWER)
     app.add_handler(TypeHandler(Update, identify_sender), group=SENDER)
     app.add_handlers(strangers.gate(quiet=[c.name for c in COMMANDS if c.quiet]), group=STRANGERS)

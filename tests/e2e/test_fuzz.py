@@ -428,14 +428,21 @@ async def test_editing_a_command_does_not_run_it_again(
     assert len(codes) == 1, f"{len(codes)} invites from one /invite and its edit"
 
 
-async def test_a_message_without_its_chat_fails_nothing(
+@pytest.mark.parametrize(
+    "forged",
+    [{"chat": None, "text": "hello"}, {"text": 1.5}, {"text": {"x": 1}}, {"caption": ["a"]}],
+    ids=["no chat", "a number for text", "an object for text", "a list for a caption"],
+)
+async def test_a_forged_message_fails_nothing(
     harness_factory: Callable[..., BotHarness],
     sqlite_url: str,
     emulator: BotApiEmulator,
     caplog: pytest.LogCaptureFixture,
+    forged: dict[str, object],
 ) -> None:
-    """A message whose chat is missing: nobody is identified and nothing fails (the sender
-    look-up used to raise on it, so the update was tried three times and dead-lettered)."""
+    """A message whose chat is missing, or whose words are not text: nobody is identified and
+    nothing fails (each used to raise in a handler, so the update was tried three times and
+    dead-lettered)."""
     harness = harness_factory(sqlite_url, **FAST)
     child = emulator.user(CHILD, "Ana", language_code="en")
     await harness.start()
@@ -445,8 +452,8 @@ async def test_a_message_without_its_chat_fails_nothing(
                 "message_id": 7,
                 "date": 1_700_000_000,
                 "from": child.to_dict(),
-                "chat": None,
-                "text": "hello",
+                "chat": child.chat_dict(),
+                **forged,
             }
         }
     )
