@@ -8,7 +8,7 @@ from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
 from bot.notices import about_label, clear_label, next_label
 from conversations.people import Role
-from tests.conftest import BotHarness, inline_buttons
+from tests.conftest import PATIENCE, BotHarness, inline_buttons
 
 
 async def test_media_edits_and_long_text(bot: BotHarness, emulator: BotApiEmulator) -> None:
@@ -24,7 +24,7 @@ async def test_media_edits_and_long_text(bot: BotHarness, emulator: BotApiEmulat
             [m.kind for m in emu.sent_to(advocate.id)][-4:]
             == ["video", "document", "text", "sticker"]
         ),
-        timeout=15,
+        timeout=15 * PATIENCE,
     )
     header = emu.sent_to(advocate.id)[-2]
     assert "Star" in (header.text or ""), "a sticker is preceded by its header"

@@ -25,7 +25,7 @@ import pytest
 
 from bot.emulator import BotApiEmulator
 from conversations.people import Role
-from tests.conftest import BotHarness, make_settings
+from tests.conftest import PATIENCE, BotHarness, make_settings
 
 pytestmark = pytest.mark.slow
 MARK = re.compile(r"msg (\d{4})")
@@ -109,7 +109,7 @@ async def test_kill_nine_loses_nothing(
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(bot.wait(), 30)
+            await asyncio.wait_for(bot.wait(), 30 * PATIENCE)
     seen = relayed()
     doubled = sorted(n for n, count in Counter(seen).items() if count > 1)
     assert len(seen) - len(set(seen)) <= 1, f"sent more than once: {doubled}"

@@ -15,6 +15,7 @@ from bot.i18n import Catalogs
 from bot.notices import help_now_label, next_label
 from conversations.journey import Stage
 from safety import load_contacts
+from tests.conftest import PATIENCE
 
 pytestmark = pytest.mark.slow
 ENTRY = re.compile(r"^\s*\d+\.\d\ds  (.{18}) (.*)$")
@@ -59,7 +60,7 @@ def test_demo_plays_the_whole_conversation_and_leaves_nothing_behind(tmp_path: P
         env=env,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=90 * PATIENCE,
         check=False,
     )
 

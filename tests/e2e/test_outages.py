@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from bot.dispatcher import LEADER_LOCK
 from bot.emulator import BotApiEmulator, EmulatedUser, Fault
 from conversations.people import Role
-from tests.conftest import BotHarness, make_settings, postgres_database
+from tests.conftest import PATIENCE, BotHarness, make_settings, postgres_database
 from tests.e2e.outages import proxied, refuse_writes
 
 MARK = re.compile(r"note (\d)")
@@ -211,7 +211,7 @@ async def test_a_loop_that_dies_ends_the_process_with_exit_code_1(
     try:
         await emu.wait_for(lambda: emu.calls_to("getUpdates"), timeout=30)
         emu.add_fault(Fault(kind="not_json", method="getUpdates", count=None))
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30 * PATIENCE)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGKILL)

@@ -23,7 +23,7 @@ from bot.emulator import BotApiEmulator
 from bot.webhook_guard import Limits, WrongSecrets
 from conversations.models import InboxUpdate
 from conversations.people import Role
-from tests.conftest import BotHarness, make_settings, postgres_database, raw_session
+from tests.conftest import PATIENCE, BotHarness, make_settings, postgres_database, raw_session
 from tests.e2e.outages import REFUSE_WRITES_WHILE, proxied
 
 pytestmark = pytest.mark.slow
@@ -120,7 +120,7 @@ async def worker(
     base = env["ALONGSIDE_WEBHOOK_URL"].rsplit("/", 1)[0]
     try:
         async with httpx.AsyncClient() as client:
-            for _ in range(300):
+            for _ in range(int(300 * PATIENCE)):
                 try:
                     if (await client.get(f"{base}/readyz")).status_code == 200:
                         break
@@ -133,7 +133,7 @@ async def worker(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+            await asyncio.wait_for(process.wait(), 30 * PATIENCE)
 
 
 async def _is_leader(port: int) -> bool:
@@ -352,7 +352,7 @@ async def test_workers_option_serves_and_stops_cleanly(
         )
         try:
             async with httpx.AsyncClient() as client:
-                for _ in range(300):
+                for _ in range(int(300 * PATIENCE)):
                     try:
                         if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
                             break
@@ -367,7 +367,7 @@ async def test_workers_option_serves_and_stops_cleanly(
             )
         finally:
             process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(process.wait(), 30) == 0
+            assert await asyncio.wait_for(process.wait(), 30 * PATIENCE) == 0
 
 
 async def test_three_workers_kill_one_nothing_lost_or_doubled(
@@ -541,7 +541,7 @@ async def test_a_webhook_worker_waits_out_a_full_disk_and_dies_loudly(
 
         Path(f"{flag}.crash").touch()
         emu.send_text(child, "Kid says 003")
-        assert await asyncio.wait_for(process.wait(), 30) == 1
+        assert await asyncio.wait_for(process.wait(), 30 * PATIENCE) == 1
     text = log.read_text()
     assert text.count("store.unavailable") == 1, text
     assert text.count("store.available") == 1, text

@@ -28,6 +28,7 @@ from conversations import anchor, audit
 from conversations.anchor import Anchor, AnchorCheck
 from conversations.models import AuditEntry, AuditHead
 from conversations.store import Store, StoreConfig
+from tests.conftest import PATIENCE
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SCRIPT = Path(sys.executable).with_name("alongside")
@@ -283,7 +284,7 @@ def _verify(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=environ,
         text=True,
         capture_output=True,
-        timeout=60,
+        timeout=60 * PATIENCE,
         check=False,
         cwd=data.parent,
     )

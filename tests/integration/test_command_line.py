@@ -20,6 +20,7 @@ import pytest
 from conversations import linking, people
 from conversations.crypto import load_or_create_key
 from conversations.store import Store, StoreConfig
+from tests.conftest import PATIENCE
 
 SCRIPT = Path(sys.executable).with_name("alongside")
 ADVOCATE, CHILD = 7345128901, 7345128902
@@ -54,7 +55,7 @@ def alongside(
         text=True,
         input=stdin,
         capture_output=True,
-        timeout=60,
+        timeout=60 * PATIENCE,
         check=False,
         cwd=data.parent,
     )
@@ -518,7 +519,7 @@ def test_safety_scan_answers_each_line_as_it_arrives(tmp_path: Path) -> None:
                 assert json.loads(scanner.stdout.readline())["severity"] == severity
         finally:
             scanner.stdin.close()
-            scanner.wait(timeout=20)
+            scanner.wait(timeout=20 * PATIENCE)
     assert scanner.returncode == 0
 
 

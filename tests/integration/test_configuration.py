@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from bot.cli import _parser
 from bot.emulator import BotApiEmulator
 from bot.settings import VARIABLES, settings_table
-from tests.conftest import postgres_database
+from tests.conftest import PATIENCE, postgres_database
 from tests.integration.test_command_line import SCRIPT, alongside, where
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,7 +220,7 @@ async def test_telegram_refusing_or_unreachable_is_one_line_without_the_token(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    out, err = await asyncio.wait_for(process.communicate(), 60 * PATIENCE)
     stdout, stderr = out.decode(), err.decode()
     assert secret not in stdout + stderr
     assert process.returncode == 2, stderr
@@ -253,7 +253,7 @@ def test_make_run_with_a_malformed_token_stops_instead_of_playing_the_demo(tmp_p
         env=env,
         text=True,
         capture_output=True,
-        timeout=60,
+        timeout=60 * PATIENCE,
         check=False,
     )
     assert done.returncode == 2

@@ -36,7 +36,7 @@ from conversations.errors import (
 from conversations.models import AuditEntry, Base, Child, CodeAttempt, DataKey, Invite
 from conversations.people import Role, StaffError, StaffView
 from conversations.store import Store, StoreConfig, make_engine, upgrade
-from tests.conftest import PG_URL, raw_session
+from tests.conftest import PATIENCE, PG_URL, raw_session
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROSALIND, SUPERVISOR, CHILD, OTHER_CHILD = 7345128901, 7345128903, 7345128902, 7345128904
@@ -737,7 +737,7 @@ def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=environ,
         text=True,
         capture_output=True,
-        timeout=60,
+        timeout=60 * PATIENCE,
         check=False,
         cwd=data.parent,
     )
