@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 
 from bot.alerting import marks, rules, tell_of_alert
 from bot.health import Retry
-from bot.i18n import SUPPORTED, Translator, babel_locale
+from bot.i18n import SUPPORTED, Translator, babel_locale, right_to_left_lines
 from bot.runtime import Runtime, wait_any
 from conversations import people, relaying, translating
 from conversations.outgoing import Outgoing
@@ -68,7 +68,10 @@ def for_staff(tr: Translator, source: str, text: str, severity: str) -> Outgoing
 
 def for_child(tr: Translator, text: str) -> Outgoing:
     label = tr._("🌐 Translated by a computer. It may be wrong: ask if something is unclear.")
-    return Outgoing(text=f"{label}\n{text}", protect=True)
+    # Words in their language: in a right-to-left one, a line that starts with a Latin name
+    # must still lay out right to left.
+    body = right_to_left_lines(text) if tr.language.rtl else text
+    return Outgoing(text=f"{label}\n{body}", protect=True)
 
 
 def missing_for_staff(tr: Translator, job: Job, why: str) -> Outgoing:
