@@ -112,69 +112,47 @@ async def enrol_command(update: Update, ctx: AlongsideContext) -> None:
 
 
 async def welcome(ctx: AlongsideContext, enrolled: Enrolled) -> None:
-    """The new advocate learns what they can do; every supervisor learns who joined."""
+    """The newcomer learns what they can do; every supervisor learns who joined."""
     staff = enrolled.staff
     tr = tr_for(ctx, staff.locale)
+    await to_staff(ctx, staff, Outgoing(text=_welcome_text(tr, enrolled)))
+    await to_staff(ctx, staff, notices.staff_help(tr, staff))
+    await to_staff(ctx, staff, menus.menu(tr, staff.role))
+    for supervisor in await people.supervisors(ctx.uow):
+        told = _joined_text(tr_for(ctx, supervisor.locale), enrolled)
+        await to_staff(ctx, supervisor, Outgoing(text=told))
+
+
+def _welcome_text(tr: Translator, enrolled: Enrolled) -> str:
+    staff, by = enrolled.staff, enrolled.invited_by.name
     if staff.is_interpreter:
-        await _welcome_interpreter(ctx, enrolled)
-        return
-    await to_staff(
-        ctx,
-        staff,
-        Outgoing(
-            text=tr._(
-                "Welcome, {name}. {supervisor} enrolled you as an advocate.",
-                name=staff.name,
-                supervisor=enrolled.invited_by.name,
-            )
-        ),
-    )
-    await to_staff(ctx, staff, notices.staff_help(tr, staff))
-    await to_staff(ctx, staff, menus.menu(tr, staff.role))
-    for supervisor in await people.supervisors(ctx.uow):
-        await to_staff(
-            ctx,
-            supervisor,
-            Outgoing(
-                text=tr_for(ctx, supervisor.locale)._(
-                    "{name} is now enrolled as an advocate, with a code from {supervisor}.",
-                    name=staff.name,
-                    supervisor=enrolled.invited_by.name,
-                )
-            ),
+        return tr._(
+            "Welcome, {name}. {supervisor} enrolled you as an interpreter.",
+            name=staff.name,
+            supervisor=by,
         )
+    return tr._(
+        "Welcome, {name}. {supervisor} enrolled you as an advocate.",
+        name=staff.name,
+        supervisor=by,
+    )
 
 
-async def _welcome_interpreter(ctx: AlongsideContext, enrolled: Enrolled) -> None:
-    staff = enrolled.staff
-    tr = tr_for(ctx, staff.locale)
-    await to_staff(
-        ctx,
-        staff,
-        Outgoing(
-            text=tr._(
-                "Welcome, {name}. {supervisor} enrolled you as an interpreter.",
-                name=staff.name,
-                supervisor=enrolled.invited_by.name,
-            )
-        ),
-    )
-    await to_staff(ctx, staff, notices.staff_help(tr, staff))
-    await to_staff(ctx, staff, menus.menu(tr, staff.role))
-    for supervisor in await people.supervisors(ctx.uow):
-        await to_staff(
-            ctx,
-            supervisor,
-            Outgoing(
-                text=tr_for(ctx, supervisor.locale)._(
-                    "{name} is now enrolled as an interpreter for {languages}, with a code "
-                    "from {supervisor}.",
-                    name=staff.name,
-                    languages=language_list(staff.languages),
-                    supervisor=enrolled.invited_by.name,
-                )
-            ),
+def _joined_text(tr: Translator, enrolled: Enrolled) -> str:
+    staff, by = enrolled.staff, enrolled.invited_by.name
+    if staff.is_interpreter:
+        return tr._(
+            "{name} is now enrolled as an interpreter for {languages}, with a code "
+            "from {supervisor}.",
+            name=staff.name,
+            languages=language_list(staff.languages),
+            supervisor=by,
         )
+    return tr._(
+        "{name} is now enrolled as an advocate, with a code from {supervisor}.",
+        name=staff.name,
+        supervisor=by,
+    )
 
 
 def _staff_line(tr: Translator, staff: StaffView, load: int) -> str:
