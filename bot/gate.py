@@ -17,6 +17,7 @@ from bot.runtime import AlongsideContext, Person, current
 from conversations import people
 from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView
+from conversations.relay import Content
 
 # Commands act on new messages only: editing "/invite Sta" must not make a second invite.
 COMMANDS = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -77,6 +78,27 @@ async def to_child(
         child_id=child.id,
         message_id=message_id,
         staff_id=staff_id,
+    )
+
+
+async def words_to_child(
+    ctx: AlongsideContext,
+    child: ChildView,
+    header: str,
+    content: Content,
+    *,
+    message_id: str,
+    author_id: str,
+) -> None:
+    """Someone's recorded message to a young person, with who wrote it above it."""
+    body = f"{header}\n{content.text}" if content.text else header
+    await to_child(
+        ctx,
+        child,
+        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
+        purpose="reply",
+        message_id=message_id,
+        staff_id=author_id,
     )
 
 

@@ -16,7 +16,7 @@ from telegram import Update
 from bot import interpreter_texts as texts
 from bot import notices
 from bot.callbacks import ButtonData, _fit
-from bot.gate import to_child, to_staff, tr_for
+from bot.gate import to_child, to_staff, tr_for, words_to_child
 from bot.runtime import AlongsideContext, Runtime
 from conversations import interpreting, people
 from conversations.access import access_child_as_interpreter, access_child_by_ref
@@ -203,14 +203,8 @@ async def interpreter_message(
     child = route.child
     message_id = await reply_to_child(ctx.uow, interpreter, child, content, answers=False)
     header = texts.to_child_header(tr_for(ctx, child.locale), interpreter.name)
-    body = f"{header}\n{content.text}" if content.text else header
-    await to_child(
-        ctx,
-        child,
-        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
-        purpose="reply",
-        message_id=message_id,
-        staff_id=interpreter.id,
+    await words_to_child(
+        ctx, child, header, content, message_id=message_id, author_id=interpreter.id
     )
     # Whoever reads the young person reads what the interpreter told them.
     for reader in await _readers(ctx.uow, child):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot import away, journeying, notices, translating
 from bot.alerting import answer_alert, closed_notice, marks, rules
-from bot.gate import to_child, to_staff, tr_for
+from bot.gate import to_child, to_staff, tr_for, words_to_child
 from bot.interpreting import show_to_interpreter
 from bot.runtime import AlongsideContext
 from conversations import relaying
@@ -188,15 +188,7 @@ async def send_to_child(
     message_id = await relaying.reply_to_child(ctx.uow, staff, child, content)
     tr = tr_for(ctx, child.locale)
     header = notices.from_advocate_header(tr, staff.name)
-    body = f"{header}\n{content.text}" if content.text else header
-    await to_child(
-        ctx,
-        child,
-        Outgoing(kind=content.kind, text=body, file_id=content.file_id, protect=True),
-        purpose="reply",
-        message_id=message_id,
-        staff_id=staff.id,
-    )
+    await words_to_child(ctx, child, header, content, message_id=message_id, author_id=staff.id)
     if content.text:
         await translating.ask_for_child(ctx.runtime, ctx.uow, message_id, child, staff)
     await show_to_interpreter(ctx, child, content, message_id, author=staff)
