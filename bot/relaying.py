@@ -179,6 +179,8 @@ async def _correct_for(
         message_id=result.message_id,
         reply_to_message_id=result.message_id,
     )
+    if content.text:
+        await translating.ask_for_staff(ctx.runtime, ctx.uow, result.message_id, child, reader)
 
 
 async def send_to_child(

@@ -165,8 +165,22 @@ async def test_words_urgent_only_in_translation_raise_the_alert(
     )
     await emu.wait_for(lambda: len(emu.sent_to(child.id)) >= 2, description="emergency answer")
 
+    # A correction is translated too.
+    sent = emu.send_text(child, "Mình cần gặp bạn")
+    await bot.wait_text(advocate.id, "I need to see you")
+    emu.edit_text(child, sent["message_id"], "Tôi đang ở nhà một người bạn")
+    await bot.wait_text(advocate.id, "✏️")
+    await emu.wait_for(
+        lambda: sum("A man is hurting me" in t for t in bot.texts(advocate.id)) == 2,
+        description="the correction's translation",
+    )
+
     # An English-reading young person's messages are not sent anywhere.
     emu.send_text(other, "hello Rosa")
     await bot.wait_text(advocate.id, "hello Rosa")
     await asyncio.sleep(1)
-    assert [r[2] for r in server.received] == ["Tôi đang ở nhà một người bạn"]
+    assert [r[2] for r in server.received] == [
+        "Tôi đang ở nhà một người bạn",
+        "Mình cần gặp bạn",
+        "Tôi đang ở nhà một người bạn",
+    ]
