@@ -15,7 +15,7 @@ from bot import enrolling, menus, notices
 from bot.callbacks import LanguageChoice, SendTo
 from bot.gate import stranger_tr, to_child, to_staff, to_stranger, tr_for
 from bot.handlers import relay_from_child
-from bot.i18n import SUPPORTED
+from bot.i18n import SUPPORTED, Translator
 from bot.relaying import send_to_child
 from bot.runtime import AlongsideContext
 from bot.watching import next_check_in
@@ -109,6 +109,29 @@ async def help_command(update: Update, ctx: AlongsideContext) -> None:
         await to_staff(ctx, person, notices.staff_help(ctx.tr, person))
     elif isinstance(person, ChildView):
         await _child_help(ctx, person)
+
+
+async def whoami(update: Update, ctx: AlongsideContext) -> None:
+    """/whoami: the sender's numeric Telegram id, which `alongside staff add` needs. Answered
+    to anyone, in their chat only; nothing about them is kept."""
+    user = update.effective_user
+    if user is None:
+        return
+    person = ctx.person
+    answer = your_id(ctx.tr, user.id, stranger=person is None)
+    if person is None:
+        await to_stranger(ctx, update, answer)
+    elif isinstance(person, StaffView):
+        await to_staff(ctx, person, answer)
+    else:
+        await to_child(ctx, person, answer)
+
+
+def your_id(tr: Translator, telegram_id: int, *, stranger: bool) -> Outgoing:
+    text = tr._("Your Telegram id is {id}.", id=str(telegram_id))
+    if stranger:
+        text += "\n" + tr._("If you are joining the staff, give it to the person who enrols you.")
+    return Outgoing(text=text)
 
 
 async def language(update: Update, ctx: AlongsideContext) -> None:

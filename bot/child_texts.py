@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from bot import alerting, interpreter_texts, journeying, menus, notices, translating, watching
+from bot import (
+    alerting,
+    basics,
+    interpreter_texts,
+    journeying,
+    menus,
+    notices,
+    translating,
+    watching,
+)
 from bot.content import Passage, journey_content
 from bot.i18n import Translator
 from conversations.journey import STAGE_ORDER
@@ -73,6 +82,8 @@ def child_texts() -> dict[str, Render]:
         "interpreter_told_2": lambda tr: interpreter_texts.child_told(tr, "Sam", _WINDOW, 2),
         "interpreter_header": _text(lambda tr: interpreter_texts.to_child_header(tr, "Sam")),
         "interpreter_closed": interpreter_texts.child_closed,
+        "whoami": lambda tr: basics.your_id(tr, 123456789, stranger=False),
+        "whoami_stranger": lambda tr: basics.your_id(tr, 123456789, stranger=True),
         "translated": lambda tr: translating.for_child(tr, "Sam, 10:00"),
         "translation_missing": translating.missing_for_child,
         "menu": _text(

@@ -211,6 +211,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mute", alert_desk.mute_on, STAFF),
     Command("unmute", alert_desk.mute_off, STAFF),
     Command("hide", watching.hide, CHILDREN, quiet=True),
+    Command("whoami", basics.whoami, EVERYONE),
 )
 
 

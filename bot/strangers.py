@@ -1,6 +1,7 @@
 """The stranger gate: what someone who is neither staff nor a linked young person may do.
 
-They may open a code (sent as a message, or with /start), press *Help now*, or type danger (it is
+They may open a code (sent as a message, or with /start), ask their Telegram id (/whoami, for
+enrolment as staff), press *Help now*, or type danger (it is
 screened like a young person's, answered and alerted); anything else gets the stranger notice,
 which tells them how to get a code and reaches no one. A command for young people only (/hide)
 says nothing. Their buttons, edits and blocks do nothing.
@@ -26,7 +27,7 @@ from telegram.ext import (
 
 from bot import notices
 from bot.alerting import help_now
-from bot.basics import open_code
+from bot.basics import open_code, whoami
 from bot.gate import COMMANDS, to_stranger
 from bot.handlers import relay_from_child, typed_danger
 from bot.runtime import AlongsideContext
@@ -85,6 +86,7 @@ def gate(quiet: Collection[str]) -> list[BaseHandler[Update, AlongsideContext, N
     """The gate's handlers, first match first; `quiet`: commands that answer no one else."""
     return [
         CommandHandler("start", _strangers_only(_start), filters=COMMANDS),
+        CommandHandler("whoami", _strangers_only(whoami), filters=COMMANDS),
         CommandHandler(list(quiet), _strangers_only(_nothing), filters=COMMANDS),
         MessageHandler(COMMANDS & filters.COMMAND, _strangers_only(_notice)),
         MessageHandler(COMMANDS, _strangers_only(_message)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.emulator import BotApiEmulator, EmulatedUser
+from conversations import people
 from conversations.people import Role
 from tests.conftest import BotHarness
 
@@ -147,3 +148,23 @@ async def test_unenrol_keeps_no_child_without_an_advocate(
     code = await _staff_code(bot, supervisor, "Maria")
     emu.send_text(maria, f"/start {code}")
     await bot.wait_text(maria.id, "enrolled you as an advocate")
+
+
+async def test_whoami_tells_anyone_their_id_and_keeps_nothing(
+    bot: BotHarness, emulator: BotApiEmulator
+) -> None:
+    emu = emulator
+    newcomer, rosa = emu.user(6401, "New", language_code="fr"), emu.user(6402, "Rosa")
+    await bot.enrol(rosa, Role.ADVOCATE, "Rosa")
+    emu.send_text(newcomer, "/whoami")
+    told = await bot.wait_text(newcomer.id, "6401")
+    assert "Ton identifiant Telegram" in (told.text or ""), "in their Telegram app's language"
+    assert "rejoins" in (told.text or "")
+    emu.send_text(rosa, "/whoami")
+    mine = await bot.wait_text(rosa.id, "6402")
+    assert mine.text == "Your Telegram id is 6402."
+    # Asking made no one known: the newcomer is still a stranger, with no record.
+    assert bot.running is not None
+    async with bot.running.runtime.store.unit(read_only=True) as uow:
+        assert await people.find_child(uow, newcomer.id) is None
+        assert await people.find_staff(uow, newcomer.id) is None
