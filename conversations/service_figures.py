@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from conversations import disclosure
-from conversations.models import Alert, CheckIn, Message, Staff
+from conversations.models import Alert, CheckIn, Child, Message, Staff
 from conversations.people import Role
 from conversations.report import Period, Population, Row, Section, one, rows_of
 from conversations.store import UnitOfWork
@@ -76,9 +76,11 @@ async def responses(uow: UnitOfWork, period: Period, people: Population) -> Sect
     rows = (
         await uow.session.execute(
             select(Message.child_id, Message.direction, Message.created_at)
+            .join(Child, Child.id == Message.child_id)
             .outerjoin(Staff, Staff.id == Message.staff_id)
             .where(
                 Message.created_at >= period.start,
+                Child.advocate_id.is_not(None),
                 (Staff.role.is_(None)) | (Staff.role != Role.INTERPRETER.value),
             )
             .order_by(Message.child_id, Message.created_at)

@@ -13,8 +13,8 @@ Definitions, in the deployment's time zone:
 - an *alert* counts in the month it was raised (unlinked senders' alerts too); its time to
   acknowledgement is from raising to the first acknowledgement, whoever gave it.
 - a *check-in* counts in the month it was sent; answered whenever it was.
-- a *wait* starts at a young person's message when no earlier one is waiting, in the period,
-  and ends at the next message staff (not an interpreter) sent them, whenever that was.
+- a *wait* starts at a linked young person's message when no earlier one is waiting, in the
+  period, and ends at the next message staff (not an interpreter) sent them, whenever that was.
 """
 
 from __future__ import annotations
