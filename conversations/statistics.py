@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from conversations import disclosure
 from conversations.access import may_see_statistics
@@ -147,9 +147,9 @@ async def population(uow: UnitOfWork, period: Period) -> Population:
         wrote = set(
             (
                 await uow.session.execute(
-                    select(distinct(Message.child_id)).where(
-                        Message.created_at >= low, Message.created_at < high
-                    )
+                    select(Message.child_id)
+                    .distinct()
+                    .where(Message.created_at >= low, Message.created_at < high)
                 )
             )
             .scalars()
