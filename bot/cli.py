@@ -217,9 +217,19 @@ def _parser() -> argparse.ArgumentParser:
         "nothing that identifies a young person (default: the last 12 months)",
     )
     stats.add_argument(
-        "--from", dest="first", type=_month, metavar="DATE", help="first month: YYYY-MM"
+        "--from",
+        dest="first",
+        type=_month,
+        metavar="DATE",
+        help="first month: YYYY-MM (a date is taken as its month)",
     )
-    stats.add_argument("--to", dest="last", type=_month, metavar="DATE", help="last month: YYYY-MM")
+    stats.add_argument(
+        "--to",
+        dest="last",
+        type=_month,
+        metavar="DATE",
+        help="last month: YYYY-MM (a date is taken as its month)",
+    )
     stats.add_argument(
         "--format", choices=["text", "csv", "json"], default="text", help="(default: text)"
     )

@@ -48,7 +48,8 @@ async def test_a_supervisor_gets_the_figures_and_a_chart(
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         assert image.format == "PNG"
-        assert image.size[0] > 400 and image.size[1] > 200
+        assert image.size[0] > 400
+        assert image.size[1] > 200
 
     import matplotlib.image
 
