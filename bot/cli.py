@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -71,6 +72,15 @@ def _languages(raw: str) -> tuple[str, ...]:
         what = f"{', '.join(map(repr, unknown))} not supported" if unknown else "none given"
         raise argparse.ArgumentTypeError(f"{what}; choose from {','.join(CODES)}")
     return codes
+
+
+def _month(raw: str) -> date:
+    from bot.statistics import parse_month
+
+    month = parse_month(raw)
+    if month is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a month (YYYY-MM, or a date YYYY-MM-DD)")
+    return month
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -200,6 +210,30 @@ def _parser() -> argparse.ArgumentParser:
         "named here, a missing one is a failure",
     )
 
+    stats = command(
+        sub,
+        "stats",
+        "statistics for commissioners, in whole months, with counts under 5 suppressed and "
+        "nothing that identifies a young person (default: the last 12 months)",
+    )
+    stats.add_argument(
+        "--from",
+        dest="first",
+        type=_month,
+        metavar="DATE",
+        help="first month: YYYY-MM (a date is taken as its month)",
+    )
+    stats.add_argument(
+        "--to",
+        dest="last",
+        type=_month,
+        metavar="DATE",
+        help="last month: YYYY-MM (a date is taken as its month)",
+    )
+    stats.add_argument(
+        "--format", choices=["text", "csv", "json"], default="text", help="(default: text)"
+    )
+
     command(
         sub,
         "safety-scan",
@@ -294,10 +328,26 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("keys", "rotate"): lambda: commands.keys_rotate(settings),
         ("audit", "verify"): lambda: commands.audit_verify(settings, args.anchor),
     }
+    if args.command == "stats":
+        first, last = _months(args, settings)
+        handlers[("stats", "")] = lambda: commands.stats(settings, first, last, args.format)
     detail = getattr(args, f"{args.command}_command", "")
     # Said first, even if the command then fails: a command run in the wrong directory shows it.
-    print(commands.where(settings), flush=True)
+    # Beside CSV or JSON it goes to stderr, so that stdout is the figures alone.
+    machine = getattr(args, "format", "text") != "text"
+    print(commands.where(settings), flush=True, file=sys.stderr if machine else sys.stdout)
     return _run(handlers[(args.command, detail)]())
+
+
+def _months(args: argparse.Namespace, settings: Settings) -> tuple[date, date]:
+    """--from and --to, by default the 12 months up to this one, in the deployment's zone."""
+    from bot.statistics import last_months
+
+    first, last = last_months(datetime.now(settings.zone).date())
+    first, last = args.first or first, args.last or last
+    if last < first:
+        raise UsageError("--to is before --from")
+    return first, last
 
 
 def _run(work: Awaitable[int]) -> int:

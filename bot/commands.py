@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.app import keep_what_started, open_store, open_store_when_reachable, serve
+from bot.i18n import Catalogs
 from bot.settings import Settings
 from conversations import anchor, audit, bonds, people
 from conversations.crypto import (
@@ -29,6 +31,7 @@ from conversations.crypto import (
 from conversations.errors import ConfigurationError
 from conversations.models import AuditHead, DataKey
 from conversations.people import Role, StaffError
+from conversations.statistics import Period, compile_statistics
 from conversations.store import Store, make_engine, upgrade
 
 NO_SUPERVISOR = (
@@ -158,6 +161,28 @@ async def staff_list(settings: Settings) -> int:
             f"{view.id}  {view.role.value:10}  {view.name}  languages={','.join(view.languages)}"
             f"  children={count}"
         )
+    return 0
+
+
+async def stats(settings: Settings, first: date, last: date, form: str) -> int:
+    """The statistics for commissioners, on stdout; the run is audited, not its figures."""
+    from bot import statistics
+
+    store = await _open(settings)
+    try:
+        async with store.unit() as uow:
+            period = Period.of(first, last, settings.zone)
+            report = await compile_statistics(uow, period, "operator", form)
+            await uow.commit()
+    finally:
+        await store.close()
+    english = Catalogs(settings.timezone).get("en")
+    renderers = {
+        "text": lambda: statistics.as_text(english, report, settings.region),
+        "csv": lambda: statistics.as_csv(report),
+        "json": lambda: statistics.as_json(report),
+    }
+    print(renderers[form]().rstrip("\n"))
     return 0
 
 

@@ -204,6 +204,13 @@ def from_advocate_header(tr: Translator, name: str) -> str:
 # Staff-facing ------------------------------------------------------------------------------------
 
 
+def statistics_usage(tr: Translator) -> str:
+    return tr._(
+        "/stats: figures for commissioners, with no young person named, for the last 12 "
+        "months; /stats 2026-01 2026-06 for those months."
+    )
+
+
 def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
     if staff.is_interpreter:
         from bot.interpreter_texts import interpreter_help
@@ -260,6 +267,7 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
                 "/enrol interpreter NAME LANGUAGES: a single-use code that enrols an "
                 "interpreter, for example /enrol interpreter Selam ti,am."
             ),
+            statistics_usage(tr),
         ]
     return Outgoing(text="\n".join(lines))
 

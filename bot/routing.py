@@ -48,6 +48,7 @@ from bot import (
     interpreting,
     journeying,
     notices,
+    statistics,
     strangers,
     watching,
 )
@@ -206,6 +207,12 @@ COMMANDS: tuple[Command, ...] = (
         SUPERVISORS,
         {Who.SUPERVISOR: N_("Erase a young person's record for good")},
         refusal=erasing.supervisors_only,
+    ),
+    Command(
+        "stats",
+        statistics.stats_command,
+        SUPERVISORS,
+        {Who.SUPERVISOR: N_("Statistics for commissioners")},
     ),
     # Offered on the messages they act on, not in the menus.
     Command("mute", alert_desk.mute_on, STAFF),

@@ -7,6 +7,7 @@ message sent, or True for calls that send none (deletions, a menu, an empty card
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -162,6 +163,23 @@ async def _qr(s: Send) -> Message:
     )
 
 
+async def _chart(s: Send) -> Message:
+    """A chart drawn from the figures the message carries (`bot.charts`), off the event loop:
+    drawing takes a good part of a second."""
+    from bot.charts import monthly_png
+
+    png = await asyncio.to_thread(monthly_png, s.message.extra)
+    return await s.bot.send_photo(
+        s.chat_id,
+        InputFile(png, filename="statistics.png"),
+        caption=s.message.text or None,
+        reply_markup=s.markup,
+        protect_content=s.protect,
+        reply_parameters=s.reply,
+        message_thread_id=s.thread,
+    )
+
+
 def _media(method: str, *, caption: bool = True) -> Sender:
     """A kind sent by its file id, with its caption where the kind has one. The bot's method
     is looked up by name on the bot itself, so its own subclass's version is the one called."""
@@ -189,6 +207,7 @@ SENDERS: dict[str, Sender] = {
     "text": _text,
     "card": _card,
     "qr": _qr,
+    "chart": _chart,
     "photo": _media("send_photo"),
     "voice": _media("send_voice"),
     "video": _media("send_video"),

@@ -37,6 +37,15 @@ def may_act_for(staff: StaffView | None, child: ChildView | None) -> bool:
     return child.advocate_id == staff.id
 
 
+def may_see_statistics(staff: StaffView | None) -> bool:
+    """The service's figures, with nothing that identifies a young person: supervisors."""
+    if staff is None:
+        return False
+    if not staff.active:
+        return False
+    return staff.role is Role.SUPERVISOR
+
+
 def may_interpret(
     staff: StaffView | None, child: ChildView | None, window: Window | None, now: datetime
 ) -> bool:

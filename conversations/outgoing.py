@@ -22,7 +22,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message as the recipient will see it. ``kind`` is "text", a media kind, or "qr"."""
+    """One message as the recipient will see it. ``kind`` is "text", a media kind, or an
+    image drawn when it is sent: "qr" or "chart"."""
 
     kind: str = "text"
     text: str = ""

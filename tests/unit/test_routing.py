@@ -35,7 +35,15 @@ MENUS = {
         "language",
     ],
 }
-MENUS[Who.SUPERVISOR] = [*MENUS[Who.ADVOCATE], "resolve", "enrol", "staff", "unenrol", "erase"]
+MENUS[Who.SUPERVISOR] = [
+    *MENUS[Who.ADVOCATE],
+    "resolve",
+    "enrol",
+    "staff",
+    "unenrol",
+    "erase",
+    "stats",
+]
 # Interpreters: their help, how to end their window, and their language; nothing else.
 MENUS[Who.INTERPRETER] = ["help", "interpreter", "language"]
 ROLES = {
