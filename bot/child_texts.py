@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from bot import alerting, interpreter_texts, journeying, menus, notices, translating, watching
+from bot import (
+    alerting,
+    interpreter_texts,
+    journeying,
+    menus,
+    missing_texts,
+    notices,
+    translating,
+    watching,
+)
 from bot.content import Passage, journey_content
 from bot.i18n import Translator
 from conversations.journey import STAGE_ORDER
@@ -69,6 +78,8 @@ def child_texts() -> dict[str, Render]:
         "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
         "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
         "check_in": lambda tr: watching.check_in_message(tr, "X"),
+        "missing": lambda tr: missing_texts.to_child(tr, "X"),
+        "missing_thanks": missing_texts.child_thanked,
         "interpreter_told_1": lambda tr: interpreter_texts.child_told(tr, "Sam", _WINDOW, 1),
         "interpreter_told_2": lambda tr: interpreter_texts.child_told(tr, "Sam", _WINDOW, 2),
         "interpreter_header": _text(lambda tr: interpreter_texts.to_child_header(tr, "Sam")),
