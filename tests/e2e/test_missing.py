@@ -62,7 +62,8 @@ async def test_an_episode_from_missing_to_the_return_interview(
     card = await bot.wait_text(sam.id, "is missing.")
     assert "Acknowledge" in inline_buttons(card)
     steps = await bot.wait_text(rosa.id, "Steps to take now")
-    assert "999" in (steps.text or "") and "101" in (steps.text or "")
+    assert "999" in (steps.text or "")
+    assert "101" in (steps.text or "")
 
     def gentle_message() -> SentMessage | None:
         return next(
