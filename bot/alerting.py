@@ -50,6 +50,7 @@ SIGNS = {
     "check_in_silent": N_("no answer to the check-in"),
     "check_in_bad": N_("not good at the check-in"),
     "unanswered": N_("waiting for an answer"),
+    "missing": N_("missing"),
 }
 
 
@@ -243,6 +244,10 @@ def alert_card(tr: Translator, view: AlertView, acknowledged_by: str | None = No
             nickname=child.nickname,
             ref=child.ref,
         )
+    elif view.source == "missing":
+        headline = tr._(
+            "🚨 URGENT: {nickname} · {ref} is missing.", nickname=child.nickname, ref=child.ref
+        )
     elif view.source == "unanswered":
         headline = tr._(
             "⚠️ {nickname} · {ref} wrote, and nobody has answered or marked it seen yet.",
@@ -285,6 +290,8 @@ def alert_card(tr: Translator, view: AlertView, acknowledged_by: str | None = No
         return Outgoing(text="\n".join(lines), buttons=(buttons,))
     if acknowledged_by is not None:
         lines.append(tr._("Acknowledged by {name}.", name=acknowledged_by))
+    elif view.source == "missing":
+        lines.append(tr._("Please acknowledge, then follow the steps for a missing young person."))
     else:
         lines.append(
             tr._("They were given emergency numbers. Please acknowledge, then contact them.")

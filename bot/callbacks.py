@@ -199,3 +199,58 @@ class AlertButton(ButtonData):
         if action == "alerts" and not key.isdigit():
             return None
         return cls(action, key)
+
+
+@dataclass(frozen=True)
+class MissingAnswer(ButtonData):
+    """``mc:EPISODE_ID:safe`` or ``mc:EPISODE_ID:help``: a young person's one-tap answer while
+    they are missing."""
+
+    pattern: ClassVar[str] = r"^mc:"
+    episode_id: str
+    reply: Literal["safe", "help"]
+
+    def encode(self) -> str:
+        return _fit(f"mc:{self.episode_id}:{self.reply}")
+
+    @classmethod
+    def decode(cls, data: str) -> Self | None:
+        fields = _fields("mc:", data, 2)
+        if fields is None or fields[1] not in ("safe", "help"):
+            return None
+        return cls(fields[0], cast(Literal["safe", "help"], fields[1]))
+
+
+MissingStep = Literal[
+    "open", "release", "returned", "police", "staff_family", "other", "done", "declined"
+]
+_MISSING_STEPS = (
+    "open",
+    "release",
+    "returned",
+    "police",
+    "staff_family",
+    "other",
+    "done",
+    "declined",
+)
+
+
+@dataclass(frozen=True)
+class MissingAction(ButtonData):
+    """``mx:STEP:ID``: staff open an episode or release a profile (ID a young person's), say how
+    they were found or record the return interview (ID an episode's)."""
+
+    pattern: ClassVar[str] = r"^mx:"
+    step: MissingStep
+    key: str
+
+    def encode(self) -> str:
+        return _fit(f"mx:{self.step}:{self.key}")
+
+    @classmethod
+    def decode(cls, data: str) -> Self | None:
+        fields = _fields("mx:", data, 2)
+        if fields is None or fields[0] not in _MISSING_STEPS or not fields[1]:
+            return None
+        return cls(cast(MissingStep, fields[0]), fields[1])

@@ -18,6 +18,7 @@ from bot import interpreting, journeying, notices, relaying
 from bot.alerting import help_now
 from bot.gate import identify, to_child, to_staff, tr_for
 from bot.interpreter_texts import reply_to_interpreter
+from bot.profiles import profile_reply
 from bot.relaying import send_to_child
 from bot.runtime import AlongsideContext, current
 from bot.topic_routing import replied_to, send_in_topic
@@ -144,6 +145,8 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
     if await send_in_topic(ctx, staff, message, content):
         return
     if replied is not None:
+        if await profile_reply(ctx, staff, replied.message_id, content):
+            return
         if await windows_note(ctx, staff, replied.message_id):
             return
         # Only words the bot wrote may name the child (Telegram says who wrote them).

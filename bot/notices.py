@@ -11,7 +11,7 @@ from datetime import datetime
 
 from babel.numbers import format_decimal
 
-from bot.callbacks import LanguageChoice, SendTo
+from bot.callbacks import LanguageChoice, MissingAction, SendTo
 from bot.i18n import LANGUAGES, N_, SUPPORTED, Translator, babel_locale
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
@@ -231,6 +231,14 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
         tr._("/handover REF NAME: hand a young person over to a colleague."),
         tr._("/placed REF: a new placement; I check in with them daily for 7 days."),
         tr._(
+            "/missing REF: they are missing; supervisors are alerted and you get the steps. "
+            "/found REF: they are found."
+        ),
+        tr._(
+            "/profile REF: the missing-person profile, kept in advance and handed to the police "
+            "only while they are missing."
+        ),
+        tr._(
             "/away TIME: you are away until then; your young people are told, and "
             "supervisors read their messages. /back: you are back."
         ),
@@ -398,15 +406,23 @@ def dead_letter(tr: Translator, ref: str | None, purpose: str, attempts: int) ->
     return Outgoing(text="⚠️ " + text)
 
 
+def propose_missing(tr: Translator, child: ChildView) -> Button:
+    """Offered where silence may mean a young person is gone; an episode opens only if pressed."""
+    return Button(tr._("Open a missing episode"), data=MissingAction("open", child.id).encode())
+
+
 def child_unreachable(tr: Translator, child: ChildView) -> Outgoing:
+    """A blocked chat may mean someone else has the phone: the advocate may open a missing
+    episode from here (never opened for them)."""
     return Outgoing(
+        buttons=((propose_missing(tr, child),),),
         text="⚠️ "
         + tr._(
             "{nickname} · {ref} has blocked or deleted this chat. Messages cannot reach them. "
             "Someone else may have their phone: please check on them another way.",
             nickname=child.nickname,
             ref=child.ref,
-        )
+        ),
     )
 
 

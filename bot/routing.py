@@ -47,7 +47,9 @@ from bot import (
     handlers,
     interpreting,
     journeying,
+    missing,
     notices,
+    profiles,
     statistics,
     strangers,
     watching,
@@ -60,6 +62,8 @@ from bot.callbacks import (
     HandoverTo,
     Journey,
     LanguageChoice,
+    MissingAction,
+    MissingAnswer,
     SendTo,
     StageChoice,
 )
@@ -156,6 +160,18 @@ COMMANDS: tuple[Command, ...] = (
         journeying.handover_command,
         STAFF,
         _staff_menu(N_("Hand a young person to a colleague")),
+    ),
+    Command(
+        "missing", missing.missing_command, STAFF, _staff_menu(N_("A young person is missing"))
+    ),
+    Command(
+        "found", missing.found_command, STAFF, _staff_menu(N_("A missing young person is found"))
+    ),
+    Command(
+        "profile",
+        profiles.profile_command,
+        STAFF,
+        _staff_menu(N_("The missing-person profile")),
     ),
     Command("placed", watching.placed, STAFF, _staff_menu(N_("A new placement: daily check-ins"))),
     Command(
@@ -307,6 +323,8 @@ def register(app: AlongsideApp) -> None:
             CallbackQueryHandler(basics.on_language_button, pattern=LanguageChoice.pattern),
             _button(Journey, ChildView, journeying.on_journey_button),
             _button(CheckInAnswer, ChildView, watching.on_check_in_button),
+            _button(MissingAnswer, ChildView, missing.on_child_button),
+            _button(MissingAction, StaffView, missing.on_staff_button),
             _button(StageChoice, StaffView, journeying.on_stage_button),
             _button(HandoverTo, StaffView, journeying.on_handover_button),
             _button(SendTo, StaffView, basics.deliver_pending),

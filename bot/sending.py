@@ -180,6 +180,19 @@ async def _chart(s: Send) -> Message:
     )
 
 
+async def _file(s: Send) -> Message:
+    """A text file made here (a profile for the police), uploaded as a document."""
+    return await s.bot.send_document(
+        s.chat_id,
+        InputFile(str(s.message.extra["body"]).encode(), filename=str(s.message.extra["name"])),
+        caption=s.message.text or None,
+        reply_markup=s.markup,
+        protect_content=s.protect,
+        reply_parameters=s.reply,
+        message_thread_id=s.thread,
+    )
+
+
 def _media(method: str, *, caption: bool = True) -> Sender:
     """A kind sent by its file id, with its caption where the kind has one. The bot's method
     is looked up by name on the bot itself, so its own subclass's version is the one called."""
@@ -208,6 +221,7 @@ SENDERS: dict[str, Sender] = {
     "card": _card,
     "qr": _qr,
     "chart": _chart,
+    "file": _file,
     "photo": _media("send_photo"),
     "voice": _media("send_voice"),
     "video": _media("send_video"),

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from babel.dates import get_timezone
 from telegram import Update
 
-from bot import interpreting, notices
+from bot import interpreting, missing, notices
 from bot.alerting import help_now, sweep_once
 from bot.callbacks import CheckInAnswer
 from bot.gate import to_child, to_staff, tr_for
@@ -98,9 +98,11 @@ async def _concern(runtime: Runtime, uow: UnitOfWork, child: ChildView, why: str
                 nickname=child.nickname,
                 ref=child.ref,
             )
+        # A silence in the first week may be a young person gone: offer, never open, an episode.
+        buttons = ((notices.propose_missing(tr, child),),) if why == "silent" else ()
         await uow.send(
             reader.telegram_id,
-            Outgoing(text=text),
+            Outgoing(text=text, buttons=buttons),
             purpose="alert",
             staff_id=reader.id,
             child_id=child.id,
@@ -240,7 +242,14 @@ async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     retry = Retry(runtime.health, "sweep")
     while not stop.is_set():
         pause = runtime.settings.sweep_seconds
-        for sweep in (sweep_once, sweep_watch, interpreting.sweep, digest.sweep, retention.sweep):
+        for sweep in (
+            sweep_once,
+            sweep_watch,
+            interpreting.sweep,
+            missing.sweep,
+            digest.sweep,
+            retention.sweep,
+        ):
             try:
                 await sweep(runtime)
             except STORE_ERRORS as exc:

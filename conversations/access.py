@@ -82,6 +82,28 @@ async def access_child_as_interpreter(
     return child, window
 
 
+def may_read_profile(staff: StaffView | None, child: ChildView | None) -> bool:
+    """Read or change a young person's missing-person profile: their own advocate and the
+    supervisors, never an interpreter (whose window is the conversation alone)."""
+    if staff is None or child is None:
+        return False
+    if not staff.active:
+        return False
+    if staff.role is Role.SUPERVISOR:
+        return True
+    if staff.role is not Role.ADVOCATE:
+        return False
+    return child.advocate_id == staff.id
+
+
+def may_release_profile(staff: StaffView | None, child: ChildView | None, missing: bool) -> bool:
+    """Hand the profile to the police: whoever may read it, and only while the young person is
+    missing (an episode is open)."""
+    if not missing:
+        return False
+    return may_read_profile(staff, child)
+
+
 def may_manage_staff(staff: StaffView | None) -> bool:
     return staff is not None and staff.active and staff.role is Role.SUPERVISOR
 

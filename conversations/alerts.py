@@ -138,7 +138,7 @@ async def raise_alert(
 
 
 # Sources whose alerts keep their own deadline and are never joined by another.
-_OWN_LADDER = ("unanswered", "check_in")
+_OWN_LADDER = ("unanswered", "check_in", "missing")
 # An unlinked sender who has raised this many alerts in an hour joins the newest from then on,
 # whatever its state: one account cannot keep every supervisor's phone ringing.
 UNLINKED_ALERTS_PER_HOUR = 3

@@ -34,6 +34,8 @@ from conversations.models import (
     InterpreterWindow,
     Invite,
     Message,
+    MissingEpisode,
+    MissingProfile,
     Note,
     OutboxMessage,
     PendingSend,
@@ -127,6 +129,8 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
         Message,
         StaffTopic,
         InterpreterWindow,
+        MissingEpisode,
+        MissingProfile,
     ):
         await session.execute(delete(model).where(model.child_id == child_id))
     # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.

@@ -453,3 +453,42 @@ class Summary(Bonded, Base):
     status: Mapped[str] = mapped_column(String(16))  # draft, approved, change_requested
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MissingEpisode(Bonded, Base):
+    """A time a young person was missing: opened by staff, closed with how they were found,
+    then a return interview due (see `conversations.missing`)."""
+
+    __tablename__ = "missing_episodes"
+    BOND = ("id", "child_id")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    opened_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The alert raised with it (deleted with the child, so not a foreign key to keep the order
+    # of an erasure free).
+    alert_id: Mapped[str | None] = mapped_column(String(26))
+    # When the young person pressed *I'm safe* (the first time).
+    safe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    # returned, police, staff_family, other: a category, kept plain for the statistics.
+    found_how: Mapped[str | None] = mapped_column(String(16))
+    interview_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    interview_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interview: Mapped[str | None] = mapped_column(String(8))  # done, declined
+    # Reminders of the return interview sent: 1 before it is due, 2 once it is overdue.
+    reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class MissingProfile(Bonded, Base):
+    """What the police would need if a young person went missing, kept in advance: every field
+    sealed in one blob under the young person's key."""
+
+    __tablename__ = "missing_profiles"
+    BOND = ("id", "child_id")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), unique=True)
+    fields_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))

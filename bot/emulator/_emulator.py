@@ -327,14 +327,16 @@ class BotApiEmulator(BotApi):
             content["entities"] = entities
         return self._user_message(user, content, reply_to, thread)
 
-    def send_photo(self, user: EmulatedUser, caption: str | None = None) -> JSONDict:
+    def send_photo(
+        self, user: EmulatedUser, caption: str | None = None, *, reply_to: int | None = None
+    ) -> JSONDict:
         small = self._fake_file(user, "photo")
         big = self._fake_file(user, "photo")
         photo = [
             {**self._file_fields(small), "width": 90, "height": 90},
             {**self._file_fields(big), "width": 800, "height": 800},
         ]
-        return self._user_message(user, self._with_caption({"photo": photo}, caption), None)
+        return self._user_message(user, self._with_caption({"photo": photo}, caption), reply_to)
 
     def send_voice(self, user: EmulatedUser) -> JSONDict:
         stored = self._fake_file(user, "voice", mime_type="audio/ogg")
