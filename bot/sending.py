@@ -162,6 +162,20 @@ async def _qr(s: Send) -> Message:
     )
 
 
+async def _file(s: Send) -> Message:
+    """A document the bot writes itself (a record export): uploaded, not sent by file id."""
+    body = str(s.message.extra["body"]).encode("utf-8")
+    return await s.bot.send_document(
+        s.chat_id,
+        InputFile(body, filename=str(s.message.extra["filename"])),
+        caption=s.message.text or None,
+        reply_markup=s.markup,
+        protect_content=s.protect,
+        reply_parameters=s.reply,
+        message_thread_id=s.thread,
+    )
+
+
 def _media(method: str, *, caption: bool = True) -> Sender:
     """A kind sent by its file id, with its caption where the kind has one. The bot's method
     is looked up by name on the bot itself, so its own subclass's version is the one called."""
@@ -189,6 +203,7 @@ SENDERS: dict[str, Sender] = {
     "text": _text,
     "card": _card,
     "qr": _qr,
+    "file": _file,
     "photo": _media("send_photo"),
     "voice": _media("send_voice"),
     "video": _media("send_video"),

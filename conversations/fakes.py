@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from conversations.closures import FakeClosures
 from conversations.ids import new_id
 from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView
@@ -282,6 +283,7 @@ class FakeUnitOfWork:
         self.summaries = FakeSummaries(self)
         self.topics = FakeTopics()
         self.windows = FakeWindows(self)
+        self.closures = FakeClosures(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.committed = False

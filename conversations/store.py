@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import repositories, topics, windows
+    from conversations import closures, repositories, topics, windows
 
 log = logging.getLogger(__name__)
 
@@ -490,6 +490,12 @@ class UnitOfWork:
         from conversations.windows import SqlWindows
 
         return SqlWindows(self)
+
+    @cached_property
+    def closures(self) -> closures.SqlClosures:
+        from conversations.closures import SqlClosures
+
+        return SqlClosures(self)
 
     # Sealing -----------------------------------------------------------------------------
 

@@ -32,10 +32,15 @@ MENUS = {
         "interpreter",
         "away",
         "back",
+        "close",
+        "reopen",
         "language",
     ],
 }
-MENUS[Who.SUPERVISOR] = [*MENUS[Who.ADVOCATE], "resolve", "enrol", "staff", "unenrol", "erase"]
+MENUS[Who.SUPERVISOR] = [
+    *MENUS[Who.ADVOCATE],
+    *("resolve", "enrol", "staff", "unenrol", "erase", "export"),
+]
 # Interpreters: their help, how to end their window, and their language; nothing else.
 MENUS[Who.INTERPRETER] = ["help", "interpreter", "language"]
 ROLES = {
