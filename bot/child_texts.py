@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from bot import alerting, interpreter_texts, journeying, menus, notices, translating, watching
+from bot import (
+    alerting,
+    interpreter_texts,
+    journeying,
+    menus,
+    notices,
+    privacy,
+    translating,
+    watching,
+)
 from bot.content import Passage, journey_content
 from bot.i18n import Translator
 from conversations.journey import STAGE_ORDER
@@ -66,6 +75,9 @@ def child_texts() -> dict[str, Render]:
         "about_label": _text(notices.about_label),
         "language_label": _text(notices.language_label),
         "clear_label": _text(notices.clear_label),
+        "my_data_label": _text(notices.my_data_label),
+        "privacy_notice": lambda tr: privacy.notice(tr, 365),
+        "privacy_notice_1": lambda tr: privacy.notice(tr, 1),
         "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
         "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
         "check_in": lambda tr: watching.check_in_message(tr, "X"),
