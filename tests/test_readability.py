@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot import privacy
 from bot.content import (
     GlossaryEntry,
     JourneyContent,
@@ -35,7 +36,6 @@ from bot.content import (
     journey_content,
     journey_uk,
 )
-from bot import privacy
 from bot.i18n import Catalogs
 from conversations.journey import STAGE_ORDER, Stage, next_stage, parse_stage
 from tests import readability
