@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
+from conversations.ids import new_id
 from conversations.models import CaseClosure
 from conversations.people import ChildView
 
@@ -79,24 +80,31 @@ class SqlClosures:
         self.uow = uow
         self.session = uow.session
 
+    async def _row(self, child_id: str) -> CaseClosure | None:
+        return (
+            await self.session.execute(select(CaseClosure).where(CaseClosure.child_id == child_id))
+        ).scalar_one_or_none()
+
     async def get(self, child_id: str) -> Closure | None:
-        row = await self.session.get(CaseClosure, child_id)
+        row = await self._row(child_id)
         if row is None:
             return None
         words = None
         if row.words_sealed:
-            words = await self.uow.open(row.words_sealed, "case_closures", "words", row.child_id)
+            words = await self.uow.open(row.words_sealed, "case_closures", "words", row.id)
         return _record(row, words)
 
     async def add(
         self, child: ChildView, *, closed_by: str, reason: str, words: str, erase_due_at: datetime
     ) -> Closure:
+        closure_id = new_id()
         sealed = (
-            await self.uow.seal(child.data_key_id, words, "case_closures", "words", child.id)
+            await self.uow.seal(child.data_key_id, words, "case_closures", "words", closure_id)
             if words
             else None
         )
         row = CaseClosure(
+            id=closure_id,
             child_id=child.id,
             closed_by=closed_by,
             reason=reason,
@@ -108,7 +116,7 @@ class SqlClosures:
         return _record(row, words or None)
 
     async def remove(self, child_id: str) -> None:
-        row = await self.session.get(CaseClosure, child_id)
+        row = await self._row(child_id)
         if row is not None:
             await self.session.delete(row)
             await self.session.flush()
@@ -132,7 +140,7 @@ class SqlClosures:
         return [_record(row) for row in rows]
 
     async def mark(self, child_id: str, *, warned: bool = False, held: bool = False) -> None:
-        row = await self.session.get(CaseClosure, child_id)
+        row = await self._row(child_id)
         if row is None:
             return
         if warned:

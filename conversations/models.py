@@ -462,8 +462,9 @@ class CaseClosure(Bonded, Base):
     record or erase it early."""
 
     __tablename__ = "case_closures"
-    BOND = ("child_id", "erase_due_at")
-    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), primary_key=True)
+    BOND = ("id", "child_id", "erase_due_at")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), unique=True)
     closed_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     # adult, ended or other: plain, like alert severity; the words given with "other" are sealed.
     reason: Mapped[str] = mapped_column(String(8))

@@ -14,6 +14,7 @@ from bot.notices import my_data_label
 from conversations.models import AuditEntry, CaseClosure, Child, DataKey
 from conversations.people import Role
 from tests.conftest import BotHarness, raw_session
+from tests.e2e.test_journey import _cli
 
 WARNING = "To keep it, use /reopen"
 
@@ -112,6 +113,10 @@ async def test_a_closed_case_is_erased_on_time_across_restarts(
     assert "case.erase_warned" not in actions, "blanked with the rest of the entries about them"
     # The supervisor was not warned: the advocate reads this young person.
     assert not any(WARNING in t for t in bot.texts(supervisor.id))
+    await bot.stop()
+    # The erasure counted what it blanked, and every bond (the closure's too) still holds.
+    verified = _cli(bot.settings.data_dir, database_url, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 async def test_writing_again_reopens_and_reopen_undoes_a_close(

@@ -21,6 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "case_closures",
+        sa.Column("id", sa.String(length=26), nullable=False),
         sa.Column("child_id", sa.String(length=26), nullable=False),
         sa.Column("closed_by", sa.String(length=26), nullable=False),
         sa.Column("reason", sa.String(length=8), nullable=False),
@@ -36,7 +37,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["closed_by"], ["staff.id"], name=op.f("fk_case_closures_closed_by_staff")
         ),
-        sa.PrimaryKeyConstraint("child_id", name=op.f("pk_case_closures")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_closures")),
+        sa.UniqueConstraint("child_id", name=op.f("uq_case_closures_child_id")),
     )
     op.create_index(op.f("ix_case_closures_erase_due_at"), "case_closures", ["erase_due_at"])
 
