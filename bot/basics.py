@@ -11,7 +11,7 @@ import math
 
 from telegram import Update
 
-from bot import enrolling, menus, notices
+from bot import enrolling, menus, notices, privacy
 from bot.callbacks import LanguageChoice, SendTo
 from bot.gate import stranger_tr, to_child, to_staff, to_stranger, tr_for
 from bot.handlers import relay_from_child
@@ -80,6 +80,7 @@ async def open_code(update: Update, ctx: AlongsideContext, code: str) -> None:
         await to_child(ctx, child, notices.already_linked(tr, advocate.name))
         return
     await to_child(ctx, child, notices.linked(tr, advocate.name))
+    await to_child(ctx, child, privacy.notice(tr, ctx.runtime.settings.retention_days))
     await watch.start_watch(
         ctx.uow, child.id, next_check_in(ctx.runtime, ctx.uow.now), f"child:{child.id}", "linked"
     )

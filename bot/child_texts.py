@@ -18,6 +18,7 @@ from bot import (
     menus,
     missing_texts,
     notices,
+    privacy,
     translating,
     watching,
 )
@@ -76,6 +77,9 @@ def child_texts() -> dict[str, Render]:
         "about_label": _text(notices.about_label),
         "language_label": _text(notices.language_label),
         "clear_label": _text(notices.clear_label),
+        "my_data_label": _text(notices.my_data_label),
+        "privacy_notice": lambda tr: privacy.notice(tr, 365),
+        "privacy_notice_1": lambda tr: privacy.notice(tr, 1),
         "emergency": lambda tr: alerting.emergency_message(tr, "uk", help_now=False),
         "emergency_help_now": lambda tr: alerting.emergency_message(tr, "uk", help_now=True),
         "check_in": lambda tr: watching.check_in_message(tr, "X"),

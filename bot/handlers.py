@@ -14,7 +14,7 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ApplicationHandlerStop
 
-from bot import interpreting, journeying, notices, relaying
+from bot import closing, interpreting, journeying, notices, privacy, relaying
 from bot.alerting import help_now
 from bot.gate import identify, to_child, to_staff, tr_for
 from bot.interpreter_texts import reply_to_interpreter
@@ -68,6 +68,8 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
         await staff_message(update, ctx, person)
     elif isinstance(person, ChildView):
         tr = ctx.tr
+        # Safety first: a young person whose case was closed is heard again at once.
+        await closing.on_contact(ctx, person)
         if message.text == notices.help_now_label(tr):
             await help_now(ctx, person)
         elif message.text == notices.language_label(tr):
@@ -78,6 +80,8 @@ async def on_message(update: Update, ctx: AlongsideContext) -> None:
             await journeying.what_happens_next(ctx, person)
         elif message.text == notices.about_label(tr):
             await journeying.about_me(ctx, person)
+        elif message.text == notices.my_data_label(tr):
+            await to_child(ctx, person, privacy.notice(tr, ctx.runtime.settings.retention_days))
         else:
             await relay_from_child(update, ctx, person)
 

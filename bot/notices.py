@@ -26,6 +26,7 @@ NEXT = N_("What happens next?")
 ABOUT = N_("About me")
 LANGUAGE = N_("Language")
 CLEAR = N_("Clear chat")
+MY_DATA = N_("My data")
 
 
 def help_now_label(tr: Translator) -> str:
@@ -48,6 +49,10 @@ def about_label(tr: Translator) -> str:
     return "📋 " + tr._(ABOUT)
 
 
+def my_data_label(tr: Translator) -> str:
+    return "🔒 " + tr._(MY_DATA)
+
+
 def in_danger(tr: Translator) -> str:
     return tr._("If you are in danger now, press “{button}”.", button=tr._(HELP_NOW))
 
@@ -55,7 +60,8 @@ def in_danger(tr: Translator) -> str:
 def child_keyboard(tr: Translator) -> tuple[tuple[str, ...], ...]:
     return (
         (help_now_label(tr),),
-        (next_label(tr), about_label(tr)),
+        (next_label(tr),),
+        (about_label(tr), my_data_label(tr)),
         (language_label(tr), clear_label(tr)),
     )
 
@@ -143,6 +149,7 @@ def child_help(tr: Translator, advocate: str | None) -> Outgoing:
         tr._("“{button}”: if you are in danger or need help right away.", button=tr._(HELP_NOW)),
         tr._("“{button}”: what is happening now, and what comes next.", button=tr._(NEXT)),
         tr._("“{button}”: what is written down about you.", button=tr._(ABOUT)),
+        tr._("“{button}”: what we keep, who sees it, and for how long.", button=tr._(MY_DATA)),
         tr._("“{button}”: choose the language I use.", button=tr._(LANGUAGE)),
         tr._("“{button}”: remove our messages from this phone.", button=tr._(CLEAR)),
     ]
@@ -247,12 +254,17 @@ def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
             "/interpreter REF: ask for an interpreter in the young person's language. "
             "/interpreter REF end: end their time."
         ),
+        tr._(
+            "/close REF REASON: close a case (adult, ended, or other words); the record is "
+            "erased after the time the deployment keeps records. /reopen REF: undo it."
+        ),
         *(
             [
                 tr._(
                     "/erase REF: erase a young person's record for good, once no alert is "
                     "open. It cannot be undone."
-                )
+                ),
+                tr._("/export REF: their whole record as files, to give them if they ask."),
             ]
             if staff.is_supervisor
             else []

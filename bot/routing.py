@@ -42,8 +42,10 @@ from bot import (
     alert_desk,
     away,
     basics,
+    closing,
     enrolling,
     erasing,
+    exporting,
     handlers,
     interpreting,
     journeying,
@@ -186,6 +188,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("away", away.away_command, STAFF, _staff_menu(N_("Say you are away until a time"))),
     Command("back", away.back_command, STAFF, _staff_menu(N_("Say you are back"))),
     Command(
+        "close",
+        closing.close_command,
+        STAFF,
+        _staff_menu(N_("Close a case; the record is erased later")),
+    ),
+    Command("reopen", closing.reopen_command, STAFF, _staff_menu(N_("Reopen a closed case"))),
+    Command(
         "language",
         basics.language,
         EVERYONE,
@@ -229,6 +238,12 @@ COMMANDS: tuple[Command, ...] = (
         statistics.stats_command,
         SUPERVISORS,
         {Who.SUPERVISOR: N_("Statistics for commissioners")},
+    ),
+    Command(
+        "export",
+        exporting.export_command,
+        SUPERVISORS,
+        {Who.SUPERVISOR: N_("A young person's whole record, as files")},
     ),
     # Offered on the messages they act on, not in the menus.
     Command("mute", alert_desk.mute_on, STAFF),
@@ -329,6 +344,7 @@ def register(app: AlongsideApp) -> None:
             _button(HandoverTo, StaffView, journeying.on_handover_button),
             _button(SendTo, StaffView, basics.deliver_pending),
             _button(EraseDecision, StaffView, erasing.on_erase_button),
+            _button(closing.CloseReason, StaffView, closing.on_close_button),
             _button(AlertButton, StaffView, alert_desk.on_alert_button),
             _button(interpreting.AcceptOffer, StaffView, interpreting.on_accept),
             MessageHandler(

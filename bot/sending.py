@@ -181,7 +181,8 @@ async def _chart(s: Send) -> Message:
 
 
 async def _file(s: Send) -> Message:
-    """A text file made here (a profile for the police), uploaded as a document."""
+    """A text file made here (a profile for the police, a record export), uploaded as a
+    document rather than sent by file id."""
     return await s.bot.send_document(
         s.chat_id,
         InputFile(str(s.message.extra["body"]).encode(), filename=str(s.message.extra["name"])),

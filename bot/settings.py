@@ -185,6 +185,13 @@ VARIABLES: tuple[Variable, ...] = (
         "more): a reply to a relayed message finds its young person by the message's row",
     ),
     Variable(
+        "ALONGSIDE_RETENTION_DAYS",
+        "`365`",
+        "a young person's record is erased this many whole days (1 or more) after their case "
+        "is closed with /close; their advocate is warned a week before, and the privacy notice "
+        "they read says how long",
+    ),
+    Variable(
         "ALONGSIDE_TRANSLATE_URL",
         "unset: no machine translation",
         "a self-hosted translation server speaking the LibreTranslate API (`http://` or "
@@ -259,6 +266,7 @@ class Settings:
     check_in_answer_hours: float = 6.0
     sweep_seconds: float = 5.0
     queue_retention: timedelta = timedelta(days=30)
+    retention_days: int = 365
     translate_url: str | None = None
     translate_key: str | None = None
     translate_timeout: float = 5.0
@@ -367,6 +375,9 @@ class Settings:
                     "ALONGSIDE_QUEUE_RETENTION_DAYS",
                     low=3.0,
                 )
+            ),
+            retention_days=_whole(
+                get("ALONGSIDE_RETENTION_DAYS"), 365, "ALONGSIDE_RETENTION_DAYS", low=1
             ),
             translate_url=_http_url(get("ALONGSIDE_TRANSLATE_URL"), "ALONGSIDE_TRANSLATE_URL"),
             translate_key=get("ALONGSIDE_TRANSLATE_KEY"),

@@ -17,6 +17,7 @@ from telegram import Update
 from bot import interpreting, missing, notices
 from bot.alerting import help_now, sweep_once
 from bot.callbacks import CheckInAnswer
+from bot.closing import CaseRetention
 from bot.gate import to_child, to_staff, tr_for
 from bot.health import Retry
 from bot.i18n import Translator
@@ -239,17 +240,20 @@ async def sweep_forever(runtime: Runtime, stop: asyncio.Event) -> None:
     """
     digest = AuditDigest()
     retention = Retention()
+    cases = CaseRetention()
     retry = Retry(runtime.health, "sweep")
     while not stop.is_set():
         pause = runtime.settings.sweep_seconds
-        for sweep in (
+        sweeps = (
             sweep_once,
             sweep_watch,
             interpreting.sweep,
             missing.sweep,
             digest.sweep,
             retention.sweep,
-        ):
+            cases.sweep,
+        )
+        for sweep in sweeps:
             try:
                 await sweep(runtime)
             except STORE_ERRORS as exc:

@@ -117,6 +117,15 @@ def may_erase(staff: StaffView | None) -> bool:
     return staff.role is Role.SUPERVISOR
 
 
+def may_export(staff: StaffView | None) -> bool:
+    """Export a young person's whole record (subject access): supervisors only."""
+    if staff is None:
+        return False
+    if not staff.active:
+        return False
+    return staff.role is Role.SUPERVISOR
+
+
 async def access_child_by_ref(uow: UnitOfWork, staff: StaffView, ref: str) -> ChildView:
     """The child with this reference, if this staff member may act for them."""
     child = await find_child_by_ref(uow, ref) if ref else None

@@ -26,6 +26,7 @@ from conversations.access import DENIED, may_act_for, may_erase
 from conversations.errors import AccessDenied, ErasureBlocked
 from conversations.models import (
     Alert,
+    CaseClosure,
     CheckIn,
     Child,
     CodeAttempt,
@@ -87,6 +88,16 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
     """
     if not may_erase(staff):
         raise AccessDenied(DENIED)
+    return await _erase(uow, f"staff:{staff.id}", child_id)
+
+
+async def erase_expired(uow: UnitOfWork, child_id: str) -> Erased | None:
+    """Erase a closed case's record once its retention is over (`conversations.retention`):
+    the same erasure, by the system; raises `ErasureBlocked` while an alert is open."""
+    return await _erase(uow, "system", child_id)
+
+
+async def _erase(uow: UnitOfWork, actor: str, child_id: str) -> Erased | None:
     # Locked first: a worker relaying their message meanwhile waits, then finds them gone.
     row = (
         await uow.session.execute(select(Child).where(Child.id == child_id).with_for_update())
@@ -131,6 +142,7 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
         InterpreterWindow,
         MissingEpisode,
         MissingProfile,
+        CaseClosure,
     ):
         await session.execute(delete(model).where(model.child_id == child_id))
     # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.
@@ -155,10 +167,10 @@ async def erase_child(uow: UnitOfWork, staff: StaffView, child_id: str) -> Erase
         await session.execute(delete(PendingSend).where(PendingSend.staff_id == row.advocate_id))
     # The log keeps that an erasure happened, by whom and when; not what it was about.
     blanked = await audit.redact(uow, child_id)
-    await uow.audit(f"staff:{staff.id}", audit.ERASED, "", f"redacted={blanked}")
+    await uow.audit(actor, audit.ERASED, "", f"redacted={blanked}")
     # Forgotten only once the erasure is committed: a rollback must leave the child readable.
     uow.on_commit(lambda: uow.keyring.forget(key_id))
     uow.scrub_after_commit(*SCRUBBED)
     # Not their id: the log, like the audit log, keeps only that it happened and by whom.
-    log.info("child.erased", extra={"staff_id": staff.id})
+    log.info("child.erased", extra={"staff_id": actor.removeprefix("staff:")})
     return erased

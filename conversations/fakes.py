@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from conversations.closures import FakeClosures
 from conversations.episodes import FakeEpisodes
 from conversations.ids import new_id
 from conversations.outgoing import Outgoing
@@ -284,6 +285,7 @@ class FakeUnitOfWork:
         self.topics = FakeTopics()
         self.windows = FakeWindows(self)
         self.episodes = FakeEpisodes(self)
+        self.closures = FakeClosures(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.committed = False

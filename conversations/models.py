@@ -492,3 +492,24 @@ class MissingProfile(Bonded, Base):
     fields_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+
+
+class CaseClosure(Bonded, Base):
+    """A young person's case, closed: their record is erased at ``erase_due_at`` unless it is
+    reopened first. One row while closed; reopening deletes it (the audit log keeps both).
+    Bonded: a row moved to another young person, or an earlier due time, would erase the wrong
+    record or erase it early."""
+
+    __tablename__ = "case_closures"
+    BOND = ("id", "child_id", "erase_due_at")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), unique=True)
+    closed_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    # adult, ended or other: plain, like alert severity; the words given with "other" are sealed.
+    reason: Mapped[str] = mapped_column(String(8))
+    words_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    erase_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The week-before warning, sent once; and an erasure held back by an open alert, told once.
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -33,6 +33,7 @@ from conversations.models import (
 from conversations.people import ChildView, StaffView, child_view, staff_view
 
 if TYPE_CHECKING:
+    from conversations.closures import ClosureRepository
     from conversations.episodes import EpisodeRepository
     from conversations.outgoing import Outgoing
     from conversations.store import UnitOfWork
@@ -248,6 +249,9 @@ class Work(Protocol):
 
     @property
     def episodes(self) -> EpisodeRepository: ...
+
+    @property
+    def closures(self) -> ClosureRepository: ...
 
     async def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None: ...
 

@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import episodes, repositories, topics, windows
+    from conversations import closures, episodes, repositories, topics, windows
 
 log = logging.getLogger(__name__)
 
@@ -496,6 +496,12 @@ class UnitOfWork:
         from conversations.episodes import SqlEpisodes
 
         return SqlEpisodes(self)
+
+    @cached_property
+    def closures(self) -> closures.SqlClosures:
+        from conversations.closures import SqlClosures
+
+        return SqlClosures(self)
 
     # Sealing -----------------------------------------------------------------------------
 

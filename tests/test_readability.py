@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot import privacy
 from bot.content import (
     GlossaryEntry,
     JourneyContent,
@@ -35,6 +36,7 @@ from bot.content import (
     journey_content,
     journey_uk,
 )
+from bot.i18n import Catalogs
 from conversations.journey import STAGE_ORDER, Stage, next_stage, parse_stage
 from tests import readability
 from tests.readability import analyse, flesch_kincaid_grade, flesch_reading_ease, syllables
@@ -61,6 +63,10 @@ def child_texts() -> Iterator[tuple[str, str, bool]]:
     for entry in journey_uk.GLOSSARY:
         yield f"glossary {entry.term!r}.term", entry.term, False
         yield f"glossary {entry.term!r}.meaning", entry.meaning, True
+    # The privacy notice (the children's code), at the default retention and at one day.
+    english = Catalogs().get("en")
+    for days in (365, 1):
+        yield f"privacy notice ({days} days)", privacy.notice_text(english, days), True
 
 
 def unsafe_words(text: str) -> list[str]:
@@ -330,7 +336,7 @@ def test_summary_table() -> None:
     top_grade_name, top_grade = max(rows, key=lambda row: row[1].grade)
     lines = [
         "",
-        f"Readability of {len(rows)} child-facing English texts (journey_uk)",
+        f"Readability of {len(rows)} child-facing English texts (journey_uk, privacy)",
         f"{'measure':<22}{'min':>8}{'median':>8}{'max':>8}",
         f"{'Flesch reading ease':<22}{min(ease):>8.1f}{readability.median(ease):>8.1f}"
         f"{max(ease):>8.1f}",

@@ -35,6 +35,8 @@ MENUS = {
         "interpreter",
         "away",
         "back",
+        "close",
+        "reopen",
         "language",
     ],
 }
@@ -46,6 +48,7 @@ MENUS[Who.SUPERVISOR] = [
     "unenrol",
     "erase",
     "stats",
+    "export",
 ]
 # Interpreters: their help, how to end their window, and their language; nothing else.
 MENUS[Who.INTERPRETER] = ["help", "interpreter", "language"]

@@ -1,0 +1,284 @@
+"""/close REF REASON and /reopen REF, and the sweep that erases closed cases on time.
+
+The rules are `conversations.retention`'s; this renders them. Closing needs the young person's
+advocate or a supervisor. A young person whose case is closed who writes again opens it again
+(`on_contact`), and whoever reads them is told. The sweep warns a week before an erasure, once,
+and erases when it is due (`conversations.erasure.erase_expired`); an open alert holds it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar, Self
+
+from telegram import Update
+
+from bot.callbacks import ButtonData, _fit
+from bot.gate import to_staff, tr_for
+from bot.i18n import Translator
+from bot.runtime import AlongsideContext, Runtime
+from conversations import erasure, people, retention
+from conversations.access import access_child_by_id, access_child_by_ref
+from conversations.closures import ADULT, ENDED, OTHER, REASONS, Closure
+from conversations.errors import AccessDenied, ErasureBlocked
+from conversations.outgoing import Button, Outgoing
+from conversations.people import ChildView, StaffView
+from conversations.retention import CloseRefused, Reason
+from conversations.store import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CloseReason(ButtonData):
+    """``cl:REASON:CHILD_ID``: the reason a case is closed, chosen on a button."""
+
+    pattern: ClassVar[str] = r"^cl:"
+    reason: str
+    child_id: str
+
+    def encode(self) -> str:
+        return _fit(f"cl:{self.reason}:{self.child_id}")
+
+    @classmethod
+    def decode(cls, data: str) -> Self | None:
+        reason, _, child_id = data.removeprefix("cl:").partition(":")
+        if not data.startswith("cl:") or reason not in REASONS or not child_id:
+            return None
+        return cls(reason, child_id)
+
+
+def _usage(tr: Translator) -> Outgoing:
+    return Outgoing(
+        text=tr._(
+            "No young person of yours has that reference. Use: {usage}",
+            usage="/close REF adult|ended|other",
+        )
+    )
+
+
+def reason_buttons(tr: Translator, child: ChildView) -> Outgoing:
+    labels = {
+        ADULT: tr._("Turned 18 or moved on"),
+        ENDED: tr._("Our work ended"),
+        OTHER: tr._("Another reason"),
+    }
+    return Outgoing(
+        text=tr._(
+            "Why is the case of {nickname} · {ref} closing?", nickname=child.nickname, ref=child.ref
+        ),
+        buttons=tuple(
+            (Button(labels[r], data=CloseReason(r, child.id).encode()),) for r in REASONS
+        ),
+    )
+
+
+async def close_command(update: Update, ctx: AlongsideContext) -> None:
+    staff, tr = ctx.staff, ctx.tr
+    args = ctx.args or []
+    try:
+        child = await access_child_by_ref(ctx.uow, staff, (args or [""])[0].upper())
+    except AccessDenied:
+        await to_staff(ctx, staff, _usage(tr))
+        return
+    reason = retention.parse_reason(" ".join(args[1:]))
+    if reason is None:
+        await to_staff(ctx, staff, reason_buttons(tr, child), key_id=child.data_key_id)
+        return
+    await _close(ctx, staff, child, reason)
+
+
+async def on_close_button(ctx: AlongsideContext, staff: StaffView, button: CloseReason) -> None:
+    try:
+        child = await access_child_by_id(ctx.uow, staff, button.child_id)
+    except AccessDenied:
+        await to_staff(ctx, staff, _usage(ctx.tr))
+        return
+    await _close(ctx, staff, child, Reason(button.reason, ""))
+
+
+async def _close(ctx: AlongsideContext, staff: StaffView, child: ChildView, reason: Reason) -> None:
+    tr, days = ctx.tr, ctx.runtime.settings.retention_days
+    try:
+        closure = await retention.close_case(ctx.uow, staff, child, reason, days)
+    except AccessDenied:
+        await to_staff(ctx, staff, _usage(tr))
+        return
+    except CloseRefused as exc:
+        if exc.why == "closed":
+            text = tr._("The case of {ref} is already closed.", ref=child.ref)
+        else:
+            text = tr.n_(
+                "{ref} has {n} safety alert that is not resolved. Resolve it first with "
+                "/resolve, then close the case.",
+                "{ref} has {n} safety alerts that are not resolved. Resolve them first with "
+                "/resolve, then close the case.",
+                exc.open_alerts,
+                ref=child.ref,
+            )
+        await to_staff(ctx, staff, Outgoing(text=text))
+        return
+    told = [staff]
+    advocate = await people.get_staff(ctx.uow, child.advocate_id) if child.advocate_id else None
+    if advocate is not None and advocate.active and advocate.id != staff.id:
+        told.append(advocate)
+    for person in told:
+        reader = tr_for(ctx, person.locale)
+        text = reader._(
+            "Closed: the case of {nickname} · {ref}. Their record will be erased on {date}, "
+            "unless it is reopened first with /reopen {ref}. If they write again, it opens "
+            "again by itself and you are told.",
+            nickname=child.nickname,
+            ref=child.ref,
+            date=reader.datetime(closure.erase_due_at),
+        )
+        await to_staff(ctx, person, Outgoing(text=text), key_id=child.data_key_id)
+
+
+async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
+    staff, tr = ctx.staff, ctx.tr
+    try:
+        child = await access_child_by_ref(ctx.uow, staff, (ctx.args or [""])[0].upper())
+        reopened = await retention.reopen_case(ctx.uow, staff, child)
+    except AccessDenied:
+        await to_staff(
+            ctx,
+            staff,
+            Outgoing(
+                text=tr._(
+                    "No young person of yours has that reference. Use: {usage}",
+                    usage="/reopen REF",
+                )
+            ),
+        )
+        return
+    if reopened:
+        text = tr._("Reopened: the case of {ref}. Their record will not be erased.", ref=child.ref)
+    else:
+        text = tr._("The case of {ref} is not closed. Nothing was changed.", ref=child.ref)
+    await to_staff(ctx, staff, Outgoing(text=text))
+
+
+async def on_contact(ctx: AlongsideContext, child: ChildView) -> None:
+    """A young person writes: if their case was closed, it is open again, and their readers
+    are told (their message itself goes on as every message does)."""
+    if await retention.reopen_on_contact(ctx.uow, child) is None:
+        return
+    for reader in await _readers(ctx.uow, child):
+        tr = tr_for(ctx, reader.locale)
+        text = tr._(
+            "{nickname} · {ref} wrote again, so their closed case is open again and their "
+            "record will not be erased. To close it again, use /close {ref}.",
+            nickname=child.nickname,
+            ref=child.ref,
+        )
+        await to_staff(ctx, reader, Outgoing(text=text), key_id=child.data_key_id)
+
+
+async def _readers(
+    uow: UnitOfWork, child: ChildView, *, supervisors_too: bool = False
+) -> list[StaffView]:
+    """Their advocate; the supervisors when they have none (or `supervisors_too`)."""
+    advocate = await people.get_staff(uow, child.advocate_id) if child.advocate_id else None
+    readers = [advocate] if advocate is not None and advocate.active else []
+    if supervisors_too or not readers:
+        readers += [s for s in await people.supervisors(uow) if s not in readers]
+    return readers
+
+
+class CaseRetention:
+    """Warnings and erasures of closed cases, looked at once a minute."""
+
+    EVERY = timedelta(minutes=1)
+
+    def __init__(self) -> None:
+        self.not_before: datetime | None = None
+
+    async def sweep(self, runtime: Runtime) -> int:
+        now = runtime.store.clock.now()
+        if self.not_before is not None and now < self.not_before:
+            return 0
+        acted = await self._warn(runtime)
+        async with runtime.store.unit() as uow:
+            due = await uow.closures.due(uow.now)
+        for closure in due:
+            acted += await self._erase(runtime, closure)
+        self.not_before = now + self.EVERY
+        return acted
+
+    async def _warn(self, runtime: Runtime) -> int:
+        async with runtime.store.unit() as uow:
+            warned = await retention.to_warn(uow)
+            for closure in warned:
+                child = await people.get_child(uow, closure.child_id)
+                if child is None:
+                    continue
+                for reader in await _readers(uow, child):
+                    tr = runtime.tr(reader.locale)
+                    text = tr._(
+                        "The record of {nickname} · {ref} will be erased on {date}: their case "
+                        "was closed on {closed}. To keep it, use /reopen {ref}.",
+                        nickname=child.nickname,
+                        ref=child.ref,
+                        date=tr.datetime(closure.erase_due_at),
+                        closed=tr.datetime(closure.closed_at),
+                    )
+                    await _tell(uow, reader, text, child)
+            await uow.commit()
+        return len(warned)
+
+    async def _erase(self, runtime: Runtime, closure: Closure) -> int:
+        async with runtime.store.unit() as uow:
+            child = await people.get_child(uow, closure.child_id)
+            if child is None:
+                return 0
+            action = await retention.due_action(uow, closure)
+            if action == retention.HOLD:
+                return 0
+            if action == retention.HOLD_AND_TELL:
+                for reader in await _readers(uow, child, supervisors_too=True):
+                    tr = runtime.tr(reader.locale)
+                    text = tr._(
+                        "The record of {nickname} · {ref} is due to be erased, but one of their "
+                        "safety alerts is not resolved. It will be erased once the alert is "
+                        "resolved, unless the case is reopened with /reopen {ref}.",
+                        nickname=child.nickname,
+                        ref=child.ref,
+                    )
+                    await _tell(uow, reader, text, child)
+                await uow.commit()
+                return 1
+            readers = await _readers(uow, child)
+            try:
+                erased = await erasure.erase_expired(uow, child.id)
+            except ErasureBlocked:
+                return 0  # an alert raised since the look: held at the next sweep
+            if erased is None:
+                return 0
+            for reader in readers:
+                tr = runtime.tr(reader.locale)
+                text = tr._(
+                    "The record of {ref} was erased: its case was closed and the time to keep "
+                    "it is over. It cannot be restored.",
+                    ref=erased.ref,
+                )
+                await uow.send(
+                    reader.telegram_id, Outgoing(text=text), purpose="notice", staff_id=reader.id
+                )
+            await uow.commit()
+        log.info("case.erased_on_time")
+        return 1
+
+
+async def _tell(uow: UnitOfWork, reader: StaffView, text: str, child: ChildView) -> None:
+    # Sealed under the young person's key: shredded with their record.
+    await uow.send(
+        reader.telegram_id,
+        Outgoing(text=text),
+        purpose="notice",
+        staff_id=reader.id,
+        key_id=child.data_key_id,
+        child_id=child.id,
+    )

@@ -1,0 +1,188 @@
+"""Closed cases as records: the repository the retention rules (`conversations.retention`)
+reach them through.
+
+A closure says who closed a young person's case, why, and when their record is to be erased;
+the sweeper acts on it, so the deadline survives a restart. The SQLAlchemy repository hangs on
+`store.UnitOfWork` (``uow.closures``); the in-memory one on `fakes.FakeUnitOfWork`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import select
+
+from conversations.ids import new_id
+from conversations.models import CaseClosure
+from conversations.people import ChildView
+
+if TYPE_CHECKING:
+    from conversations.fakes import FakeUnitOfWork
+    from conversations.store import UnitOfWork
+
+ADULT, ENDED, OTHER = "adult", "ended", "other"
+REASONS = (ADULT, ENDED, OTHER)
+
+
+@dataclass(frozen=True)
+class Closure:
+    child_id: str
+    closed_by: str
+    reason: str
+    closed_at: datetime
+    erase_due_at: datetime
+    warned_at: datetime | None = None
+    held_told_at: datetime | None = None
+    # The words given with the reason; opened only by `get`.
+    words: str | None = None
+
+
+class ClosureRepository(Protocol):
+    async def get(self, child_id: str) -> Closure | None:
+        """The child's closure with its words opened, if their case is closed."""
+        ...
+
+    async def add(
+        self, child: ChildView, *, closed_by: str, reason: str, words: str, erase_due_at: datetime
+    ) -> Closure: ...
+
+    async def remove(self, child_id: str) -> None: ...
+
+    async def to_warn(self, before: datetime) -> list[Closure]:
+        """Closures not yet warned of whose erasure is due before `before` (locked where the
+        store can, so two workers do not both warn)."""
+        ...
+
+    async def due(self, now: datetime) -> list[Closure]:
+        """Closures whose erasure is due."""
+        ...
+
+    async def mark(self, child_id: str, *, warned: bool = False, held: bool = False) -> None: ...
+
+
+def _record(row: CaseClosure, words: str | None = None) -> Closure:
+    return Closure(
+        row.child_id,
+        row.closed_by,
+        row.reason,
+        row.closed_at,
+        row.erase_due_at,
+        row.warned_at,
+        row.held_told_at,
+        words,
+    )
+
+
+class SqlClosures:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session = uow.session
+
+    async def _row(self, child_id: str) -> CaseClosure | None:
+        return (
+            await self.session.execute(select(CaseClosure).where(CaseClosure.child_id == child_id))
+        ).scalar_one_or_none()
+
+    async def get(self, child_id: str) -> Closure | None:
+        row = await self._row(child_id)
+        if row is None:
+            return None
+        words = None
+        if row.words_sealed:
+            words = await self.uow.open(row.words_sealed, "case_closures", "words", row.id)
+        return _record(row, words)
+
+    async def add(
+        self, child: ChildView, *, closed_by: str, reason: str, words: str, erase_due_at: datetime
+    ) -> Closure:
+        closure_id = new_id()
+        sealed = (
+            await self.uow.seal(child.data_key_id, words, "case_closures", "words", closure_id)
+            if words
+            else None
+        )
+        row = CaseClosure(
+            id=closure_id,
+            child_id=child.id,
+            closed_by=closed_by,
+            reason=reason,
+            words_sealed=sealed,
+            closed_at=self.uow.now,
+            erase_due_at=erase_due_at,
+        )
+        self.session.add(row)
+        return _record(row, words or None)
+
+    async def remove(self, child_id: str) -> None:
+        row = await self._row(child_id)
+        if row is not None:
+            await self.session.delete(row)
+            await self.session.flush()
+
+    async def to_warn(self, before: datetime) -> list[Closure]:
+        rows = (
+            await self.session.execute(
+                select(CaseClosure)
+                .where(CaseClosure.warned_at.is_(None), CaseClosure.erase_due_at <= before)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+        return [_record(row) for row in rows]
+
+    async def due(self, now: datetime) -> list[Closure]:
+        rows = (
+            await self.session.execute(
+                select(CaseClosure).where(CaseClosure.erase_due_at <= now).limit(50)
+            )
+        ).scalars()
+        return [_record(row) for row in rows]
+
+    async def mark(self, child_id: str, *, warned: bool = False, held: bool = False) -> None:
+        row = await self._row(child_id)
+        if row is None:
+            return
+        if warned:
+            row.warned_at = self.uow.now
+        if held:
+            row.held_told_at = self.uow.now
+
+
+class FakeClosures:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+        self.by_child: dict[str, Closure] = {}
+
+    async def get(self, child_id: str) -> Closure | None:
+        return self.by_child.get(child_id)
+
+    async def add(
+        self, child: ChildView, *, closed_by: str, reason: str, words: str, erase_due_at: datetime
+    ) -> Closure:
+        closure = Closure(
+            child.id, closed_by, reason, self.uow.now, erase_due_at, words=words or None
+        )
+        self.by_child[child.id] = closure
+        return closure
+
+    async def remove(self, child_id: str) -> None:
+        self.by_child.pop(child_id, None)
+
+    async def to_warn(self, before: datetime) -> list[Closure]:
+        return [
+            c for c in self.by_child.values() if c.warned_at is None and c.erase_due_at <= before
+        ]
+
+    async def due(self, now: datetime) -> list[Closure]:
+        return [c for c in self.by_child.values() if c.erase_due_at <= now]
+
+    async def mark(self, child_id: str, *, warned: bool = False, held: bool = False) -> None:
+        closure = self.by_child.get(child_id)
+        if closure is None:
+            return
+        if warned:
+            closure = replace(closure, warned_at=self.uow.now)
+        if held:
+            closure = replace(closure, held_told_at=self.uow.now)
+        self.by_child[child_id] = closure

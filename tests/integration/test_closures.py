@@ -1,0 +1,103 @@
+"""Closed cases in the store, on SQLite and PostgreSQL, against the fake: the same answers; the
+reason's words sealed; a moved due time refuses to load; an erasure takes the closure with it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from conversations import erasure, retention
+from conversations.closures import OTHER
+from conversations.errors import TamperedError
+from conversations.fakes import FakeUnitOfWork
+from conversations.models import CaseClosure
+from conversations.people import Role
+from conversations.repositories import Work
+from conversations.retention import Reason
+from conversations.store import Store
+from tests.integration.test_erasure import ADVOCATE, CHILD, SUPERVISOR, _child, _staff
+from tests.integration.test_store import SetClock
+from tests.unit.conftest import enrol, linked_child
+
+DAYS = 30
+
+
+async def _exercise(uow: Work, staff_id: str, child_id: str) -> list[object]:
+    """The repository's answers along one close, warn and due; the same from every store."""
+    staff = await uow.staff.get(staff_id)
+    child = await uow.children.get(child_id)
+    assert staff is not None
+    assert child is not None
+    closed = await retention.close_case(uow, staff, child, Reason(OTHER, "went home"), DAYS)
+    got = await uow.closures.get(child_id)
+    answers: list[object] = [got == closed, got.words if got else None]
+    answers.append(len(await uow.closures.to_warn(uow.now)))
+    answers.append(len(await uow.closures.to_warn(uow.now + timedelta(days=DAYS))))
+    await uow.closures.mark(child_id, warned=True)
+    answers.append(len(await uow.closures.to_warn(uow.now + timedelta(days=DAYS))))
+    answers.append(len(await uow.closures.due(uow.now + timedelta(days=DAYS))))
+    return answers
+
+
+EXPECTED = [True, "went home", 0, 1, 0, 1]
+
+
+async def test_the_store_and_the_fake_answer_alike(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        assert await _exercise(uow, advocate.id, child.id) == EXPECTED
+        await uow.commit()
+    fake = FakeUnitOfWork()
+    rosa = await enrol(fake, ADVOCATE, "Rosa")
+    star = await linked_child(fake, rosa, CHILD)
+    assert await _exercise(fake, rosa.id, star.id) == EXPECTED
+    async with store.unit(read_only=True) as uow:
+        row = (
+            await uow.session.execute(select(CaseClosure).where(CaseClosure.child_id == child.id))
+        ).scalar_one_or_none()
+        assert row is not None
+        assert row.words_sealed is not None
+        assert b"went home" not in row.words_sealed
+
+
+async def test_a_due_time_moved_outside_refuses_to_load(store: Store) -> None:
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        await retention.close_case(uow, advocate, child, Reason(OTHER, ""), DAYS)
+        await uow.commit()
+    async with store.unit() as uow:
+        await uow.session.execute(
+            update(CaseClosure)
+            .values(erase_due_at=uow.now)
+            .execution_options(synchronize_session=False)
+        )
+        await uow.commit()
+    async with store.unit(read_only=True) as uow:
+        with pytest.raises(TamperedError):
+            await uow.closures.due(uow.now + timedelta(days=1))
+
+
+async def test_an_erasure_takes_the_closure(store: Store) -> None:
+    clock = store.clock
+    assert isinstance(clock, SetClock)
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    async with store.unit() as uow:
+        await retention.close_case(uow, advocate, child, Reason(OTHER, "words"), DAYS)
+        await uow.commit()
+    clock.advance(days=DAYS)
+    async with store.unit() as uow:
+        (due,) = await uow.closures.due(uow.now)
+        assert await retention.due_action(uow, due) == retention.ERASE
+        erased = await erasure.erase_expired(uow, child.id)
+        assert erased is not None
+        assert erased.ref == child.ref
+        await uow.commit()
+    async with store.unit(read_only=True) as uow:
+        left = (await uow.session.execute(select(func.count()).select_from(CaseClosure))).scalar()
+        assert left == 0
