@@ -43,6 +43,7 @@ TITLES = {
     "alerts": N_("Alerts"),
     "check_ins": N_("Check-ins"),
     "responses": N_("Answers to young people's messages"),
+    "missing": N_("Missing episodes"),
     "months": N_("By month"),
 }
 LABELS = {
@@ -63,6 +64,13 @@ LABELS = {
     "first_answer_p50": N_("first answer, median minutes"),
     "first_answer_p90": N_("first answer, 90th percentile minutes"),
     "alerts": N_("Alerts"),
+    "episodes": N_("episodes opened"),
+    "young_people_missing": N_("young people missing at least once"),
+    "missing_percent": N_("of those supported, per cent"),
+    "missing_p50": N_("time missing, median minutes"),
+    "not_found": N_("not yet found"),
+    "interviews_due": N_("found (a return interview due)"),
+    "interviews_in_time": N_("return interviews done within 72 hours"),
 }
 
 

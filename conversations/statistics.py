@@ -29,7 +29,7 @@ from conversations import disclosure
 from conversations.access import may_see_statistics
 from conversations.errors import AccessDenied
 from conversations.journey import STAGE_ORDER
-from conversations.models import Alert, Child, Invite, Message, StageChange
+from conversations.models import Alert, Child, Invite, Message, MissingEpisode, StageChange
 from conversations.people import StaffView
 from conversations.report import (
     NOT_RECORDED,
@@ -71,10 +71,45 @@ async def stages(uow: UnitOfWork, period: Period, people: Population) -> Section
     return Section("stages", rows_of(disclosure.partition(people.stages)[0]))
 
 
-async def missing_episodes(uow: UnitOfWork, period: Period, people: Population) -> None:
-    """The hook for missing episodes (share of young people with one, episodes per young
-    person, median duration, not yet found, return interviews within 72 hours): nothing until
-    the episodes are kept."""
+async def missing_episodes(uow: UnitOfWork, period: Period, people: Population) -> Section:
+    """Episodes opened in the period: how many, how many young people, their share of those
+    supported, the median time missing (of those found), how many are not yet found, and the
+    return interviews done within their 72 hours (of those found in the period)."""
+    rows = (
+        await uow.session.execute(
+            select(
+                MissingEpisode.child_id,
+                MissingEpisode.opened_at,
+                MissingEpisode.closed_at,
+                MissingEpisode.interview,
+                MissingEpisode.interview_at,
+                MissingEpisode.interview_due_at,
+            ).where(MissingEpisode.opened_at >= period.start, MissingEpisode.opened_at < period.end)
+        )
+    ).all()
+    found = [r for r in rows if r.closed_at is not None and r.closed_at < period.end]
+    durations = [(r.closed_at - r.opened_at).total_seconds() / 60 for r in found]
+    in_time = sum(
+        r.interview == "done"
+        and r.interview_at is not None
+        and r.interview_due_at is not None
+        and r.interview_at <= r.interview_due_at
+        for r in found
+    )
+    young_people = disclosure.count(len({r.child_id for r in rows}))
+    supported = disclosure.total(people.total, people.languages, people.stages, people.age_bands)
+    return Section(
+        "missing",
+        (
+            one("episodes", disclosure.count(len(rows))),
+            one("young_people_missing", young_people),
+            one("missing_percent", disclosure.share(young_people, supported), "percent"),
+            one("missing_p50", disclosure.minutes(durations, 50), "minutes"),
+            one("not_found", disclosure.count(len(rows) - len(found))),
+            one("interviews_due", disclosure.count(len(found))),
+            one("interviews_in_time", disclosure.count(in_time)),
+        ),
+    )
 
 
 async def months(uow: UnitOfWork, period: Period, people: Population) -> Section:

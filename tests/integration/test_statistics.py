@@ -19,7 +19,7 @@ from sqlalchemy import select
 from conversations import alerts, linking, people, relay, relaying
 from conversations.ids import new_id
 from conversations.journey import Stage
-from conversations.models import AuditEntry, CheckIn
+from conversations.models import AuditEntry, CheckIn, MissingEpisode
 from conversations.people import ChildView, Role, StaffView
 from conversations.relay import Content
 from conversations.store import Store, StoreConfig
@@ -152,6 +152,31 @@ async def seed(store: Store, clock: SetClock) -> None:
 
     await _in_a_unit(store, clock, MARCH + timedelta(days=1), check_ins)
 
+    # Six missing in March: five found after 1 to 5 hours, four of their return interviews
+    # done within the 72 hours (the fifth declined); one not yet found.
+    async def missing(uow):  # type: ignore[no-untyped-def]
+        for n, child in enumerate(young[:6]):
+            opened = MARCH + timedelta(days=3, hours=n)
+            closed = opened + timedelta(hours=n + 1) if n < 5 else None
+            due = closed + timedelta(hours=72) if closed else None
+            uow.session.add(
+                MissingEpisode(
+                    id=new_id(),
+                    child_id=child.id,
+                    opened_by=advocate.id,
+                    opened_at=opened,
+                    closed_at=closed,
+                    closed_by=advocate.id if closed else None,
+                    found_how="returned" if closed else None,
+                    interview_due_at=due,
+                    interview_at=closed + timedelta(hours=24) if closed else None,
+                    interview=("done" if n < 4 else "declined") if closed else None,
+                    reminders=0,
+                )
+            )
+
+    await _in_a_unit(store, clock, MARCH + timedelta(days=4), missing)
+
 
 async def _set_stage(uow, advocate, child, stage):  # type: ignore[no-untyped-def]
     from conversations.continuity import set_stage
@@ -219,6 +244,13 @@ EXPECTED = {
     ("responses", "answered_percent"): ["*"],
     ("responses", "first_answer_p50"): ["10"],
     ("responses", "first_answer_p90"): ["50"],
+    ("missing", "episodes"): ["6"],
+    ("missing", "young_people_missing"): ["6"],
+    ("missing", "missing_percent"): ["75"],
+    ("missing", "missing_p50"): ["180"],
+    ("missing", "not_found"): ["<5"],
+    ("missing", "interviews_due"): ["5"],
+    ("missing", "interviews_in_time"): ["<5"],
     ("months", "2026-03"): ["8", "*"],
     ("months", "2026-04"): ["5", "<5"],
 }
