@@ -143,12 +143,18 @@ class Inbox:
                     return 0
             state = UpdateState(uow)
             token = current.set(state)
+            unreadable = False
             try:
                 raw = await uow.open_json(payload, "inbox", "payload", str(update_id))
                 update = Update.de_json(raw, app.bot)
-                await app.process_update(update)
-            except Exception as exc:  # a malformed update must not stop the queue
-                state.error = type(exc).__name__
+            except Exception as exc:
+                # Forged or mangled past what the library can read: no later try reads it.
+                state.error, unreadable = type(exc).__name__, True
+            else:
+                try:
+                    await app.process_update(update)
+                except Exception as exc:  # a malformed update must not stop the queue
+                    state.error = type(exc).__name__
             finally:
                 current.reset(token)
             if state.error is None:
@@ -156,15 +162,17 @@ class Inbox:
                 if state.error is None:
                     return 1
             error = state.error
-        await self._failed(update_id, error)
+        await self._failed(update_id, error, final=unreadable)
         return 1
 
-    async def _failed(self, update_id: int, error: str) -> None:
-        """Roll back the update's effects and count the try; after the last, keep the update
-        as a dead letter with its reason and pass its message on as it came, so that nothing
-        a young person sends is dropped."""
+    async def _failed(self, update_id: int, error: str, *, final: bool = False) -> None:
+        """Roll back the update's effects and count the try; after the last (or at once, when
+        it is `final`), keep the update as a dead letter with its reason and pass its message
+        on as it came, so that nothing a young person sends is dropped."""
         log.warning("inbox.update_failed", extra={"update_id": update_id, "error": error})
-        failure = await queue.failed(self.store, update_id, error)
+        failure = await queue.failed(
+            self.store, update_id, error, **({"max_attempts": 1} if final else {})
+        )
         if failure is None:
             return
         if not failure.final:
