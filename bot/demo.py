@@ -34,8 +34,10 @@ from safety import load_contacts
 
 TOKEN = "123456:DEMO-TOKEN-alongside-demo"  # noqa: S105 - the emulator's, not a real token
 BOT_USERNAME = "alongside_demo_bot"
-WAIT = 10.0
-START_WAIT = 20.0
+WAIT = 60.0  # a step waits for what it expects; on an idle machine each takes well under a second
+# Start-up registers every role's menu in every language: on a busy shared machine that alone
+# has taken over a minute. A demo that gives up sooner shows nothing.
+START_WAIT = 180.0
 STOP_WAIT = 15.0
 WHO_WIDTH = 18
 BIDI_MARKS = "\u2066\u2067\u2068\u2069"

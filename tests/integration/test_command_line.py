@@ -374,7 +374,7 @@ def test_configuration_errors_are_one_line_and_exit_2(
         (
             ("staff", "add", "--role", "boss", "--telegram-id", "5", "--name", "X"),
             "alongside staff add: argument --role: invalid choice: 'boss' (choose from 'advocate', "
-            "'supervisor') (see `alongside staff add --help`)",
+            "'supervisor', 'interpreter') (see `alongside staff add --help`)",
         ),
         (
             ("staff", "remove", "--telegram-id", "abc"),
