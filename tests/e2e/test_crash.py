@@ -29,8 +29,8 @@ from tests.conftest import PATIENCE, BotHarness, make_settings
 
 pytestmark = pytest.mark.slow
 MARK = re.compile(r"msg (\d{4})")
-STALL = 45.0
-LONGEST = 240.0
+STALL = 45.0 * PATIENCE
+LONGEST = 240.0 * PATIENCE
 
 
 def _env(settings_env: dict[str, str]) -> dict[str, str]:

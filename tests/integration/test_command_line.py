@@ -515,7 +515,7 @@ def test_safety_scan_answers_each_line_as_it_arrives(tmp_path: Path) -> None:
             for text, severity in (("i want to die", "urgent"), ("hello", "none")):
                 scanner.stdin.write(json.dumps({"text": text}) + "\n")
                 scanner.stdin.flush()
-                ready, _, _ = select.select([scanner.stdout], [], [], 20)
+                ready, _, _ = select.select([scanner.stdout], [], [], 20 * PATIENCE)
                 assert ready, "no answer while the input stays open"
                 assert json.loads(scanner.stdout.readline())["severity"] == severity
         finally:
