@@ -84,16 +84,9 @@ async def access_child_as_interpreter(
 
 def may_read_profile(staff: StaffView | None, child: ChildView | None) -> bool:
     """Read or change a young person's missing-person profile: their own advocate and the
-    supervisors, never an interpreter (whose window is the conversation alone)."""
-    if staff is None or child is None:
-        return False
-    if not staff.active:
-        return False
-    if staff.role is Role.SUPERVISOR:
-        return True
-    if staff.role is not Role.ADVOCATE:
-        return False
-    return child.advocate_id == staff.id
+    supervisors, never an interpreter (whose window is the conversation alone): exactly who
+    may act for them."""
+    return may_act_for(staff, child)
 
 
 def may_release_profile(staff: StaffView | None, child: ChildView | None, missing: bool) -> bool:
