@@ -24,9 +24,10 @@ the concepts found together), so staff can always see *why* a message was flagge
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -188,9 +189,18 @@ class Reading:
         )
 
     def features(self, span: tuple[int, int]) -> list[str]:
+        # Only the terms that start in the window: a very long message has many windows and
+        # many terms, and looking through all of them for each window grows with the square.
+        starts, ordered = self._by_start
+        inside = ordered[bisect_left(starts, span[0]) : bisect_left(starts, span[1])]
         return feature_names(
-            self.text, span, self.found, [f"r:{rule_id}" for rule_id in sorted(self.fired)]
+            self.text, span, inside, [f"r:{rule_id}" for rule_id in sorted(self.fired)]
         )
+
+    @cached_property
+    def _by_start(self) -> tuple[list[int], list[Found]]:
+        ordered = sorted(self.found, key=lambda f: f.start)
+        return [f.start for f in ordered], ordered
 
 
 # How far below the likeliest language (mean log-probability per trigram) a language may score
