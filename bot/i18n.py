@@ -8,6 +8,7 @@ advocate's language, the child's notices in the child's.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import logging
@@ -202,9 +203,20 @@ class _Fallback(gettext.NullTranslations):
 
 
 def _load(directory: Path, locale: str) -> gettext.NullTranslations:
-    fallback = _Fallback(locale)
     po_path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
+    try:
+        stamp = po_path.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = None
+    return _compiled(po_path, locale, stamp)
+
+
+# Compiling twelve catalogs costs a third of a second; each process (and each bot a test starts)
+# reads them once, until a catalog file changes.
+@functools.lru_cache(maxsize=64)
+def _compiled(po_path: Path, locale: str, stamp: int | None) -> gettext.NullTranslations:
+    fallback = _Fallback(locale)
+    if stamp is None:
         if locale != DEFAULT:
             log.warning("i18n.missing_catalog", extra={"locale": locale})
         return fallback
