@@ -41,6 +41,7 @@ from bot.practice import (
 from conversations import people
 from conversations.journey import Stage
 from conversations.people import Role
+from conversations.store import MovableClock
 from safety import load_contacts
 
 WAIT = 60.0  # a step waits for what it expects; on an idle machine each takes well under a second
@@ -124,6 +125,8 @@ class Demo:
     bot_task: asyncio.Task[None]
     transcript: Transcript
     people: Cast
+    # Real time unless moved: the sandbox's scenarios move it to a check-in or a night.
+    clock: MovableClock = field(default_factory=MovableClock)
 
     @property
     def supervisor(self) -> Actor:
@@ -388,9 +391,10 @@ async def run_demo(out: TextIO | None = None) -> int:
 
 
 async def _run(emu: BotApiEmulator, data_dir: Path, out: TextIO) -> None:
-    async with bot_on(practice_settings(emu, data_dir)) as (task, running):
+    clock = MovableClock()
+    async with bot_on(practice_settings(emu, data_dir), clock) as (task, running):
         transcript = Transcript(emu, out)
-        demo = Demo(emu, running, task, transcript, cast(emu))
+        demo = Demo(emu, running, task, transcript, cast(emu), clock)
         for actor in (demo.supervisor, demo.advocate, demo.child, demo.second_child):
             transcript.names[actor.user.id] = actor.name
         follower = asyncio.create_task(transcript.follow())
