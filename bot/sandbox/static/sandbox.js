@@ -135,7 +135,7 @@ function makePhone(role) {
   const node = document.getElementById("phone-template").content.firstElementChild.cloneNode(true);
   node.dataset.role = role;
   const phone = {
-    role, node, replyTo: null, drawn: "", notices: -1,
+    role, node, replyTo: null, drawn: "", notices: -1, atEnd: true,
     chat: node.querySelector(".chat"),
     keyboard: node.querySelector(".keyboard"),
     input: node.querySelector(".text"),
@@ -153,6 +153,10 @@ function makePhone(role) {
     }
   });
   node.querySelector(".cancel-reply").addEventListener("click", () => stopReply(phone));
+  // Whoever scrolls back to read stays where they are; at the end, new messages come into view.
+  phone.chat.addEventListener("scroll", () => {
+    phone.atEnd = phone.chat.scrollHeight - phone.chat.scrollTop - phone.chat.clientHeight < 40;
+  });
   const menu = node.querySelector(".attach-menu");
   node.querySelector(".attach").addEventListener("click", () => { menu.hidden = !menu.hidden; });
   for (const button of menu.querySelectorAll("button")) {
@@ -182,7 +186,6 @@ function drawPhone(phone, shown, languages) {
   const key = JSON.stringify([shown.messages, shown.keyboard]);
   if (key !== phone.drawn) {
     phone.drawn = key;
-    const atEnd = phone.chat.scrollHeight - phone.chat.scrollTop - phone.chat.clientHeight < 40;
     const items = [];
     let day = null;
     for (const message of shown.messages) {
@@ -190,8 +193,6 @@ function drawPhone(phone, shown, languages) {
       items.push(messageItem(phone, message));
     }
     phone.chat.replaceChildren(...items);
-    if (atEnd || !phone.seen) phone.chat.scrollTop = phone.chat.scrollHeight;
-    phone.seen = true;
     if (phone.replyTo !== null && !shown.messages.some((m) => m.id === phone.replyTo)) stopReply(phone);
     phone.keyboard.replaceChildren(...(shown.keyboard || []).map((row) => {
       const line = el("div", "keyboard-row");
@@ -203,6 +204,8 @@ function drawPhone(phone, shown, languages) {
       }
       return line;
     }));
+    // Last, once the keyboard has taken its room: a chat read to its end stays at its end.
+    if (phone.atEnd) phone.chat.scrollTop = phone.chat.scrollHeight;
   }
   for (const said of shown.notices) {
     if (said.n > phone.notices) { phone.notices = said.n; notice(phone, said.text); }
