@@ -111,21 +111,24 @@ async function act(phone, what, body) {
     await post(`/api/phones/${phone.role}/${what}`, body);
     return true;
   } catch (error) {
-    notice(phone, error.message);
+    notice(phone, error.message, true);
     return false;
   }
 }
 
 function pressInline(phone, message, cell) {
   if (cell.data === undefined) {
-    notice(phone, `Links do not open in the sandbox: ${cell.url || "this button does nothing here"}`);
+    notice(phone, `Links do not open in the sandbox: ${cell.url || "this button does nothing here"}`, true);
     return;
   }
   act(phone, "press", { message_id: message.id, data: cell.data });
 }
 
-function notice(phone, text) {
+// A toast over the chat: the bot's answer to a button press, or (marked) a note from the
+// sandbox itself, which is for whoever practises and is never part of the chat.
+function notice(phone, text, fromSandbox) {
   phone.notice.textContent = text;
+  phone.notice.classList.toggle("sandbox-note", Boolean(fromSandbox));
   phone.notice.hidden = false;
   clearTimeout(phone.noticeTimer);
   phone.noticeTimer = setTimeout(() => { phone.notice.hidden = true; }, 5000);
@@ -168,7 +171,7 @@ function makePhone(role) {
   }
   phone.language.addEventListener("change", async () => {
     if (await act(phone, "language", { code: phone.language.value })) {
-      notice(phone, "Phone language changed. The bot keeps the language it already knows for this person until you start again, or until it is changed in the chat (/language).");
+      notice(phone, "Phone language changed. The bot keeps the language it already knows for this person until you start again, or until it is changed in the chat (/language).", true);
     }
   });
   document.getElementById("phones").append(node);
