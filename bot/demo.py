@@ -1,11 +1,12 @@
 """`alongside demo`: the real bot, a scripted conversation, printed as it happens.
 
 The bot runs unchanged against the built-in Bot API emulator, with its own SQLite store and keys
-in a temporary directory that is removed afterwards. Settings are built here, never from the
-environment or ``.env``, so the demo cannot reach a real database or a real Telegram token.
+in a temporary directory that is removed afterwards. Settings are built in code
+(`bot.practice`), never from the environment or ``.env``, so the demo cannot reach a real
+database or a real Telegram token.
 
-The script is a list of steps (``STEPS``); a flow that is not built yet is listed with no action
-and reported as not available, so adding it later is a change in one place.
+The script is a list of steps (``STEPS``), each waiting for what the bot does; the sandbox
+(`bot.sandbox`) plays the same steps on its phones.
 """
 
 from __future__ import annotations
