@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALES := en sq vi ar prs fa ps ckb ti am ro fr pl
 
-.PHONY: run test test-fast lint bench catalogs clean model check-model
+.PHONY: run sandbox test test-fast lint bench catalogs clean model check-model
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(BIN)/.installed
 	if [ $$status -eq 0 ]; then exec $(BIN)/alongside run; \
 	elif [ $$status -eq 1 ]; then exec $(BIN)/alongside demo; \
 	else exit $$status; fi
+
+# The real bot in a browser, for practice (the README's "Practise in a browser").
+sandbox: $(BIN)/.installed
+	$(BIN)/alongside sandbox
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

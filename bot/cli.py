@@ -33,7 +33,7 @@ CODES = tuple(lang.code for lang in LANGUAGES)
 # Telegram: "[user ids have] at most 52 significant bits".
 MAX_TELEGRAM_ID = 2**52 - 1
 # Commands that need no settings: they must work whatever the environment holds.
-NO_SETTINGS = ("demo", "safety-scan")
+NO_SETTINGS = ("demo", "sandbox", "safety-scan")
 
 
 class UsageError(Exception):
@@ -126,6 +126,19 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         "a scripted conversation against the built-in Bot API emulator, in a "
         "temporary data dir; needs no settings",
+    )
+    sandbox = command(
+        sub,
+        "sandbox",
+        "the real bot in a browser, for practice: three phones (a young person, their "
+        "advocate, a supervisor) against the built-in emulator, in a temporary data dir; "
+        "needs no settings and never reaches Telegram",
+    )
+    sandbox.add_argument(
+        "--listen",
+        default="127.0.0.1:8765",
+        metavar="HOST:PORT",
+        help="where the page is served, on this machine only (default: 127.0.0.1:8765)",
     )
     command(
         sub,
@@ -253,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         if args.command in NO_SETTINGS:
-            return _without_settings(args.command)
+            return _without_settings(args)
         settings = Settings.from_env()
         return _dispatch(args, settings)
     except (ConfigurationError, UsageError) as exc:
@@ -278,11 +291,15 @@ def _say(why: str, settings: Settings | None) -> None:
     print(f"alongside: {_safe(why)}", file=sys.stderr)
 
 
-def _without_settings(command: str) -> int:
-    if command == "safety-scan":
+def _without_settings(args: argparse.Namespace) -> int:
+    if args.command == "safety-scan":
         from safety import scan_lines
 
         return scan_lines(sys.stdin, sys.stdout)
+    if args.command == "sandbox":
+        from bot.sandbox import run_sandbox
+
+        return run_sandbox(args.listen)
     from bot.demo import run_demo
 
     return int(asyncio.run(run_demo()))

@@ -1,61 +1,53 @@
 """`alongside demo`: the real bot, a scripted conversation, printed as it happens.
 
 The bot runs unchanged against the built-in Bot API emulator, with its own SQLite store and keys
-in a temporary directory that is removed afterwards. Settings are built here, never from the
-environment or ``.env``, so the demo cannot reach a real database or a real Telegram token.
+in a temporary directory that is removed afterwards. Settings are built in code
+(`bot.practice`), never from the environment or ``.env``, so the demo cannot reach a real
+database or a real Telegram token.
 
-The script is a list of steps (``STEPS``); a flow that is not built yet is listed with no action
-and reported as not available, so adding it later is a change in one place.
+The script is a list of steps (``STEPS``), each waiting for what the bot does; the sandbox
+(`bot.sandbox`) plays the same steps on its phones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import re
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import i18n, notices
-from bot.app import Running, serve
+from bot import notices
+from bot.app import Running
+from bot.callbacks import StageChoice
 from bot.content import journey_content
-from bot.emulator import BotApiEmulator, EmulatedUser, SentMessage
-from bot.i18n import Translator
-from bot.settings import Settings
+from bot.emulator import BotApiEmulator, SentMessage
+from bot.i18n import SUPPORTED, Translator
+from bot.practice import (
+    BOT_USERNAME,
+    TOKEN,
+    Actor,
+    Cast,
+    PracticeFailed,
+    bot_on,
+    cast,
+    practice_settings,
+    quiet_logs,
+)
 from conversations import people
 from conversations.journey import Stage
 from conversations.people import Role
+from conversations.store import MovableClock
 from safety import load_contacts
 
-TOKEN = "123456:DEMO-TOKEN-alongside-demo"  # noqa: S105 - the emulator's, not a real token
-BOT_USERNAME = "alongside_demo_bot"
 WAIT = 60.0  # a step waits for what it expects; on an idle machine each takes well under a second
-# Start-up registers every role's menu in every language: on a busy shared machine that alone
-# has taken over a minute. A demo that gives up sooner shows nothing.
-START_WAIT = 180.0
-STOP_WAIT = 15.0
 WHO_WIDTH = 18
 BIDI_MARKS = "\u2066\u2067\u2068\u2069"
-
-
-class DemoFailed(Exception):
-    """A step did not happen; the message says which and what was expected."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    user: EmulatedUser
-    label: str
-    locale: str = "en"
-
-    @property
-    def name(self) -> str:
-        return self.user.first_name
 
 
 # Printing ---------------------------------------------------------------------------------------
@@ -133,10 +125,25 @@ class Demo:
     running: Running
     bot_task: asyncio.Task[None]
     transcript: Transcript
-    supervisor: Actor
-    advocate: Actor
-    child: Actor
-    second_child: Actor
+    people: Cast
+    # Real time unless moved: the sandbox's scenarios move it to a check-in or a night.
+    clock: MovableClock = field(default_factory=MovableClock)
+
+    @property
+    def supervisor(self) -> Actor:
+        return self.people.supervisor
+
+    @property
+    def advocate(self) -> Actor:
+        return self.people.advocate
+
+    @property
+    def child(self) -> Actor:
+        return self.people.child
+
+    @property
+    def second_child(self) -> Actor:
+        return self.people.second_child
 
     def tr(self, locale: str) -> Translator:
         return self.running.runtime.tr(locale)
@@ -158,10 +165,10 @@ class Demo:
                 lambda: self.bot_task.done() or match() is not None, timeout=WAIT, description=what
             )
         except AssertionError:
-            raise DemoFailed(f"{actor.name} never got {what} within {WAIT:.0f} s") from None
+            raise PracticeFailed(f"{actor.name} never got {what} within {WAIT:.0f} s") from None
         message = match()
         if message is None:
-            raise DemoFailed(f"the bot stopped before {actor.name} got {what}")
+            raise PracticeFailed(f"the bot stopped before {actor.name} got {what}")
         self.transcript.flush()
         return message
 
@@ -171,6 +178,16 @@ class Demo:
 
 def containing(needle: str) -> Callable[[SentMessage], bool]:
     return lambda m: needle in _plain(m.text or m.caption or "")
+
+
+def with_buttons(pattern: str) -> Callable[[SentMessage], bool]:
+    """A message with an inline button whose data matches ``pattern`` (the same in every
+    language)."""
+    return lambda m: any(
+        re.match(pattern, str(b.get("callback_data", "")))
+        for row in (m.reply_markup or {}).get("inline_keyboard", [])
+        for b in row
+    )
 
 
 def _plain(text: str) -> str:
@@ -184,19 +201,21 @@ async def enrol_staff(demo: Demo) -> None:
     async with demo.running.runtime.store.unit() as uow:
         for actor, role in ((demo.supervisor, Role.SUPERVISOR), (demo.advocate, Role.ADVOCATE)):
             await people.add_staff(
-                uow, telegram_id=actor.user.id, name=actor.name, role=role, locale="en"
+                uow, telegram_id=actor.user.id, name=actor.name, role=role, locale=actor.locale
             )
-            demo.transcript.line("operator", f"enrols {actor.name} as {role.value} (English)")
+            language = SUPPORTED[actor.locale].native
+            demo.transcript.line("operator", f"enrols {actor.name} as {role.value} ({language})")
         await uow.commit()
 
 
 async def link(demo: Demo, child: Actor, nickname: str) -> None:
     since = demo.mark(demo.advocate)
     demo.send(demo.advocate, f"/invite {nickname}")
+    # Read from the deep link, which reads the same in every language.
     invite = await demo.expect(
-        demo.advocate, f"an invite code for {nickname}", containing("Code:"), since
+        demo.advocate, f"an invite code for {nickname}", containing("?start="), since
     )
-    code = _plain(invite.text or "").split("Code:")[1].split()[0]
+    code = _plain(invite.text or "").split("?start=")[1].split()[0]
     demo.send(child, f"/start {code}")
     await demo.expect(
         child, f"the welcome naming {demo.advocate.name}", containing(demo.advocate.name)
@@ -249,7 +268,7 @@ async def what_happens_next(demo: Demo) -> None:
     ref = _plain(listing.text or "").split("Moon · ")[1].split()[0]
     since = demo.mark(rosa)
     demo.send(rosa, f"/stage {ref}")
-    menu = await demo.expect(rosa, "the stage menu", containing("Choose the new stage"), since)
+    menu = await demo.expect(rosa, "the stage menu", with_buttons(StageChoice.pattern), since)
     journey = journey_content(demo.running.runtime.settings.region)
     title = journey.stages[Stage.REASONABLE_GROUNDS].title.render(demo.tr(rosa.locale))
     data = next(
@@ -262,7 +281,7 @@ async def what_happens_next(demo: Demo) -> None:
         None,
     )
     if not isinstance(data, str):
-        raise DemoFailed(f"the stage menu has no {title!r} button")
+        raise PracticeFailed(f"the stage menu has no {title!r} button")
     heard = demo.mark(child)
     demo.transcript.said(rosa, f"[{title}]", "chooses the stage")
     demo.emu.press_button(rosa.user, menu.message_id, data)
@@ -282,7 +301,7 @@ async def press_help_now(demo: Demo) -> None:
     label = notices.help_now_label(demo.tr(child.locale))
     shown = [b for m in demo.emu.sent_to(child.user.id) for row in buttons(m) for b in row]
     if label not in shown:
-        raise DemoFailed(f"{child.name}'s keyboard has no {label!r} button (has {shown})")
+        raise PracticeFailed(f"{child.name}'s keyboard has no {label!r} button (has {shown})")
     seen = {a.user.id: demo.mark(a) for a in (child, demo.advocate, demo.supervisor)}
     demo.transcript.said(child, f"[{label}]", "presses the keyboard button")
     demo.emu.send_text(child.user, label)
@@ -314,11 +333,11 @@ async def acknowledge(demo: Demo) -> None:
         None,
     )
     if card is None or not isinstance(data, str):
-        raise DemoFailed(f"{sam.name} has no alert with an {label!r} button")
+        raise PracticeFailed(f"{sam.name} has no alert with an {label!r} button")
     since = demo.mark(sam)
     demo.transcript.said(sam, f"[{label}]", "presses the button on the alert")
     demo.emu.press_button(sam.user, card.message_id, data)
-    await demo.expect(sam, "confirmation of the acknowledgement", containing("Acknowledged"), since)
+    await demo.expect(sam, "confirmation of the acknowledgement", containing("Star ·"), since)
 
 
 @dataclass(frozen=True)
@@ -341,79 +360,13 @@ STEPS: tuple[Step, ...] = (
 # Running ----------------------------------------------------------------------------------------
 
 
-def demo_settings(emu: BotApiEmulator, data_dir: Path) -> Settings:
-    return Settings.from_env(
-        {
-            "TELEGRAM_BOT_TOKEN": emu.token,
-            "TELEGRAM_API_BASE_URL": emu.base_url,
-            "TELEGRAM_API_FILE_URL": emu.base_file_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / 'alongside.db').resolve()}",
-            "ALONGSIDE_DATA_DIR": str(data_dir),
-            "ALONGSIDE_POLL_TIMEOUT": "1",
-        }
-    )
-
-
-class MissingTranslations(logging.Filter):
-    """Counts untranslated strings instead of logging each: one summary line at the end."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.locales: dict[str, int] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg != "i18n.missing_string":
-            return True
-        locale = str(getattr(record, "locale", "?"))
-        self.locales[locale] = self.locales.get(locale, 0) + 1
-        return False
-
-    def summary(self) -> str | None:
-        if not self.locales:
-            return None
-        counts = ", ".join(f"{n} in {locale}" for locale, n in sorted(self.locales.items()))
-        return f"Not yet translated, so shown in English: {counts}."
-
-
-@contextlib.contextmanager
-def quiet_logs() -> Iterator[MissingTranslations]:
-    """WARNING and above only, so the conversation stays readable; DEBUG is left alone."""
-    root = logging.getLogger()
-    before = root.level
-    if before >= logging.INFO or before == logging.NOTSET:
-        root.setLevel(max(before, logging.WARNING))
-    missing = MissingTranslations()
-    i18n_log = logging.getLogger(i18n.__name__)
-    i18n_log.addFilter(missing)
-    try:
-        yield missing
-    finally:
-        i18n_log.removeFilter(missing)
-        root.setLevel(before)
-
-
-async def start_bot(settings: Settings, stop: asyncio.Event) -> tuple[asyncio.Task[None], Running]:
-    ready: asyncio.Future[Running] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result))
-    waits: set[asyncio.Future[Any]] = {ready, task}
-    await asyncio.wait(waits, timeout=START_WAIT, return_when=asyncio.FIRST_COMPLETED)
-    if ready.done():
-        return task, ready.result()
-    ready.cancel()
-    if task.done():
-        error = task.exception()
-        raise DemoFailed(f"the bot did not start: {type(error).__name__}: {error}")
-    task.cancel()
-    raise DemoFailed(f"the bot did not start within {START_WAIT:.0f} s")
-
-
-async def play(demo: Demo, out: TextIO) -> None:
-    for step in STEPS:
+async def play(demo: Demo, steps: tuple[Step, ...] = STEPS) -> None:
+    for step in steps:
         demo.transcript.heading(step.title)
         try:
             await step.run(demo)
-        except DemoFailed as exc:
-            raise DemoFailed(f"step “{step.title}” did not happen: {exc}") from None
+        except PracticeFailed as exc:
+            raise PracticeFailed(f"step “{step.title}” did not happen: {exc}") from None
 
 
 async def run_demo(out: TextIO | None = None) -> int:
@@ -429,7 +382,7 @@ async def run_demo(out: TextIO | None = None) -> int:
             )
             try:
                 await _run(emu, Path(tmp) / "data", out)
-            except DemoFailed as exc:
+            except PracticeFailed as exc:
                 print(f"\nalongside demo: {exc}", file=sys.stderr, flush=True)
                 return 1
         note = missing.summary()
@@ -439,33 +392,17 @@ async def run_demo(out: TextIO | None = None) -> int:
 
 
 async def _run(emu: BotApiEmulator, data_dir: Path, out: TextIO) -> None:
-    stop = asyncio.Event()
-    task, running = await start_bot(demo_settings(emu, data_dir), stop)
-    transcript = Transcript(emu, out)
-    demo = Demo(
-        emu,
-        running,
-        task,
-        transcript,
-        supervisor=Actor(emu.user(7001, "Sam", language_code="en"), "supervisor Sam"),
-        advocate=Actor(emu.user(7002, "Rosa", language_code="en"), "advocate Rosa"),
-        child=Actor(emu.user(9001, "Ana", language_code="sq"), "child Ana [sq]", "sq"),
-        second_child=Actor(emu.user(9002, "Minh", language_code="vi"), "child Minh [vi]", "vi"),
-    )
-    for actor in (demo.supervisor, demo.advocate, demo.child, demo.second_child):
-        transcript.names[actor.user.id] = actor.name
-    follower = asyncio.create_task(transcript.follow())
-    try:
-        await play(demo, out)
-    finally:
-        follower.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await follower
-        transcript.flush()
-        stop.set()
+    clock = MovableClock()
+    async with bot_on(practice_settings(emu, data_dir), clock) as (task, running):
+        transcript = Transcript(emu, out)
+        demo = Demo(emu, running, task, transcript, cast(emu), clock)
+        for actor in (demo.supervisor, demo.advocate, demo.child, demo.second_child):
+            transcript.names[actor.user.id] = actor.name
+        follower = asyncio.create_task(transcript.follow())
         try:
-            await asyncio.wait_for(task, STOP_WAIT)
-        except TimeoutError:
-            raise DemoFailed(f"the bot did not stop within {STOP_WAIT:.0f} s") from None
-        except Exception as exc:
-            raise DemoFailed(f"the bot failed: {type(exc).__name__}: {exc}") from None
+            await play(demo)
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+            transcript.flush()

@@ -14,7 +14,6 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.settings import Settings
 from conversations import people
 from conversations.people import Role, StaffView
-from conversations.store import make_engine, upgrade
+from conversations.store import MovableClock, make_engine, upgrade
 
 TOKEN = "123456:TEST-TOKEN-alongside-tests"
 PG_URL = os.environ.get(
@@ -146,24 +145,11 @@ def make_settings(emu: BotApiEmulator, database_url: str, data_dir: Path, **env:
     return Settings.from_env(environ)
 
 
-class FastClock:
-    """Real time, plus whatever a test adds: for deadlines minutes away."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, **kw: float) -> None:
-        self.offset += timedelta(**kw)
-
-
 @dataclass
 class BotHarness:
     emu: BotApiEmulator
     settings: Settings
-    clock: FastClock = field(default_factory=FastClock)
+    clock: MovableClock = field(default_factory=MovableClock)
     running: Running | None = None
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event | None = None

@@ -250,6 +250,33 @@ async def test_delete_messages_and_48_hour_window(emu: BotApiEmulator, bot: Bot)
     assert not emu.is_deleted(2002, other.message_id)
 
 
+async def test_history_is_the_chat_both_ways_as_the_app_shows_it(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    ana = emu.user(1001, "Ana")
+    emu.user(2002, "Besa")
+    asked = emu.send_text(ana, "hello")
+    answer = await bot.send_message(1001, "<b>hi</b>", parse_mode="HTML")
+    gone = await bot.send_message(1001, "soon deleted")
+    await bot.send_message(2002, "elsewhere")
+    woke = asyncio.ensure_future(emu.changed(timeout=30))
+    await asyncio.sleep(0)
+    emu.send_text(ana, "thanks", reply_to=answer.message_id)
+    await asyncio.wait_for(woke, 5)
+    await bot.delete_message(1001, gone.message_id)
+
+    shown = emu.history(1001)
+    assert [(m["message_id"], m["from"]["is_bot"], m["text"]) for m in shown] == [
+        (asked["message_id"], False, "hello"),
+        (answer.message_id, True, "hi"),
+        (gone.message_id + 1, False, "thanks"),
+    ]
+    assert shown[1]["entities"] == [{"type": "bold", "offset": 0, "length": 2}]
+    assert shown[2]["reply_to_message"]["message_id"] == answer.message_id
+    shown[0]["text"] = "changed by the reader"
+    assert emu.history(1001)[0]["text"] == "hello", "a copy, not the emulator's own record"
+
+
 async def test_edit_and_callback_queries(emu: BotApiEmulator, bot: Bot) -> None:
     ana = emu.user(1001, "Ana")
     sent = await bot.send_message(1001, "pick", reply_markup=_keyboard("a", "b"))

@@ -36,11 +36,13 @@ bot_first_name="Alongside", redelivery_delay=0.2)``
   ``press_button(user, message_id, data, *, strict=True) -> dict`` returns the callback query.
   ``inject_update(raw) -> int`` enqueues any dict, assigning ``update_id`` if absent.
 * Inspection: ``calls`` (``list[RecordedCall]``), ``calls_to(method)``, ``sent_to(chat_id)``
-  / ``visible_to(chat_id)`` (``list[SentMessage]``), ``message(chat_id, message_id)``,
+  / ``visible_to(chat_id)`` (``list[SentMessage]``), ``history(chat_id)`` (the chat both
+  ways, as the user's app shows it), ``message(chat_id, message_id)``,
   ``is_deleted(chat_id, message_id)``, ``pending_updates()``, ``webhook_url``,
   ``commands(scope=None, language_code="")``, ``menu_buttons``,
   ``answered_callbacks``, ``chat_actions``, ``file_bytes(file_id)``,
-  ``await wait_for(predicate, timeout=5.0, description=None)``.
+  ``await wait_for(predicate, timeout=5.0, description=None)``, ``await changed(timeout)``
+  (returns at the next call or update, or after ``timeout`` seconds).
 * Faults: ``add_fault(Fault(...)) -> Fault``, ``remove_fault(fault)``, ``clear_faults()``.
 * Blocking: ``block(user_id, *, notify=True)`` / ``unblock(user_id, *, notify=True)`` /
   ``is_blocked(user_id)``. As on Telegram, blocking enqueues a ``my_chat_member`` update for

@@ -438,6 +438,17 @@ class BotApiEmulator(BotApi):
     def visible_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self._sent.get(chat_id, []) if not m.deleted]
 
+    def history(self, chat_id: int) -> list[JSONDict]:
+        """The private chat as its user's app shows it: their messages and the bot's, oldest
+        first, deleted ones left out. A reply keyboard is no part of a message (`sent_to`)."""
+        records = [r for (chat, _), r in self._messages.items() if chat == chat_id]
+        records.sort(key=lambda r: int(r.message["message_id"]))
+        return [copy.deepcopy(r.message) for r in records if not r.deleted]
+
+    async def changed(self, timeout: float) -> None:  # noqa: ASYNC109 - a wait, not a deadline
+        """Return when anything happens here (a call, an update) or after ``timeout`` seconds."""
+        await self._wait_change(timeout)
+
     def message(self, chat_id: int, message_id: int) -> JSONDict | None:
         """The emulator's current record of any message (user's or bot's), or None."""
         record = self._messages.get((chat_id, message_id))

@@ -456,8 +456,17 @@ def test_configuration_errors_are_one_line_and_exit_2(
         (
             ("frobnicate",),
             "alongside: argument COMMAND: invalid choice: 'frobnicate' (choose from 'run', 'demo', "
-            "'has-token', 'db', 'staff', 'keys', 'audit', 'stats', 'safety-scan') "
+            "'sandbox', 'has-token', 'db', 'staff', 'keys', 'audit', 'stats', 'safety-scan') "
             "(see `alongside --help`)",
+        ),
+        (
+            ("sandbox", "--listen", "0.0.0.0:8765"),
+            "alongside: the sandbox serves only this machine: --listen takes 127.0.0.1, ::1 or "
+            "localhost",
+        ),
+        (
+            ("sandbox", "--listen", "8765"),
+            "alongside: --listen must be HOST:PORT, e.g. 127.0.0.1:8765",
         ),
     ],
 )

@@ -24,9 +24,9 @@ from bot.watching import sweep_watch
 from conversations import alerts, linking, people, watch
 from conversations.models import Alert, AuditEntry, CheckIn, OutboxMessage
 from conversations.people import ChildView, Role
-from conversations.store import Store, StoreConfig
+from conversations.store import MovableClock, Store, StoreConfig
 from safety.detector import Detector
-from tests.conftest import TOKEN, FastClock, postgres_database
+from tests.conftest import TOKEN, postgres_database
 
 pytestmark = pytest.mark.postgres
 WORKERS = 4
@@ -35,7 +35,7 @@ WORKERS = 4
 @dataclass
 class Cluster:
     runtimes: list[Runtime]
-    clock: FastClock
+    clock: MovableClock
     child: ChildView
 
     @property
@@ -59,7 +59,7 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
             {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": url, "ALONGSIDE_DATA_DIR": str(tmp_path)}
         )
         keys = StoreConfig(url, secrets.token_bytes(32), secrets.token_bytes(32))
-        clock = FastClock()
+        clock = MovableClock()
         catalogs, detector = Catalogs(), Detector.load()
         stores = [await Store.open(keys, clock) for _ in range(WORKERS)]
         runtimes = [

@@ -1,0 +1,141 @@
+"""The sandbox in a real browser: Debian's Chromium, driven by Playwright.
+
+The young person writes; the advocate sees the relay and answers with Telegram's reply; the young
+person presses Help now; the supervisor sees the alert and acknowledges it. A screenshot of each
+step goes to tests/artefacts/sandbox/ (ignored by git). Without Chromium or Playwright the test
+is skipped with the reason, except in CI, which installs Chromium (.ci/run): there a skip would
+hide a failure, so it fails.
+
+Playwright's own browser download is not used: the system's Chromium is, with the flags that
+keep it from reaching the network on its own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.notices import help_now_label
+from bot.sandbox import SandboxServer
+from safety import load_contacts
+from tests.conftest import PATIENCE
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path(os.environ.get("ALONGSIDE_TEST_CHROMIUM", "/usr/bin/chromium"))
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts" / "sandbox"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 30_000 * PATIENCE
+
+
+def chromium() -> Path:
+    """The browser to drive, or a skip (a failure in CI) saying what is missing."""
+    problem = None
+    if importlib.util.find_spec("playwright") is None:
+        problem = "Playwright is not installed (pip install -e '.[dev]')"
+    elif not CHROMIUM.exists():
+        problem = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+    if problem is None:
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail(f"{problem}: CI must run the browser test (.ci/run installs Chromium)")
+    pytest.skip(problem)
+
+
+async def test_a_young_person_an_advocate_and_a_supervisor_in_the_browser(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    browser_path = chromium()
+    from playwright.async_api import async_playwright, expect
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def shot(page: Any, name: str) -> None:
+        await page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+
+    async with SandboxServer("127.0.0.1:0") as server, async_playwright() as playwright:
+        browser = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(browser_path),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        page = await browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            await page.goto(server.url)
+            status = page.locator("#status")
+            await expect(status).to_have_attribute("data-kind", "ready", timeout=WAIT_MS)
+            young, advocate, supervisor = (
+                page.locator(f'.phone[data-role="{role}"]')
+                for role in ("young", "advocate", "supervisor")
+            )
+            # Linked: her keyboard is there, in her language.
+            assert server.sandbox is not None
+            assert server.sandbox.world is not None
+            help_now = help_now_label(server.sandbox.world.demo.tr("sq"))
+            await expect(young.locator(".keyboard .key", has_text=help_now)).to_be_visible()
+            await shot(page, "1-linked")
+
+            # The young person writes; markup in her words stays words on every phone.
+            words = "Kur takohemi? <img src=x onerror=\"document.title='taken'\"> <b>Rosa</b>"
+            await young.locator(".compose .text").fill(words)
+            await young.locator(".compose .send").click()
+            relay = advocate.locator(".message.theirs", has_text=words)
+            await expect(relay).to_be_visible(timeout=WAIT_MS)
+            assert await page.locator(".chat img, .chat b").count() == 0
+            await shot(page, "2-relayed")
+
+            # The advocate answers with Telegram's reply, quoting what she answers.
+            await relay.locator(".reply-button").click()
+            await expect(advocate.locator(".replying")).to_be_visible()
+            answer = "Hello Ana, I can meet you tomorrow at 10 at the centre."
+            await advocate.locator(".compose .text").fill(answer)
+            await advocate.locator(".compose .text").press("Enter")
+            await expect(young.locator(".message.theirs", has_text=answer)).to_be_visible(
+                timeout=WAIT_MS
+            )
+            sent = advocate.locator(".message.mine", has_text=answer)
+            await expect(sent.locator(".reply-quote")).to_contain_text("Kur takohemi?")
+            await expect(advocate.locator(".replying")).to_be_hidden()
+
+            # Help now, from her keyboard: the emergency numbers, and the supervisor is alerted.
+            await young.locator(".keyboard .key", has_text=help_now).click()
+            alert = supervisor.locator(".message.theirs", has_text="🚨")
+            await expect(alert).to_be_visible(timeout=WAIT_MS)
+            number = load_contacts("uk").emergency.number
+            await expect(young.locator(".message.theirs", has_text=number).last).to_be_visible(
+                timeout=WAIT_MS
+            )
+            # Her chat follows what arrives, under a keyboard that took room from it.
+            await expect(young.locator(".message").last).to_be_in_viewport()
+            await shot(page, "3-alerted")
+
+            await alert.locator("button.inline", has_text="Acknowledge").click()
+            await expect(
+                supervisor.locator(".message.theirs", has_text="Acknowledged: Star")
+            ).to_be_visible(timeout=WAIT_MS)
+            await shot(page, "4-acknowledged")
+            assert await page.title() == "Alongside sandbox (practice)", "no script ran"
+            assert errors == []
+        except BaseException:
+            await shot(page, "failed")
+            raise
+        finally:
+            await browser.close()
+    with capsys.disabled():
+        print(f"\nsandbox screenshots: {ARTEFACTS}")
