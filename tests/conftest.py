@@ -9,6 +9,7 @@ they fail: CI must never pass by skipping them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import secrets
@@ -54,6 +55,50 @@ async def _pg_available() -> str | None:
     return None
 
 
+# Each process migrates one template once; a test's database is a copy of it (a tenth of a
+# second, where migrating took most of a second). Dropping a database waits for a checkpoint
+# (over a second): the drops run beside the tests, and the session waits for them at its end.
+_template: str | None = None
+_drops = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="pg-drop")
+_dropping: list[concurrent.futures.Future[None]] = []
+
+
+async def _admin(sql: str) -> None:
+    admin = await asyncpg.connect(_plain_dsn(PG_URL))
+    try:
+        await admin.execute(sql)
+    finally:
+        await admin.close()
+
+
+def _drop_later(name: str) -> None:
+    _dropping.append(
+        _drops.submit(asyncio.run, _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    )
+
+
+async def _migrated_template() -> str:
+    global _template
+    if _template is None:
+        name = f"alongside_template_{secrets.token_hex(6)}"
+        await _admin(f'CREATE DATABASE "{name}"')
+        engine = make_engine(PG_URL.rsplit("/", 1)[0] + "/" + name)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        _template = name
+    return _template
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _template is not None:
+        _drop_later(_template)
+    for drop in _dropping:
+        drop.result()
+    _drops.shutdown()
+
+
 @contextlib.asynccontextmanager
 async def postgres_database() -> AsyncIterator[str]:
     """A fresh, migrated database; dropped afterwards."""
@@ -63,28 +108,15 @@ async def postgres_database() -> AsyncIterator[str]:
             pytest.fail(f"{problem} (PostgreSQL is required in CI)")
         pytest.skip(problem)
     name = f"alongside_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(_plain_dsn(PG_URL))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{await _migrated_template()}"')
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
     try:
         yield url
     finally:
         # Bots still running on this database stop first, whatever order fixtures unwind in.
         for harness in [h for h in RUNNING if h.settings.database_url == url]:
             await harness.stop()
-        admin = await asyncpg.connect(_plain_dsn(PG_URL))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        _drop_later(name)
 
 
 def inline_buttons(message: object) -> dict[str, str]:
