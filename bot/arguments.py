@@ -14,7 +14,7 @@ from bot.variables import settings_help
 ABOUT = """The `alongside` command line.
 
 Exit codes: 0 success, 2 usage or configuration error (one line on stderr says why), 1 anything
-else. Every admin command (db, staff, keys, audit, stats) first prints, on stdout, the
+else. Every admin command (db, staff, keys, audit, stats, whoami) first prints, on stdout, the
 data dir and the database it works on; only `db upgrade` makes a new deployment.
 """
 
@@ -219,6 +219,13 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=["text", "csv", "json"], default="text", help="(default: text)"
     )
 
+    command(
+        sub,
+        "whoami",
+        "until the first supervisor is enrolled (the bot does not run without one): answer "
+        "/whoami sent to the bot with the sender's numeric Telegram id, in their own chat, "
+        "until Ctrl-C; nothing about them is kept",
+    )
     command(
         sub,
         "safety-scan",

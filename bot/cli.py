@@ -123,6 +123,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "stats":
         first, last = _months(args, settings)
         handlers[("stats", "")] = lambda: commands.stats(settings, first, last, args.format)
+    if args.command == "whoami":
+        from bot.whoami import answer_whoami
+
+        if not settings.token:
+            raise ConfigurationError(NEEDS_BOTFATHER)
+        handlers[("whoami", "")] = lambda: answer_whoami(settings)
     detail = getattr(args, f"{args.command}_command", "")
     # Said first, even if the command then fails: a command run in the wrong directory shows it.
     # Beside CSV or JSON it goes to stderr, so that stdout is the figures alone.

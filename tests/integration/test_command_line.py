@@ -463,7 +463,7 @@ def test_configuration_errors_are_one_line_and_exit_2(
         (
             ("frobnicate",),
             "alongside: argument COMMAND: invalid choice: 'frobnicate' (choose from 'run', 'demo', "
-            "'has-token', 'db', 'staff', 'keys', 'audit', 'stats', 'safety-scan') "
+            "'has-token', 'db', 'staff', 'keys', 'audit', 'stats', 'whoami', 'safety-scan') "
             "(see `alongside --help`)",
         ),
     ],

@@ -38,6 +38,14 @@ def test_an_admin_command_where_no_deployment_is_refuses_and_makes_nothing(
     assert not data.exists(), "no data dir, no keys, no database"
 
 
+def test_whoami_where_no_deployment_is_refuses_too(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = alongside(data, "whoami", **TOKEN)
+    assert (done.returncode, done.stdout) == (2, where(data))
+    assert done.stderr == NOTHING_HERE.format(db=(data / "alongside.db").resolve())
+    assert not data.exists()
+
+
 def test_the_bot_does_not_start_a_deployment_either(tmp_path: Path) -> None:
     data = tmp_path / "data"
     done = alongside(data, "run", **TOKEN)
