@@ -1,5 +1,6 @@
-"""The operator's settings as documented: `alongside --help` and the README's table are made
-from `VARIABLES` (tests hold each to it, and `bot.settings` reads exactly these names)."""
+"""The operator's settings as documented: `alongside --help`, the README's table and
+`.env.example` are all made from `VARIABLES` (tests hold each to it, and `bot.settings` reads
+exactly these names)."""
 
 from __future__ import annotations
 
@@ -204,3 +205,47 @@ def settings_table() -> str:
     rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
     rows += [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
     return "\n".join(rows)
+
+
+# Not settings of the bot: what compose.yaml itself reads from .env (a test holds compose.yaml's
+# `${...}` to these and VARIABLES).
+COMPOSE_VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "POSTGRES_PASSWORD",
+        "none: `docker compose` stops without it",
+        "compose.yaml only: the password of its own PostgreSQL, from which it also makes "
+        "DATABASE_URL; letters and digits only (it goes into a URL), e.g. `openssl rand -hex 32`",
+    ),
+)
+
+ENV_EXAMPLE_HEAD = """\
+# Alongside's settings: copy this file to .env, then uncomment and fill in what you need.
+# A line left commented keeps its default. .env holds the token and keys: never commit it
+# (git and the container image both leave it out).
+# Made from bot/variables.py by `make env-example`; a test holds this file to it.
+# Under compose.yaml, the image and compose.yaml set ALONGSIDE_DATA_DIR (/data),
+# ALONGSIDE_LISTEN (0.0.0.0:8080) and DATABASE_URL (its own PostgreSQL) themselves.
+"""
+
+
+def env_example(width: int = 100) -> str:
+    """`.env.example`: every setting, then what compose.yaml reads, each commented out."""
+
+    def block(var: Variable) -> list[str]:
+        lines = textwrap.wrap(
+            var.meaning.replace("`", ""), width, initial_indent="# ", subsequent_indent="# "
+        )
+        lines.append(f"# default: {var.default.replace('`', '')}")
+        return [*lines, f"# {var.name}=", ""]
+
+    lines = [ENV_EXAMPLE_HEAD]
+    for var in VARIABLES:
+        lines += block(var)
+    lines.append("# --- for compose.yaml ---\n")
+    for var in COMPOSE_VARIABLES:
+        lines += block(var)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(env_example(), end="")
