@@ -100,6 +100,7 @@ def test_compose_runs_postgres_a_migration_and_webhook_workers(tmp_path: Path) -
     assert model["networks"]["backend"]["internal"] is True
     assert migrate["command"][-2:] == ["db", "upgrade"]
     assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert migrate["healthcheck"]["disable"] is True, "a one-shot serves no /healthz"
     run = bot["command"]
     assert run[run.index("run") :][:2] == ["run", "--workers"]
     assert int(run[run.index("--workers") + 1]) > 1
