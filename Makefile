@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALES := en sq vi ar prs fa ps ckb ti am ro fr pl
 
-.PHONY: run sandbox test test-fast lint bench catalogs clean model check-model
+.PHONY: run sandbox test test-fast lint bench catalogs clean model check-model env-example
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ catalogs: $(BIN)/.installed
 	done
 	$(BIN)/python -m bot.catalogs update $(CATALOGS_ROOT)/locales
 	$(BIN)/python -m bot.catalogs fill-english $(CATALOGS_ROOT)/locales
+
+# .env.example is made from the settings' list (bot/variables.py); a test holds it to it.
+env-example: $(BIN)/.installed
+	$(BIN)/python -m bot.variables > .env.example
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,10 +13,8 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import inspect, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from telegram import BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -33,7 +31,7 @@ from bot.settings import Settings
 from bot.translating import translate_forever
 from bot.transport import RecordingRequest
 from bot.watching import sweep_forever
-from conversations import bonds, people
+from conversations import bonds, people, urls
 from conversations.anchor import ANCHOR_FILE, Anchor
 from conversations.crypto import MASTER_KEY_FILE, master_fingerprint
 from conversations.errors import AlongsideError, ConfigurationError, StoreUnreachable
@@ -58,7 +56,8 @@ class _Held:
 
 def _no_file_yet(settings: Settings) -> bool:
     """An embedded store not made yet: nothing to look inside (and nothing to make here)."""
-    return settings.is_sqlite and not Path(make_url(settings.database_url).database or "").exists()
+    embedded = urls.embedded_file(settings.database_url)
+    return embedded is not None and not embedded.exists()
 
 
 async def _look_inside(settings: Settings) -> _Held:

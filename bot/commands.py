@@ -14,10 +14,11 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.app import keep_what_started, open_store, open_store_when_reachable, serve
+from bot.app import keep_what_started, open_store_when_reachable, serve
+from bot.deployment import open_deployment, require_deployment
 from bot.i18n import Catalogs
 from bot.settings import Settings
-from conversations import anchor, audit, bonds, people
+from conversations import anchor, audit, bonds, people, urls
 from conversations.crypto import (
     INDEX_KEY_FILE,
     MASTER_KEY_FILE,
@@ -32,7 +33,7 @@ from conversations.errors import ConfigurationError
 from conversations.models import AuditHead, DataKey
 from conversations.people import Role, StaffError
 from conversations.statistics import Period, compile_statistics
-from conversations.store import Store, make_engine, upgrade
+from conversations.store import make_engine, upgrade
 
 NO_SUPERVISOR = (
     "no active supervisor: safety alerts would reach nobody. Enrol one first with "
@@ -49,28 +50,11 @@ async def run_bot(settings: Settings, workers: int) -> int:
     return 0
 
 
-def where(settings: Settings) -> str:
-    """The first line every admin command prints (on stdout): which store it works on."""
-    return f"using data dir {settings.data_dir.resolve()}, database {settings.shown_database}"
-
-
-async def _open(settings: Settings) -> Store:
-    """`open_store`, saying so when it made the keys of a new store."""
-    files = [
-        (settings.master_key_b64, settings.data_dir / MASTER_KEY_FILE),
-        (settings.index_key_b64, settings.data_dir / INDEX_KEY_FILE),
-    ]
-    missing = [path for env, path in files if not env and not path.exists()]
-    store = await open_store(settings)
-    if made := [path for path in missing if path.exists()]:
-        print(f"a new store: made {' and '.join(str(path) for path in made)}")
-    return store
-
-
 async def require_ready(settings: Settings) -> int:
     """Refuse to start on a schema that is behind, with nobody to hear an alert, or with a Bot
     API that cannot be reached or refuses the token (checked once, before forking workers).
     A database that is down is waited for: it is not the operator's setting that is wrong."""
+    require_deployment(settings)
     store = await open_store_when_reachable(settings)
     try:
         async with store.unit(read_only=True) as uow:
@@ -111,20 +95,25 @@ async def reach_telegram(settings: Settings) -> None:
 
 
 async def db_upgrade(settings: Settings) -> int:
-    if settings.is_sqlite:
+    """The one command that may make a new deployment, and it says so."""
+    embedded = urls.embedded_file(settings.database_url)
+    if embedded is not None:
         private_dir(settings.data_dir)
+    new = embedded is not None and not embedded.exists()
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
     finally:
         await engine.dispose()
+    if new:
+        print(f"a new deployment: made {embedded}")
     print("database is up to date")
     return 0
 
 
 async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
     """`args.languages` and `args.locale` arrive checked against the catalogs (`bot.cli`)."""
-    store = await _open(settings)
+    store = await open_deployment(settings)
     try:
         async with store.unit() as uow:
             try:
@@ -146,7 +135,7 @@ async def staff_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def staff_list(settings: Settings) -> int:
-    store = await _open(settings)
+    store = await open_deployment(settings)
     try:
         async with store.unit() as uow:
             rows = await people.list_staff(uow)
@@ -168,7 +157,7 @@ async def stats(settings: Settings, first: date, last: date, form: str) -> int:
     """The statistics for commissioners, on stdout; the run is audited, not its figures."""
     from bot import statistics
 
-    store = await _open(settings)
+    store = await open_deployment(settings)
     try:
         async with store.unit() as uow:
             period = Period.of(first, last, settings.zone)
@@ -187,7 +176,7 @@ async def stats(settings: Settings, first: date, last: date, form: str) -> int:
 
 
 async def staff_remove(settings: Settings, telegram_id: int) -> int:
-    store = await _open(settings)
+    store = await open_deployment(settings)
     try:
         async with store.unit() as uow:
             try:
@@ -208,7 +197,7 @@ async def keys_rotate(settings: Settings) -> int:
     is written beside it first, so a crash at any point leaves a key that opens the data. With
     ``ALONGSIDE_MASTER_KEY`` the new key is printed once, for the operator to store.
     """
-    store = await _open(settings)
+    store = await open_deployment(settings)
     new_raw = secrets.token_bytes(32)
     new_ring = Keyring(new_raw)
     key_file = settings.data_dir / MASTER_KEY_FILE
@@ -249,7 +238,7 @@ async def audit_verify(settings: Settings, anchor_path: Path | None = None) -> i
     `anchor_path` names it: then it is a failure.
     """
     path = anchor_path or settings.data_dir / anchor.ANCHOR_FILE
-    store = await _open(settings)
+    store = await open_deployment(settings)
     try:
         async with store.sessions() as session:
             result = await audit.verify(session, store.index.audit_key)

@@ -41,3 +41,11 @@ def shown(url: str) -> str:
 def password_of(url: str) -> str | None:
     password = make_url(url).password
     return str(password) if password else None
+
+
+def embedded_file(url: str) -> Path | None:
+    """The file of an embedded (SQLite) store's URL; None for a server database."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return None
+    return Path(parsed.database)

@@ -75,25 +75,23 @@ def webhook_env(emu: BotApiEmulator, database_url: str, data: Path, port: int) -
 
 
 async def enrol_supervisor(env: dict[str, str], cwd: Path) -> None:
-    """`alongside run` refuses to start with nobody to hear an alert: the operator enrols one."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "staff",
-        "add",
-        "--role",
-        "supervisor",
-        "--telegram-id",
-        "3999",
-        "--name",
-        "Sam",
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert await process.wait() == 0
+    """`alongside run` refuses to start with nobody to hear an alert: the operator makes the
+    deployment and enrols one."""
+    for args in (
+        ("db", "upgrade"),
+        ("staff", "add", "--role", "supervisor", "--telegram-id", "3999", "--name", "Sam"),
+    ):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            *args,
+            env=env,
+            cwd=cwd,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert await process.wait() == 0, args
 
 
 def guarded(open_files: int = 0, **limits: float) -> tuple[str, ...]:

@@ -61,6 +61,13 @@ def alongside(
     )
 
 
+def deployed(data: Path, **env: str) -> Path:
+    """A new deployment, made as the operator makes one: `alongside db upgrade`."""
+    done = alongside(data, "db", "upgrade", **env)
+    assert done.returncode == 0, done.stderr
+    return data
+
+
 def test_the_console_script_is_installed() -> None:
     assert SCRIPT.exists(), "pip install -e . makes the `alongside` script"
 
@@ -85,7 +92,7 @@ async def _link_a_child(data: Path) -> None:
 
 
 async def test_staff_add_list_remove(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     added = alongside(
         data,
         "staff",
@@ -136,7 +143,7 @@ async def test_staff_add_list_remove(tmp_path: Path) -> None:
 
 
 def test_staff_remove_and_an_empty_list(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     assert (
         alongside(
             data, "staff", "add", "--role", "advocate", "--telegram-id", "555", "--name", "Sam"
@@ -152,7 +159,7 @@ def test_staff_remove_and_an_empty_list(tmp_path: Path) -> None:
 
 
 def test_the_last_supervisor_cannot_be_removed(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     for telegram_id, name in (("556", "Sam"), ("557", "Uma")):
         assert (
             alongside(
@@ -353,7 +360,7 @@ TOKEN = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 def test_configuration_errors_are_one_line_and_exit_2(
     tmp_path: Path, args: tuple[str, ...], env: dict[str, str], line: str
 ) -> None:
-    done = alongside(tmp_path / "data", *args, **env)
+    done = alongside(deployed(tmp_path / "data"), *args, **env)
     assert done.returncode == 2
     assert done.stderr == line + "\n"
     # An admin command says where it works (and whether it made a new store) before it fails.
@@ -456,7 +463,8 @@ def test_configuration_errors_are_one_line_and_exit_2(
         (
             ("frobnicate",),
             "alongside: argument COMMAND: invalid choice: 'frobnicate' (choose from 'run', 'demo', "
-            "'sandbox', 'has-token', 'db', 'staff', 'keys', 'audit', 'stats', 'safety-scan') "
+            "'sandbox', 'has-token', 'db', 'staff', 'keys', 'audit', 'stats', 'whoami', "
+            "'safety-scan') "
             "(see `alongside --help`)",
         ),
         (
@@ -534,7 +542,7 @@ def test_safety_scan_answers_each_line_as_it_arrives(tmp_path: Path) -> None:
 
 
 def test_wrong_master_key_is_refused(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     assert (
         alongside(
             data, "staff", "add", "--role", "advocate", "--telegram-id", "7", "--name", "Rosa"
@@ -559,7 +567,7 @@ def test_wrong_master_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_keys_rotate_keeps_everything_readable(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     assert (
         alongside(
             data,
@@ -586,7 +594,7 @@ def test_keys_rotate_keeps_everything_readable(tmp_path: Path) -> None:
 
 
 def test_interrupted_rotation_is_finished_at_the_next_start(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     assert (
         alongside(
             data,
@@ -654,7 +662,13 @@ def test_db_upgrade_and_has_token(tmp_path: Path) -> None:
     data = tmp_path / "data"
     upgraded = alongside(data, "db", "upgrade")
     assert upgraded.returncode == 0
-    assert upgraded.stdout == where(data) + "database is up to date\n"
+    assert upgraded.stdout == (
+        where(data)
+        + f"a new deployment: made {(data / 'alongside.db').resolve()}\n"
+        + "database is up to date\n"
+    )
+    again = alongside(data, "db", "upgrade")
+    assert again.stdout == where(data) + "database is up to date\n"
     assert alongside(data, "has-token").returncode == 1
     assert alongside(data, "has-token", **TOKEN).returncode == 0
     # `make run` plays the demo only without a token: a malformed one is an error (exit 2).
@@ -666,7 +680,7 @@ def test_db_upgrade_and_has_token(tmp_path: Path) -> None:
 
 
 def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     for n, name in ((7, "Rosa Example"), (8, "Sam Example")):
         assert (
             alongside(
@@ -697,7 +711,7 @@ def test_audit_verify_names_the_end_and_sees_removed_entries(tmp_path: Path) -> 
 
 
 def test_audit_verify_lists_rows_whose_owner_was_rewritten(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+    data = deployed(tmp_path / "data")
     for n, name in ((7, "Rosa Example"), (8, "Sam Example")):
         assert (
             alongside(
@@ -719,6 +733,7 @@ def test_the_data_dir_and_database_are_private_whatever_the_umask(tmp_path: Path
     data = tmp_path / "data"
     old = os.umask(0o022)  # a default shell's, without the unit file's UMask
     try:
+        deployed(data)
         done = alongside(
             data, "staff", "add", "--role", "supervisor", "--telegram-id", "7", "--name", "Sam"
         )

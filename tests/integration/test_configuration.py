@@ -19,11 +19,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.cli import _parser
+from bot.arguments import parser as _parser
 from bot.emulator import BotApiEmulator
-from bot.settings import VARIABLES, settings_table
+from bot.variables import VARIABLES, settings_table
 from tests.conftest import PATIENCE, postgres_database
-from tests.integration.test_command_line import SCRIPT, alongside, where
+from tests.integration.test_command_line import SCRIPT, alongside, deployed, where
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s" * 40
@@ -31,7 +31,16 @@ SECRET = "s" * 40
 
 def _enrol(data: Path, **env: str) -> None:
     done = alongside(
-        data, "staff", "add", "--role", "supervisor", "--telegram-id", "7", "--name", "Sam", **env
+        deployed(data, **env),
+        "staff",
+        "add",
+        "--role",
+        "supervisor",
+        "--telegram-id",
+        "7",
+        "--name",
+        "Sam",
+        **env,
     )
     assert done.returncode == 0, done.stderr
 
@@ -155,7 +164,15 @@ async def test_postgres_needs_its_schema_and_its_keys_and_hides_its_password(
 def test_a_data_dir_with_brackets_and_quotes_works(tmp_path: Path) -> None:
     data = tmp_path / "data (copy) it's, 100%"
     added = alongside(
-        data, "staff", "add", "--role", "advocate", "--telegram-id", "7", "--name", "Rosa Example"
+        deployed(data),
+        "staff",
+        "add",
+        "--role",
+        "advocate",
+        "--telegram-id",
+        "7",
+        "--name",
+        "Rosa Example",
     )
     assert added.returncode == 0, added.stderr
     listed = alongside(data, "staff", "list")
