@@ -253,8 +253,9 @@ def interpreter_usage(tr: Translator) -> Outgoing:
     return Outgoing(text=tr._("Use: /interpreter end to end your time interpreting now."))
 
 
-def interpreter_help(tr: Translator, staff: StaffView) -> Outgoing:
-    lines = [
+def interpreter_introduction(tr: Translator, staff: StaffView) -> list[str]:
+    """What comes before an interpreter's commands in their /help."""
+    return [
         tr._(
             "You are enrolled as an interpreter for: {languages}.",
             languages=languages(staff.languages),
@@ -268,11 +269,7 @@ def interpreter_help(tr: Translator, staff: StaffView) -> Outgoing:
             "While you interpret, reply to a message to answer the young person or the staff "
             "member who wrote it. A message that is not a reply goes to the young person."
         ),
-        tr._("/interpreter end: end your time interpreting now."),
-        tr._("/language: the language I write to you in."),
-        tr._("/help: this list."),
     ]
-    return Outgoing(text="\n".join(lines))
 
 
 # For the young person ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Young people see theirs in the language of their Telegram app (one menu per language, set at
 start-up), or in the language they chose, for their chat alone. Staff see theirs in their own.
-What each menu holds comes from the command table (`bot.routing.COMMANDS`).
+What each menu holds comes from the command table (`bot.command_table.COMMANDS`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ TELEGRAM_CODES = {
 def menu(tr: Translator, role: Role | None) -> Outgoing:
     """The menu for a role (None: a young person), to send as its own chat's menu."""
     # Imported here: the table names the features' handlers, and some of them send menus.
-    from bot.routing import Who, menu_entries
+    from bot.command_table import Who, menu_entries
 
     entries = menu_entries(Who.CHILD if role is None else Who(role.value))
     return Outgoing(

@@ -211,85 +211,40 @@ def from_advocate_header(tr: Translator, name: str) -> str:
 # Staff-facing ------------------------------------------------------------------------------------
 
 
+STATISTICS_USAGE = N_(
+    "/stats: figures for commissioners, with no young person named, for the last 12 "
+    "months; /stats 2026-01 2026-06 for those months."
+)
+
+
 def statistics_usage(tr: Translator) -> str:
-    return tr._(
-        "/stats: figures for commissioners, with no young person named, for the last 12 "
-        "months; /stats 2026-01 2026-06 for those months."
-    )
+    return tr._(STATISTICS_USAGE)
 
 
 def staff_help(tr: Translator, staff: StaffView) -> Outgoing:
-    if staff.is_interpreter:
-        from bot.interpreter_texts import interpreter_help
+    """The commands of the table (`bot.command_table`) that this role may use, in its order."""
+    # Imported here: the table names the features' handlers, and they send this help.
+    from bot.command_table import Who, help_lines
 
-        return interpreter_help(tr, staff)
-    lines = [
-        tr._("You are enrolled as a supervisor.")
-        if staff.is_supervisor
-        else tr._("You are enrolled as an advocate."),
-        "",
-        tr._("/invite NICKNAME: make a single-use code, link and QR code for a young person."),
-        tr._("/children: your young people and their references."),
-        tr._(
-            "/stage REF: set where a young person is in their journey; they are told what it means."
-        ),
-        tr._("/note REF text: add a private note. /notes REF: read the notes."),
-        tr._("/summary REF text: write their story so far for them to approve."),
-        tr._("/handover REF NAME: hand a young person over to a colleague."),
-        tr._("/placed REF: a new placement; I check in with them daily for 7 days."),
-        tr._(
-            "/missing REF: they are missing; supervisors are alerted and you get the steps. "
-            "/found REF: they are found."
-        ),
-        tr._(
-            "/profile REF: the missing-person profile, kept in advance and handed to the police "
-            "only while they are missing."
-        ),
-        tr._(
-            "/away TIME: you are away until then; your young people are told, and "
-            "supervisors read their messages. /back: you are back."
-        ),
-        tr._("/alerts: open safety alerts. /resolve REF outcome: close one."),
-        tr._(
-            "/interpreter REF: ask for an interpreter in the young person's language. "
-            "/interpreter REF end: end their time."
-        ),
-        tr._(
-            "/close REF REASON: close a case (adult, ended, or other words); the record is "
-            "erased after the time the deployment keeps records. /reopen REF: undo it."
-        ),
-        *(
-            [
-                tr._(
-                    "/erase REF: erase a young person's record for good, once no alert is "
-                    "open. It cannot be undone."
-                ),
-                tr._("/export REF: their whole record as files, to give them if they ask."),
-            ]
+    if staff.is_interpreter:
+        from bot.interpreter_texts import interpreter_introduction
+
+        first = interpreter_introduction(tr, staff)
+        last: list[str] = []
+    else:
+        first = [
+            tr._("You are enrolled as a supervisor.")
             if staff.is_supervisor
-            else []
-        ),
-        tr._(
-            "To answer a young person, reply to their message. "
-            "A plain message goes to your only young person, or I ask which one."
-        ),
-        tr._("/language: the language I write to you in."),
-        tr._("/help: this list."),
-    ]
-    if staff.is_supervisor:
-        lines[-2:-2] = [
-            tr._(
-                "/enrol NAME: a single-use code that enrols a new advocate. "
-                "/staff: who is on the staff. /unenrol NAME: take an advocate "
-                "off the staff."
-            ),
-            tr._(
-                "/enrol interpreter NAME LANGUAGES: a single-use code that enrols an "
-                "interpreter, for example /enrol interpreter Selam ti,am."
-            ),
-            statistics_usage(tr),
+            else tr._("You are enrolled as an advocate.")
         ]
-    return Outgoing(text="\n".join(lines))
+        last = [
+            tr._(
+                "To answer a young person, reply to their message. "
+                "A plain message goes to your only young person, or I ask which one."
+            )
+        ]
+    lines = [tr._(line) for line in help_lines(Who(staff.role.value))]
+    return Outgoing(text="\n".join([*first, "", *lines, *last]))
 
 
 def invite_created(

@@ -12,19 +12,17 @@ The safety screen of a young person's message is no group of its own: it needs t
 message's id to attach its alert, and the buttons of their keyboard are not screened, so it runs
 inside the relay (`bot.handlers.relay_from_child`).
 
-`COMMANDS` is the one list of commands: it registers them, builds each role's "/" menu
-(`bot.menus`), and says who may use each. Anyone else gets one refusal, said here. The help
-texts (`bot.notices.staff_help`, `child_help`) keep their own order and wording; a test checks
-that every command in a menu is in the help of the same people.
+`COMMANDS` (`bot.command_table`) is the one list of commands: it registers them here, builds
+each role's "/" menu (`bot.menus`) and the staff's help (`bot.notices.staff_help`), and says who
+may use each. Anyone else gets one refusal, said here. A young person's help names their
+buttons, not commands (`bot.notices.child_help`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -40,19 +38,14 @@ from telegram.ext import (
 
 from bot import (
     alert_desk,
-    away,
     basics,
     closing,
-    enrolling,
     erasing,
-    exporting,
     handlers,
     interpreting,
     journeying,
     missing,
     notices,
-    profiles,
-    statistics,
     strangers,
     watching,
 )
@@ -69,193 +62,15 @@ from bot.callbacks import (
     SendTo,
     StageChoice,
 )
+from bot.command_table import COMMANDS, Callback, Command, who
 from bot.gate import COMMANDS as PRIVATE_COMMANDS
 from bot.gate import identify_sender, to_child, to_staff
-from bot.i18n import N_, Translator
-from bot.runtime import AlongsideApp, AlongsideContext, Person
-from conversations.outgoing import Outgoing
+from bot.runtime import AlongsideApp, AlongsideContext
 from conversations.people import ChildView, StaffView
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 MALFORMED, ANSWER, SENDER, STRANGERS, FEATURES = -5, -4, -3, -2, 0
-
-Callback = Callable[[Update, AlongsideContext], Coroutine[Any, Any, None]]
-
-
-class Who(StrEnum):
-    CHILD = "child"
-    ADVOCATE = "advocate"
-    SUPERVISOR = "supervisor"
-    INTERPRETER = "interpreter"
-
-
-def who(person: Person) -> Who | None:
-    """The sender's role; None for a stranger."""
-    if isinstance(person, StaffView):
-        return Who(person.role.value)
-    return Who.CHILD if isinstance(person, ChildView) else None
-
-
-EVERYONE = frozenset(Who)
-STAFF = frozenset({Who.ADVOCATE, Who.SUPERVISOR})
-SUPERVISORS = frozenset({Who.SUPERVISOR})
-CHILDREN = frozenset({Who.CHILD})
-INTERPRETERS = frozenset({Who.INTERPRETER})
-
-
-def _staff_menu(text: str) -> dict[Who, str]:
-    return {Who.ADVOCATE: text, Who.SUPERVISOR: text}
-
-
-def only_supervisors(tr: Translator) -> Outgoing:
-    return Outgoing(text=tr._("Only a supervisor can do that."))
-
-
-@dataclass(frozen=True)
-class Command:
-    """One command: who may use it, and its line in the "/" menu of those who see it there.
-
-    A staff member outside `roles` is told `refusal`, a young person that it is not for them;
-    a `quiet` command answers no one outside `roles`."""
-
-    name: str
-    callback: Callback
-    roles: frozenset[Who]
-    menu: Mapping[Who, str] = field(default_factory=dict)
-    refusal: Callable[[Translator], Outgoing] = only_supervisors
-    quiet: bool = False
-
-
-# In the order of the menus.
-COMMANDS: tuple[Command, ...] = (
-    Command("start", basics.start, EVERYONE, {Who.CHILD: N_("Start")}),
-    Command(
-        "help",
-        basics.help_command,
-        EVERYONE,
-        {
-            Who.CHILD: N_("What you can do here"),
-            **_staff_menu(N_("What you can do")),
-            Who.INTERPRETER: N_("What you can do"),
-        },
-    ),
-    Command("invite", basics.invite, STAFF, _staff_menu(N_("Make a code for a young person"))),
-    Command("children", basics.children, STAFF, _staff_menu(N_("Your young people"))),
-    Command("alerts", alert_desk.alerts_command, STAFF, _staff_menu(N_("Open safety alerts"))),
-    Command(
-        "stage",
-        journeying.stage_command,
-        STAFF,
-        _staff_menu(N_("Set a young person's journey stage")),
-    ),
-    Command("note", journeying.note_command, STAFF, _staff_menu(N_("Add a private note"))),
-    Command("notes", journeying.notes_command, STAFF, _staff_menu(N_("Read the notes"))),
-    Command(
-        "summary",
-        journeying.summary_command,
-        STAFF,
-        _staff_menu(N_("Write the story so far for approval")),
-    ),
-    Command(
-        "handover",
-        journeying.handover_command,
-        STAFF,
-        _staff_menu(N_("Hand a young person to a colleague")),
-    ),
-    Command(
-        "missing", missing.missing_command, STAFF, _staff_menu(N_("A young person is missing"))
-    ),
-    Command(
-        "found", missing.found_command, STAFF, _staff_menu(N_("A missing young person is found"))
-    ),
-    Command(
-        "profile",
-        profiles.profile_command,
-        STAFF,
-        _staff_menu(N_("The missing-person profile")),
-    ),
-    Command("placed", watching.placed, STAFF, _staff_menu(N_("A new placement: daily check-ins"))),
-    Command(
-        "interpreter",
-        interpreting.interpreter_command,
-        STAFF | INTERPRETERS,
-        {
-            **_staff_menu(N_("Ask for an interpreter")),
-            Who.INTERPRETER: N_("End your time interpreting"),
-        },
-    ),
-    Command("away", away.away_command, STAFF, _staff_menu(N_("Say you are away until a time"))),
-    Command("back", away.back_command, STAFF, _staff_menu(N_("Say you are back"))),
-    Command(
-        "close",
-        closing.close_command,
-        STAFF,
-        _staff_menu(N_("Close a case; the record is erased later")),
-    ),
-    Command("reopen", closing.reopen_command, STAFF, _staff_menu(N_("Reopen a closed case"))),
-    Command(
-        "language",
-        basics.language,
-        EVERYONE,
-        {
-            Who.CHILD: notices.LANGUAGE,
-            **_staff_menu(N_("The language I write to you in")),
-            Who.INTERPRETER: N_("The language I write to you in"),
-        },
-    ),
-    # Advocates may close their young people's alerts too; the menu offers it to supervisors.
-    Command(
-        "resolve",
-        alert_desk.resolve_command,
-        STAFF,
-        {Who.SUPERVISOR: N_("Close an alert with an outcome")},
-    ),
-    Command(
-        "enrol",
-        enrolling.enrol_command,
-        SUPERVISORS,
-        {Who.SUPERVISOR: N_("Make a code that enrols an advocate")},
-    ),
-    Command(
-        "staff", enrolling.staff_command, SUPERVISORS, {Who.SUPERVISOR: N_("Who is on the staff")}
-    ),
-    Command(
-        "unenrol",
-        enrolling.unenrol_command,
-        SUPERVISORS,
-        {Who.SUPERVISOR: N_("Take an advocate off the staff")},
-    ),
-    Command(
-        "erase",
-        erasing.erase_command,
-        SUPERVISORS,
-        {Who.SUPERVISOR: N_("Erase a young person's record for good")},
-        refusal=erasing.supervisors_only,
-    ),
-    Command(
-        "stats",
-        statistics.stats_command,
-        SUPERVISORS,
-        {Who.SUPERVISOR: N_("Statistics for commissioners")},
-    ),
-    Command(
-        "export",
-        exporting.export_command,
-        SUPERVISORS,
-        {Who.SUPERVISOR: N_("A young person's whole record, as files")},
-    ),
-    # Offered on the messages they act on, not in the menus.
-    Command("mute", alert_desk.mute_on, STAFF),
-    Command("unmute", alert_desk.mute_off, STAFF),
-    Command("hide", watching.hide, CHILDREN, quiet=True),
-    Command("whoami", basics.whoami, EVERYONE),
-)
-
-
-def menu_entries(role: Who) -> list[tuple[str, str]]:
-    """The "/" menu of a role: each command and its (untranslated) line."""
-    return [(command.name, command.menu[role]) for command in COMMANDS if role in command.menu]
 
 
 def _allowed(command: Command) -> Callback:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import notices, routing
+from bot import command_table, notices, routing
+from bot.command_table import COMMANDS, Who
 from bot.i18n import Catalogs
 from bot.menus import menu
-from bot.routing import COMMANDS, Who
 from bot.runtime import AlongsideApp, AlongsideContext
 from conversations.people import Role, StaffView
 
@@ -86,7 +87,7 @@ def test_no_command_is_listed_twice() -> None:
     names = Counter(command.name for command in COMMANDS)
     assert [name for name, n in names.items() if n > 1] == []
     for who in Who:
-        shown = Counter(name for name, _ in routing.menu_entries(who))
+        shown = Counter(name for name, _ in command_table.menu_entries(who))
         assert [name for name, n in shown.items() if n > 1] == []
 
 
@@ -114,15 +115,20 @@ def test_a_menu_offers_only_what_its_role_may_use() -> None:
 
 
 @pytest.mark.parametrize("role", [Role.ADVOCATE, Role.SUPERVISOR, Role.INTERPRETER])
-def test_every_command_in_a_staff_menu_is_in_their_help(role: Role) -> None:
+def test_the_staff_help_is_made_from_the_table(role: Role) -> None:
+    who = Who(role.value)
     help_text = notices.staff_help(TR, _staff(role)).text
-    for name, _ in routing.menu_entries(Who(role.value)):
-        assert f"/{name}" in help_text, name
+    assert "\n".join(TR._(line) for line in command_table.help_lines(who)) in help_text
+    told = set(re.findall(r"(?<![\w/])/([a-z]+)", help_text))
+    # Every command in their menu is in their help, and their help tells of none they may
+    # not use.
+    assert {name for name, _ in command_table.menu_entries(who)} <= told
+    assert told <= {c.name for c in COMMANDS if who in c.roles}
 
 
 def test_the_young_persons_language_command_reads_like_their_button() -> None:
     # Their help names buttons, not commands: /language is the same word as its button.
-    child_menu = dict(routing.menu_entries(Who.CHILD))
+    child_menu = dict(command_table.menu_entries(Who.CHILD))
     assert child_menu["language"] == notices.LANGUAGE
     assert TR._(notices.LANGUAGE) in notices.child_help(TR, None).text
 
