@@ -31,6 +31,7 @@ from bot.health import Retry
 from bot.leader import LEADER_LOCK
 from bot.opening import Prepared, open_heads
 from bot.outage import Outage
+from bot.pacing import Bucket
 from bot.recording import Marks, StaffNotices
 from bot.runtime import AlongsideApp, Runtime, wait_any
 from bot.sending import reason
@@ -48,27 +49,6 @@ BURST = 3.0
 CONCURRENCY = 16
 ROUND = 32  # rows read (and decrypted) together before they are paced out
 IDLE = 5.0  # seconds between looks when nothing is due and nothing woke the loop
-
-
-class Bucket:
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.tokens = burst
-        self.stamp = time.monotonic()
-
-    def _refill(self) -> None:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-
-    def wait_time(self) -> float:
-        self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self._refill()
-        self.tokens -= 1
 
 
 class Dispatcher:
