@@ -28,8 +28,9 @@ test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	# Four processes: most of the suite waits on real HTTP, subprocesses and timers, not the CPU.
-	$(BIN)/pytest -q -n 4 --dist worksteal
+	# Six processes on two cores: most of the suite waits on real HTTP, subprocesses and timers,
+	# not the CPU (a whole run used 41% of the two cores with four).
+	$(BIN)/pytest -q -n 6 --dist worksteal
 
 # The quick part, for while you work: the unit tests (the rules run on `conversations.fakes`),
 # the catalog and content tests and the safety tests, without the tests marked slow nor the
