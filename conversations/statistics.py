@@ -83,9 +83,10 @@ async def stages(uow: UnitOfWork, period: Period, people: Population) -> Section
 
 
 async def missing_episodes(uow: UnitOfWork, period: Period, people: Population) -> Section:
-    """Episodes opened in the period: how many, how many young people, their share of those
-    supported, the median time missing (of those found), how many are not yet found, and the
-    return interviews done within their 72 hours (of those found in the period)."""
+    """Episodes opened in the period: how many, how many young people, episodes per young
+    person missing, their share of those supported, the median time missing (of those found),
+    how many are not yet found, and the return interviews done within their 72 hours (of those
+    found in the period)."""
     rows = (
         await uow.session.execute(
             select(
@@ -107,13 +108,15 @@ async def missing_episodes(uow: UnitOfWork, period: Period, people: Population) 
         and r.interview_at <= r.interview_due_at
         for r in found
     )
+    episodes = disclosure.count(len(rows))
     young_people = disclosure.count(len({r.child_id for r in rows}))
     supported = disclosure.total(people.total, people.languages, people.stages, people.age_bands)
     return Section(
         "missing",
         (
-            one("episodes", disclosure.count(len(rows))),
+            one("episodes", episodes),
             one("young_people_missing", young_people),
+            one("episodes_per_young_person", disclosure.ratio(episodes, young_people), "ratio"),
             one("missing_percent", disclosure.share(young_people, supported), "percent"),
             one("missing_p50", disclosure.minutes(durations, 50), "minutes"),
             one("not_found", disclosure.count(len(rows) - len(found))),

@@ -128,6 +128,26 @@ def test_a_share_of_hidden_counts_is_hidden() -> None:
     assert shown["answered_percent"] == Cell(75)
 
 
+@pytest.mark.parametrize(
+    ("episodes", "young_people", "cell"),
+    [
+        # Both shown: to one decimal place.
+        (7, 6, Cell(1.2)),
+        (12, 5, Cell(2.4)),
+        (5, 5, Cell(1.0)),
+        # Either one suppressed: 6 episodes at a shown ratio would give the "<5" away.
+        (6, 3, Cell(None, HIDDEN)),
+        (3, 3, Cell(None, HIDDEN)),
+        # Nobody missing: nothing to show, and nothing hidden.
+        (0, 0, Cell(None)),
+    ],
+)
+def test_episodes_per_young_person_is_shown_only_beside_both_its_counts(
+    episodes: int, young_people: int, cell: Cell
+) -> None:
+    assert disclosure.ratio(disclosure.count(episodes), disclosure.count(young_people)) == cell
+
+
 def test_a_wait_runs_from_the_first_unanswered_message_to_the_next_answer() -> None:
     at = [T0 + timedelta(minutes=m) for m in range(10)]
     found = waits(
