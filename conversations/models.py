@@ -412,7 +412,8 @@ class CheckIn(Bonded, Base):
     answer_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer: Mapped[str | None] = mapped_column(String(8))
-    # Silence past `answer_by` has been raised as a concern (once).
+    # Silence past `answer_by` has been raised as a concern (once), or its case was closed first
+    # and it never will be (`watch.pause_watch`).
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
