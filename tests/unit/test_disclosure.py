@@ -65,7 +65,7 @@ def test_a_total_that_gives_a_small_part_away_is_hidden() -> None:
 def _consistent(cells: dict[str, Cell], total: int) -> list[tuple[int, ...]]:
     """Every assignment of the hidden cells a reader could not rule out (up to the total)."""
     hidden = [k for k, c in cells.items() if c.value is None]
-    rest = total - sum(c.value or 0 for c in cells.values())
+    rest = total - sum(int(c.value or 0) for c in cells.values())
     ranges = [range(1, 5) if cells[k].hidden == UNDER_5 else range(5, rest + 1) for k in hidden]
     return [combo for combo in itertools.product(*ranges) if sum(combo) == rest]
 
