@@ -91,8 +91,8 @@ def _episode(tr: Translator, episode: Episode) -> Line:
 
 
 def _profile(tr: Translator, profile: Profile) -> list[Line]:
-    """Each field kept, as the profile shows it to staff (the photo as a mark: it is kept with
-    Telegram, not in the store)."""
+    """Each field kept, dated when the profile last changed, as staff see it (the photo as a
+    mark: the store keeps only Telegram's id for it, which means nothing to a reader)."""
     if profile.updated_at is None:
         return []
     at = profile.updated_at
