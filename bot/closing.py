@@ -2,8 +2,10 @@
 
 The rules are `conversations.retention`'s; this renders them. Closing needs the young person's
 advocate or a supervisor. A young person whose case is closed who writes again opens it again
-(`on_contact`), and whoever reads them is told. The sweep warns a week before an erasure, once,
-and erases when it is due (`conversations.erasure.erase_expired`); an open alert holds it back.
+(`on_contact`), and whoever reads them is told. Closing pauses the first-week watch and
+reopening resumes what is left of it (`conversations.watch`). The sweep warns a week before an
+erasure, once, and erases when it is due (`conversations.erasure.erase_expired`); an open alert
+holds it back.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.callbacks import ButtonData, _fit
 from bot.gate import to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideContext, Runtime
-from conversations import erasure, people, retention
+from conversations import erasure, people, retention, watch
 from conversations.access import access_child_by_id, access_child_by_ref
 from conversations.closures import ADULT, ENDED, OTHER, REASONS, Closure
 from conversations.errors import AccessDenied, ErasureBlocked
@@ -120,6 +122,7 @@ async def _close(ctx: AlongsideContext, staff: StaffView, child: ChildView, reas
             )
         await to_staff(ctx, staff, Outgoing(text=text))
         return
+    await watch.pause_watch(ctx.uow, child.id, f"staff:{staff.id}")
     told = [staff]
     advocate = await people.get_staff(ctx.uow, child.advocate_id) if child.advocate_id else None
     if advocate is not None and advocate.active and advocate.id != staff.id:
@@ -155,6 +158,7 @@ async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
         )
         return
     if reopened:
+        await _resume_watch(ctx, child, f"staff:{staff.id}")
         text = tr._("Reopened: the case of {ref}. Their record will not be erased.", ref=child.ref)
     else:
         text = tr._("The case of {ref} is not closed. Nothing was changed.", ref=child.ref)
@@ -166,6 +170,7 @@ async def on_contact(ctx: AlongsideContext, child: ChildView) -> None:
     are told (their message itself goes on as every message does)."""
     if await retention.reopen_on_contact(ctx.uow, child) is None:
         return
+    await _resume_watch(ctx, child, f"child:{child.id}")
     for reader in await _readers(ctx.uow, child):
         tr = tr_for(ctx, reader.locale)
         text = tr._(
@@ -175,6 +180,14 @@ async def on_contact(ctx: AlongsideContext, child: ChildView) -> None:
             ref=child.ref,
         )
         await to_staff(ctx, reader, Outgoing(text=text), key_id=child.data_key_id)
+
+
+async def _resume_watch(ctx: AlongsideContext, child: ChildView, actor: str) -> None:
+    # Imported here: the sweeper in `bot.watching` runs this module's `CaseRetention`.
+    from bot.watching import next_check_in
+
+    first = next_check_in(ctx.runtime, ctx.uow.now)
+    await watch.resume_watch(ctx.uow, child.id, first, actor)
 
 
 async def _readers(

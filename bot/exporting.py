@@ -13,7 +13,9 @@ from telegram import Update
 
 from bot.gate import to_staff
 from bot.i18n import SUPPORTED, Translator
+from bot.missing_texts import HOW, LABELS
 from bot.runtime import AlongsideContext
+from conversations.episodes import Episode, Profile
 from conversations.errors import AccessDenied
 from conversations.outgoing import Outgoing
 from conversations.subject_access import Line, Record, export_record
@@ -37,6 +39,14 @@ def render(tr: Translator, record: Record) -> str:
                 date=tr.datetime(record.closure.erase_due_at),
             )
         )
+    for span in record.reopened:
+        out.append(
+            tr._(
+                "Case closed on {closed}, reopened on {reopened}.",
+                closed=tr.datetime(span.closed_at),
+                reopened=tr.datetime(span.reopened_at),
+            )
+        )
     sections = (
         (tr._("Messages"), record.messages),
         (tr._("Notes"), record.notes),
@@ -44,12 +54,53 @@ def render(tr: Translator, record: Record) -> str:
         (tr._("Journey stages"), record.stages),
         (tr._("Safety alerts"), record.alerts),
         (tr._("Check-ins"), record.check_ins),
+        (tr._("Missing episodes"), [_episode(tr, e) for e in record.episodes]),
+        (tr._("Missing-person profile"), _profile(tr, record.profile)),
         (tr._("Audit log entries"), record.audit),
     )
     for title, lines in sections:
         out += ["", f"== {title} ({len(lines)}) =="]
         out += [_line(tr, line) for line in lines] or [tr._("(none)")]
     return "\n".join(out) + "\n"
+
+
+def _episode(tr: Translator, episode: Episode) -> Line:
+    """One episode on one line: when it began, then what happened, as whole phrases."""
+    parts = [
+        tr._("missing until {time}", time=tr.datetime(episode.closed_at))
+        if episode.closed_at
+        else tr._("missing, not yet found")
+    ]
+    if episode.found_how in HOW:
+        parts.append(tr._(HOW[episode.found_how]))
+    if episode.safe_at:
+        parts.append(tr._("said they were safe at {time}", time=tr.datetime(episode.safe_at)))
+    if episode.interview_at and episode.interview == "done":
+        parts.append(
+            tr._("return interview done at {time}", time=tr.datetime(episode.interview_at))
+        )
+    elif episode.interview_at:
+        parts.append(
+            tr._("return interview declined at {time}", time=tr.datetime(episode.interview_at))
+        )
+    elif episode.interview_due_at:
+        parts.append(
+            tr._("return interview due by {time}", time=tr.datetime(episode.interview_due_at))
+        )
+    return Line(episode.opened_at, "", " · ".join(parts))
+
+
+def _profile(tr: Translator, profile: Profile) -> list[Line]:
+    """Each field kept, dated when the profile last changed, as staff see it (the photo as a
+    mark: the store keeps only Telegram's id for it, which means nothing to a reader)."""
+    if profile.updated_at is None:
+        return []
+    at = profile.updated_at
+    return [
+        Line(at, tr._(label), "✓" if name == "photo" else profile.fields[name])
+        for name, label in LABELS.items()
+        if profile.fields.get(name)
+    ]
 
 
 def _line(tr: Translator, line: Line) -> str:

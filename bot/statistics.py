@@ -66,6 +66,7 @@ LABELS = {
     "alerts": N_("Alerts"),
     "episodes": N_("episodes opened"),
     "young_people_missing": N_("young people missing at least once"),
+    "episodes_per_young_person": N_("episodes per young person missing"),
     "missing_percent": N_("of those supported, per cent"),
     "missing_p50": N_("time missing, median minutes"),
     "not_found": N_("not yet found"),
@@ -133,7 +134,7 @@ def as_csv(stats: Statistics) -> str:
     return out.getvalue()
 
 
-def _json_value(cell: Cell) -> int | str | None:
+def _json_value(cell: Cell) -> int | float | str | None:
     return cell.value if cell.value is not None else MARKS.get(cell.hidden or "")
 
 

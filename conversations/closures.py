@@ -2,7 +2,9 @@
 reach them through.
 
 A closure says who closed a young person's case, why, and when their record is to be erased;
-the sweeper acts on it, so the deadline survives a restart. The SQLAlchemy repository hangs on
+the sweeper acts on it, so the deadline survives a restart. Reopening removes the closure and
+keeps the span it was closed for (`Span`): the statistics count a young person as supported only
+while their case was open. The SQLAlchemy repository hangs on
 `store.UnitOfWork` (``uow.closures``); the in-memory one on `fakes.FakeUnitOfWork`.
 """
 
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import select
 
 from conversations.ids import new_id
-from conversations.models import CaseClosure
+from conversations.models import CaseClosure, ClosedSpan
 from conversations.people import ChildView
 
 if TYPE_CHECKING:
@@ -39,6 +41,14 @@ class Closure:
     words: str | None = None
 
 
+@dataclass(frozen=True)
+class Span:
+    """A time the case was closed: until it was reopened, or None while it still is."""
+
+    closed_at: datetime
+    reopened_at: datetime | None
+
+
 class ClosureRepository(Protocol):
     async def get(self, child_id: str) -> Closure | None:
         """The child's closure with its words opened, if their case is closed."""
@@ -48,7 +58,13 @@ class ClosureRepository(Protocol):
         self, child: ChildView, *, closed_by: str, reason: str, words: str, erase_due_at: datetime
     ) -> Closure: ...
 
-    async def remove(self, child_id: str) -> None: ...
+    async def reopen(self, child_id: str) -> None:
+        """Remove the closure, keeping the span it was closed for."""
+        ...
+
+    async def spans(self, child_id: str) -> list[Span]:
+        """Every time the case was closed, oldest first (the current closure last)."""
+        ...
 
     async def to_warn(self, before: datetime) -> list[Closure]:
         """Closures not yet warned of whose erasure is due before `before` (locked where the
@@ -115,11 +131,25 @@ class SqlClosures:
         self.session.add(row)
         return _record(row, words or None)
 
-    async def remove(self, child_id: str) -> None:
+    async def reopen(self, child_id: str) -> None:
         row = await self._row(child_id)
         if row is not None:
+            closed, now = row.closed_at, self.uow.now
+            self.session.add(
+                ClosedSpan(id=new_id(), child_id=child_id, closed_at=closed, reopened_at=now)
+            )
             await self.session.delete(row)
             await self.session.flush()
+
+    async def spans(self, child_id: str) -> list[Span]:
+        rows = await self.session.execute(
+            select(ClosedSpan.closed_at, ClosedSpan.reopened_at)
+            .where(ClosedSpan.child_id == child_id)
+            .order_by(ClosedSpan.closed_at, ClosedSpan.id)
+        )
+        found = [Span(closed, reopened) for closed, reopened in rows]
+        current = await self._row(child_id)
+        return found + ([Span(current.closed_at, None)] if current is not None else [])
 
     async def to_warn(self, before: datetime) -> list[Closure]:
         rows = (
@@ -153,6 +183,7 @@ class FakeClosures:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
         self.by_child: dict[str, Closure] = {}
+        self.reopened: dict[str, list[Span]] = {}
 
     async def get(self, child_id: str) -> Closure | None:
         return self.by_child.get(child_id)
@@ -166,8 +197,17 @@ class FakeClosures:
         self.by_child[child.id] = closure
         return closure
 
-    async def remove(self, child_id: str) -> None:
-        self.by_child.pop(child_id, None)
+    async def reopen(self, child_id: str) -> None:
+        closure = self.by_child.pop(child_id, None)
+        if closure is not None:
+            kept = self.reopened.setdefault(child_id, [])
+            kept.append(Span(closure.closed_at, self.uow.now))
+
+    async def spans(self, child_id: str) -> list[Span]:
+        current = self.by_child.get(child_id)
+        return sorted(self.reopened.get(child_id, []), key=lambda s: s.closed_at) + (
+            [Span(current.closed_at, None)] if current is not None else []
+        )
 
     async def to_warn(self, before: datetime) -> list[Closure]:
         return [

@@ -11,6 +11,8 @@ Pure functions on plain numbers, for `conversations.statistics`.
   5 or more), the smallest shown part is hidden too (`HIDDEN`); when nothing is left to hide,
   the total itself is hidden.
 - A time (minutes to acknowledge, to answer) is a percentile of at least 5 values, or hidden.
+- A share or a ratio of two counts is shown only when both counts are: it could otherwise give
+  a suppressed one away.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Cell:
     """One published figure: its value, or why it is not shown (None and None: nothing to
     show, such as a share of nothing)."""
 
-    value: int | None
+    value: int | float | None  # a float only for a ratio, to one decimal place
     hidden: str | None = None
 
 
@@ -97,3 +99,13 @@ def share(part: Cell, whole: Cell) -> Cell:
     if whole.value == 0:
         return Cell(None)
     return Cell(round(100 * part.value / whole.value))
+
+
+def ratio(part: Cell, whole: Cell) -> Cell:
+    """How many of the one there are for each of the other (episodes per young person), to
+    one decimal place; hidden when either count is."""
+    if part.value is None or whole.value is None:
+        return Cell(None, HIDDEN if part.hidden or whole.hidden else None)
+    if whole.value == 0:
+        return Cell(None)
+    return Cell(round(part.value / whole.value, 1))

@@ -61,6 +61,10 @@ class EpisodeRepository(Protocol):
         """The child's open episode, if any (one at a time)."""
         ...
 
+    async def of(self, child_id: str) -> list[Episode]:
+        """Every episode of the child, oldest first (for their subject access export)."""
+        ...
+
     async def update(self, episode: Episode) -> Episode:
         """Write back every field of an episode that `replace` changed."""
         ...
@@ -133,6 +137,16 @@ class SqlEpisodes:
         )
         return None if row is None else _record(row)
 
+    async def of(self, child_id: str) -> list[Episode]:
+        rows = (
+            await self.session.execute(
+                select(MissingEpisode)
+                .where(MissingEpisode.child_id == child_id)
+                .order_by(MissingEpisode.opened_at, MissingEpisode.id)
+            )
+        ).scalars()
+        return [_record(row) for row in rows]
+
     async def update(self, episode: Episode) -> Episode:
         row = await self.session.get(MissingEpisode, episode.id)
         assert row is not None
@@ -202,6 +216,10 @@ class FakeEpisodes:
     async def current(self, child_id: str) -> Episode | None:
         found = [e for e in self.by_id.values() if e.child_id == child_id and e.open]
         return max(found, key=lambda e: e.opened_at) if found else None
+
+    async def of(self, child_id: str) -> list[Episode]:
+        mine = (e for e in self.by_id.values() if e.child_id == child_id)
+        return sorted(mine, key=lambda e: (e.opened_at, e.id))
 
     async def update(self, episode: Episode) -> Episode:
         self.by_id[episode.id] = replace(episode)

@@ -29,6 +29,7 @@ from conversations.models import (
     CaseClosure,
     CheckIn,
     Child,
+    ClosedSpan,
     CodeAttempt,
     DataKey,
     InboxUpdate,
@@ -50,8 +51,18 @@ from conversations.repositories import Work
 from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
-# Plain rows about the child that were deleted or blanked: their old versions go too.
-SCRUBBED = ("children", "invites", "code_attempts", "audit_log", "pending_sends")
+# Plain rows about the child that were deleted or blanked: their old versions go too (a
+# missing episode says plainly when they went and how they were found; a closure, why).
+SCRUBBED = (
+    "children",
+    "invites",
+    "code_attempts",
+    "audit_log",
+    "pending_sends",
+    "missing_episodes",
+    "case_closures",
+    "closed_spans",
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ async def _erase(uow: UnitOfWork, actor: str, child_id: str) -> Erased | None:
         MissingEpisode,
         MissingProfile,
         CaseClosure,
+        ClosedSpan,
     ):
         await session.execute(delete(model).where(model.child_id == child_id))
     # Their wrong guesses at a code, kept under their Telegram id's blind index for throttling.

@@ -412,7 +412,8 @@ class CheckIn(Bonded, Base):
     answer_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer: Mapped[str | None] = mapped_column(String(8))
-    # Silence past `answer_by` has been raised as a concern (once).
+    # Silence past `answer_by` has been raised as a concern (once), or its case was closed first
+    # and it never will be (`watch.pause_watch`).
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -496,7 +497,7 @@ class MissingProfile(Bonded, Base):
 
 class CaseClosure(Bonded, Base):
     """A young person's case, closed: their record is erased at ``erase_due_at`` unless it is
-    reopened first. One row while closed; reopening deletes it (the audit log keeps both).
+    reopened first. One row while closed; reopening deletes it and keeps a `ClosedSpan`.
     Bonded: a row moved to another young person, or an earlier due time, would erase the wrong
     record or erase it early."""
 
@@ -513,3 +514,15 @@ class CaseClosure(Bonded, Base):
     # The week-before warning, sent once; and an erasure held back by an open alert, told once.
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClosedSpan(Bonded, Base):
+    """A time a young person's case was closed and then reopened: kept, when the closure
+    itself goes, so that the statistics count them as supported only while it was open."""
+
+    __tablename__ = "closed_spans"
+    BOND = ("id", "child_id", "closed_at", "reopened_at")
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id"), index=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime)

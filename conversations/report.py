@@ -61,7 +61,7 @@ def next_month(month: date) -> date:
 class Row:
     key: str
     cells: tuple[Cell, ...]
-    unit: str = "count"  # count, minutes or percent
+    unit: str = "count"  # count, minutes, percent or ratio
 
 
 @dataclass(frozen=True)

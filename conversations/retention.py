@@ -96,7 +96,7 @@ async def reopen_case(uow: Work, staff: StaffView, child: ChildView) -> bool:
         raise AccessDenied(DENIED)
     if await uow.closures.get(child.id) is None:
         return False
-    await uow.closures.remove(child.id)
+    await uow.closures.reopen(child.id)
     await uow.audit(f"staff:{staff.id}", "case.reopen", child.id)
     return True
 
@@ -107,7 +107,7 @@ async def reopen_on_contact(uow: Work, child: ChildView) -> Closure | None:
     closure = await uow.closures.get(child.id)
     if closure is None:
         return None
-    await uow.closures.remove(child.id)
+    await uow.closures.reopen(child.id)
     await uow.audit(f"child:{child.id}", "case.reopen", child.id, "wrote")
     return closure
 

@@ -6,10 +6,12 @@ nickname or date finer than a month leaves this module; counts go through
 `conversations.disclosure` (under 5 suppressed, totals that would give one away handled).
 
 Definitions, in the deployment's time zone:
-- a young person is *supported* in a month when they are linked to an advocate by its end and
-  either were linked in it or a message went either way in it; in the period, when they were
-  in any of its months. Their language is their language in the bot now, their journey stage
-  the last one set before the period ended. An erased young person is in no figure.
+- a young person is *supported* while their case is open: from linking until it is closed,
+  and again from each reopening. They are supported in a month when they are linked to an
+  advocate by its end and were linked or reopened in it, or a message went either way in it
+  while their case was open; in the period, when they were in any of its months. Their
+  language is their language in the bot now, their journey stage the last one set before the
+  period ended. An erased young person is in no figure.
 - an *alert* counts in the month it was raised (unlinked senders' alerts too); its time to
   acknowledgement is from raising to the first acknowledgement, whoever gave it.
 - a *check-in* counts in the month it was sent; answered whenever it was.
@@ -23,13 +25,22 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from conversations import disclosure
 from conversations.access import may_see_statistics
 from conversations.errors import AccessDenied
 from conversations.journey import STAGE_ORDER
-from conversations.models import Alert, Child, Invite, Message, MissingEpisode, StageChange
+from conversations.models import (
+    Alert,
+    CaseClosure,
+    Child,
+    ClosedSpan,
+    Invite,
+    Message,
+    MissingEpisode,
+    StageChange,
+)
 from conversations.people import StaffView
 from conversations.report import (
     NOT_RECORDED,
@@ -72,9 +83,10 @@ async def stages(uow: UnitOfWork, period: Period, people: Population) -> Section
 
 
 async def missing_episodes(uow: UnitOfWork, period: Period, people: Population) -> Section:
-    """Episodes opened in the period: how many, how many young people, their share of those
-    supported, the median time missing (of those found), how many are not yet found, and the
-    return interviews done within their 72 hours (of those found in the period)."""
+    """Episodes opened in the period: how many, how many young people, episodes per young
+    person missing, their share of those supported, the median time missing (of those found),
+    how many are not yet found, and the return interviews done within their 72 hours (of those
+    found in the period)."""
     rows = (
         await uow.session.execute(
             select(
@@ -96,13 +108,15 @@ async def missing_episodes(uow: UnitOfWork, period: Period, people: Population) 
         and r.interview_at <= r.interview_due_at
         for r in found
     )
+    episodes = disclosure.count(len(rows))
     young_people = disclosure.count(len({r.child_id for r in rows}))
     supported = disclosure.total(people.total, people.languages, people.stages, people.age_bands)
     return Section(
         "missing",
         (
-            one("episodes", disclosure.count(len(rows))),
+            one("episodes", episodes),
             one("young_people_missing", young_people),
+            one("episodes_per_young_person", disclosure.ratio(episodes, young_people), "ratio"),
             one("missing_percent", disclosure.share(young_people, supported), "percent"),
             one("missing_p50", disclosure.minutes(durations, 50), "minutes"),
             one("not_found", disclosure.count(len(rows) - len(found))),
@@ -156,6 +170,17 @@ SECTIONS: tuple[Builder, ...] = (
 # The population ----------------------------------------------------------------------------
 
 
+# A message sent while its young person's case was open: not in a span it was closed for, nor
+# after the closure that still stands.
+_case_open = ~exists().where(
+    ClosedSpan.child_id == Message.child_id,
+    ClosedSpan.closed_at <= Message.created_at,
+    ClosedSpan.reopened_at > Message.created_at,
+) & ~exists().where(
+    CaseClosure.child_id == Message.child_id, CaseClosure.closed_at <= Message.created_at
+)
+
+
 async def population(uow: UnitOfWork, period: Period) -> Population:
     linked = (
         await uow.session.execute(
@@ -176,6 +201,9 @@ async def population(uow: UnitOfWork, period: Period) -> Population:
         ).all()
     )
     starts = {cid: max(at, invited.get(cid) or at) for cid, _, at in linked}
+    reopened = (
+        await uow.session.execute(select(ClosedSpan.child_id, ClosedSpan.reopened_at))
+    ).all()
     by_month: dict[date, set[str]] = {}
     for month in period.months:
         low, high = period.start_of(month), period.start_of(next_month(month))
@@ -184,14 +212,17 @@ async def population(uow: UnitOfWork, period: Period) -> Population:
                 await uow.session.execute(
                     select(Message.child_id)
                     .distinct()
-                    .where(Message.created_at >= low, Message.created_at < high)
+                    .where(Message.created_at >= low, Message.created_at < high, _case_open)
                 )
             )
             .scalars()
             .all()
         )
+        began = {cid for cid, at in reopened if low <= at < high}
         by_month[month] = {
-            cid for cid, start in starts.items() if start < high and (cid in wrote or start >= low)
+            cid
+            for cid, start in starts.items()
+            if start < high and (cid in wrote or cid in began or start >= low)
         }
     ids = set().union(*by_month.values())
     locale = {cid: loc for cid, loc, _ in linked}

@@ -4,8 +4,9 @@ them (`/export REF`).
 Read through the access gate (a supervisor only, `access.may_export`), each part of the record
 audited as it is read, and the export itself audited. It holds their conversation both ways,
 the notes, every "story so far" draft and what they decided, their journey stages, their
-alerts, their check-ins, their closed case if it is closed, and the audit entries about them
-(read first, so the export's own reads are not in it). Nothing about anyone else: staff appear
+alerts, their check-ins, their missing episodes and missing-person profile, their closed case
+if it is closed and the times it was closed before, and the audit entries about them (read
+first, so the export's own reads are not in it). Nothing about anyone else: staff appear
 by the names the young person is shown, and any other id in an audit entry is left out.
 """
 
@@ -20,7 +21,8 @@ from sqlalchemy import or_, select
 from conversations import continuity
 from conversations.access import DENIED, access_child_by_ref, may_export
 from conversations.alerts import alert_view
-from conversations.closures import Closure
+from conversations.closures import Closure, Span
+from conversations.episodes import Episode, Profile
 from conversations.errors import AccessDenied
 from conversations.models import Alert, AuditEntry, CheckIn, Message, Summary
 from conversations.people import ChildView, StaffView, get_staff
@@ -50,6 +52,9 @@ class Record:
     check_ins: list[Line]  # who: the answer, or "" for none
     audit: list[Line]  # who: the actor; text: the action and its details
     closure: Closure | None
+    episodes: list[Episode]
+    profile: Profile
+    reopened: list[Span]  # the times the case was closed and then reopened
 
 
 async def export_record(uow: UnitOfWork, staff: StaffView, ref: str) -> Record:
@@ -73,7 +78,12 @@ async def export_record(uow: UnitOfWork, staff: StaffView, ref: str) -> Record:
     alerts = await _alerts(uow, child)
     await uow.audit(actor, "alerts.read", child.id, f"export count={len(alerts)}")
     check_ins = await _check_ins(uow, child)
+    episodes = await uow.episodes.of(child.id)
+    await uow.audit(actor, "missing.read", child.id, f"export count={len(episodes)}")
+    profile = await uow.episodes.profile(child)
+    await uow.audit(actor, "profile.read", child.id, f"export count={len(profile.fields)}")
     closure = await uow.closures.get(child.id)
+    reopened = [s for s in await uow.closures.spans(child.id) if s.reopened_at is not None]
     advocate = await names.of(child.advocate_id) if child.advocate_id else None
     await uow.audit(actor, "record.export", child.id)
     return Record(
@@ -87,6 +97,9 @@ async def export_record(uow: UnitOfWork, staff: StaffView, ref: str) -> Record:
         check_ins,
         audit,
         closure,
+        episodes,
+        profile,
+        reopened,
     )
 
 

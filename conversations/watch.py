@@ -3,6 +3,12 @@
 Most trafficked children who go missing from care do so within days of arriving. For that window
 the bot asks each day how the child is, with one-tap answers. "Not good" is a concern, "I need
 help" is urgent, and silence past the answer window becomes a concern for the advocate.
+
+Closing a case stops the watch: no more check-ins, and the silence of one already asked is not
+raised (nobody works a closed case). Reopening it resumes the watch for what is left of the
+window, which runs from linking or the placement, not from the reopening: the days of risk are
+the days after arriving. Once the window is over a reopening starts nothing; a new placement
+(``/placed``) starts a new one.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from conversations.ids import new_id
 from conversations.models import CheckIn, Child
@@ -42,6 +48,40 @@ async def record_placement(
     uow: UnitOfWork, staff: StaffView, child: ChildView, first_at: datetime
 ) -> None:
     await start_watch(uow, child.id, first_at, f"staff:{staff.id}", "placement")
+
+
+async def pause_watch(uow: UnitOfWork, child_id: str, actor: str) -> None:
+    """The case is closed: no check-in is sent, and no silence raised, until it is reopened.
+
+    The window's end is kept, for `resume_watch`."""
+    row = await uow.session.get(Child, child_id)
+    if row is None:
+        return
+    # Marked as dealt with, never raised: its answer is still recorded if it comes.
+    asked = await uow.session.execute(
+        update(CheckIn)
+        .where(
+            CheckIn.child_id == child_id,
+            CheckIn.answered_at.is_(None),
+            CheckIn.flagged.is_(False),
+        )
+        .values(flagged=True)
+    )
+    if row.next_check_in_at is None and not getattr(asked, "rowcount", 0):
+        return
+    row.next_check_in_at = None
+    await uow.audit(actor, "watch.pause", child_id, "closed")
+
+
+async def resume_watch(uow: UnitOfWork, child_id: str, first_at: datetime, actor: str) -> bool:
+    """The case is reopened: check-ins again from `first_at`, if the window has not ended by
+    then; False (and nothing changes) if it has."""
+    row = await uow.session.get(Child, child_id)
+    if row is None or row.watch_until is None or row.watch_until <= first_at:
+        return False
+    row.next_check_in_at = first_at
+    await uow.audit(actor, "watch.resume", child_id, "reopened")
+    return True
 
 
 async def due_check_ins(

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.i18n import Catalogs
 from bot.notices import my_data_label
-from conversations.models import AuditEntry, CaseClosure, Child, DataKey
+from conversations.models import (
+    AuditEntry,
+    CaseClosure,
+    Child,
+    ClosedSpan,
+    DataKey,
+    MissingEpisode,
+    MissingProfile,
+)
 from conversations.people import Role
 from tests.conftest import BotHarness, raw_session
 from tests.e2e.test_journey import _cli
@@ -76,11 +84,23 @@ async def test_a_closed_case_is_erased_on_time_across_restarts(
     await bot.enrol(supervisor, Role.SUPERVISOR)
     ref = await _linked(bot, advocate, child, "Star")
     kept = await _linked(bot, advocate, other, "Moon")
+    # A profile, an episode from missing to found, and a close undone: all erased with them.
+    emu.send_text(advocate, f"/profile {ref} description green coat")
+    await bot.wait_text(advocate.id, "Saved to the profile of Star")
+    emu.send_text(advocate, f"/missing {ref}")
+    await bot.wait_text(advocate.id, "Missing episode opened for Star")
+    emu.send_text(advocate, f"/found {ref}")
+    await bot.wait_text(advocate.id, "is marked found")
+    emu.send_text(advocate, f"/close {ref} ended")
+    await bot.wait_text(advocate.id, "Closed: the case of")
+    emu.send_text(advocate, f"/reopen {ref}")
+    await bot.wait_text(advocate.id, "Reopened: the case of")
+    assert await _rows(database_url) == (1, 1, 1)
     # Without a reason, the reasons come as buttons; with one, it closes.
     emu.send_text(advocate, f"/close {ref}")
     await bot.wait_text(advocate.id, "Why is the case of")
     emu.send_text(advocate, f"/close {ref} adult")
-    await bot.wait_text(advocate.id, "Closed: the case of")
+    await emu.wait_for(lambda: sum("Closed: the case" in t for t in bot.texts(advocate.id)) == 2)
     await bot.stop()
 
     bot.clock.advance(days=23, hours=1)  # a week before the erasure
@@ -100,6 +120,7 @@ async def test_a_closed_case_is_erased_on_time_across_restarts(
     assert sum(WARNING in t for t in bot.texts(advocate.id)) == 1, "warned once"
     assert await _record(database_url, ref) is None
     assert await _record(database_url, kept) is not None
+    assert await _rows(database_url) == (0, 0, 0)
     async with raw_session(database_url) as session:
         assert (await session.execute(select(CaseClosure))).scalars().all() == []
         destroyed = (
@@ -140,6 +161,17 @@ async def test_writing_again_reopens_and_reopen_undoes_a_close(
     await bot.wait_text(advocate.id, "wrote again, so their closed case is open again")
     async with raw_session(database_url) as session:
         assert (await session.execute(select(CaseClosure))).scalars().all() == []
+
+
+async def _rows(url: str) -> tuple[int, ...]:
+    """How many missing episodes, profiles and closed spans the store holds."""
+    async with raw_session(url) as session:
+        return tuple(
+            [
+                (await session.execute(select(func.count()).select_from(model))).scalar_one()
+                for model in (MissingEpisode, MissingProfile, ClosedSpan)
+            ]
+        )
 
 
 async def _record(url: str, ref: str) -> Child | None:

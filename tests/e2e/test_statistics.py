@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator
+from conversations import people
 from conversations.models import AuditEntry
 from conversations.people import Role
 from tests.conftest import BotHarness
@@ -22,13 +23,20 @@ async def test_a_supervisor_gets_the_figures_and_a_chart(
     emu = emulator
     advocate = emu.user(601, "Rosa")
     supervisor = emu.user(602, "Sam")
-    await bot.enrol(advocate, Role.ADVOCATE, "Rosa")
+    rosa = await bot.enrol(advocate, Role.ADVOCATE, "Rosa")
     staff = await bot.enrol(supervisor, Role.SUPERVISOR, "Sam")
     young = [emu.user(9600 + n, f"Y{n}", language_code="en") for n in range(6)]
     for n, person in enumerate(young):
         await bot.link(advocate, person, f"Star{n}")
     emu.send_text(young[0], "hello")
     await bot.wait_text(advocate.id, "hello")
+    # Five of them missing this month, one of them twice.
+    assert bot.running is not None
+    async with bot.running.runtime.store.unit() as uow:
+        children = await people.children_of(uow, rosa.id)
+        for child in [*children[:5], children[0]]:
+            await uow.episodes.add(child.id, rosa.id)
+        await uow.commit()
 
     emu.send_text(supervisor, "/stats")
     text = await bot.wait_text(supervisor.id, "Statistics, ")
@@ -38,6 +46,9 @@ async def test_a_supervisor_gets_the_figures_and_a_chart(
     assert "  not recorded: 6" in lines
     # A journey stage nobody set yet: all six, shown.
     assert "  not set: 6" in lines
+    assert "  episodes opened: 6" in lines
+    assert "  young people missing at least once: 5" in lines
+    assert "  episodes per young person missing: 1.2" in lines
     assert not any(f"Star{n}" in (text.text or "") for n in range(6))
 
     await emu.wait_for(lambda: any(m.kind == "photo" for m in emu.sent_to(supervisor.id)))

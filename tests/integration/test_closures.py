@@ -9,19 +9,25 @@ import pytest
 from sqlalchemy import func, select, update
 
 from conversations import erasure, retention
-from conversations.closures import OTHER
+from conversations.closures import OTHER, Span
 from conversations.errors import TamperedError
-from conversations.fakes import FakeUnitOfWork
+from conversations.fakes import START, FakeUnitOfWork
 from conversations.models import CaseClosure
 from conversations.people import Role
 from conversations.repositories import Work
 from conversations.retention import Reason
 from conversations.store import Store
+from tests.integration import test_repositories as contract
 from tests.integration.test_erasure import ADVOCATE, CHILD, SUPERVISOR, _child, _staff
+from tests.integration.test_repositories import OTHER as OTHER_CHILD
+from tests.integration.test_repositories import ROSA, Backend
+from tests.integration.test_repositories import _staff as _contract_staff
 from tests.integration.test_store import SetClock
 from tests.unit.conftest import enrol, linked_child
 
 DAYS = 30
+# The repository contract's stores: SQLite, PostgreSQL and the fake.
+backend = contract.backend
 
 
 async def _exercise(uow: Work, staff_id: str, child_id: str) -> list[object]:
@@ -101,3 +107,32 @@ async def test_an_erasure_takes_the_closure(store: Store) -> None:
     async with store.unit(read_only=True) as uow:
         left = (await uow.session.execute(select(func.count()).select_from(CaseClosure))).scalar()
         assert left == 0
+
+
+async def test_reopening_keeps_the_span_the_case_was_closed_for(backend: Backend) -> None:
+    async with backend.unit() as uow:
+        rosa = await uow.staff.add(_contract_staff(ROSA, "Rosa"))
+        ana = await uow.children.add(telegram_id=CHILD, ref="K7F", nickname="S", locale="en")
+        bea = await uow.children.add(telegram_id=OTHER_CHILD, ref="M2N", nickname="M", locale="en")
+        assert await uow.closures.spans(ana.id) == []
+        await uow.closures.add(ana, closed_by=rosa.id, reason=OTHER, words="", erase_due_at=START)
+        await uow.closures.add(bea, closed_by=rosa.id, reason=OTHER, words="", erase_due_at=START)
+    async with backend.unit() as uow:
+        assert await uow.closures.spans(ana.id) == [Span(START, None)]
+    backend.advance(days=2)
+    async with backend.unit() as uow:
+        await uow.closures.reopen(ana.id)
+        # Reopening what is not closed keeps nothing.
+        await uow.closures.reopen(ana.id)
+    async with backend.unit() as uow:
+        assert await uow.closures.get(ana.id) is None
+        assert await uow.closures.spans(ana.id) == [Span(START, START + timedelta(days=2))]
+    backend.advance(days=1)
+    async with backend.unit() as uow:
+        await uow.closures.add(ana, closed_by=rosa.id, reason=OTHER, words="", erase_due_at=START)
+    async with backend.unit() as uow:
+        assert await uow.closures.spans(ana.id) == [
+            Span(START, START + timedelta(days=2)),
+            Span(START + timedelta(days=3), None),
+        ]
+        assert await uow.closures.spans(bea.id) == [Span(START, None)]

@@ -153,11 +153,13 @@ async def seed(store: Store, clock: SetClock) -> None:
     await _in_a_unit(store, clock, MARCH + timedelta(days=1), check_ins)
 
     # Six missing in March: five found after 1 to 5 hours, four of their return interviews
-    # done within the 72 hours (the fifth declined); one not yet found.
+    # done within the 72 hours (the fifth declined); one not yet found. The first missing
+    # again in April, found after 10 hours, declines the interview.
     async def missing(uow):  # type: ignore[no-untyped-def]
-        for n, child in enumerate(young[:6]):
-            opened = MARCH + timedelta(days=3, hours=n)
+        for n, child in enumerate([*young[:6], young[0]]):
+            opened = MARCH + timedelta(days=3, hours=n) if n < 6 else APRIL
             closed = opened + timedelta(hours=n + 1) if n < 5 else None
+            closed = opened + timedelta(hours=10) if n == 6 else closed
             due = closed + timedelta(hours=72) if closed else None
             uow.session.add(
                 MissingEpisode(
@@ -244,12 +246,13 @@ EXPECTED = {
     ("responses", "answered_percent"): ["*"],
     ("responses", "first_answer_p50"): ["10"],
     ("responses", "first_answer_p90"): ["50"],
-    ("missing", "episodes"): ["6"],
+    ("missing", "episodes"): ["7"],
     ("missing", "young_people_missing"): ["6"],
+    ("missing", "episodes_per_young_person"): ["1.2"],
     ("missing", "missing_percent"): ["75"],
     ("missing", "missing_p50"): ["180"],
     ("missing", "not_found"): ["<5"],
-    ("missing", "interviews_due"): ["5"],
+    ("missing", "interviews_due"): ["6"],
     ("missing", "interviews_in_time"): ["<5"],
     ("months", "2026-03"): ["8", "*"],
     ("months", "2026-04"): ["5", "<5"],
@@ -306,6 +309,7 @@ async def test_stats_in_three_formats_with_suppression(
         "  messages waiting for an answer: 13",
         "  2026-03: 8 / *",
         "  2026-04: 5 / <5",
+        "  episodes per young person missing: 1.2",
     ):
         assert line in lines, line
     # Nothing names anyone: no reference, nickname or day.

@@ -65,7 +65,7 @@ def test_a_total_that_gives_a_small_part_away_is_hidden() -> None:
 def _consistent(cells: dict[str, Cell], total: int) -> list[tuple[int, ...]]:
     """Every assignment of the hidden cells a reader could not rule out (up to the total)."""
     hidden = [k for k, c in cells.items() if c.value is None]
-    rest = total - sum(c.value or 0 for c in cells.values())
+    rest = total - sum(int(c.value or 0) for c in cells.values())
     ranges = [range(1, 5) if cells[k].hidden == UNDER_5 else range(5, rest + 1) for k in hidden]
     return [combo for combo in itertools.product(*ranges) if sum(combo) == rest]
 
@@ -126,6 +126,26 @@ def test_a_share_of_hidden_counts_is_hidden() -> None:
     assert figures["answered_percent"].value is None
     shown = {r.key: r.cells[0] for r in answered_section("c", "sent", 20, 15).rows}
     assert shown["answered_percent"] == Cell(75)
+
+
+@pytest.mark.parametrize(
+    ("episodes", "young_people", "cell"),
+    [
+        # Both shown: to one decimal place.
+        (7, 6, Cell(1.2)),
+        (12, 5, Cell(2.4)),
+        (5, 5, Cell(1.0)),
+        # Either one suppressed: 6 episodes at a shown ratio would give the "<5" away.
+        (6, 3, Cell(None, HIDDEN)),
+        (3, 3, Cell(None, HIDDEN)),
+        # Nobody missing: nothing to show, and nothing hidden.
+        (0, 0, Cell(None)),
+    ],
+)
+def test_episodes_per_young_person_is_shown_only_beside_both_its_counts(
+    episodes: int, young_people: int, cell: Cell
+) -> None:
+    assert disclosure.ratio(disclosure.count(episodes), disclosure.count(young_people)) == cell
 
 
 def test_a_wait_runs_from_the_first_unanswered_message_to_the_next_answer() -> None:
