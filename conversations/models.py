@@ -302,6 +302,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_chat", "status", "chat_index", "id"),
         Index("ix_outbox_chat_tg", "chat_index", "tg_message_id"),
         Index("ix_outbox_message", "message_id"),
+        # Never an id used before (SQLite would reuse the highest): a row deleted while it was
+        # being sent must not pass its outcome to the next row queued (migration 0014).
+        {"sqlite_autoincrement": True},
     )
 
 
