@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import filters
 
@@ -50,6 +50,21 @@ async def identify_sender(update: object, ctx: AlongsideContext) -> None:
     state = current.get()
     state.person = person
     state.tr = tr_for(ctx, person.locale) if person else stranger_tr(ctx, update)
+    if (where := written_in_topic(update)) is not None:
+        # Whatever this update's handlers answer goes in the topic it came from.
+        state.uow.answering = where
+
+
+def written_in_topic(update: Update) -> tuple[int, int] | None:
+    """The private chat and topic an update came from (a message written in a topic, or a
+    button pressed on a message shown in one), if a topic it was."""
+    message: object = update.message or update.edited_message
+    if message is None and update.callback_query is not None:
+        message = update.callback_query.message
+    if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+        return None
+    thread = message.message_thread_id
+    return (message.chat.id, thread) if message.is_topic_message and thread else None
 
 
 def tr_for(ctx: AlongsideContext, locale: str | None) -> Translator:

@@ -5,7 +5,8 @@ a notes prompt: any outbox row with both a staff member and a young person, goin
 member's own chat) goes into that young person's topic. The topic is made on first use, named
 as the relay header names them (nickname · reference, nothing more), and kept in
 `conversations.topics`. Telegram does not say when a topic is deleted: a send refused for its
-topic forgets it, makes a new one, and sends again.
+topic forgets it, makes a new one, and sends again. An answer to something written in a topic
+(`Outgoing.thread`) goes in that topic instead; where that topic is gone, as any other message.
 
 A topic is made only for someone who may see the young person (`conversations.topics`), and
 the outbox also carries what changes a topic: a rename (the name made now, from the young
@@ -91,6 +92,14 @@ class Topics:
         if job.message.kind == RENAME:
             await self._rename(job)
             return None
+        if job.message.thread is not None:
+            # An answer, in the topic its staff member wrote in (whichever young person's).
+            try:
+                return await self._deliver(job, job.message.thread)
+            except BadRequest as exc:
+                if not gone(exc):
+                    raise
+            log.info("topics.answer_topic_gone", extra={"outbox_id": job.id})
         place = await self.place(job)
         made = 0
         while place is not None:

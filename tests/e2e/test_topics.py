@@ -187,7 +187,8 @@ async def test_a_topic_left_after_a_handover_reaches_no_one(
     await bot.wait_text(ana.id, "From now on, Tariq is your advocate")
     await emu.wait_for(lambda: bool(emu.calls_to("deleteForumTopic")), description="refused")
     emu.send_text(old, "still here?", thread=before.message_thread_id)
-    await bot.wait_text(old.id, "not one you can write to")
+    refused = await bot.wait_text(old.id, "not one you can write to")
+    assert refused.message_thread_id == before.message_thread_id, "answered where it was written"
     assert not any("still here?" in t for t in bot.texts(ana.id))
 
     emu.send_text(ana, "after the handover")
