@@ -214,3 +214,19 @@ async def test_an_offer_accepted_after_it_lapsed_is_closed_not_taken(
     late = await interpreting.accept(uow, selam, asked.window.id, HOURS)
     assert late == Taken(by_other=False)
     assert uow.actions()[-2:] == ["interpreter.lapse", "interpreter.late"]
+
+
+async def test_the_interpreters_topic_goes_when_the_window_closes(
+    uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
+) -> None:
+    rosa, selam, _, child = team
+    asked = await interpreting.ask(uow, rosa, child, HOURS)
+    assert asked.window is not None
+    await interpreting.accept(uow, selam, asked.window.id, HOURS)
+    await uow.topics.remember(selam.id, child.id, 40)
+    await uow.topics.remember(rosa.id, child.id, 41)
+    await interpreting.end(uow, rosa, child)
+    drops = [s for s in uow.sent if s.message.kind == "topic_drop"]
+    assert [(s.chat_id, s.message.extra, s.options) for s in drops] == [
+        (SELAM, {"thread": 40}, {"child_id": child.id, "staff_id": selam.id})
+    ]
