@@ -84,6 +84,7 @@ async def to_child(
     purpose: str = "notice",
     message_id: str | None = None,
     staff_id: str | None = None,
+    reply_to_message_id: str | None = None,
 ) -> None:
     await ctx.uow.send(
         child.telegram_id,
@@ -93,6 +94,7 @@ async def to_child(
         child_id=child.id,
         message_id=message_id,
         staff_id=staff_id,
+        reply_to_message_id=reply_to_message_id,
     )
 
 
@@ -114,6 +116,29 @@ async def words_to_child(
         purpose="reply",
         message_id=message_id,
         staff_id=author_id,
+    )
+
+
+async def correction_to_staff(
+    ctx: AlongsideContext,
+    reader: StaffView,
+    child: ChildView,
+    content: Content,
+    message_id: str,
+    *,
+    header: str,
+) -> None:
+    """A message of a young person's conversation, corrected, as a staff member reads it: the
+    new words under `header`, answering where they read the original."""
+    await to_staff(
+        ctx,
+        reader,
+        Outgoing(text=f"{header}\n{content.text}", protect=True),
+        purpose="relay",
+        key_id=child.data_key_id,
+        child_id=child.id,
+        message_id=message_id,
+        reply_to_message_id=message_id,
     )
 
 

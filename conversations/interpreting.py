@@ -205,6 +205,21 @@ async def read(uow: Work, interpreter: StaffView, child: ChildView, message_id: 
     await uow.audit(_actor(interpreter), "interpreter.read", child.id, f"message={message_id}")
 
 
+async def reader_of_correction(
+    uow: Work, child: ChildView, message_id: str
+) -> tuple[StaffView | None, Closed | None]:
+    """The interpreter reading this child's conversation now, if they were shown this message:
+    its correction is theirs to read too (audited as a read); and the window that just
+    expired, if that is what this look found. After the window, no one."""
+    interpreter, closed = await reader_of(uow, child)
+    if interpreter is None or not await uow.windows.was_shown(interpreter.telegram_id, message_id):
+        return None, closed
+    await uow.audit(
+        _actor(interpreter), "interpreter.read", child.id, f"message={message_id} corrected"
+    )
+    return interpreter, None
+
+
 async def refused(uow: Work, interpreter: StaffView, what: str) -> Closed | None:
     """An interpreter tried what is not theirs (a command, or a conversation not open to
     them): audited; their own window, if its time is up, closes now."""
