@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 PAUSE = 3600.0  # seconds a staff member's chat is left without topics after one was refused
 RECHECK = 600.0  # seconds between asking getMe again while the bot has no topic mode
 NAME_LIMIT = 128
-TRIES = 4  # a rename or deletion that keeps failing is given up after this many (about 8 s)
+TRIES = 4  # a rename or deletion that keeps failing is given up after this many (2-4 s of backoff)
 BLANK = "—"  # what a topic Telegram would not delete is called instead of its young person
 # Kinds that show a message; deletions, menus and invite codes stay in the chat itself.
 SHOWN = frozenset(
