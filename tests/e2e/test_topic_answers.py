@@ -61,3 +61,34 @@ async def test_answers_land_in_the_topic_they_answer(
     )
     late = next(m for m in emu.sent_to(rosa.id) if "Note saved for Star" in (m.text or ""))
     assert late.message_thread_id is None
+
+
+async def test_a_message_that_cannot_be_handled_is_answered_in_its_topic(
+    harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
+) -> None:
+    """What the bot cannot even read (an entity python-telegram-bot cannot parse) is answered
+    by the fail-safe from the update's stored JSON: in the topic it was written in too."""
+    emu = emulator
+    emu.topics_enabled = True
+    bot = harness_factory(sqlite_url, ALONGSIDE_SWEEP_SECONDS="0.2")
+    await bot.start()
+    rosa, ana, _ = await _two_linked(bot, emu, 7850)
+    emu.send_text(ana, "hello rosa")
+    thread = (await bot.wait_text(rosa.id, "hello rosa")).message_thread_id
+    assert thread is not None
+    emu.inject_update(
+        {
+            "message": {
+                "message_id": 9100,
+                "date": 1_700_000_000,
+                "chat": {"id": rosa.id, "type": "private"},
+                "from": {"id": rosa.id, "is_bot": False, "first_name": "Rosa"},
+                "message_thread_id": thread,
+                "is_topic_message": True,
+                "text": "for ana",
+                "entities": [{"type": "bold"}],
+            }
+        }
+    )
+    told = await bot.wait_text(rosa.id, "Your last message could not be handled", timeout=20)
+    assert told.message_thread_id == thread
