@@ -1,7 +1,7 @@
 """outbox ids never reused: on SQLite the outbox numbers its rows with AUTOINCREMENT
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 
 Without it SQLite gives a new row the highest id in use plus one, so a row deleted while the
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
