@@ -201,9 +201,9 @@ async def deliver_pending(ctx: AlongsideContext, staff: StaffView, button: SendT
     except AccessDenied:
         await to_staff(ctx, staff, notices.cannot_reach(tr))
         return
-    content = await relay.take_pending(ctx.uow, staff, button.pending_id)
-    if content is None:
+    held = await relay.take_pending(ctx.uow, staff, button.pending_id)
+    if held is None:
         await to_staff(ctx, staff, notices.choice_expired(tr))
         return
-    await send_to_child(ctx, staff, child, content)
+    await send_to_child(ctx, staff, child, held.content, held.written_as)
     await to_staff(ctx, staff, notices.sent_to(tr, child))

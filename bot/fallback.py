@@ -42,6 +42,17 @@ def _sender(raw: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _topic(raw: Mapping[str, Any]) -> int | None:
+    """The topic the update came from (a message written in one, or a button pressed on a
+    message shown in one), read defensively: the answer goes there."""
+    query = raw.get("callback_query")
+    message = _message(raw) or (query.get("message") if isinstance(query, dict) else None)
+    if not isinstance(message, dict) or message.get("is_topic_message") is not True:
+        return None
+    thread = message.get("message_thread_id")
+    return thread if type(thread) is int and thread > 0 else None
+
+
 def _language(raw: Mapping[str, Any]) -> str | None:
     message = _message(raw)
     sender = message.get("from") if message is not None else None
@@ -95,6 +106,8 @@ async def _pass_on(
     staff = sender is not None and await people.find_staff(uow, sender)
     if staff:
         tr = runtime.tr(staff.locale)
+        if (thread := _topic(raw)) is not None:
+            uow.answering = (staff.telegram_id, thread)
         await uow.send(
             staff.telegram_id,
             Outgoing(

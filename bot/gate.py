@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import filters
 
@@ -50,6 +50,21 @@ async def identify_sender(update: object, ctx: AlongsideContext) -> None:
     state = current.get()
     state.person = person
     state.tr = tr_for(ctx, person.locale) if person else stranger_tr(ctx, update)
+    if (where := written_in_topic(update)) is not None:
+        # Whatever this update's handlers answer goes in the topic it came from.
+        state.uow.answering = where
+
+
+def written_in_topic(update: Update) -> tuple[int, int] | None:
+    """The private chat and topic an update came from (a message written in a topic, or a
+    button pressed on a message shown in one), if a topic it was."""
+    message: object = update.message or update.edited_message
+    if message is None and update.callback_query is not None:
+        message = update.callback_query.message
+    if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+        return None
+    thread = message.message_thread_id
+    return (message.chat.id, thread) if message.is_topic_message and thread else None
 
 
 def tr_for(ctx: AlongsideContext, locale: str | None) -> Translator:
@@ -69,6 +84,7 @@ async def to_child(
     purpose: str = "notice",
     message_id: str | None = None,
     staff_id: str | None = None,
+    reply_to_message_id: str | None = None,
 ) -> None:
     await ctx.uow.send(
         child.telegram_id,
@@ -78,6 +94,7 @@ async def to_child(
         child_id=child.id,
         message_id=message_id,
         staff_id=staff_id,
+        reply_to_message_id=reply_to_message_id,
     )
 
 
@@ -99,6 +116,29 @@ async def words_to_child(
         purpose="reply",
         message_id=message_id,
         staff_id=author_id,
+    )
+
+
+async def correction_to_staff(
+    ctx: AlongsideContext,
+    reader: StaffView,
+    child: ChildView,
+    content: Content,
+    message_id: str,
+    *,
+    header: str,
+) -> None:
+    """A message of a young person's conversation, corrected, as a staff member reads it: the
+    new words under `header`, answering where they read the original."""
+    await to_staff(
+        ctx,
+        reader,
+        Outgoing(text=f"{header}\n{content.text}", protect=True),
+        purpose="relay",
+        key_id=child.data_key_id,
+        child_id=child.id,
+        message_id=message_id,
+        reply_to_message_id=message_id,
     )
 
 

@@ -112,12 +112,13 @@ async def on_edit(update: Update, ctx: AlongsideContext) -> None:
     if message is None:
         return
     person = await identify(ctx, update)
-    if not isinstance(person, ChildView):
-        return
     content = content_of(message)
     if content is None:
         return
-    await relaying.edit_from_child(ctx, person, content, message.message_id)
+    if isinstance(person, ChildView):
+        await relaying.edit_from_child(ctx, person, content, message.message_id)
+    elif isinstance(person, StaffView) and not person.is_interpreter:
+        await relaying.edit_from_staff(ctx, person, content, message.message_id)
 
 
 async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView) -> None:
@@ -162,15 +163,15 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
         except AccessDenied:
             await to_staff(ctx, staff, notices.cannot_reach(tr))
             return
-        await send_to_child(ctx, staff, child, content)
+        await send_to_child(ctx, staff, child, content, message.message_id)
         return
     mine = await people.children_of(uow, staff.id)
     if not mine:
         await to_staff(ctx, staff, notices.no_children(tr))
     elif len(mine) == 1:
-        await send_to_child(ctx, staff, mine[0], content)
+        await send_to_child(ctx, staff, mine[0], content, message.message_id)
     else:
-        pending = await relay.hold_for_choice(uow, staff, content)
+        pending = await relay.hold_for_choice(uow, staff, content, message.message_id)
         await to_staff(ctx, staff, notices.pick_child(tr, pending, mine))
 
 

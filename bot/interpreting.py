@@ -16,7 +16,7 @@ from telegram import Update
 from bot import interpreter_texts as texts
 from bot import notices
 from bot.callbacks import ButtonData, _fit
-from bot.gate import to_child, to_staff, tr_for, words_to_child
+from bot.gate import correction_to_staff, to_child, to_staff, tr_for, words_to_child
 from bot.runtime import AlongsideContext, Runtime
 from conversations import interpreting, people
 from conversations.access import access_child_as_interpreter, access_child_by_ref
@@ -270,6 +270,30 @@ async def show_to_interpreter(
     )
     await _copy(ctx, interpreter, child, content, header, message_id=message_id)
     await interpreting.read(ctx.uow, interpreter, child, message_id)
+
+
+async def correct_for_interpreter(
+    ctx: AlongsideContext,
+    child: ChildView,
+    content: Content,
+    message_id: str,
+    author: StaffView | None = None,
+) -> None:
+    """A message of the conversation (the young person's, or `author`'s to them) was corrected:
+    the interpreter reading it now, if they were shown it, reads the correction as its other
+    readers do. After the window, no one; a window found past its time closes here."""
+    interpreter, closed = await interpreting.reader_of_correction(ctx.uow, child, message_id)
+    if closed is not None:
+        await tell_closed(ctx.runtime, ctx.uow, closed)
+    if interpreter is None:
+        return
+    itr, now = tr_for(ctx, interpreter.locale), ctx.uow.now
+    header = (
+        notices.correction_header(itr, child, now)
+        if author is None
+        else "✏️ " + texts.view_of_staff(itr, author, child, now)
+    )
+    await correction_to_staff(ctx, interpreter, child, content, message_id, header=header)
 
 
 async def sweep(runtime: Runtime) -> int:

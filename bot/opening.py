@@ -33,6 +33,7 @@ class Prepared:
     message_id: str | None
     child_id: str | None
     staff_id: str | None = None  # whom it is about or from, when a staff member is involved
+    attempts: int = 0  # tries already counted against it
 
 
 async def open_heads(
@@ -73,6 +74,7 @@ async def open_heads(
                     head.message_id,
                     head.child_id,
                     head.staff_id,
+                    head.attempts,
                 )
             )
     return prepared, unreadable

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from bot import away, journeying, notices, translating
 from bot.alerting import answer_alert, closed_notice, marks, rules
-from bot.gate import to_child, to_staff, tr_for, words_to_child
-from bot.interpreting import show_to_interpreter
+from bot.gate import correction_to_staff, to_child, to_staff, tr_for, words_to_child
+from bot.interpreting import correct_for_interpreter, show_to_interpreter
 from bot.runtime import AlongsideContext
 from conversations import relaying
+from conversations.errors import AccessDenied
 from conversations.outgoing import TEXT_LIMIT, Button, Outgoing, split_text, utf16_len
 from conversations.people import ChildView, StaffView
 from conversations.relay import Content
@@ -160,6 +161,7 @@ async def edit_from_child(
         await answer_alert(ctx, child, result.raised, source="message", severity=result.severity)
     for reader in result.readers:
         await _correct_for(ctx, reader, child, content, result)
+    await correct_for_interpreter(ctx, child, content, result.message_id)
 
 
 async def _correct_for(
@@ -169,28 +171,55 @@ async def _correct_for(
     header = marks(staff_tr, result.severity) + notices.correction_header(
         staff_tr, child, ctx.uow.now
     )
-    await to_staff(
-        ctx,
-        reader,
-        Outgoing(text=f"{header}\n{content.text}", protect=True),
-        purpose="relay",
-        key_id=child.data_key_id,
-        child_id=child.id,
-        message_id=result.message_id,
-        reply_to_message_id=result.message_id,
-    )
+    await correction_to_staff(ctx, reader, child, content, result.message_id, header=header)
     if content.text:
         await translating.ask_for_staff(ctx.runtime, ctx.uow, result.message_id, child, reader)
 
 
 async def send_to_child(
-    ctx: AlongsideContext, staff: StaffView, child: ChildView, content: Content
+    ctx: AlongsideContext,
+    staff: StaffView,
+    child: ChildView,
+    content: Content,
+    written_as: int | None = None,
 ) -> None:
-    """A staff member's message, recorded, with their name above it for the young person."""
-    message_id = await relaying.reply_to_child(ctx.uow, staff, child, content)
+    """A staff member's message, recorded, with their name above it for the young person;
+    `written_as` is its id in their chat, should they edit it."""
+    message_id = await relaying.reply_to_child(
+        ctx.uow, staff, child, content, written_as=written_as
+    )
     tr = tr_for(ctx, child.locale)
     header = notices.from_advocate_header(tr, staff.name)
     await words_to_child(ctx, child, header, content, message_id=message_id, author_id=staff.id)
     if content.text:
         await translating.ask_for_child(ctx.runtime, ctx.uow, message_id, child, staff)
     await show_to_interpreter(ctx, child, content, message_id, author=staff)
+
+
+async def edit_from_staff(
+    ctx: AlongsideContext, staff: StaffView, content: Content, telegram_message_id: int
+) -> None:
+    """A staff member corrected a message already sent to a young person: the young person
+    reads the correction as an answer to the original (marked ✏️ above their name), and so
+    does the interpreter reading with them."""
+    try:
+        edited = await relaying.edit_from_staff(ctx.uow, staff, telegram_message_id, content)
+    except AccessDenied:
+        await to_staff(ctx, staff, notices.cannot_reach(ctx.tr))
+        return
+    if edited is None:
+        return
+    child, message_id = edited.child, edited.message_id
+    header = "✏️ " + notices.from_advocate_header(tr_for(ctx, child.locale), staff.name)
+    await to_child(
+        ctx,
+        child,
+        Outgoing(text=f"{header}\n{content.text}", protect=True),
+        purpose="reply",
+        message_id=message_id,
+        staff_id=staff.id,
+        reply_to_message_id=message_id,
+    )
+    if content.text:
+        await translating.ask_for_child(ctx.runtime, ctx.uow, message_id, child, staff)
+    await correct_for_interpreter(ctx, child, content, message_id, author=staff)

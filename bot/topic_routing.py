@@ -54,5 +54,5 @@ async def send_in_topic(
         # Theirs once (handed over since): the same refusal as a reply to an old relay.
         await to_staff(ctx, staff, notices.cannot_reach(ctx.tr))
         return True
-    await send_to_child(ctx, staff, child, content)
+    await send_to_child(ctx, staff, child, content, message.message_id)
     return True

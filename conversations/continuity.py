@@ -21,6 +21,7 @@ from conversations.models import Child, Staff, StageChange
 from conversations.people import ChildView, Role, StaffView, get_staff, staff_view
 from conversations.repositories import Work
 from conversations.store import UnitOfWork
+from conversations.topics import prune_topics
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ async def hand_over(uow: Work, actor: StaffView, child: ChildView, new: StaffVie
         f"from={previous.id if previous else '-'} to={new.id}",
     )
     moved = replace(child, advocate_id=new.id)
+    # The previous advocate's topic on them goes; the new one's is made with the first message.
+    await prune_topics(uow, moved)
     summary = await approved_summary(uow, moved)
     if summary is not None:
         await uow.audit(f"staff:{new.id}", "summary.read", child.id, "handover")

@@ -6,8 +6,9 @@ becomes unreadable the moment the key goes, so ciphertext left anywhere in the l
 staff notice sealed under it, a row a concurrent worker wrote) opens for no one. The rows go too,
 and so do the queued updates and messages of their chat, which are sealed under the system key
 and hold their words, and their advocate's message still waiting to be told which child it is
-for. The audit entries about them are blanked: the log keeps only that an erasure happened, by
-whom and when. What stays: the destroyed key's row (so every worker knows it is gone), and
+for. Their topic in each staff member's chat is deleted, with what it shows (`topics`). The
+audit entries about them are blanked: the log keeps only that an erasure happened, by whom
+and when. What stays: the destroyed key's row (so every worker knows it is gone), and
 their invite, marked used so its code cannot link anyone else, with the nickname scrubbed.
 
 A backup taken before the erasure still holds the wrapped key and opens with the master key:
@@ -49,6 +50,7 @@ from conversations.models import (
 from conversations.people import ChildView, StaffView, find_child_by_ref
 from conversations.repositories import Work
 from conversations.store import UnitOfWork
+from conversations.topics import drop_topics
 
 log = logging.getLogger(__name__)
 # Plain rows about the child that were deleted or blanked: their old versions go too (a
@@ -132,6 +134,8 @@ async def _erase(uow: UnitOfWork, actor: str, child_id: str) -> Erased | None:
             OutboxMessage.reply_to_message_id.in_(messages),
         ),
     )
+    # Their topic goes from every staff member's chat (queued after the retirement above).
+    await drop_topics(uow, child_id)
     # A pending update of their chat is left to be handled: after this commits it is a
     # stranger's, and what it says (perhaps a cry for help) still gets an answer.
     await queues.retire_inbox(

@@ -17,6 +17,7 @@ from conversations.access import DENIED, access_child_as_interpreter, may_act_fo
 from conversations.errors import AccessDenied
 from conversations.people import ChildView, Role, StaffView
 from conversations.repositories import Work
+from conversations.topics import prune_topics
 from conversations.windows import ENDED, EXPIRED, LAPSED, OFFERED, OPEN, Window
 
 DEFAULT_WINDOW = timedelta(hours=2)
@@ -88,9 +89,13 @@ async def _closed(uow: Work, window: Window, status: str, by: str) -> Closed:
     await uow.audit(by, action, window.child_id, f"window={window.id}")
     interpreter = await uow.staff.get(window.interpreter_id) if window.interpreter_id else None
     waiting = window.offered if window.status == OFFERED else ()
+    child = await uow.children.get(window.child_id)
+    if child is not None:
+        # Not after the window: the interpreter's topic on them goes, with what it shows.
+        await prune_topics(uow, child)
     return Closed(
         closed,
-        await uow.children.get(window.child_id),
+        child,
         interpreter,
         await uow.staff.get(window.asked_by),
         await _views(uow, waiting),
@@ -198,6 +203,21 @@ async def reader_of(uow: Work, child: ChildView) -> tuple[StaffView | None, Clos
 async def read(uow: Work, interpreter: StaffView, child: ChildView, message_id: str) -> None:
     """An interpreter was shown one message of the conversation."""
     await uow.audit(_actor(interpreter), "interpreter.read", child.id, f"message={message_id}")
+
+
+async def reader_of_correction(
+    uow: Work, child: ChildView, message_id: str
+) -> tuple[StaffView | None, Closed | None]:
+    """The interpreter reading this child's conversation now, if they were shown this message:
+    its correction is theirs to read too (audited as a read); and the window that just
+    expired, if that is what this look found. After the window, no one."""
+    interpreter, closed = await reader_of(uow, child)
+    if interpreter is None or not await uow.windows.was_shown(interpreter.telegram_id, message_id):
+        return None, closed
+    await uow.audit(
+        _actor(interpreter), "interpreter.read", child.id, f"message={message_id} corrected"
+    )
+    return interpreter, None
 
 
 async def refused(uow: Work, interpreter: StaffView, what: str) -> Closed | None:

@@ -17,6 +17,7 @@ from conversations.errors import InviteExpired, InviteUnknown, InviteUsed, Throt
 from conversations.ids import case_reference, new_id
 from conversations.people import ChildView, StaffView, display_name, get_staff
 from conversations.repositories import InviteRecord, Work
+from conversations.topics import prune_topics, rename_topics
 
 CODE_ALPHABET = string.ascii_letters + string.digits + "-_"
 CODE_LENGTH = 12
@@ -127,6 +128,10 @@ async def link_child(uow: Work, telegram_id: int, code: str, locale: str) -> Lin
         )
     else:
         child = await uow.children.link(existing.id, advocate.id, invite.nickname or existing.ref)
+        # Known before under another name, perhaps to others: their topics follow.
+        if child.nickname != existing.nickname:
+            await rename_topics(uow, child)
+        await prune_topics(uow, child)
     await uow.invites.consume(invite.id, child.id)
     await uow.audit(f"child:{child.id}", "child.link", child.id, f"advocate={advocate.id}")
     return Linked(child, advocate)

@@ -219,6 +219,8 @@ class Message(Bonded, Base):
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     # The message's id in the child's chat (theirs for "in", ours once sent for "out").
     tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A staff member's message ("out"): its id in their own chat, where they may edit it.
+    author_tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
     severity: Mapped[str] = mapped_column(String(8), default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -226,6 +228,7 @@ class Message(Bonded, Base):
     __table_args__ = (
         Index("ix_messages_child_created", "child_id", "created_at"),
         Index("ix_messages_child_tg", "child_id", "tg_message_id"),
+        Index("ix_messages_author_tg", "staff_id", "author_tg_message_id"),
     )
 
 
@@ -302,6 +305,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_chat", "status", "chat_index", "id"),
         Index("ix_outbox_chat_tg", "chat_index", "tg_message_id"),
         Index("ix_outbox_message", "message_id"),
+        # Never an id used before (SQLite would reuse the highest): a row deleted while it was
+        # being sent must not pass its outcome to the next row queued (migration 0014).
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -58,6 +58,7 @@ class Head:
     staff_id: str | None
     alert_id: str | None
     not_before: datetime
+    attempts: int
     depth: int
 
 
@@ -119,6 +120,7 @@ def _heads_query() -> Select[*tuple[Any, ...]]:
             OutboxMessage.staff_id,
             OutboxMessage.alert_id,
             OutboxMessage.not_before,
+            OutboxMessage.attempts,
             ranked.c.depth,
         )
         .join(ranked, OutboxMessage.id == ranked.c.id)
@@ -233,8 +235,9 @@ async def dead(
             row.attempts += 1
         await uow.audit("system", "outbox.dead", str(outbox_id), row.purpose)
         log.error("outbox.dead_letter", extra={"outbox_id": outbox_id, "error": error[:60]})
-        if row.purpose != "system":
-            # Dead letters about dead letters would loop; supervisors hear of the first.
+        if row.purpose not in ("system", "topic"):
+            # Dead letters about dead letters would loop; supervisors hear of the first (and
+            # not of a topic not renamed or deleted: a convenience, `conversations.topics`).
             ref = None
             if row.child_id is not None:
                 child = await uow.session.get(Child, row.child_id)

@@ -36,6 +36,9 @@ class Outgoing:
     # Spans of ``text`` (start, end in characters) shown as quotes: words someone else wrote,
     # set apart so that nothing in them can pass for a line of ours.
     quotes: tuple[tuple[int, int], ...] = ()
+    # The topic of the recipient's chat it answers in (where they wrote); None: wherever it
+    # belongs (its young person's topic, or the chat itself).
+    thread: int | None = None
 
     def parts(self) -> list[Outgoing]:
         """Split so that nothing exceeds Telegram's limits; text is split, never cut."""
@@ -58,7 +61,9 @@ class Outgoing:
             if not self.text:
                 return [self]
             # No caption on these: the words go first, so a header precedes what it describes.
-            words = Outgoing(text=self.text, protect=self.protect, quotes=self.quotes).parts()
+            words = Outgoing(
+                text=self.text, protect=self.protect, quotes=self.quotes, thread=self.thread
+            ).parts()
             return [*words, replace(self, text="")]
         if utf16_len(self.text) <= CAPTION_LIMIT:
             return [self]
@@ -74,7 +79,11 @@ class Outgoing:
         return [
             head,
             *Outgoing(
-                text=rest, buttons=self.buttons, keyboard=self.keyboard, protect=self.protect
+                text=rest,
+                buttons=self.buttons,
+                keyboard=self.keyboard,
+                protect=self.protect,
+                thread=self.thread,
             ).parts(),
         ]
 
@@ -92,6 +101,8 @@ class Outgoing:
             data["extra"] = self.extra
         if self.quotes:
             data["quotes"] = [list(span) for span in self.quotes]
+        if self.thread is not None:
+            data["thread"] = self.thread
         return data
 
     @classmethod
@@ -106,6 +117,7 @@ class Outgoing:
             protect=bool(data.get("protect")),
             extra=dict(data.get("extra", {})),
             quotes=tuple((int(a), int(b)) for a, b in data.get("quotes", [])),
+            thread=int(data["thread"]) if data.get("thread") is not None else None,
         )
 
     def quote_spans(self) -> list[tuple[int, int]]:

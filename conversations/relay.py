@@ -64,20 +64,13 @@ async def record_from_child(
     return message_id
 
 
-async def record_edit(
-    uow: UnitOfWork, child: ChildView, tg_message_id: int, content: Content
-) -> str | None:
-    """Keep the new wording; returns the edited message's id, or None if we never saw it."""
+async def _newest(uow: UnitOfWork, *where: object) -> Message | None:
     # Telegram numbers restart if the bot is replaced: the newest message with this number.
-    row = (
+    return (
         (
             await uow.session.execute(
                 select(Message)
-                .where(
-                    Message.child_id == child.id,
-                    Message.direction == "in",
-                    Message.tg_message_id == tg_message_id,
-                )
+                .where(*where)  # type: ignore[arg-type]
                 .order_by(Message.created_at.desc())
                 .limit(1)
             )
@@ -85,18 +78,51 @@ async def record_edit(
         .scalars()
         .first()
     )
+
+
+async def record_edit(
+    uow: UnitOfWork, child: ChildView, tg_message_id: int, content: Content
+) -> str | None:
+    """Keep the new wording; returns the edited message's id, or None if we never saw it."""
+    row = await _newest(
+        uow,
+        Message.child_id == child.id,
+        Message.direction == "in",
+        Message.tg_message_id == tg_message_id,
+    )
     if row is None:
         return None
+    await rewrite(uow, child, row, content)
+    return row.id
+
+
+async def staff_message(uow: UnitOfWork, staff: StaffView, tg_message_id: int) -> Message | None:
+    """A staff member's message to a young person, by its id in their own chat."""
+    return await _newest(
+        uow,
+        Message.staff_id == staff.id,
+        Message.direction == "out",
+        Message.author_tg_message_id == tg_message_id,
+    )
+
+
+async def rewrite(uow: UnitOfWork, child: ChildView, row: Message, content: Content) -> None:
+    """A message's new wording, sealed as the old one was; the old wording is not kept."""
     row.body_sealed = await uow.seal_json(
         child.data_key_id, content.to_json(), "messages", "body", row.id
     )
     row.edited_at = uow.now
-    return row.id
 
 
 async def record_to_child(
-    uow: UnitOfWork, child: ChildView, staff: StaffView, content: Content
+    uow: UnitOfWork,
+    child: ChildView,
+    staff: StaffView,
+    content: Content,
+    written_as: int | None = None,
 ) -> str:
+    """A staff member's message to a young person; `written_as` is its id in their own chat,
+    by which an edit of it is found."""
     message_id = new_id()
     uow.session.add(
         Message(
@@ -108,36 +134,50 @@ async def record_to_child(
             body_sealed=await uow.seal_json(
                 child.data_key_id, content.to_json(), "messages", "body", message_id
             ),
+            author_tg_message_id=written_as,
             created_at=uow.now,
         )
     )
     return message_id
 
 
-async def hold_for_choice(uow: UnitOfWork, staff: StaffView, content: Content) -> str:
+@dataclass(frozen=True)
+class Held:
+    """A staff member's message waiting for them to say which young person it is for, and its
+    id in their own chat."""
+
+    content: Content
+    written_as: int | None
+
+
+async def hold_for_choice(
+    uow: UnitOfWork, staff: StaffView, content: Content, written_as: int | None = None
+) -> str:
     pending_id = new_id()
+    body: dict[str, str] = content.to_json()
+    if written_as is not None:
+        body["written_as"] = str(written_as)
     uow.session.add(
         PendingSend(
             id=pending_id,
             staff_id=staff.id,
             created_at=uow.now,
             body_sealed=await uow.seal_json(
-                uow.store.system_key_id, content.to_json(), "pending_sends", "body", pending_id
+                uow.store.system_key_id, body, "pending_sends", "body", pending_id
             ),
         )
     )
     return pending_id
 
 
-async def take_pending(uow: UnitOfWork, staff: StaffView, pending_id: str) -> Content | None:
+async def take_pending(uow: UnitOfWork, staff: StaffView, pending_id: str) -> Held | None:
     row = await uow.session.get(PendingSend, pending_id)
     if row is None or row.staff_id != staff.id:
         return None
-    content = Content.from_json(
-        await uow.open_json(row.body_sealed, "pending_sends", "body", row.id)
-    )
+    body = await uow.open_json(row.body_sealed, "pending_sends", "body", row.id)
     await uow.session.delete(row)
-    return content
+    written_as = body.get("written_as")
+    return Held(Content.from_json(body), int(written_as) if written_as else None)
 
 
 async def mark_unreachable(uow: UnitOfWork, child_id: str) -> bool:

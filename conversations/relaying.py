@@ -1,5 +1,5 @@
 """A young person's words, as use cases: relay a message, correct one, press *Help now*, and a
-staff member's reply.
+staff member's reply and its correction.
 
 Each decides and records in the caller's unit of work (screening, the message, the alert it
 raises, who reads, what the young person is told) and returns a plain result; ``bot/`` renders
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from conversations import alerts, attention, continuity, people, relay
+from conversations.access import DENIED, may_act_for
 from conversations.alerts import Raised
+from conversations.errors import AccessDenied
 from conversations.hours import ServiceHours
 from conversations.people import ChildView, StaffView
 from conversations.relay import Content
@@ -216,13 +218,45 @@ async def edit_from_child(
 
 
 async def reply_to_child(
-    uow: UnitOfWork, staff: StaffView, child: ChildView, content: Content, *, answers: bool = True
+    uow: UnitOfWork,
+    staff: StaffView,
+    child: ChildView,
+    content: Content,
+    *,
+    answers: bool = True,
+    written_as: int | None = None,
 ) -> str:
     """A staff member's message to a young person, recorded and audited; it answers them, so
     the clock on their waiting words stops (not an interpreter's: `answers` False). Returns
-    the message's id."""
-    message_id = await relay.record_to_child(uow, child, staff, content)
+    the message's id. `written_as`: its id in the staff member's chat, for their edits."""
+    message_id = await relay.record_to_child(uow, child, staff, content, written_as)
     await uow.audit(f"staff:{staff.id}", "message.send", child.id)
     if answers:
         await attention.answered(uow, child.id, f"staff:{staff.id}", "answered")
     return message_id
+
+
+@dataclass(frozen=True)
+class StaffEdited:
+    """A staff member's correction of a message already sent to a young person."""
+
+    message_id: str
+    child: ChildView
+
+
+async def edit_from_staff(
+    uow: UnitOfWork, staff: StaffView, tg_message_id: int, content: Content
+) -> StaffEdited | None:
+    """Keep the new wording of a staff member's message to a young person; None if it was no
+    such message (a command, a note, a message still waiting for its young person). Raises
+    `AccessDenied`, changing nothing, if they may no longer act for that young person."""
+    row = await relay.staff_message(uow, staff, tg_message_id)
+    if row is None:
+        return None
+    child = await people.get_child(uow, row.child_id)
+    if not may_act_for(staff, child):
+        raise AccessDenied(DENIED)
+    assert child is not None
+    await relay.rewrite(uow, child, row, content)
+    await uow.audit(f"staff:{staff.id}", "message.edit", child.id)
+    return StaffEdited(row.id, child)

@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -394,6 +394,8 @@ class UnitOfWork:
         self.scrub: set[str] = set()
         # The audit chain's end as this transaction left it (head row, last hash), once known.
         self.audit_tail: tuple[Any, str] | None = None
+        # The chat and topic the update this unit handles was written in, if a topic.
+        self.answering: tuple[int, int] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         if self.store.write_lock is not None and not self.read_only:
@@ -599,6 +601,9 @@ class UnitOfWork:
         priority lane: they go before anything routine already queued for the same chat."""
         key = key_id or self.store.system_key_id
         lane = 0 if purpose in SAFETY_PURPOSES else 1
+        if self.answering is not None and self.answering[0] == chat_id and message.thread is None:
+            # An answer to what was written in a topic goes in that topic, not the chat itself.
+            message = replace(message, thread=self.answering[1])
         for part in message.parts():
             uid = new_id()
             self.session.add(

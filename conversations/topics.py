@@ -6,6 +6,13 @@ goes. The map only says where to show things and which young person a topic was 
 whether the staff member may still reach them is asked of `conversations.access` every time,
 so a topic left from before a handover reaches no one.
 
+A topic follows what happens to its young person, through the outbox (the calls are Telegram's,
+made by the dispatcher, `bot.topics`): renamed when their nickname changes (`rename_topics`),
+and deleted from the chat of whoever may no longer see them (`prune_topics`: the advocate
+who handed them over, the interpreter whose window closed; the map row goes once Telegram has
+deleted the topic) or from every chat when they are erased (`drop_topics`: the map rows go
+with the erasure, and the deletions carry only the topics' ids, so they outlive it).
+
 `SqlTopics` hangs on `store.UnitOfWork` (``uow.topics``), `FakeTopics` on the fake one; the
 contract suite (`tests/integration/test_topic_map.py`) holds both to the same answers.
 """
@@ -17,10 +24,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, or_, select
 
-from conversations.access import DENIED, may_act_for
+from conversations.access import DENIED, may_act_for, may_interpret
 from conversations.errors import AccessDenied, TamperedError
 from conversations.ids import new_id
 from conversations.models import StaffTopic
+from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView, get_child
 
 if TYPE_CHECKING:
@@ -28,6 +36,11 @@ if TYPE_CHECKING:
     from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Outbox kinds that change a topic rather than post in it (`bot.topics` makes the calls).
+DROP = "topic_drop"  # extra["thread"]: delete that topic of the chat, with what it shows
+RENAME = "topic_name"  # name the young person's topic of this chat as they are named now
+PURPOSE = "topic"  # a convenience: never a dead letter for the supervisors
 
 
 class TopicMap(Protocol):
@@ -45,6 +58,10 @@ class TopicMap(Protocol):
 
     async def forget(self, staff_id: str, child_id: str, thread_id: int) -> None:
         """This topic is gone; a newer one for the same young person stays."""
+        ...
+
+    async def of_child(self, child_id: str) -> list[tuple[str, int]]:
+        """Every topic showing this young person: (staff member, topic) pairs."""
         ...
 
 
@@ -98,6 +115,15 @@ class SqlTopics:
             )
         )
 
+    async def of_child(self, child_id: str) -> list[tuple[str, int]]:
+        # Only the plain columns: a row whose bond is broken is still a topic to delete.
+        rows = await self.session.execute(
+            select(StaffTopic.staff_id, StaffTopic.thread_id)
+            .where(StaffTopic.child_id == child_id)
+            .order_by(StaffTopic.created_at)
+        )
+        return [(staff_id, int(thread)) for staff_id, thread in rows]
+
 
 class FakeTopics:
     def __init__(self) -> None:
@@ -121,6 +147,9 @@ class FakeTopics:
         if self.rows.get((staff_id, child_id)) == thread_id:
             del self.rows[(staff_id, child_id)]
 
+    async def of_child(self, child_id: str) -> list[tuple[str, int]]:
+        return [(s, t) for (s, c), t in self.rows.items() if c == child_id]
+
 
 async def access_child_by_topic(uow: Work, staff: StaffView, thread_id: int) -> ChildView:
     """The young person a staff member's topic was made for, if they may still act for them;
@@ -131,3 +160,71 @@ async def access_child_by_topic(uow: Work, staff: StaffView, thread_id: int) -> 
         raise AccessDenied(DENIED)
     assert child is not None
     return child
+
+
+async def may_have_topic(uow: Work, staff: StaffView, child: ChildView) -> bool:
+    """Whether a topic of this staff member's chat may show this young person: whoever may act
+    for them, and their interpreter while the window is open."""
+    if may_act_for(staff, child):
+        return True
+    if not staff.is_interpreter:
+        return False
+    return may_interpret(staff, child, await uow.windows.current(child.id), uow.now)
+
+
+async def drop_topics(uow: Work, child_id: str) -> int:
+    """They are being erased: forget every topic showing them and queue its deletion; returns
+    how many. Telegram deletes a topic with everything in it: nothing of theirs is left to
+    scroll back to."""
+    dropped = 0
+    for staff_id, thread in await uow.topics.of_child(child_id):
+        await uow.topics.forget(staff_id, child_id, thread)
+        # Under the system key and about no young person: the erasure cannot take it back.
+        dropped += await _queue_drop(uow, staff_id, thread, None)
+    if dropped:
+        log.info("topics.dropping", extra={"count": dropped})
+    return dropped
+
+
+async def prune_topics(uow: Work, child: ChildView) -> int:
+    """Delete this young person's topic from the chat of everyone who may no longer see them
+    (need to know: a topic is a window on the conversation); returns how many. The map keeps
+    the topic until Telegram has deleted it (`forget`), so a topic that stays still refuses
+    whoever writes in it, through `access_child_by_topic`."""
+    dropped = 0
+    for staff_id, thread in await uow.topics.of_child(child.id):
+        staff = await uow.staff.get(staff_id)
+        if staff is None or not await may_have_topic(uow, staff, child):
+            dropped += await _queue_drop(uow, staff_id, thread, child.id)
+    if dropped:
+        log.info("topics.pruning", extra={"count": dropped})
+    return dropped
+
+
+async def _queue_drop(uow: Work, staff_id: str, thread: int, child_id: str | None) -> int:
+    staff = await uow.staff.get(staff_id)
+    if staff is None:
+        return 0  # a staff row that does not open: no chat to reach
+    await uow.send(
+        staff.telegram_id,
+        Outgoing(kind=DROP, extra={"thread": thread}),
+        purpose=PURPOSE,
+        child_id=child_id,
+        staff_id=staff.id,
+    )
+    return 1
+
+
+async def rename_topics(uow: Work, child: ChildView) -> None:
+    """Their nickname changed: each topic showing them is renamed to match (the name is made
+    when it is sent, from the young person as they are then)."""
+    for staff_id, _ in await uow.topics.of_child(child.id):
+        staff = await uow.staff.get(staff_id)
+        if staff is not None:
+            await uow.send(
+                staff.telegram_id,
+                Outgoing(kind=RENAME),
+                purpose=PURPOSE,
+                child_id=child.id,
+                staff_id=staff.id,
+            )

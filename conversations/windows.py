@@ -90,6 +90,11 @@ class WindowRepository(Protocol):
         """What the message `tg_message_id` in chat `chat_id` showed, if we sent it."""
         ...
 
+    async def was_shown(self, chat_id: int, message_id: str) -> bool:
+        """Whether the conversation's message `message_id` was sent to chat `chat_id` (or is
+        on its way there)."""
+        ...
+
 
 def _record(row: InterpreterWindow) -> Window:
     return Window(
@@ -215,6 +220,18 @@ class SqlWindows:
             purpose,
         )
 
+    async def was_shown(self, chat_id: int, message_id: str) -> bool:
+        found = await self.session.execute(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.chat_index == self.uow.index.telegram(chat_id),
+                OutboxMessage.message_id == message_id,
+                OutboxMessage.status != "dead",
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
 
 class FakeWindows:
     """In memory; `shown` is what tests say each (chat, message id) showed."""
@@ -288,3 +305,9 @@ class FakeWindows:
 
     async def replied_to(self, chat_id: int, tg_message_id: int) -> Replied | None:
         return self.shown.get((chat_id, tg_message_id))
+
+    async def was_shown(self, chat_id: int, message_id: str) -> bool:
+        return any(
+            chat == chat_id and shown.message_id == message_id
+            for (chat, _), shown in self.shown.items()
+        )

@@ -1135,6 +1135,39 @@ async def test_topics_refused_where_they_are_off_and_deleted_by_users_only_when_
         emu.delete_topic(rosa, thread)
 
 
+async def test_a_topic_edit_that_changes_nothing_is_refused_and_a_deleted_topic_takes_all(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    """As Telegram: renaming a topic to its own name is TOPIC_NOT_MODIFIED; deleting a topic
+    deletes every message in it, even those past the 48 hours a bot may delete one; a chat
+    action names only a topic that exists."""
+    rosa = emu.user(1204, "Rosa")
+    emu.send_text(rosa, "/start")
+    emu.topics_enabled = True
+    now = emu.clock()
+    topic = await bot.create_forum_topic(1204, "Ana · K7")
+    thread = topic.message_thread_id
+    with pytest.raises(BadRequest, match=r"(?i)topic_not_modified"):
+        await bot.edit_forum_topic(1204, thread, name="Ana · K7")
+    with pytest.raises(BadRequest, match=r"(?i)topic_not_modified"):
+        await bot.edit_forum_topic(1204, thread)
+    assert await bot.edit_forum_topic(1204, thread, name="Star · K7")
+    old = await bot.send_message(1204, "from last week", message_thread_id=thread)
+    with pytest.raises(BadRequest, match="thread not found"):
+        await bot.send_chat_action(1204, "typing", message_thread_id=thread + 100)
+    assert await bot.send_chat_action(1204, "typing", message_thread_id=thread)
+
+    emu.clock = lambda: now + 7 * 24 * 3600
+    with pytest.raises(BadRequest, match="can't be deleted"):
+        await bot.delete_message(1204, old.message_id)
+    assert await bot.delete_forum_topic(1204, thread)
+    assert emu.is_deleted(1204, old.message_id)
+    with pytest.raises(BadRequest, match="thread not found"):
+        await bot.delete_forum_topic(1204, thread)
+    with pytest.raises(BadRequest, match="thread not found"):
+        await bot.edit_forum_topic(1204, thread, name="Moon · K7")
+
+
 async def test_patience_stretches_every_wait(emu: BotApiEmulator) -> None:
     emu.patience = 3
     with pytest.raises(AssertionError, match=r"within 0\.06"):

@@ -59,7 +59,9 @@ filters (``None`` matches all) and is used up after ``count`` matching calls
 (``count=None``: until cleared). The first matching fault wins.
 
 * ``"429"``: HTTP 429 with ``parameters.retry_after``; PTB raises ``RetryAfter``.
-* ``"500"``: HTTP ``status`` (any 5xx, default 500); PTB raises ``NetworkError``.
+* ``"500"``: HTTP ``status`` (any 5xx, default 500); PTB raises ``NetworkError``. With
+  ``status=400`` the call is refused ("Bad Request: refused") for a reason the emulator does
+  not model; PTB raises ``BadRequest``.
 * ``"drop"``: response headers go out, then the connection is closed mid-body; PTB raises
   ``NetworkError``. With ``applied=True`` the call takes effect first (the ambiguous
   "did my message go out?" case); otherwise it does not.

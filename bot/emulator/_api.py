@@ -404,11 +404,12 @@ class BotApi:
         sent = next((s for s in self._sent.get(chat_id, []) if s.message_id == message_id), None)
         return record, sent
 
-    def _delete(self, chat_id: int, message_id: int) -> str | None:
+    def _delete(self, chat_id: int, message_id: int, *, any_age: bool = False) -> str | None:
+        """Delete one message; `any_age` for what goes with its topic, past the 48 hours."""
         record = self._messages.get((chat_id, message_id))
         if record is None or record.deleted:
             return "Bad Request: message to delete not found"
-        if self.clock() - record.created >= DELETE_WINDOW_SECONDS:
+        if not any_age and self.clock() - record.created >= DELETE_WINDOW_SECONDS:
             return "Bad Request: message can't be deleted"
         record.deleted = True
         for sent in self._sent.get(chat_id, []):
@@ -761,6 +762,7 @@ class BotApi:
     @_method("sendChatAction")
     async def _send_chat_action(self, params: JSONDict, uploads: dict[str, UploadedFile]) -> Any:
         chat_id = self._writable_chat(params)
+        _topics.thread_of(self, chat_id, params)
         action = params.get("action")
         if not isinstance(action, str) or action.lower() not in _CHAT_ACTIONS:
             raise ApiError(400, "Bad Request: wrong parameter action in request")

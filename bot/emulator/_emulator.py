@@ -41,6 +41,7 @@ _DEFAULT_UPDATE_TYPES_EXCLUDED = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
 )
 _STATUS_PHRASES = {
+    400: "Bad Request: refused",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",

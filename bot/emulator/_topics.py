@@ -10,7 +10,9 @@ deleted or unknown topic, or into any topic while the mode is off, is refused, w
 Telegram's words. `BotApi.topics_off` holds chats where creating a topic is refused although
 the bot has the mode (a chat whose topics stopped working: Telegram's own reports show that
 happening), and a user may delete a topic only when the bot lets users manage them
-(``allows_users_to_create_topics``, Bot API 9.4; `BotApi.users_manage_topics` here).
+(``allows_users_to_create_topics``, Bot API 9.4; `BotApi.users_manage_topics` here). An edit
+that changes nothing is refused (``TOPIC_NOT_MODIFIED``), and deleting a topic deletes every
+message in it, however old: the 48 hours a bot has to delete a message do not apply.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ async def edit_forum_topic(emu: BotApi, params: JSONDict, uploads: dict[str, Upl
     chat_id = emu._writable_chat(params)
     topic = _topic(emu, chat_id, params)
     name = _name(params.get("name"), allow_empty=True)
+    icon = params.get("icon_custom_emoji_id")
+    if (name is None or name == topic.name) and icon is None:
+        # The name kept as it was and no new icon: nothing changes, which Telegram refuses.
+        raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
     if name is not None:
         topic.name = name
     return True
@@ -126,9 +132,9 @@ async def delete_forum_topic(
 def remove(emu: BotApi, chat_id: int, topic: Topic) -> None:
     """A topic goes with every message in it, the bot's and the user's."""
     topic.deleted = True
-    for (chat, message_id), record in list(emu._messages.items()):
+    for (chat, _), record in list(emu._messages.items()):
         if chat == chat_id and record.message.get("message_thread_id") == topic.thread_id:
-            emu._delete(chat_id, message_id)
+            emu._delete(chat_id, record.message["message_id"], any_age=True)
 
 
 def _topic(emu: BotApi, chat_id: int, params: JSONDict) -> Topic:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from conversations import inbox, outbox, people
+from conversations import inbox, outbox, people, queues
 from conversations.inbox import Incoming
 from conversations.models import InboxUpdate, OutboxMessage
 from conversations.outgoing import Outgoing
@@ -133,3 +133,21 @@ async def test_the_inbox_keeps_the_first_copy_and_gives_up_after_its_tries(store
         rows = (await session.execute(select(InboxUpdate.status).order_by("update_id"))).all()
     assert [status for (status,) in rows] == ["done", "failed"]
     assert [update_id for update_id, _ in await inbox.pending(store)] == []
+
+
+async def test_an_outbox_id_is_never_given_twice(store: Store) -> None:
+    """A row deleted while it was being sent (an erasure retires a young person's pending
+    messages) must not hand its id to the next row queued: that row would take its outcome,
+    marked sent without going."""
+    await _queue(store, (1, "notice", "a"), (1, "notice", "b"))
+    async with store.unit() as uow:
+        await queues.retire_outbox(uow.session, OutboxMessage.id == 2)
+        await uow.commit()
+    await _queue(store, (1, "notice", "c"))
+    await outbox.mark_sent(store, [outbox.Sent(2, 20, "notice", None)])
+    heads = await outbox.heads(store)
+    assert [h.id for h in heads] == [1]
+    assert [h.depth for h in heads] == [2], "the new row is still pending, under a new id"
+    async with store.sessions() as session:
+        ids = (await session.execute(select(OutboxMessage.id).order_by(OutboxMessage.id))).all()
+    assert [i for (i,) in ids] == [1, 3]

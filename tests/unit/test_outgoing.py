@@ -175,8 +175,20 @@ def test_json_round_trip() -> None:
         keyboard=(("x", "y"),),
         protect=True,
         extra={"link": "l"},
+        thread=12,
     )
     assert Outgoing.from_json(message.to_json()) == message
+
+
+def test_every_part_of_an_answer_goes_in_its_topic() -> None:
+    for message in (
+        Outgoing(text="x " * 3000, thread=7),
+        Outgoing(kind="sticker", text="a header", file_id="f", thread=7),
+        Outgoing(kind="photo", text="y " * 700, file_id="f", thread=7),
+    ):
+        parts = message.parts()
+        assert len(parts) > 1
+        assert {part.thread for part in parts} == {7}
 
 
 BUTTONS = st.lists(
@@ -205,6 +217,7 @@ BUTTONS = st.lists(
         | st.lists(st.lists(st.text(max_size=8), max_size=3).map(tuple), max_size=3).map(tuple),
         protect=st.booleans(),
         extra=st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=3),
+        thread=st.none() | st.integers(1, 2**31),
     )
 )
 def test_json_round_trip_through_the_outbox_encoding(message: Outgoing) -> None:

@@ -132,3 +132,28 @@ async def test_a_child_decides_only_their_own_drafts_once(uow: FakeUnitOfWork) -
     assert await continuity.decide_summary(uow, child, draft, approve=False) is None
     assert await continuity.approved_summary(uow, child) == "Mine"
     assert await continuity.approved_summary(uow, other) is None
+
+
+async def test_the_previous_advocates_topic_goes_and_a_supervisors_stays(
+    uow: FakeUnitOfWork,
+) -> None:
+    rosa, omar, lead, child = await _team(uow)
+    await uow.topics.remember(rosa.id, child.id, 7)
+    await uow.topics.remember(lead.id, child.id, 8)
+    await continuity.hand_over(uow, lead, child, omar)
+    drops = [(s.chat_id, s.message.kind, s.message.extra) for s in uow.sent]
+    assert drops == [(ROSA, "topic_drop", {"thread": 7})]
+    # Kept until Telegram has deleted it: meanwhile it still refuses Rosa.
+    assert await uow.topics.thread(rosa.id, child.id) == 7
+
+
+async def test_a_new_nickname_renames_the_topics_that_show_them(uow: FakeUnitOfWork) -> None:
+    rosa, _, lead, _ = await _team(uow)
+    stranger = await linking.register_unlinked(uow, CHILD + 10, "en")
+    await uow.topics.remember(lead.id, stranger.id, 9)
+    code = (await linking.create_invite(uow, rosa, "Moon")).code
+    linked = await linking.link_child(uow, CHILD + 10, code, "en")
+    assert linked.child.nickname == "Moon"
+    assert [(s.chat_id, s.message.kind, s.options) for s in uow.sent] == [
+        (SAM, "topic_name", {"child_id": stranger.id, "staff_id": lead.id})
+    ]

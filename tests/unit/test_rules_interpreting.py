@@ -214,3 +214,39 @@ async def test_an_offer_accepted_after_it_lapsed_is_closed_not_taken(
     late = await interpreting.accept(uow, selam, asked.window.id, HOURS)
     assert late == Taken(by_other=False)
     assert uow.actions()[-2:] == ["interpreter.lapse", "interpreter.late"]
+
+
+async def test_a_correction_is_the_interpreters_only_of_what_they_were_shown_in_the_window(
+    uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
+) -> None:
+    rosa, selam, _, child = team
+    asked = await interpreting.ask(uow, rosa, child, HOURS)
+    assert asked.window is not None
+    await interpreting.accept(uow, selam, asked.window.id, HOURS)
+    uow.windows.shown[(SELAM, 5)] = Replied(child.id, "M1", "in", None, "relay")
+    assert await interpreting.reader_of_correction(uow, child, "M1") == (selam, None)
+    assert uow.audited[-1].action == "interpreter.read"
+    assert uow.audited[-1].detail == "message=M1 corrected"
+    # A message from before the window was never theirs to read.
+    assert await interpreting.reader_of_correction(uow, child, "M0") == (None, None)
+    uow.advance(hours=2)
+    reader, closed = await interpreting.reader_of_correction(uow, child, "M1")
+    assert reader is None
+    assert closed is not None
+    assert uow.actions().count("interpreter.read") == 1
+
+
+async def test_the_interpreters_topic_goes_when_the_window_closes(
+    uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
+) -> None:
+    rosa, selam, _, child = team
+    asked = await interpreting.ask(uow, rosa, child, HOURS)
+    assert asked.window is not None
+    await interpreting.accept(uow, selam, asked.window.id, HOURS)
+    await uow.topics.remember(selam.id, child.id, 40)
+    await uow.topics.remember(rosa.id, child.id, 41)
+    await interpreting.end(uow, rosa, child)
+    drops = [s for s in uow.sent if s.message.kind == "topic_drop"]
+    assert [(s.chat_id, s.message.extra, s.options) for s in drops] == [
+        (SELAM, {"thread": 40}, {"child_id": child.id, "staff_id": selam.id})
+    ]
