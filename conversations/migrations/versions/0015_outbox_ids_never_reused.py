@@ -2,7 +2,7 @@
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-06
+Create Date: 2026-12-05
 
 Without it SQLite gives a new row the highest id in use plus one, so a row deleted while the
 dispatcher was sending it (an erasure retires the young person's pending messages) could

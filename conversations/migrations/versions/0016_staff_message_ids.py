@@ -2,7 +2,7 @@
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-06
+Create Date: 2026-12-05
 
 A staff member who edits a message already sent to a young person is found out by the id of
 the message in their own chat with the bot; the edit then reaches the young person, and the
