@@ -37,7 +37,7 @@ from conversations.linking import CODE_LENGTH, looks_like_code
 from conversations.models import Child, InboxUpdate, OutboxMessage
 from conversations.people import Role
 from safety import Detector
-from tests.conftest import BotHarness, postgres_database
+from tests.conftest import PATIENCE, BotHarness, postgres_database
 from tests.e2e import strategies
 from tests.e2e.strategies import ADVOCATE, CHILD, STRANGERS, SUPERVISOR, Fuzzed
 
@@ -218,7 +218,7 @@ async def run_fuzz(harness: BotHarness, count: int) -> dict[str, Any]:
     assert len(items) == count, f"Hypothesis produced {len(items)} of {count} updates"
     started = time.monotonic()
     by_id = {emu.inject_update(item.raw): item for item in items}
-    await settled(harness, by_id, timeout=max(60.0, count / 10))
+    await settled(harness, by_id, timeout=max(60.0, count / 10) * PATIENCE)
     elapsed = time.monotonic() - started
 
     assert harness.task is not None

@@ -61,7 +61,9 @@ async def test_the_page_and_what_its_phones_may_do(server: SandboxServer) -> Non
     first = await settled(server)
     assert first["status"]["error"] is None
     assert [p["role"] for p in first["phones"]] == ["young", "advocate", "supervisor"]
-    async with httpx.AsyncClient(base_url=server.url, trust_env=False) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, trust_env=False, timeout=10 * PATIENCE
+    ) as http:
         page = await http.get("/")
         assert page.status_code == 200
         assert "Practice sandbox" in page.text
@@ -177,7 +179,7 @@ async def test_the_command_as_an_operator_runs_it(tmp_path: Path) -> None:
         first = await asyncio.wait_for(process.stdout.readline(), WAIT * PATIENCE)
         assert first.startswith(b"Alongside sandbox: open http://127.0.0.1:"), first
         url = first.decode().split("open ", 1)[1].split()[0]
-        async with httpx.AsyncClient(base_url=url, trust_env=False) as http:
+        async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=10 * PATIENCE) as http:
             for _ in range(int(WAIT * PATIENCE * 10)):
                 state = (await http.get("/api/state")).json()
                 if state.get("phones") and not state["status"]["loading"]:
