@@ -10,18 +10,16 @@ from collections.abc import Callable
 
 from bot.emulator import BotApiEmulator
 from tests.conftest import BotHarness, inline_buttons
-from tests.e2e.test_topics import _two_linked
+from tests.e2e.topic_chats import two_linked
 
 
 async def test_answers_land_in_the_topic_they_answer(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     emu.users_manage_topics = True
     bot = harness_factory(database_url)
-    await bot.start()
-    rosa, ana, bea = await _two_linked(bot, emu, 7800)
+    rosa, ana, bea = await two_linked(bot, 7800)
     emu.send_text(ana, "from ana")
     emu.send_text(bea, "from bea")
     in_ana = (await bot.wait_text(rosa.id, "from ana")).message_thread_id
@@ -69,10 +67,8 @@ async def test_a_message_that_cannot_be_handled_is_answered_in_its_topic(
     """What the bot cannot even read (an entity python-telegram-bot cannot parse) is answered
     by the fail-safe from the update's stored JSON: in the topic it was written in too."""
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(sqlite_url, ALONGSIDE_SWEEP_SECONDS="0.2")
-    await bot.start()
-    rosa, ana, _ = await _two_linked(bot, emu, 7850)
+    rosa, ana, _ = await two_linked(bot, 7850)
     emu.send_text(ana, "hello rosa")
     thread = (await bot.wait_text(rosa.id, "hello rosa")).message_thread_id
     assert thread is not None

@@ -16,7 +16,7 @@ from bot.topics import BLANK
 from conversations.models import StaffTopic
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons, raw_session
-from tests.e2e.test_topics import _two_linked
+from tests.e2e.topic_chats import two_linked
 
 
 def _ref(topic_name: str) -> str:
@@ -51,10 +51,8 @@ async def test_an_erased_young_person_leaves_no_topic_in_any_chat(
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(database_url)
-    await bot.start()
-    rosa, ana, bea = await _two_linked(bot, emu, 7700)
+    rosa, ana, bea = await two_linked(bot, 7700)
     sam = emu.user(7710, "Sam")
     await bot.enrol(sam, Role.SUPERVISOR, "Sam")
     # While Rosa is away, Sam reads Ana's messages too: a topic in each chat.
@@ -98,10 +96,8 @@ async def test_a_closed_case_erased_after_its_retention_takes_its_topic(
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(sqlite_url, ALONGSIDE_RETENTION_DAYS="30", ALONGSIDE_SWEEP_SECONDS="0.2")
-    await bot.start()
-    rosa, ana, _ = await _two_linked(bot, emu, 7720)
+    rosa, ana, _ = await two_linked(bot, 7720)
     thread = await _relayed_in_topic(bot, ana, rosa, "goodbye for now")
     ref = _ref(emu.topics[rosa.id][thread].name)
     emu.send_text(rosa, "take care", thread=thread)
@@ -120,10 +116,8 @@ async def test_a_handover_moves_the_topic_from_the_old_advocate_to_the_new(
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(sqlite_url)
-    await bot.start()
-    rosa, ana, _ = await _two_linked(bot, emu, 7730)
+    rosa, ana, _ = await two_linked(bot, 7730)
     tariq, sam = emu.user(7740, "Tariq"), emu.user(7741, "Sam")
     await bot.enrol(tariq, Role.ADVOCATE, "Tariq")
     await bot.enrol(sam, Role.SUPERVISOR, "Sam")
@@ -183,10 +177,8 @@ async def test_a_deletion_that_fails_holds_nothing_up_and_a_refused_one_leaves_n
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(sqlite_url)
-    await bot.start()
-    rosa, ana, bea = await _two_linked(bot, emu, 7760)
+    rosa, ana, bea = await two_linked(bot, 7760)
     sam = emu.user(7770, "Sam")
     await bot.enrol(sam, Role.SUPERVISOR, "Sam")
     anas = await _relayed_in_topic(bot, ana, rosa, "ana here")

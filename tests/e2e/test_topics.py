@@ -5,21 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.emulator import BotApiEmulator, EmulatedUser, Fault
+from bot.emulator import BotApiEmulator, Fault
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons
-
-
-async def _two_linked(
-    bot: BotHarness, emu: BotApiEmulator, base: int
-) -> tuple[EmulatedUser, EmulatedUser, EmulatedUser]:
-    advocate = emu.user(base, "Rosa")
-    ana = emu.user(base + 1, "Ana", language_code="en")
-    bea = emu.user(base + 2, "Bea", language_code="en")
-    await bot.enrol(advocate, Role.ADVOCATE, "Rosa")
-    await bot.link(advocate, ana, "Star")
-    await bot.link(advocate, bea, "Moon")
-    return advocate, ana, bea
+from tests.e2e.topic_chats import two_linked
 
 
 def _creations(emu: BotApiEmulator) -> int:
@@ -30,10 +19,8 @@ async def test_two_young_people_in_two_topics_and_a_message_in_one_reaches_its_o
     harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(database_url)
-    await bot.start()
-    advocate, ana, bea = await _two_linked(bot, emu, 7100)
+    advocate, ana, bea = await two_linked(bot, 7100)
 
     emu.send_text(ana, "hello from ana")
     emu.send_text(bea, "hello from bea")
@@ -77,11 +64,9 @@ async def test_a_deleted_topic_is_made_again_on_the_next_message(
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     emu.users_manage_topics = True
     bot = harness_factory(sqlite_url)
-    await bot.start()
-    advocate, ana, _ = await _two_linked(bot, emu, 7200)
+    advocate, ana, _ = await two_linked(bot, 7200)
 
     emu.send_text(ana, "first from ana")
     first = await bot.wait_text(advocate.id, "first from ana")
@@ -104,10 +89,8 @@ async def test_with_topics_refused_headers_and_replies_work_as_before(
     the chat itself with its header, replies and the choice of young person work, and the bot
     stops asking for topics for a while rather than at every message."""
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(database_url)
-    await bot.start()
-    advocate, ana, bea = await _two_linked(bot, emu, 7300)
+    advocate, ana, bea = await two_linked(bot, 7300)
     emu.topics_off.add(advocate.id)
 
     emu.send_text(ana, "refused ana")
@@ -130,10 +113,8 @@ async def test_a_failed_topic_call_sends_in_the_chat_and_the_next_message_gets_i
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(sqlite_url)
-    await bot.start()
-    advocate, ana, _ = await _two_linked(bot, emu, 7400)
+    advocate, ana, _ = await two_linked(bot, 7400)
     emu.add_fault(Fault("500", method="createForumTopic", chat_id=advocate.id, count=1))
 
     emu.send_text(ana, "during the fault")
@@ -148,10 +129,8 @@ async def test_topics_turned_off_by_the_operator(
     harness_factory: Callable[..., BotHarness], sqlite_url: str, emulator: BotApiEmulator
 ) -> None:
     emu = emulator
-    emu.topics_enabled = True
     bot = harness_factory(sqlite_url, ALONGSIDE_TOPICS="off")
-    await bot.start()
-    advocate, ana, _ = await _two_linked(bot, emu, 7500)
+    advocate, ana, _ = await two_linked(bot, 7500)
 
     emu.send_text(ana, "no topics here")
     relayed = await bot.wait_text(advocate.id, "no topics here")
