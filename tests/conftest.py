@@ -227,11 +227,17 @@ class BotHarness:
         role: Role = Role.ADVOCATE,
         name: str | None = None,
         locale: str = "en",
+        languages: tuple[str, ...] = (),
     ) -> StaffView:
         assert self.running is not None
         async with self.running.runtime.store.unit() as uow:
             view = await people.add_staff(
-                uow, telegram_id=user.id, name=name or user.first_name, role=role, locale=locale
+                uow,
+                telegram_id=user.id,
+                name=name or user.first_name,
+                role=role,
+                locale=locale,
+                languages=languages,
             )
             await uow.commit()
         return view

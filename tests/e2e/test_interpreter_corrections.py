@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator, EmulatedUser
-from conversations import people
 from conversations.models import AuditEntry
 from conversations.people import Role
 from tests.conftest import BotHarness, inline_buttons, raw_session
@@ -40,12 +39,7 @@ async def test_the_interpreter_reads_every_correction_inside_the_window_and_none
     emu = emulator
     rosa, selam = emu.user(9301, "Rosa"), emu.user(9302, "Selam")
     await bot.enrol(rosa, Role.ADVOCATE, "Rosa")
-    assert bot.running is not None
-    async with bot.running.runtime.store.unit() as uow:
-        await people.add_staff(
-            uow, telegram_id=selam.id, name="Selam", role=Role.INTERPRETER, languages=("ti",)
-        )
-        await uow.commit()
+    await bot.enrol(selam, Role.INTERPRETER, "Selam", languages=("ti",))
     ana = emu.user(99301, "Ana", language_code="ti")
     await bot.link(rosa, ana, "Star")
     linked = await bot.wait_text(rosa.id, "is now linked")

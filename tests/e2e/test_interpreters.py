@@ -32,14 +32,7 @@ async def test_an_interpreter_reads_and_answers_only_inside_their_window(
     emu.send_text(selam, f"/start {_code(offer.text or '')}")
     await bot.wait_text(selam.id, "enrolled you as an interpreter")
     await bot.wait_text(supervisor.id, "Selam Tesfay is now enrolled as an interpreter")
-    assert bot.running is not None
-    async with bot.running.runtime.store.unit() as uow:
-        from conversations import people
-
-        await people.add_staff(
-            uow, telegram_id=other.id, name="Other", role=Role.INTERPRETER, languages=("ti",)
-        )
-        await uow.commit()
+    await bot.enrol(other, Role.INTERPRETER, "Other", languages=("ti",))
     emu.send_text(supervisor, "/staff")
     listing = await bot.wait_text(supervisor.id, "Staff:")
     assert "Selam Tesfay · interpreter · ትግርኛ, አማርኛ" in (listing.text or "")
@@ -155,14 +148,7 @@ async def test_an_advocate_ends_the_window_and_an_unknown_language_is_said_plain
     emu = emulator
     rosa, selam = emu.user(9201, "Rosa"), emu.user(9202, "Selam")
     await bot.enrol(rosa, Role.ADVOCATE, "Rosa")
-    assert bot.running is not None
-    async with bot.running.runtime.store.unit() as uow:
-        from conversations import people
-
-        await people.add_staff(
-            uow, telegram_id=selam.id, name="Selam", role=Role.INTERPRETER, languages=("ti",)
-        )
-        await uow.commit()
+    await bot.enrol(selam, Role.INTERPRETER, "Selam", languages=("ti",))
     french = emu.user(99201, "Jo", language_code="fr")
     await bot.link(rosa, french, "Moon")
     linked = await bot.wait_text(rosa.id, "is now linked")
