@@ -120,7 +120,7 @@ async def _close(ctx: AlongsideContext, staff: StaffView, child: ChildView, reas
                 exc.open_alerts,
                 ref=child.ref,
             )
-        await to_staff(ctx, staff, Outgoing(text=text))
+        await to_staff(ctx, staff, Outgoing(text=text), about=child)
         return
     await watch.pause_watch(ctx.uow, child.id, f"staff:{staff.id}")
     told = [staff]
@@ -162,7 +162,7 @@ async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
         text = tr._("Reopened: the case of {ref}. Their record will not be erased.", ref=child.ref)
     else:
         text = tr._("The case of {ref} is not closed. Nothing was changed.", ref=child.ref)
-    await to_staff(ctx, staff, Outgoing(text=text))
+    await to_staff(ctx, staff, Outgoing(text=text), about=child)
 
 
 async def on_contact(ctx: AlongsideContext, child: ChildView) -> None:

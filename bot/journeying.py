@@ -215,7 +215,7 @@ async def _decide_summary(ctx: AlongsideContext, child: ChildView, arg: str) -> 
                 ref=child.ref,
             )
         )
-        await to_staff(ctx, drafter, Outgoing(text=text))
+        await to_staff(ctx, drafter, Outgoing(text=text), about=child)
 
 
 # Staff side -----------------------------------------------------------------------------------
@@ -273,6 +273,7 @@ async def stage_command(update: Update, ctx: AlongsideContext) -> None:
             ),
             buttons=rows,
         ),
+        about=child,
     )
 
 
@@ -299,6 +300,7 @@ async def on_stage_button(ctx: AlongsideContext, staff: StaffView, button: Stage
                 stage=journey.stages[stage].title.render(tr),
             )
         ),
+        about=child,
     )
     child_tr = tr_for(ctx, child.locale)
     update = explain(child_tr, journey, stage)
@@ -328,6 +330,7 @@ async def note_command(update: Update, ctx: AlongsideContext) -> None:
         Outgoing(
             text=tr._("Note saved for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref)
         ),
+        about=child,
     )
 
 
@@ -352,6 +355,7 @@ async def send_notes(
                     "No notes yet for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref
                 )
             ),
+            about=child,
         )
         return
     lines = [
@@ -430,6 +434,7 @@ async def summary_command(update: Update, ctx: AlongsideContext) -> None:
                 ref=child.ref,
             )
         ),
+        about=child,
     )
 
 
@@ -461,6 +466,7 @@ async def handover_command(update: Update, ctx: AlongsideContext) -> None:
             else tr._("No colleague matches that name."),
             buttons=rows,
         ),
+        about=child,
     )
 
 
@@ -548,4 +554,5 @@ async def do_handover(
                     new=new.name,
                 )
             ),
+            about=moved,
         )

@@ -158,6 +158,7 @@ async def placed(update: Update, ctx: AlongsideContext) -> None:
                 ref=child.ref,
             )
         ),
+        about=child,
     )
 
 
