@@ -2,10 +2,11 @@
 
 The rules are `conversations.retention`'s; this renders them. Closing needs the young person's
 advocate or a supervisor. A young person whose case is closed who writes again opens it again
-(`on_contact`), and whoever reads them is told. Closing pauses the first-week watch and
-reopening resumes what is left of it (`conversations.watch`). The sweep warns a week before an
-erasure, once, and erases when it is due (`conversations.erasure.erase_expired`); an open alert
-holds it back.
+(`on_contact`), and whoever reads them is told. Whatever else would contact them is refused
+until it is reopened (`still_closed`). Closing pauses the first-week watch and reopening
+resumes what is left of it (`conversations.watch`). The sweep warns a week before an erasure,
+once, and erases when it is due (`conversations.erasure.erase_expired`); an open alert holds it
+back.
 """
 
 from __future__ import annotations
@@ -163,6 +164,17 @@ async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
     else:
         text = tr._("The case of {ref} is not closed. Nothing was changed.", ref=child.ref)
     await to_staff(ctx, staff, Outgoing(text=text), about=child)
+
+
+def still_closed(tr: Translator, ref: str) -> Outgoing:
+    """Staff asked for what would contact the young person of a closed case (`CaseClosed`)."""
+    return Outgoing(
+        text=tr._(
+            "The case of {ref} is closed: nothing was changed and nothing was sent to them. "
+            "Reopen it first with /reopen {ref}.",
+            ref=ref,
+        )
+    )
 
 
 async def on_contact(ctx: AlongsideContext, child: ChildView) -> None:

@@ -13,14 +13,14 @@ from typing import ClassVar, Self
 
 from telegram import Update
 
+from bot import closing, notices
 from bot import interpreter_texts as texts
-from bot import notices
 from bot.callbacks import ButtonData, _fit
 from bot.gate import correction_to_staff, to_child, to_staff, tr_for, words_to_child
 from bot.runtime import AlongsideContext, Runtime
 from conversations import interpreting, people
 from conversations.access import access_child_as_interpreter, access_child_by_ref
-from conversations.errors import AccessDenied
+from conversations.errors import AccessDenied, CaseClosed
 from conversations.interpreting import Accepted, Busy, Closed, Route
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
@@ -75,7 +75,11 @@ async def interpreter_command(update: Update, ctx: AlongsideContext) -> None:
 
 async def _ask(ctx: AlongsideContext, staff: StaffView, child: ChildView) -> None:
     tr, length = ctx.tr, ctx.runtime.settings.interpreter_window
-    asked = await interpreting.ask(ctx.uow, staff, child, length)
+    try:
+        asked = await interpreting.ask(ctx.uow, staff, child, length)
+    except CaseClosed:
+        await to_staff(ctx, staff, closing.still_closed(tr, child.ref), about=child)
+        return
     window = asked.window
     if asked.already and window is not None:
         interpreter = (
