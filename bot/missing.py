@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import alerting, metrics, notices
+from bot import alerting, closing, metrics, notices
 from bot import missing_texts as texts
 from bot.callbacks import MissingAction, MissingAnswer
 from bot.gate import to_child, to_staff, tr_for
@@ -43,6 +43,9 @@ async def open_episode(ctx: AlongsideContext, staff: StaffView, child: ChildView
     if result.already:
         await to_staff(ctx, staff, texts.already(ctx.tr, child, result.episode), about=child)
         return
+    # They can go missing whatever the state of their case: an episode opens it again, so it
+    # is worked, and kept, until they are found and their return interview is held.
+    await closing.reopen(ctx, staff, child)
     episode = result.episode
     view = await alerts.raise_alert(
         uow,

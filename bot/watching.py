@@ -117,6 +117,9 @@ async def on_check_in_button(
     tr = ctx.tr
     if not await watch.answer(ctx.uow, child, button.check_in_id, reply):
         return
+    if reply != "fine":
+        # Asking for someone, like writing, opens a closed case again: someone must answer.
+        await closing.on_contact(ctx, child)
     if reply == "help":
         await help_now(ctx, child)
     elif reply == "bad":

@@ -11,7 +11,8 @@ advocate is told. An erasure that falls due while one of their alerts is open wa
 erasure happens at the first sweep after the alert is resolved. Every step is audited.
 
 While a case is closed nothing starts that would contact its young person (`ensure_open`):
-no check-ins, no stage or story sent to them, no interpreter.
+no check-ins, no stage or story sent to them, no interpreter. What they ask for (a message, a
+check-in answered "not good" or "I need help") and their going missing open it again.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ async def reopen_on_contact(uow: Work, child: ChildView) -> Closure | None:
 
 async def ensure_open(uow: Work, child: ChildView) -> None:
     """Raises `CaseClosed` while their case is closed: nothing that would contact them starts
-    then (the check-ins of a new placement, a stage or a story sent to them, an interpreter)."""
+    then (the check-ins of a new placement, a stage or a story sent to them, an interpreter).
+    What they ask for, or their going missing, opens it again instead (`bot.closing`)."""
     if await uow.closures.get(child.id) is not None:
         raise CaseClosed(child.ref)
 

@@ -8,7 +8,8 @@ Closing a case stops the watch: no more check-ins, and the silence of one alread
 raised (nobody works a closed case); a new placement is refused until it is reopened. Reopening
 it resumes the watch for what is left of the window, which runs from linking or the placement,
 not from the reopening: the days of risk are the days after arriving. Once the window is over a
-reopening starts nothing; a new placement (``/placed``) starts a new one.
+reopening starts nothing; a new placement (``/placed``) starts a new one. An answer asking for
+someone ("not good", "I need help") opens a closed case again, as writing does (`bot.closing`).
 """
 
 from __future__ import annotations

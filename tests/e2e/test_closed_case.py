@@ -1,6 +1,7 @@
 """A closed case starts no contact with its young person, end to end: a new placement, a stage,
 a story so far or an interpreter is refused until the case is reopened, and a handover moves it
-without a word to them."""
+without a word to them. Their asking for someone (a check-in answered "not good" or "I need
+help") or their going missing opens it again, as their writing does; an "I'm OK" does not."""
 
 from __future__ import annotations
 
@@ -97,3 +98,58 @@ async def test_a_closed_case_starts_no_contact_until_it_is_reopened(
     await bot.wait_text(tariq.id, "new placement")
     bot.clock.advance(hours=36)
     await emu.wait_for(lambda: len(_asked(bot, ana)) == 1, description="checked in once reopened")
+
+
+async def test_asking_for_someone_or_going_missing_reopens_a_closed_case(
+    harness_factory: Callable[..., BotHarness], database_url: str, emulator: BotApiEmulator
+) -> None:
+    emu = emulator
+    bot = harness_factory(database_url, **FAST)
+    await bot.start()
+    rosa = emu.user(6401, "Rosa")
+    ana, bea, cai = emu.user(69401, "Ana"), emu.user(69402, "Bea"), emu.user(69403, "Cai")
+    await bot.enrol(rosa)
+    await bot.enrol(emu.user(6402, "Sam"), Role.SUPERVISOR)
+    star = await _linked(bot, rosa, ana, "Star")
+    moon = await _linked(bot, rosa, bea, "Moon")
+    sun = await _linked(bot, rosa, cai, "Sun")
+    bot.clock.advance(hours=36)
+    await emu.wait_for(
+        lambda: all(len(_asked(bot, u)) == 1 for u in (ana, bea, cai)), description="day one"
+    )
+    for ref in (star, moon, sun):
+        emu.send_text(rosa, f"/close {ref} ended")
+    await emu.wait_for(lambda: sum("Closed: the case" in t for t in bot.texts(rosa.id)) == 3)
+
+    # "I'm OK" is thanked, and the case stays closed.
+    emu.press_button(
+        ana, _asked(bot, ana)[0].message_id, inline_buttons(_asked(bot, ana)[0])["👍 I'm OK"]
+    )
+    await bot.wait_text(ana.id, "Thank you. Write here any time.")
+    # "Not good" asks for someone: the case is open again, and the advocate told both.
+    emu.press_button(
+        bea, _asked(bot, bea)[0].message_id, inline_buttons(_asked(bot, bea)[0])["😟 Not good"]
+    )
+    await bot.wait_text(bea.id, "Someone will contact you soon")
+    await bot.wait_text(rosa.id, f"Moon · {moon} wrote again, so their closed case is open again")
+    await bot.wait_text(rosa.id, f"Moon · {moon} answered today's check-in: not good")
+    assert await _closed(database_url, star)
+    assert not await _closed(database_url, moon)
+
+    # Going missing opens it too: the young person is sent the one gentle message.
+    emu.send_text(rosa, f"/missing {sun}")
+    await bot.wait_text(rosa.id, "Missing episode opened for Sun")
+    await bot.wait_text(rosa.id, f"Reopened: the case of {sun}")
+    await emu.wait_for(
+        lambda: any(
+            d.startswith("mc:") for m in emu.sent_to(cai.id) for d in inline_buttons(m).values()
+        ),
+        description="the young person's message",
+    )
+    assert not await _closed(database_url, sun)
+
+    # The next day, the reopened are asked again; the one still closed is not.
+    bot.clock.advance(hours=24)
+    await emu.wait_for(lambda: len(_asked(bot, bea)) == 2, description="Moon asked on day two")
+    await emu.wait_for(lambda: len(_asked(bot, cai)) == 2, description="Sun asked on day two")
+    assert len(_asked(bot, ana)) == 1
