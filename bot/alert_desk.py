@@ -12,6 +12,7 @@ from telegram import Update
 from bot import metrics
 from bot.alerting import marks, update_cards
 from bot.callbacks import AlertButton
+from bot.gate import to_staff
 from bot.i18n import N_, Translator
 from bot.runtime import AlongsideContext
 from conversations import alerts, attention, people
@@ -19,16 +20,20 @@ from conversations.access import access_alert_by_id, access_child_by_id
 from conversations.alerts import AlertView
 from conversations.errors import AccessDenied
 from conversations.outgoing import Button, Outgoing
-from conversations.people import StaffView
+from conversations.people import ChildView, StaffView
 
 PAGE = 10
 STATUS = {"open": N_("open"), "acknowledged": N_("acknowledged")}
 
 
 async def _tell(
-    ctx: AlongsideContext, staff: StaffView, text: str, purpose: str = "notice"
+    ctx: AlongsideContext,
+    staff: StaffView,
+    text: str,
+    purpose: str = "notice",
+    about: ChildView | None = None,
 ) -> None:
-    await ctx.uow.send(staff.telegram_id, Outgoing(text=text), purpose=purpose, staff_id=staff.id)
+    await to_staff(ctx, staff, Outgoing(text=text), purpose=purpose, about=about)
 
 
 async def on_alert_button(ctx: AlongsideContext, staff: StaffView, button: AlertButton) -> None:
@@ -62,6 +67,7 @@ async def acknowledge(ctx: AlongsideContext, staff: StaffView, alert_id: str) ->
             ref=view.child.ref,
         ),
         purpose="alert",
+        about=view.child,
     )
     # Everyone who holds the card sees who took it.
     await update_cards(ctx.runtime, uow, view)
@@ -122,6 +128,7 @@ async def seen(ctx: AlongsideContext, staff: StaffView, child_id: str) -> None:
             ctx,
             staff,
             tr._("Marked as seen: {nickname} · {ref}.", nickname=child.nickname, ref=child.ref),
+            about=child,
         )
 
 
@@ -151,6 +158,7 @@ async def mute(ctx: AlongsideContext, staff: StaffView, child_id: str, muted: bo
         Outgoing(text=text, buttons=((button,),)),
         purpose="notice",
         staff_id=staff.id,
+        key_id=child.data_key_id,
     )
 
 
@@ -256,6 +264,7 @@ async def resolve_command(update: Update, ctx: AlongsideContext) -> None:
         ctx,
         staff,
         tr._("Resolved: {nickname} · {ref}.", nickname=view.child.nickname, ref=view.child.ref),
+        about=view.child,
     )
     if view.source != "unanswered":
         await update_cards(ctx.runtime, uow, view)

@@ -96,6 +96,7 @@ async def open_code(update: Update, ctx: AlongsideContext, code: str) -> None:
                 language=SUPPORTED[child.locale].native,
             )
         ),
+        about=child,
     )
 
 
@@ -206,4 +207,4 @@ async def deliver_pending(ctx: AlongsideContext, staff: StaffView, button: SendT
         await to_staff(ctx, staff, notices.choice_expired(tr))
         return
     await send_to_child(ctx, staff, child, held.content, held.written_as)
-    await to_staff(ctx, staff, notices.sent_to(tr, child))
+    await to_staff(ctx, staff, notices.sent_to(tr, child), about=child)

@@ -1,11 +1,12 @@
 """/close REF REASON and /reopen REF, and the sweep that erases closed cases on time.
 
 The rules are `conversations.retention`'s; this renders them. Closing needs the young person's
-advocate or a supervisor. A young person whose case is closed who writes again opens it again
-(`on_contact`), and whoever reads them is told. Closing pauses the first-week watch and
-reopening resumes what is left of it (`conversations.watch`). The sweep warns a week before an
-erasure, once, and erases when it is due (`conversations.erasure.erase_expired`); an open alert
-holds it back.
+advocate or a supervisor. A young person whose case is closed who writes again, or answers a
+check-in asking for someone, opens it again (`on_contact`), and whoever reads them is told;
+their going missing opens it too (`reopen`). Whatever else would contact them is refused until
+it is reopened (`still_closed`). Closing pauses the first-week watch and reopening resumes what
+is left of it (`conversations.watch`). The sweep warns a week before an erasure, once, and
+erases when it is due (`conversations.erasure.erase_expired`); an open alert holds it back.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ async def _close(ctx: AlongsideContext, staff: StaffView, child: ChildView, reas
                 exc.open_alerts,
                 ref=child.ref,
             )
-        await to_staff(ctx, staff, Outgoing(text=text))
+        await to_staff(ctx, staff, Outgoing(text=text), about=child)
         return
     await watch.pause_watch(ctx.uow, child.id, f"staff:{staff.id}")
     told = [staff]
@@ -144,7 +145,7 @@ async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
     staff, tr = ctx.staff, ctx.tr
     try:
         child = await access_child_by_ref(ctx.uow, staff, (ctx.args or [""])[0].upper())
-        reopened = await retention.reopen_case(ctx.uow, staff, child)
+        reopened = await reopen(ctx, staff, child)
     except AccessDenied:
         await to_staff(
             ctx,
@@ -157,12 +158,31 @@ async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
             ),
         )
         return
-    if reopened:
-        await _resume_watch(ctx, child, f"staff:{staff.id}")
-        text = tr._("Reopened: the case of {ref}. Their record will not be erased.", ref=child.ref)
-    else:
+    if not reopened:
         text = tr._("The case of {ref} is not closed. Nothing was changed.", ref=child.ref)
-    await to_staff(ctx, staff, Outgoing(text=text))
+        await to_staff(ctx, staff, Outgoing(text=text), about=child)
+
+
+async def reopen(ctx: AlongsideContext, staff: StaffView, child: ChildView) -> bool:
+    """Reopen their case if it is closed, resuming what is left of the watch, and tell `staff`
+    so; False (nothing said) if it is not closed. Raises `AccessDenied` as `reopen_case`."""
+    if not await retention.reopen_case(ctx.uow, staff, child):
+        return False
+    await _resume_watch(ctx, child, f"staff:{staff.id}")
+    text = ctx.tr._("Reopened: the case of {ref}. Their record will not be erased.", ref=child.ref)
+    await to_staff(ctx, staff, Outgoing(text=text), about=child)
+    return True
+
+
+def still_closed(tr: Translator, ref: str) -> Outgoing:
+    """Staff asked for what would contact the young person of a closed case (`CaseClosed`)."""
+    return Outgoing(
+        text=tr._(
+            "The case of {ref} is closed: nothing was changed and nothing was sent to them. "
+            "Reopen it first with /reopen {ref}.",
+            ref=ref,
+        )
+    )
 
 
 async def on_contact(ctx: AlongsideContext, child: ChildView) -> None:

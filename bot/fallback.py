@@ -194,4 +194,5 @@ async def _tell_supervisors(
             Outgoing(text="⚠️ " + text),
             purpose="system",
             staff_id=supervisor.id,
+            key_id=child.data_key_id,
         )

@@ -148,7 +148,18 @@ async def to_stranger(ctx: AlongsideContext, update: Update, message: Outgoing) 
         await ctx.uow.send(chat.id, message, purpose="notice")
 
 
-async def to_staff(ctx: AlongsideContext, staff: StaffView, message: Outgoing, **kw: Any) -> None:
+async def to_staff(
+    ctx: AlongsideContext,
+    staff: StaffView,
+    message: Outgoing,
+    *,
+    about: ChildView | None = None,
+    **kw: Any,
+) -> None:
+    """`about`: the young person the message names, where it is not in their topic
+    (``child_id``): sealed under their key, so that their erasure takes it while it waits."""
+    if about is not None:
+        kw.setdefault("key_id", about.data_key_id)
     await ctx.uow.send(
         staff.telegram_id, message, purpose=kw.pop("purpose", "notice"), staff_id=staff.id, **kw
     )

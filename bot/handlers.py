@@ -204,7 +204,10 @@ async def on_membership(update: Update, ctx: AlongsideContext) -> None:
             advocate = person.advocate_id and await people.get_staff(ctx.uow, person.advocate_id)
             for reader in [advocate] if advocate else await people.supervisors(ctx.uow):
                 await to_staff(
-                    ctx, reader, notices.child_unreachable(tr_for(ctx, reader.locale), person)
+                    ctx,
+                    reader,
+                    notices.child_unreachable(tr_for(ctx, reader.locale), person),
+                    about=person,
                 )
     elif status == ChatMemberStatus.MEMBER:
         await relay.mark_reachable(ctx.uow, person.id)

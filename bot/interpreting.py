@@ -13,14 +13,14 @@ from typing import ClassVar, Self
 
 from telegram import Update
 
+from bot import closing, notices
 from bot import interpreter_texts as texts
-from bot import notices
 from bot.callbacks import ButtonData, _fit
 from bot.gate import correction_to_staff, to_child, to_staff, tr_for, words_to_child
 from bot.runtime import AlongsideContext, Runtime
 from conversations import interpreting, people
 from conversations.access import access_child_as_interpreter, access_child_by_ref
-from conversations.errors import AccessDenied
+from conversations.errors import AccessDenied, CaseClosed
 from conversations.interpreting import Accepted, Busy, Closed, Route
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
@@ -66,7 +66,7 @@ async def interpreter_command(update: Update, ctx: AlongsideContext) -> None:
     if ending:
         closed = await interpreting.end(ctx.uow, staff, child)
         if closed is None:
-            await to_staff(ctx, staff, texts.nothing_to_end(tr, child))
+            await to_staff(ctx, staff, texts.nothing_to_end(tr, child), about=child)
         else:
             await tell_closed(ctx.runtime, ctx.uow, closed)
         return
@@ -75,24 +75,30 @@ async def interpreter_command(update: Update, ctx: AlongsideContext) -> None:
 
 async def _ask(ctx: AlongsideContext, staff: StaffView, child: ChildView) -> None:
     tr, length = ctx.tr, ctx.runtime.settings.interpreter_window
-    asked = await interpreting.ask(ctx.uow, staff, child, length)
+    try:
+        asked = await interpreting.ask(ctx.uow, staff, child, length)
+    except CaseClosed:
+        await to_staff(ctx, staff, closing.still_closed(tr, child.ref), about=child)
+        return
     window = asked.window
     if asked.already and window is not None:
         interpreter = (
             await ctx.uow.staff.get(window.interpreter_id) if window.interpreter_id else None
         )
-        await to_staff(ctx, staff, texts.already(tr, child, window, interpreter))
+        await to_staff(ctx, staff, texts.already(tr, child, window, interpreter), about=child)
         return
     if window is None:
-        await to_staff(ctx, staff, texts.none_free(tr, child, nobody=asked.nobody_speaks))
+        await to_staff(
+            ctx, staff, texts.none_free(tr, child, nobody=asked.nobody_speaks), about=child
+        )
         return
     hours = int(length.total_seconds() // 3600)
     for interpreter in asked.offered:
         itr = tr_for(ctx, interpreter.locale)
         offer = texts.offer(itr, staff, child, hours)
         accept = Button(itr._("Accept"), data=AcceptOffer(window.id).encode())
-        await to_staff(ctx, interpreter, Outgoing(text=offer, buttons=((accept,),)))
-    await to_staff(ctx, staff, texts.asked(tr, child, len(asked.offered)))
+        await to_staff(ctx, interpreter, Outgoing(text=offer, buttons=((accept,),)), about=child)
+    await to_staff(ctx, staff, texts.asked(tr, child, len(asked.offered)), about=child)
 
 
 async def _interpreter_ends(ctx: AlongsideContext, interpreter: StaffView, ending: bool) -> None:
@@ -129,12 +135,14 @@ async def on_accept(ctx: AlongsideContext, interpreter: StaffView, button: Accep
 async def _tell_accepted(ctx: AlongsideContext, interpreter: StaffView, done: Accepted) -> None:
     child, window = done.child, done.window
     hours = max(1, round((window.ends_at - ctx.uow.now).total_seconds() / 3600))
-    await to_staff(ctx, interpreter, texts.you_interpret(ctx.tr, child, window, hours))
+    await to_staff(ctx, interpreter, texts.you_interpret(ctx.tr, child, window, hours), about=child)
     ctr = tr_for(ctx, child.locale)
     await to_child(ctx, child, texts.child_told(ctr, interpreter.name, window, hours))
     if done.asked_by is not None:
         atr = tr_for(ctx, done.asked_by.locale)
-        await to_staff(ctx, done.asked_by, texts.accepted(atr, interpreter, child, window))
+        await to_staff(
+            ctx, done.asked_by, texts.accepted(atr, interpreter, child, window), about=child
+        )
     for other in done.others:
         await to_staff(ctx, other, texts.taken(tr_for(ctx, other.locale)))
 
@@ -151,6 +159,7 @@ async def tell_closed(runtime: Runtime, uow: UnitOfWork, closed: Closed) -> None
             texts.interpreter_closed(itr, child),
             purpose="notice",
             staff_id=closed.interpreter.id,
+            key_id=child.data_key_id,
         )
         await uow.send(
             child.telegram_id,
@@ -166,6 +175,7 @@ async def tell_closed(runtime: Runtime, uow: UnitOfWork, closed: Closed) -> None
             texts.asker_closed(atr, child, lapsed=closed.interpreter is None),
             purpose="notice",
             staff_id=closed.asked_by.id,
+            key_id=child.data_key_id,
         )
     for other in closed.offered:
         await uow.send(

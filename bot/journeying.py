@@ -13,15 +13,15 @@ import contextlib
 
 from telegram import Update
 
-from bot import notices
+from bot import closing, notices
 from bot.callbacks import HandoverTo, Journey, StageChoice
 from bot.content import JourneyContent, StageText, journey_content
 from bot.gate import to_child, to_staff, tr_for
 from bot.i18n import Translator
 from bot.runtime import AlongsideContext
-from conversations import continuity, people
+from conversations import continuity, people, retention
 from conversations.access import access_child_by_reply
-from conversations.errors import AccessDenied
+from conversations.errors import AccessDenied, CaseClosed
 from conversations.journey import STAGE_ORDER, Stage, next_stage, parse_stage
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView, StaffView
@@ -215,7 +215,7 @@ async def _decide_summary(ctx: AlongsideContext, child: ChildView, arg: str) -> 
                 ref=child.ref,
             )
         )
-        await to_staff(ctx, drafter, Outgoing(text=text))
+        await to_staff(ctx, drafter, Outgoing(text=text), about=child)
 
 
 # Staff side -----------------------------------------------------------------------------------
@@ -254,6 +254,11 @@ async def stage_command(update: Update, ctx: AlongsideContext) -> None:
     if (found := await _target(update, ctx, staff, "/stage REF")) is None:
         return
     child, _ = found
+    try:
+        await retention.ensure_open(ctx.uow, child)
+    except CaseClosed:
+        await to_staff(ctx, staff, closing.still_closed(tr, child.ref), about=child)
+        return
     journey = content(ctx)
     rows = tuple(
         (Button(journey.stages[s].title.render(tr), data=StageChoice(child.ref, s.value).encode()),)
@@ -273,6 +278,7 @@ async def stage_command(update: Update, ctx: AlongsideContext) -> None:
             ),
             buttons=rows,
         ),
+        about=child,
     )
 
 
@@ -286,7 +292,11 @@ async def on_stage_button(ctx: AlongsideContext, staff: StaffView, button: Stage
     if child is None or stage is None:
         await to_staff(ctx, staff, notices.cannot_reach(tr))
         return
-    await continuity.set_stage(ctx.uow, staff, child, stage)
+    try:
+        await continuity.set_stage(ctx.uow, staff, child, stage)
+    except CaseClosed:
+        await to_staff(ctx, staff, closing.still_closed(tr, child.ref), about=child)
+        return
     journey = content(ctx)
     await to_staff(
         ctx,
@@ -299,6 +309,7 @@ async def on_stage_button(ctx: AlongsideContext, staff: StaffView, button: Stage
                 stage=journey.stages[stage].title.render(tr),
             )
         ),
+        about=child,
     )
     child_tr = tr_for(ctx, child.locale)
     update = explain(child_tr, journey, stage)
@@ -328,6 +339,7 @@ async def note_command(update: Update, ctx: AlongsideContext) -> None:
         Outgoing(
             text=tr._("Note saved for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref)
         ),
+        about=child,
     )
 
 
@@ -352,6 +364,7 @@ async def send_notes(
                     "No notes yet for {nickname} · {ref}.", nickname=child.nickname, ref=child.ref
                 )
             ),
+            about=child,
         )
         return
     lines = [
@@ -391,7 +404,11 @@ async def summary_command(update: Update, ctx: AlongsideContext) -> None:
         )
         return
     text = " ".join(words)
-    summary_id = await continuity.draft_summary(ctx.uow, staff, child, text)
+    try:
+        summary_id = await continuity.draft_summary(ctx.uow, staff, child, text)
+    except CaseClosed:
+        await to_staff(ctx, staff, closing.still_closed(tr, child.ref), about=child)
+        return
     child_tr = tr_for(ctx, child.locale)
     await to_child(
         ctx,
@@ -430,6 +447,7 @@ async def summary_command(update: Update, ctx: AlongsideContext) -> None:
                 ref=child.ref,
             )
         ),
+        about=child,
     )
 
 
@@ -461,6 +479,7 @@ async def handover_command(update: Update, ctx: AlongsideContext) -> None:
             else tr._("No colleague matches that name."),
             buttons=rows,
         ),
+        about=child,
     )
 
 
@@ -516,20 +535,9 @@ async def do_handover(
         child_id=moved.id,
     )
     await send_notes(ctx, new, moved, result.notes)
-    child_tr = tr_for(ctx, moved.locale)
-    await to_child(
-        ctx,
-        moved,
-        Outgoing(
-            text=child_tr._(
-                "From now on, {advocate} is your advocate. They know your story so far, so you do "
-                "not "
-                "have to tell it again. Write here as before.",
-                advocate=new.name,
-            ),
-            keyboard=notices.child_keyboard(child_tr),
-        ),
-    )
+    if not result.closed:
+        # A closed case moves without a word to them; their writing again opens it.
+        await _tell_new_advocate(ctx, moved, new)
     others = [result.previous] if result.previous and result.previous.id != actor.id else []
     if not actor.is_supervisor:
         # An advocate handing over on their own: supervisors are told.
@@ -548,4 +556,22 @@ async def do_handover(
                     new=new.name,
                 )
             ),
+            about=moved,
         )
+
+
+async def _tell_new_advocate(ctx: AlongsideContext, child: ChildView, new: StaffView) -> None:
+    child_tr = tr_for(ctx, child.locale)
+    await to_child(
+        ctx,
+        child,
+        Outgoing(
+            text=child_tr._(
+                "From now on, {advocate} is your advocate. They know your story so far, so you do "
+                "not "
+                "have to tell it again. Write here as before.",
+                advocate=new.name,
+            ),
+            keyboard=notices.child_keyboard(child_tr),
+        ),
+    )

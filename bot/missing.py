@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import alerting, metrics, notices
+from bot import alerting, closing, metrics, notices
 from bot import missing_texts as texts
 from bot.callbacks import MissingAction, MissingAnswer
 from bot.gate import to_child, to_staff, tr_for
@@ -41,8 +41,11 @@ async def open_episode(ctx: AlongsideContext, staff: StaffView, child: ChildView
     uow, runtime = ctx.uow, ctx.runtime
     result = await missing.open_episode(uow, staff, child)
     if result.already:
-        await to_staff(ctx, staff, texts.already(ctx.tr, child, result.episode))
+        await to_staff(ctx, staff, texts.already(ctx.tr, child, result.episode), about=child)
         return
+    # They can go missing whatever the state of their case: an episode opens it again, so it
+    # is worked, and kept, until they are found and their return interview is held.
+    await closing.reopen(ctx, staff, child)
     episode = result.episode
     view = await alerts.raise_alert(
         uow,
@@ -57,7 +60,7 @@ async def open_episode(ctx: AlongsideContext, staff: StaffView, child: ChildView
     await alerting.notify_staff(runtime, uow, view)
     ctr = tr_for(ctx, child.locale)
     await to_child(ctx, child, texts.to_child(ctr, episode.id), purpose="safety")
-    await to_staff(ctx, staff, texts.opened(ctx.tr, child))
+    await to_staff(ctx, staff, texts.opened(ctx.tr, child), about=child)
     advocate = child.advocate_id and await people.get_staff(uow, child.advocate_id)
     for reader in {r.id: r for r in (advocate, staff) if r}.values():
         checklist = texts.checklist(tr_for(ctx, reader.locale), child, runtime.settings.region)
@@ -72,15 +75,16 @@ async def found_command(update: Update, ctx: AlongsideContext) -> None:
     try:
         episode = await missing.found(uow, staff, child)
     except missing.NotMissing:
-        await to_staff(ctx, staff, texts.not_missing(ctx.tr, child))
+        await to_staff(ctx, staff, texts.not_missing(ctx.tr, child), about=child)
         return
     if episode.alert_id is not None:
         view = await alerts.resolve(uow, staff, episode.alert_id, "found")
         if view is not None:
             await alerting.update_cards(ctx.runtime, uow, view)
-    await to_staff(ctx, staff, texts.found(ctx.tr, child, episode))
+    await to_staff(ctx, staff, texts.found(ctx.tr, child, episode), about=child)
     for reader in await _others(ctx, child, staff.id):
-        await to_staff(ctx, reader, texts.found_to_others(tr_for(ctx, reader.locale), child))
+        told = texts.found_to_others(tr_for(ctx, reader.locale), child)
+        await to_staff(ctx, reader, told, about=child)
 
 
 async def _others(ctx: AlongsideContext, child: ChildView, but: str = "") -> list[StaffView]:
@@ -100,7 +104,8 @@ async def on_child_button(ctx: AlongsideContext, child: ChildView, button: Missi
     if episode is None or episode.safe_at is None:
         return
     for reader in await _others(ctx, child):
-        await to_staff(ctx, reader, texts.safe(tr_for(ctx, reader.locale), child, episode.safe_at))
+        told = texts.safe(tr_for(ctx, reader.locale), child, episode.safe_at)
+        await to_staff(ctx, reader, told, about=child)
 
 
 async def on_staff_button(ctx: AlongsideContext, staff: StaffView, button: MissingAction) -> None:
@@ -119,11 +124,11 @@ async def on_staff_button(ctx: AlongsideContext, staff: StaffView, button: Missi
             child = await access_child_by_id(uow, staff, await _episode_child(ctx, button.key))
             episode = await missing.interview(uow, staff, button.key, button.step)
             outcome = episode.interview if episode is not None else None
-            await to_staff(ctx, staff, texts.interview_recorded(tr, child, outcome))
+            await to_staff(ctx, staff, texts.interview_recorded(tr, child, outcome), about=child)
             return
         episode = await missing.found_how(uow, staff, button.key, button.step)
         child = await access_child_by_id(uow, staff, episode.child_id)
-        await to_staff(ctx, staff, texts.interview_due(tr, child, episode))
+        await to_staff(ctx, staff, texts.interview_due(tr, child, episode), about=child)
     except AccessDenied:
         await to_staff(ctx, staff, notices.cannot_reach(tr))
 

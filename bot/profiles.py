@@ -50,7 +50,7 @@ async def profile_command(update: Update, ctx: AlongsideContext) -> None:
         text = (update.effective_message.text or "") if update.effective_message else ""
         value = text.split(None, 3)[3] if len(text.split(None, 3)) > 3 else ""
         await missing.set_field(ctx.uow, staff, child, action, value)
-        await to_staff(ctx, staff, texts.saved(tr, child))
+        await to_staff(ctx, staff, texts.saved(tr, child), about=child)
         return
     if action:
         await to_staff(ctx, staff, texts.usage(tr))
@@ -65,7 +65,7 @@ async def release(ctx: AlongsideContext, staff: StaffView, child: ChildView) -> 
     try:
         kept, episode = await missing.release(ctx.uow, staff, child)
     except missing.NotMissing:
-        await to_staff(ctx, staff, texts.release_refused(ctx.tr, child))
+        await to_staff(ctx, staff, texts.release_refused(ctx.tr, child), about=child)
         return
     body = texts.released(tr_for(ctx, "en"), child, kept, episode, by=staff.name, now=ctx.uow.now)
     await _show(ctx, staff, child, Outgoing(text=body))
@@ -93,5 +93,5 @@ async def profile_reply(
         await to_staff(ctx, staff, texts.photo_only(tr))
         return True
     await missing.set_field(ctx.uow, staff, child, "photo", content.file_id)
-    await to_staff(ctx, staff, texts.saved(tr, child))
+    await to_staff(ctx, staff, texts.saved(tr, child), about=child)
     return True

@@ -139,6 +139,7 @@ async def _tell_held(
                     ref=child.ref,
                 )
             ),
+            about=child,
         )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from babel.dates import get_timezone
 from telegram import Update
 
-from bot import interpreting, missing, notices
+from bot import closing, interpreting, missing, notices
 from bot.alerting import help_now, sweep_once
 from bot.callbacks import CheckInAnswer
 from bot.closing import CaseRetention
@@ -24,7 +24,7 @@ from bot.i18n import Translator
 from bot.runtime import AlongsideContext, Runtime, wait_any
 from conversations import alerts, anchor, people, queues, watch
 from conversations.access import access_child_by_ref
-from conversations.errors import AccessDenied
+from conversations.errors import AccessDenied, CaseClosed
 from conversations.outgoing import Button, Outgoing
 from conversations.people import ChildView
 from conversations.store import STORE_ERRORS, UnitOfWork
@@ -117,6 +117,9 @@ async def on_check_in_button(
     tr = ctx.tr
     if not await watch.answer(ctx.uow, child, button.check_in_id, reply):
         return
+    if reply != "fine":
+        # Asking for someone, like writing, opens a closed case again: someone must answer.
+        await closing.on_contact(ctx, child)
     if reply == "help":
         await help_now(ctx, child)
     elif reply == "bad":
@@ -135,7 +138,7 @@ async def on_check_in_button(
 
 
 async def placed(update: Update, ctx: AlongsideContext) -> None:
-    """/placed REF: a new placement starts the watch again."""
+    """/placed REF: a new placement starts the watch again (not while the case is closed)."""
     staff, tr = ctx.staff, ctx.tr
     try:
         child = await access_child_by_ref(ctx.uow, staff, (ctx.args or [""])[0].upper())
@@ -146,7 +149,11 @@ async def placed(update: Update, ctx: AlongsideContext) -> None:
             Outgoing(text=tr._("Use /placed REF with the reference of one of your young people.")),
         )
         return
-    await watch.record_placement(ctx.uow, staff, child, next_check_in(ctx.runtime, ctx.uow.now))
+    try:
+        await watch.record_placement(ctx.uow, staff, child, next_check_in(ctx.runtime, ctx.uow.now))
+    except CaseClosed:
+        await to_staff(ctx, staff, closing.still_closed(tr, child.ref), about=child)
+        return
     await to_staff(
         ctx,
         staff,
@@ -158,6 +165,7 @@ async def placed(update: Update, ctx: AlongsideContext) -> None:
                 ref=child.ref,
             )
         ),
+        about=child,
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from conversations import bonds
+from conversations import bonds, retention
 from conversations.access import access_child_by_ref, may_act_for
 from conversations.errors import AccessDenied
 from conversations.ids import new_id
@@ -39,6 +39,8 @@ class Handover:
     summary: str | None
     notes: list[NoteView]
     open_alerts: int
+    # Their case is closed: the young person is not told (nothing contacts them while it is).
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,10 @@ child_for = access_child_by_ref
 
 
 async def set_stage(uow: UnitOfWork, staff: StaffView, child: ChildView, stage: Stage) -> None:
+    """Raises `CaseClosed` for a closed case: the young person is told of a new stage."""
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
+    await retention.ensure_open(uow, child)
     row = await uow.session.get(Child, child.id)
     assert row is not None
     row.stage_sealed = await uow.seal(child.data_key_id, stage.value, "children", "stage", child.id)
@@ -121,8 +125,10 @@ async def read_notes(uow: Work, staff: StaffView, child: ChildView) -> list[Note
 
 
 async def draft_summary(uow: Work, staff: StaffView, child: ChildView, text: str) -> str:
+    """Raises `CaseClosed` for a closed case: the young person is asked to approve it."""
     if not may_act_for(staff, child):
         raise AccessDenied("no such young person for you")
+    await retention.ensure_open(uow, child)
     summary_id = await uow.summaries.add_draft(child, staff.id, text[:3000])
     await uow.audit(f"staff:{staff.id}", "summary.draft", child.id)
     return summary_id
@@ -169,7 +175,8 @@ async def hand_over(uow: Work, actor: StaffView, child: ChildView, new: StaffVie
         await uow.audit(f"staff:{new.id}", "summary.read", child.id, "handover")
     notes = await read_notes(uow, new, moved)
     open_alerts = await uow.alerts.open_count(child.id)
-    return Handover(moved, previous, new, summary, notes, open_alerts)
+    closed = await uow.closures.get(child.id) is not None
+    return Handover(moved, previous, new, summary, notes, open_alerts, closed)
 
 
 async def own_record(uow: Work, child: ChildView) -> Record:

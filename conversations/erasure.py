@@ -5,11 +5,13 @@ in danger must not vanish from the supervisors' view. Everything sealed under th
 becomes unreadable the moment the key goes, so ciphertext left anywhere in the live store (a
 staff notice sealed under it, a row a concurrent worker wrote) opens for no one. The rows go too,
 and so do the queued updates and messages of their chat, which are sealed under the system key
-and hold their words, and their advocate's message still waiting to be told which child it is
-for. Their topic in each staff member's chat is deleted, with what it shows (`topics`). The
-audit entries about them are blanked: the log keeps only that an erasure happened, by whom
-and when. What stays: the destroyed key's row (so every worker knows it is gone), and
-their invite, marked used so its code cannot link anyone else, with the nickname scrubbed.
+and hold their words, every queued message that names them or is sealed under their key (to
+staff as well: nothing about them is sent once they are erased), and their advocate's message
+still waiting to be told which child it is for. Their topic in each staff member's chat is
+deleted, with what it shows (`topics`). The audit entries about them are blanked: the log
+keeps only that an erasure happened, by whom and when. What stays: the destroyed key's row (so
+every worker knows it is gone), and their invite, marked used so its code cannot link anyone
+else, with the nickname scrubbed.
 
 A backup taken before the erasure still holds the wrapped key and opens with the master key:
 erasure covers the live store, not copies of it.
@@ -129,6 +131,8 @@ async def _erase(uow: UnitOfWork, actor: str, child_id: str) -> Erased | None:
         session,
         or_(
             OutboxMessage.child_id == child_id,
+            # A notice to staff about them outside their topic: sealed under their key.
+            OutboxMessage.key_id == key_id,
             OutboxMessage.chat_index == chat_index,
             OutboxMessage.message_id.in_(messages),
             OutboxMessage.reply_to_message_id.in_(messages),

@@ -9,6 +9,7 @@ AlongsideError
 ├── TamperedError           a row's owner or role was changed outside Alongside
 ├── AccessDenied            the asker may not see this; says nothing of whether it exists
 ├── ErasureBlocked          a child with an unresolved alert cannot be erased yet
+├── CaseClosed              a closed case starts no contact with its young person
 ├── StaffError              a staff change that cannot be made (`conversations.people`)
 └── InviteError             a code that cannot link
     ├── InviteUnknown, InviteUsed, InviteExpired
@@ -56,6 +57,14 @@ class ErasureBlocked(AlongsideError):
         super().__init__("resolve the open alerts first")
         self.ref = ref
         self.open_alerts = open_alerts
+
+
+class CaseClosed(AlongsideError):
+    """Their case is closed: nothing that would contact them starts until it is reopened."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__("reopen the case first")
+        self.ref = ref
 
 
 class InviteError(AlongsideError):

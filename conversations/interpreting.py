@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from conversations import retention
 from conversations.access import DENIED, access_child_as_interpreter, may_act_for, may_interpret
 from conversations.errors import AccessDenied
 from conversations.people import ChildView, Role, StaffView
@@ -111,9 +112,10 @@ async def settle(uow: Work, window: Window | None) -> Closed | None:
 
 async def ask(uow: Work, staff: StaffView, child: ChildView, length: timedelta) -> Asked:
     """Offer an interpreter's window on this child's conversation; an offer stands as long as
-    a window would last."""
+    a window would last. Raises `CaseClosed` for a closed case: nobody is to talk with them."""
     if not may_act_for(staff, child):
         raise AccessDenied(DENIED)
+    await retention.ensure_open(uow, child)
     current = await uow.windows.current(child.id)
     if current is not None and await settle(uow, current) is None:
         return Asked(current, already=True)

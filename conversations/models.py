@@ -295,6 +295,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(120))
     child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id"))
+    # The young person's key it is sealed under (None: the system key). A notice about them
+    # shown outside their topic names them only in its words: their erasure finds it by this.
+    key_id: Mapped[str | None] = mapped_column(String(32))
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"))
     # Reply to wherever `reply_to_message_id` was delivered in this chat (for corrections, answers).

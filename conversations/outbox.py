@@ -238,16 +238,18 @@ async def dead(
         if row.purpose not in ("system", "topic"):
             # Dead letters about dead letters would loop; supervisors hear of the first (and
             # not of a topic not renamed or deleted: a convenience, `conversations.topics`).
-            ref = None
+            child = None
             if row.child_id is not None:
                 child = await uow.session.get(Child, row.child_id)
-                ref = child.ref if child else None
+            ref = child.ref if child else None
             for supervisor in await people.supervisors(uow):
                 await uow.send(
                     supervisor.telegram_id,
                     notices.dead_letter(supervisor.locale, ref, row.purpose, row.attempts),
                     purpose="system",
                     staff_id=supervisor.id,
+                    # Naming them: shredded, and taken from the queue, with their record.
+                    key_id=child.data_key_id if child else None,
                 )
         await uow.commit()
 
@@ -280,6 +282,7 @@ async def blocked(store: Store, outbox_id: int, notices: Notices) -> None:
                     notices.child_unreachable(person.locale, view),
                     purpose="system",
                     staff_id=person.id,
+                    key_id=view.data_key_id,
                 )
         if staff is not None and not staff.unreachable:
             staff.unreachable = True

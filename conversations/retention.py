@@ -9,6 +9,10 @@ the case (their messages are relayed and screened as always, and an urgent one a
 advocate is told. An erasure that falls due while one of their alerts is open waits, as
 `/erase` does: a young person in danger must not vanish; the readers are told once, and the
 erasure happens at the first sweep after the alert is resolved. Every step is audited.
+
+While a case is closed nothing starts that would contact its young person (`ensure_open`):
+no check-ins, no stage or story sent to them, no interpreter. What they ask for (a message, a
+check-in answered "not good" or "I need help") and their going missing open it again.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import datetime, timedelta
 
 from conversations.access import DENIED, may_act_for
 from conversations.closures import ADULT, ENDED, OTHER, Closure
-from conversations.errors import AccessDenied, AlongsideError
+from conversations.errors import AccessDenied, AlongsideError, CaseClosed
 from conversations.people import ChildView, StaffView
 from conversations.repositories import Work
 
@@ -110,6 +114,14 @@ async def reopen_on_contact(uow: Work, child: ChildView) -> Closure | None:
     await uow.closures.reopen(child.id)
     await uow.audit(f"child:{child.id}", "case.reopen", child.id, "wrote")
     return closure
+
+
+async def ensure_open(uow: Work, child: ChildView) -> None:
+    """Raises `CaseClosed` while their case is closed: nothing that would contact them starts
+    then (the check-ins of a new placement, a stage or a story sent to them, an interpreter).
+    What they ask for, or their going missing, opens it again instead (`bot.closing`)."""
+    if await uow.closures.get(child.id) is not None:
+        raise CaseClosed(child.ref)
 
 
 async def to_warn(uow: Work) -> list[Closure]:

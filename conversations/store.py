@@ -598,7 +598,11 @@ class UnitOfWork:
         alert_id: str | None = None,
     ) -> None:
         """Queue a message; it leaves only if this unit commits. Safety purposes take the
-        priority lane: they go before anything routine already queued for the same chat."""
+        priority lane: they go before anything routine already queued for the same chat.
+
+        Anything about a young person is sealed under their key (`key_id`), or names them
+        (`child_id`, which also puts a staff member's copy in their topic): their erasure
+        takes it from the queue either way."""
         key = key_id or self.store.system_key_id
         lane = 0 if purpose in SAFETY_PURPOSES else 1
         if self.answering is not None and self.answering[0] == chat_id and message.thread is None:
@@ -620,6 +624,7 @@ class UnitOfWork:
                     not_before=self.now,
                     created_at=self.now,
                     child_id=child_id,
+                    key_id=None if key == self.store.system_key_id else key,
                     staff_id=staff_id,
                     message_id=message_id,
                     reply_to_message_id=reply_to_message_id,

@@ -5,10 +5,11 @@ the bot asks each day how the child is, with one-tap answers. "Not good" is a co
 help" is urgent, and silence past the answer window becomes a concern for the advocate.
 
 Closing a case stops the watch: no more check-ins, and the silence of one already asked is not
-raised (nobody works a closed case). Reopening it resumes the watch for what is left of the
-window, which runs from linking or the placement, not from the reopening: the days of risk are
-the days after arriving. Once the window is over a reopening starts nothing; a new placement
-(``/placed``) starts a new one.
+raised (nobody works a closed case); a new placement is refused until it is reopened. Reopening
+it resumes the watch for what is left of the window, which runs from linking or the placement,
+not from the reopening: the days of risk are the days after arriving. Once the window is over a
+reopening starts nothing; a new placement (``/placed``) starts a new one. An answer asking for
+someone ("not good", "I need help") opens a closed case again, as writing does (`bot.closing`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from conversations import retention
 from conversations.ids import new_id
-from conversations.models import CheckIn, Child
+from conversations.models import CaseClosure, CheckIn, Child
 from conversations.people import ChildView, StaffView, child_view
 from conversations.store import UnitOfWork
 
@@ -47,6 +49,9 @@ async def start_watch(
 async def record_placement(
     uow: UnitOfWork, staff: StaffView, child: ChildView, first_at: datetime
 ) -> None:
+    """A new placement starts the watch again; raises `CaseClosed` for a closed case, whose
+    young person is not to be contacted (nothing changes)."""
+    await retention.ensure_open(uow, child)
     await start_watch(uow, child.id, first_at, f"staff:{staff.id}", "placement")
 
 
@@ -91,9 +96,11 @@ async def due_check_ins(
 
     The next one is a day after this one was due, so check-ins keep their hour of the day.
     """
+    closed = select(CaseClosure.id).where(CaseClosure.child_id == Child.id).exists()
     query = (
         select(Child)
-        .where(Child.next_check_in_at <= uow.now, Child.advocate_id.is_not(None))
+        # A closed case's watch is paused; one left running anyhow still asks no one.
+        .where(Child.next_check_in_at <= uow.now, Child.advocate_id.is_not(None), ~closed)
         .order_by(Child.next_check_in_at)
         .limit(limit)
     )

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from conversations import erasure, retention
+from conversations import erasure, retention, watch
 from conversations.closures import OTHER, Span
-from conversations.errors import TamperedError
+from conversations.errors import CaseClosed, TamperedError
 from conversations.fakes import START, FakeUnitOfWork
 from conversations.models import CaseClosure
 from conversations.people import Role
@@ -19,6 +19,7 @@ from conversations.retention import Reason
 from conversations.store import Store
 from tests.integration import test_repositories as contract
 from tests.integration.test_erasure import ADVOCATE, CHILD, SUPERVISOR, _child, _staff
+from tests.integration.test_erasure import OTHER_CHILD as SECOND_CHILD
 from tests.integration.test_repositories import OTHER as OTHER_CHILD
 from tests.integration.test_repositories import ROSA, Backend
 from tests.integration.test_repositories import _staff as _contract_staff
@@ -136,3 +137,26 @@ async def test_reopening_keeps_the_span_the_case_was_closed_for(backend: Backend
             Span(START + timedelta(days=3), None),
         ]
         assert await uow.closures.spans(bea.id) == [Span(START, None)]
+
+
+async def test_a_closed_case_is_never_checked_in_with_nor_placed(store: Store) -> None:
+    """The sweep asks no one whose case is closed, whatever their watch says (closing pauses
+    it; one left running anyhow still asks no one), and a new placement is refused."""
+    clock = store.clock
+    assert isinstance(clock, SetClock)
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    child = await _child(store, advocate, CHILD)
+    other = await _child(store, advocate, SECOND_CHILD)
+    async with store.unit() as uow:
+        for watched in (child, other):
+            await watch.start_watch(uow, watched.id, uow.now, "system", "linked")
+        await retention.close_case(uow, advocate, child, Reason(OTHER, ""), DAYS)
+        with pytest.raises(CaseClosed) as refused:
+            await watch.record_placement(uow, advocate, child, uow.now)
+        assert refused.value.ref == child.ref
+        await uow.commit()
+    clock.advance(hours=1)
+    async with store.unit() as uow:
+        due = await watch.due_check_ins(uow, timedelta(hours=6))
+        await uow.commit()
+    assert [item.child.id for item in due] == [other.id]

@@ -18,7 +18,16 @@ from bot import commands
 from bot.settings import Settings
 from conversations import alerts, continuity, erasure, interpreting, linking, people, relay
 from conversations.errors import AccessDenied, ErasureBlocked, InviteUnknown, KeyDestroyedError
-from conversations.models import Child, CodeAttempt, DataKey, InterpreterWindow, Invite, Message
+from conversations.models import (
+    Child,
+    CodeAttempt,
+    DataKey,
+    InterpreterWindow,
+    Invite,
+    Message,
+    OutboxMessage,
+)
+from conversations.outgoing import Outgoing
 from conversations.people import ChildView, Role, StaffView
 from conversations.relay import Content
 from conversations.store import Store, StoreConfig, make_engine
@@ -353,3 +362,37 @@ async def test_an_interpreters_open_window_goes_with_the_young_person(store: Sto
         left = (await uow.session.execute(select(func.count(InterpreterWindow.id)))).scalar_one()
         assert left == 0
         assert await uow.windows.held_by(interpreter.id) is None
+
+
+@pytest.mark.parametrize("by", ["supervisor", "retention"])
+async def test_an_erasure_takes_every_queued_message_about_them(store: Store, by: str) -> None:
+    """Whatever waits to be sent about them goes in the erasure's transaction: to them, to
+    staff in their topic (naming them), and to staff in the chat itself (sealed under their
+    key, as every notice about a young person is); what is about others, or no one, stays."""
+    advocate = await _staff(store, ADVOCATE, Role.ADVOCATE)
+    supervisor = await _staff(store, SUPERVISOR, Role.SUPERVISOR)
+    child = await _child(store, advocate, CHILD)
+    other = await _child(store, advocate, OTHER_CHILD)
+    async with store.unit() as uow:
+        for chat, text, about in (
+            (CHILD, "to them", {"key_id": child.data_key_id, "child_id": child.id}),
+            (SUPERVISOR, "in their topic", {"child_id": child.id}),
+            (ADVOCATE, "Star was found", {"key_id": child.data_key_id}),
+            (ADVOCATE, "Moon was found", {"key_id": other.data_key_id}),
+            (ADVOCATE, "audit digest", {}),
+        ):
+            await uow.send(chat, Outgoing(text=text), purpose="notice", **about)
+        await uow.commit()
+    async with store.unit() as uow:
+        if by == "supervisor":
+            assert await erasure.erase_child(uow, supervisor, child.id) is not None
+        else:
+            assert await erasure.erase_expired(uow, child.id) is not None
+        await uow.commit()
+    async with store.unit(read_only=True) as uow:
+        rows = (await uow.session.execute(select(OutboxMessage))).scalars().all()
+        left = [
+            (await uow.open_json(row.payload_sealed, "outbox", "payload", row.uid))["text"]
+            for row in rows
+        ]
+    assert sorted(left) == ["Moon was found", "audit digest"]
