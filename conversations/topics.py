@@ -11,7 +11,8 @@ made by the dispatcher, `bot.topics`): renamed when their nickname changes (`ren
 and deleted from the chat of whoever may no longer see them (`prune_topics`: the advocate
 who handed them over, the interpreter whose window closed; the map row goes once Telegram has
 deleted the topic) or from every chat when they are erased (`drop_topics`: the map rows go
-with the erasure, and the deletions carry only the topics' ids, so they outlive it).
+with the erasure, and the deletions carry only the topics' ids, so they outlive it). Whoever
+leaves the staff loses every topic of their chat the same way (`drop_staff_topics`).
 
 `SqlTopics` hangs on `store.UnitOfWork` (``uow.topics``), `FakeTopics` on the fake one; the
 contract suite (`tests/integration/test_topic_map.py`) holds both to the same answers.
@@ -62,6 +63,10 @@ class TopicMap(Protocol):
 
     async def of_child(self, child_id: str) -> list[tuple[str, int]]:
         """Every topic showing this young person: (staff member, topic) pairs."""
+        ...
+
+    async def of_staff(self, staff_id: str) -> list[tuple[str, int]]:
+        """Every topic of this staff member's chat: (young person, topic) pairs."""
         ...
 
 
@@ -124,6 +129,14 @@ class SqlTopics:
         )
         return [(staff_id, int(thread)) for staff_id, thread in rows]
 
+    async def of_staff(self, staff_id: str) -> list[tuple[str, int]]:
+        rows = await self.session.execute(
+            select(StaffTopic.child_id, StaffTopic.thread_id)
+            .where(StaffTopic.staff_id == staff_id)
+            .order_by(StaffTopic.created_at)
+        )
+        return [(child_id, int(thread)) for child_id, thread in rows]
+
 
 class FakeTopics:
     def __init__(self) -> None:
@@ -149,6 +162,9 @@ class FakeTopics:
 
     async def of_child(self, child_id: str) -> list[tuple[str, int]]:
         return [(s, t) for (s, c), t in self.rows.items() if c == child_id]
+
+    async def of_staff(self, staff_id: str) -> list[tuple[str, int]]:
+        return [(c, t) for (s, c), t in self.rows.items() if s == staff_id]
 
 
 async def access_child_by_topic(uow: Work, staff: StaffView, thread_id: int) -> ChildView:
@@ -183,6 +199,19 @@ async def drop_topics(uow: Work, child_id: str) -> int:
         dropped += await _queue_drop(uow, staff_id, thread, None)
     if dropped:
         log.info("topics.dropping", extra={"count": dropped})
+    return dropped
+
+
+async def drop_staff_topics(uow: Work, staff_id: str) -> int:
+    """They are leaving the staff: forget every topic of their chat and queue its deletion;
+    returns how many. A topic kept there would go on showing what it showed them."""
+    dropped = 0
+    for child_id, thread in await uow.topics.of_staff(staff_id):
+        await uow.topics.forget(staff_id, child_id, thread)
+        # About no young person, as for an erasure: nothing is left to forget when it goes.
+        dropped += await _queue_drop(uow, staff_id, thread, None)
+    if dropped:
+        log.info("topics.dropping_staff", extra={"staff_id": staff_id, "count": dropped})
     return dropped
 
 

@@ -51,6 +51,9 @@ async def test_each_young_person_has_one_topic_per_staff_member(backend: Backend
         # Every topic that shows a young person, in whoever's chat: what goes when they do.
         assert await uow.topics.of_child(ana.id) == [(omar.id, 10)]
         assert await uow.topics.of_child(bea.id) == [(rosa.id, 11)]
+        # Every topic of a staff member's chat: what goes when they leave the staff.
+        assert await uow.topics.of_staff(rosa.id) == [(bea.id, 11)]
+        assert await uow.topics.of_staff(omar.id) == [(ana.id, 10)]
 
 
 async def test_a_topic_reaches_only_a_young_person_its_writer_may_act_for(
