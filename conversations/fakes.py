@@ -28,7 +28,7 @@ from conversations.repositories import (
     StaffInviteRecord,
     SummaryRecord,
 )
-from conversations.topics import FakeTopics
+from conversations.topic_map import FakeTopics
 from conversations.windows import FakeWindows
 
 if TYPE_CHECKING:

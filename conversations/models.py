@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -343,9 +344,21 @@ class StaffTopic(Bonded, Base):
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"))
     thread_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When Telegram refused to delete it: kept, nameless, to refuse whoever writes in it and
+    # to be deleted with them, but never shown in again. Outside the bond: a row set live
+    # again would only put messages in a topic of the same chat.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_staff_topics_child", "staff_id", "child_id", unique=True),
+        # One live topic per young person in a chat; those Telegram would not delete stay.
+        Index(
+            "ix_staff_topics_child",
+            "staff_id",
+            "child_id",
+            unique=True,
+            sqlite_where=column("retired_at").is_(None),
+            postgresql_where=column("retired_at").is_(None),
+        ),
         Index("ix_staff_topics_thread", "staff_id", "thread_id", unique=True),
     )
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from conversations.episodes import EpisodeRepository
     from conversations.outgoing import Outgoing
     from conversations.store import UnitOfWork
-    from conversations.topics import TopicMap
+    from conversations.topic_map import TopicMap
     from conversations.windows import WindowRepository
 
 
