@@ -330,6 +330,9 @@ class PendingSend(Bonded, Base):
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Its id in the staff member's own chat (also sealed in the body): how an edit of it that
+    # comes before the choice is found.
+    written_as: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class StaffTopic(Bonded, Base):
