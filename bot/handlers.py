@@ -177,7 +177,7 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
 
 async def windows_note(ctx: AlongsideContext, staff: StaffView, replied: int) -> bool:
     """A reply to an interpreter's message goes nowhere: it would reach the young person."""
-    shown = await ctx.uow.windows.replied_to(staff.telegram_id, replied)
+    shown = await ctx.uow.replies.replied_to(staff.telegram_id, replied)
     if shown is None or shown.purpose != "interpreter":
         return False
     await to_staff(ctx, staff, reply_to_interpreter(tr_for(ctx, staff.locale)))

@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import closures, episodes, repositories, topic_map, windows
+    from conversations import closures, episodes, replies, repositories, topic_map, windows
 
 log = logging.getLogger(__name__)
 
@@ -510,6 +510,12 @@ class UnitOfWork:
         from conversations.windows import SqlWindows
 
         return SqlWindows(self)
+
+    @cached_property
+    def replies(self) -> replies.SqlReplies:
+        from conversations.replies import SqlReplies
+
+        return SqlReplies(self)
 
     @cached_property
     def episodes(self) -> episodes.SqlEpisodes:
