@@ -1,7 +1,7 @@
 """retired topics: a topic Telegram would not delete is kept, nameless, and never shown in again
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06
 
 A topic the bot could not delete (after a handover or an interpreter's window) is renamed so
@@ -18,8 +18,8 @@ from alembic import op
 
 import conversations.models
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
