@@ -18,7 +18,7 @@ from bot.app import keep_what_started, open_store_when_reachable, serve
 from bot.deployment import open_deployment, require_deployment
 from bot.i18n import Catalogs
 from bot.settings import Settings
-from conversations import anchor, audit, bonds, people, urls
+from conversations import anchor, audit, bonds, enrolment, people, urls
 from conversations.crypto import (
     INDEX_KEY_FILE,
     MASTER_KEY_FILE,
@@ -180,7 +180,7 @@ async def staff_remove(settings: Settings, telegram_id: int) -> int:
     try:
         async with store.unit() as uow:
             try:
-                view = await people.remove_staff(uow, telegram_id)
+                view = await enrolment.remove_staff(uow, telegram_id)
             except StaffError as exc:
                 raise ConfigurationError(str(exc)) from None
             await uow.commit()

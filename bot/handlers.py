@@ -14,7 +14,7 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ApplicationHandlerStop
 
-from bot import closing, interpreting, journeying, notices, privacy, relaying
+from bot import closing, interpreter_relay, journeying, notices, privacy, relaying
 from bot.alerting import help_now
 from bot.gate import identify, to_child, to_staff, tr_for
 from bot.interpreter_texts import reply_to_interpreter
@@ -143,7 +143,7 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
     uow = ctx.uow
     replied = replied_to(message)
     if staff.is_interpreter:
-        await interpreting.interpreter_message(
+        await interpreter_relay.interpreter_message(
             ctx, staff, content, replied.message_id if replied is not None else None
         )
         return
@@ -177,7 +177,7 @@ async def staff_message(update: Update, ctx: AlongsideContext, staff: StaffView)
 
 async def windows_note(ctx: AlongsideContext, staff: StaffView, replied: int) -> bool:
     """A reply to an interpreter's message goes nowhere: it would reach the young person."""
-    shown = await ctx.uow.windows.replied_to(staff.telegram_id, replied)
+    shown = await ctx.uow.replies.replied_to(staff.telegram_id, replied)
     if shown is None or shown.purpose != "interpreter":
         return False
     await to_staff(ctx, staff, reply_to_interpreter(tr_for(ctx, staff.locale)))

@@ -80,7 +80,7 @@ async def profile_reply(
 ) -> bool:
     """A reply to a message showing the profile: a photo becomes its photo; anything else goes
     nowhere (it would otherwise reach the young person). False if it answers something else."""
-    shown = await ctx.uow.windows.replied_to(staff.telegram_id, replied)
+    shown = await ctx.uow.replies.replied_to(staff.telegram_id, replied)
     if shown is None or shown.purpose != PURPOSE or shown.child_id is None:
         return False
     tr = tr_for(ctx, staff.locale)

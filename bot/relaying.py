@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot import away, journeying, notices, translating
 from bot.alerting import answer_alert, closed_notice, marks, rules
 from bot.gate import correction_to_staff, to_child, to_staff, tr_for, words_to_child
-from bot.interpreting import correct_for_interpreter, show_to_interpreter
+from bot.interpreter_relay import correct_for_interpreter, show_to_interpreter
 from bot.runtime import AlongsideContext
 from conversations import relaying
 from conversations.errors import AccessDenied

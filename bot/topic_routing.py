@@ -4,7 +4,8 @@ Telegram marks a message written in a topic of a private chat with the topic's i
 answers nothing in particular, makes it a reply to the topic's opening message. That is no reply
 to anything the bot relayed: such a message is routed by the topic, through the same access
 gate and the same recorded send as a reply. A real reply inside a topic is still routed by what
-it answers, and a topic the bot did not make (or no longer knows) is read as a plain message.
+it answers, a topic retired when Telegram would not delete it reaches no one, and a topic the
+bot did not make (or no longer knows) is read as a plain message.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ async def send_in_topic(
     try:
         child = await access_child_by_topic(uow, staff, thread)
     except AccessDenied:
-        if await uow.topics.child(staff.id, thread) is None:
+        if not await uow.topics.ours(staff.id, thread):
             return False
-        # Theirs once (handed over since): the same refusal as a reply to an old relay.
+        # Theirs once (handed over since), or retired: the refusal a reply to an old relay gets.
         await to_staff(ctx, staff, notices.cannot_reach(ctx.tr))
         return True
     await send_to_child(ctx, staff, child, content, message.message_id)

@@ -14,7 +14,11 @@ person as they are now) and a deletion (their erasure, a handover, a window's en
 conveniences too: a refusal, a blocked chat, or a call still failing after `TRIES` ends them
 with a log line, never a dead letter, and never holds the chat's queue for long. A deletion
 Telegram refuses for any reason but the topic being gone renames the topic to `BLANK`, so no
-name stays.
+name stays, and retires it in the map first: it refuses whoever writes in it, but nothing is
+placed in it again. Should its young person come back to that staff member (handed back, a
+new interpreter's window), a fresh topic is made for them: one call, with the usual fallback
+to the chat itself, where renaming the old one back would put their messages in a topic
+Telegram has already refused to manage once, under a wrong name until the rename went through.
 
 Topics in private chats are young and not always reliable, so every failure falls back to the
 chat itself, where the headers and replies work as they always did: nothing depends on the
@@ -185,6 +189,12 @@ class Topics:
             await uow.commit()
         log.info("topics.gone", extra={"staff_id": place.staff_id})
 
+    async def _retire(self, place: Place) -> None:
+        async with self.runtime.store.unit() as uow:
+            await uow.topics.retire(place.staff_id, place.child_id, place.thread)
+            await uow.commit()
+        log.info("topics.retired", extra={"staff_id": place.staff_id})
+
     def _pause(self, staff_id: str, why: str) -> None:
         self.paused[staff_id] = time.monotonic() + PAUSE
         log.warning("topics.unavailable", extra={"staff_id": staff_id, "error": why})
@@ -201,6 +211,9 @@ class Topics:
         if done is False:
             return  # still there, and still refusing whoever may no longer write in it
         log.warning("topics.not_dropped", extra={"staff_id": job.staff_id, "error": reason(done)})
+        if job.staff_id is not None and job.child_id is not None:
+            # Before it loses its name: nothing is placed in it again, should they come back.
+            await self._retire(Place(job.staff_id, job.child_id, thread))
         blanked = await self._call(job, self.bot.edit_forum_topic(job.chat_id, thread, name=BLANK))
         if isinstance(blanked, BadRequest):
             log.warning("topics.not_blanked", extra={"error": reason(blanked)})

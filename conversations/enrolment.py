@@ -1,9 +1,14 @@
-"""Enrolment in the bot: a supervisor's single-use code makes whoever opens it an advocate.
+"""Joining and leaving the staff: a supervisor's single-use code makes whoever opens it an
+advocate; the operator or a supervisor takes someone off the staff.
 
 A code makes an advocate, or an interpreter for the languages it names: supervisors are
 enrolled by the operator (`alongside staff add`). Staff codes are made like a child's invite
 (72 bits, stored as a keyed hash, single use) but end sooner, and wrong guesses count towards
 the same throttle, so the two kinds of code cannot be told apart by guessing.
+
+Whoever takes someone off the staff (the operator with `alongside staff remove`, a supervisor
+with /unenrol) does it through one action, `take_off_staff`: the topics of their chat go with
+them, as a handover takes a topic from the advocate who handed over.
 """
 
 from __future__ import annotations
@@ -11,19 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from conversations.access import may_manage_staff
 from conversations.errors import AccessDenied, InviteExpired, InviteUsed
 from conversations.linking import NewInvite, new_code, record_wrong_code
+from conversations.models import Child, Staff
 from conversations.people import (
     Role,
     StaffError,
     StaffView,
+    active_supervisors,
     add_staff,
     display_name,
     get_staff,
     name_taken,
+    staff_view,
 )
 from conversations.repositories import Work
+from conversations.store import UnitOfWork
+from conversations.topics import drop_staff_topics
 
 STAFF_INVITE_LIFETIME = timedelta(hours=24)
 NAME_LIMIT = 64
@@ -111,6 +123,36 @@ async def retire_advocate(uow: Work, supervisor: StaffView, advocate: StaffView)
     current = await uow.staff.get(advocate.id)
     if current is None or not current.active:
         raise StaffError("no active staff member is called that")
-    await uow.staff.deactivate(current.id)
-    await uow.audit(f"staff:{supervisor.id}", "staff.remove", current.id)
+    await take_off_staff(uow, current.id, f"staff:{supervisor.id}")
     return 0
+
+
+async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> StaffView:
+    """Deactivate; refused while children depend on them, so no child is left without a human."""
+    row = (
+        await uow.session.execute(
+            select(Staff).where(
+                Staff.tg_index == uow.index.telegram(telegram_id), Staff.active.is_(True)
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise StaffError("no active staff member has that Telegram id")
+    linked = (
+        await uow.session.execute(select(func.count(Child.id)).where(Child.advocate_id == row.id))
+    ).scalar_one()
+    if linked:
+        raise StaffError(f"they still have {linked} young people; hand them over first")
+    if row.role == Role.SUPERVISOR.value and await active_supervisors(uow) <= 1:
+        # Every safety alert goes to the supervisors: with none, nobody would hear one.
+        raise StaffError("they are the last active supervisor: enrol another supervisor first")
+    await take_off_staff(uow, row.id, actor)
+    return await staff_view(uow, row)
+
+
+async def take_off_staff(uow: Work, staff_id: str, actor: str) -> None:
+    """They are no longer on the staff: nothing lets them in, and each topic of their chat is
+    forgotten now and deleted (with what it shows) through the outbox, in this transaction."""
+    await uow.staff.deactivate(staff_id)
+    await drop_staff_topics(uow, staff_id)
+    await uow.audit(actor, "staff.remove", staff_id)

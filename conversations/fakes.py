@@ -22,13 +22,14 @@ from conversations.episodes import FakeEpisodes
 from conversations.ids import new_id
 from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView
+from conversations.replies import FakeReplies
 from conversations.repositories import (
     InviteRecord,
     NoteRecord,
     StaffInviteRecord,
     SummaryRecord,
 )
-from conversations.topics import FakeTopics
+from conversations.topic_map import FakeTopics
 from conversations.windows import FakeWindows
 
 if TYPE_CHECKING:
@@ -284,6 +285,7 @@ class FakeUnitOfWork:
         self.summaries = FakeSummaries(self)
         self.topics = FakeTopics()
         self.windows = FakeWindows(self)
+        self.replies = FakeReplies()
         self.episodes = FakeEpisodes(self)
         self.closures = FakeClosures(self)
 

@@ -214,7 +214,7 @@ async def reader_of_correction(
     its correction is theirs to read too (audited as a read); and the window that just
     expired, if that is what this look found. After the window, no one."""
     interpreter, closed = await reader_of(uow, child)
-    if interpreter is None or not await uow.windows.was_shown(interpreter.telegram_id, message_id):
+    if interpreter is None or not await uow.replies.was_shown(interpreter.telegram_id, message_id):
         return None, closed
     await uow.audit(
         _actor(interpreter), "interpreter.read", child.id, f"message={message_id} corrected"
@@ -244,7 +244,7 @@ async def route(uow: Work, interpreter: StaffView, replied: int | None) -> Route
     plain message) to the young person; a reply to a staff member's, to that staff member.
     Raises `AccessDenied` outside an open window of theirs."""
     shown = (
-        await uow.windows.replied_to(interpreter.telegram_id, replied)
+        await uow.replies.replied_to(interpreter.telegram_id, replied)
         if replied is not None
         else None
     )

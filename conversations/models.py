@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -332,6 +333,9 @@ class PendingSend(Bonded, Base):
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Its id in the staff member's own chat (also sealed in the body): how an edit of it that
+    # comes before the choice is found.
+    written_as: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class StaffTopic(Bonded, Base):
@@ -346,9 +350,21 @@ class StaffTopic(Bonded, Base):
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id"))
     thread_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When Telegram refused to delete it: kept, nameless, to refuse whoever writes in it and
+    # to be deleted with them, but never shown in again. Outside the bond: a row set live
+    # again would only put messages in a topic of the same chat.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_staff_topics_child", "staff_id", "child_id", unique=True),
+        # One live topic per young person in a chat; those Telegram would not delete stay.
+        Index(
+            "ix_staff_topics_child",
+            "staff_id",
+            "child_id",
+            unique=True,
+            sqlite_where=column("retired_at").is_(None),
+            postgresql_where=column("retired_at").is_(None),
+        ),
         Index("ix_staff_topics_thread", "staff_id", "thread_id", unique=True),
     )
 

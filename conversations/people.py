@@ -319,30 +319,6 @@ async def list_staff(uow: UnitOfWork) -> list[tuple[StaffView, int]]:
     ]
 
 
-async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> StaffView:
-    """Deactivate; refused while children depend on them, so no child is left without a human."""
-    row = (
-        await uow.session.execute(
-            select(Staff).where(
-                Staff.tg_index == uow.index.telegram(telegram_id), Staff.active.is_(True)
-            )
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise StaffError("no active staff member has that Telegram id")
-    linked = (
-        await uow.session.execute(select(func.count(Child.id)).where(Child.advocate_id == row.id))
-    ).scalar_one()
-    if linked:
-        raise StaffError(f"they still have {linked} young people; hand them over first")
-    if row.role == Role.SUPERVISOR.value and await active_supervisors(uow) <= 1:
-        # Every safety alert goes to the supervisors: with none, nobody would hear one.
-        raise StaffError("they are the last active supervisor: enrol another supervisor first")
-    row.active = False
-    await uow.audit(actor, "staff.remove", row.id)
-    return await staff_view(uow, row)
-
-
 async def set_staff_locale(uow: UnitOfWork, staff_id: str, locale: str) -> None:
     row = await uow.session.get(Staff, staff_id)
     if row is not None:

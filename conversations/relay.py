@@ -165,9 +165,36 @@ async def hold_for_choice(
             body_sealed=await uow.seal_json(
                 uow.store.system_key_id, body, "pending_sends", "body", pending_id
             ),
+            written_as=written_as,
         )
     )
     return pending_id
+
+
+async def rewrite_held(
+    uow: UnitOfWork, staff: StaffView, written_as: int, content: Content
+) -> str | None:
+    """A held message's new wording, edited before its young person was chosen: the one that
+    will go. Returns its id, or None if no message of theirs waits under that id."""
+    row = (
+        (
+            await uow.session.execute(
+                select(PendingSend)
+                .where(PendingSend.staff_id == staff.id, PendingSend.written_as == written_as)
+                .order_by(PendingSend.created_at.desc())
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if row is None:
+        return None
+    body: dict[str, str] = {**content.to_json(), "written_as": str(written_as)}
+    row.body_sealed = await uow.seal_json(
+        uow.store.system_key_id, body, "pending_sends", "body", row.id
+    )
+    return row.id
 
 
 async def take_pending(uow: UnitOfWork, staff: StaffView, pending_id: str) -> Held | None:

@@ -248,10 +248,14 @@ async def edit_from_staff(
     uow: UnitOfWork, staff: StaffView, tg_message_id: int, content: Content
 ) -> StaffEdited | None:
     """Keep the new wording of a staff member's message to a young person; None if it was no
-    such message (a command, a note, a message still waiting for its young person). Raises
-    `AccessDenied`, changing nothing, if they may no longer act for that young person."""
+    such message (a command, a note) or if it is still waiting for them to choose its young
+    person: then the new wording is what will go. Raises `AccessDenied`, changing nothing, if
+    they may no longer act for that young person."""
     row = await relay.staff_message(uow, staff, tg_message_id)
     if row is None:
+        held = await relay.rewrite_held(uow, staff, tg_message_id, content)
+        if held is not None:
+            await uow.audit(f"staff:{staff.id}", "message.edit_held", held)
         return None
     child = await people.get_child(uow, row.child_id)
     if not may_act_for(staff, child):

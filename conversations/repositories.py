@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from conversations.closures import ClosureRepository
     from conversations.episodes import EpisodeRepository
     from conversations.outgoing import Outgoing
+    from conversations.replies import ReplyRepository
     from conversations.store import UnitOfWork
-    from conversations.topics import TopicMap
+    from conversations.topic_map import TopicMap
     from conversations.windows import WindowRepository
 
 
@@ -246,6 +247,9 @@ class Work(Protocol):
 
     @property
     def windows(self) -> WindowRepository: ...
+
+    @property
+    def replies(self) -> ReplyRepository: ...
 
     @property
     def episodes(self) -> EpisodeRepository: ...

@@ -42,7 +42,7 @@ from conversations.models import Base, DataKey, OutboxMessage
 from conversations.outgoing import Outgoing
 
 if TYPE_CHECKING:
-    from conversations import closures, episodes, repositories, topics, windows
+    from conversations import closures, episodes, replies, repositories, topic_map, windows
 
 log = logging.getLogger(__name__)
 
@@ -500,8 +500,8 @@ class UnitOfWork:
         return SqlSummaries(self)
 
     @cached_property
-    def topics(self) -> topics.SqlTopics:
-        from conversations.topics import SqlTopics
+    def topics(self) -> topic_map.SqlTopics:
+        from conversations.topic_map import SqlTopics
 
         return SqlTopics(self)
 
@@ -510,6 +510,12 @@ class UnitOfWork:
         from conversations.windows import SqlWindows
 
         return SqlWindows(self)
+
+    @cached_property
+    def replies(self) -> replies.SqlReplies:
+        from conversations.replies import SqlReplies
+
+        return SqlReplies(self)
 
     @cached_property
     def episodes(self) -> episodes.SqlEpisodes:

@@ -10,30 +10,27 @@ A topic follows what happens to its young person, through the outbox (the calls 
 made by the dispatcher, `bot.topics`): renamed when their nickname changes (`rename_topics`),
 and deleted from the chat of whoever may no longer see them (`prune_topics`: the advocate
 who handed them over, the interpreter whose window closed; the map row goes once Telegram has
-deleted the topic) or from every chat when they are erased (`drop_topics`: the map rows go
-with the erasure, and the deletions carry only the topics' ids, so they outlive it).
+deleted the topic, or is retired if Telegram refuses to) or from every chat when they are
+erased (`drop_topics`: the map rows go with the erasure, and the deletions carry only the
+topics' ids, so they outlive it). Whoever leaves the staff loses every topic of their chat
+the same way (`drop_staff_topics`).
 
-`SqlTopics` hangs on `store.UnitOfWork` (``uow.topics``), `FakeTopics` on the fake one; the
-contract suite (`tests/integration/test_topic_map.py`) holds both to the same answers.
+The map itself, and how a topic Telegram would not delete is retired, are in
+`conversations.topic_map`.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
-
-from sqlalchemy import delete, or_, select
+from typing import TYPE_CHECKING
 
 from conversations.access import DENIED, may_act_for, may_interpret
-from conversations.errors import AccessDenied, TamperedError
-from conversations.ids import new_id
-from conversations.models import StaffTopic
+from conversations.errors import AccessDenied
 from conversations.outgoing import Outgoing
 from conversations.people import ChildView, StaffView, get_child
 
 if TYPE_CHECKING:
     from conversations.repositories import Work
-    from conversations.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -41,114 +38,6 @@ log = logging.getLogger(__name__)
 DROP = "topic_drop"  # extra["thread"]: delete that topic of the chat, with what it shows
 RENAME = "topic_name"  # name the young person's topic of this chat as they are named now
 PURPOSE = "topic"  # a convenience: never a dead letter for the supervisors
-
-
-class TopicMap(Protocol):
-    async def thread(self, staff_id: str, child_id: str) -> int | None:
-        """The topic that shows this young person to this staff member, if there is one."""
-        ...
-
-    async def child(self, staff_id: str, thread_id: int) -> str | None:
-        """The young person this staff member's topic was made for, if it was ours."""
-        ...
-
-    async def remember(self, staff_id: str, child_id: str, thread_id: int) -> None:
-        """This topic now shows this young person, in place of any before it."""
-        ...
-
-    async def forget(self, staff_id: str, child_id: str, thread_id: int) -> None:
-        """This topic is gone; a newer one for the same young person stays."""
-        ...
-
-    async def of_child(self, child_id: str) -> list[tuple[str, int]]:
-        """Every topic showing this young person: (staff member, topic) pairs."""
-        ...
-
-
-class SqlTopics:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-        self.session = uow.session
-
-    async def _row(self, *where: object) -> StaffTopic | None:
-        try:
-            return (
-                await self.session.execute(select(StaffTopic).where(*where))  # type: ignore[arg-type]
-            ).scalar_one_or_none()
-        except TamperedError:
-            # A rewritten row shows nothing and routes nothing; the next send makes a new one.
-            log.warning("topics.row_refused")
-            return None
-
-    async def thread(self, staff_id: str, child_id: str) -> int | None:
-        row = await self._row(StaffTopic.staff_id == staff_id, StaffTopic.child_id == child_id)
-        return None if row is None else row.thread_id
-
-    async def child(self, staff_id: str, thread_id: int) -> str | None:
-        row = await self._row(StaffTopic.staff_id == staff_id, StaffTopic.thread_id == thread_id)
-        return None if row is None else row.child_id
-
-    async def remember(self, staff_id: str, child_id: str, thread_id: int) -> None:
-        await self.session.execute(
-            delete(StaffTopic).where(
-                StaffTopic.staff_id == staff_id,
-                or_(StaffTopic.child_id == child_id, StaffTopic.thread_id == thread_id),
-            )
-        )
-        self.session.add(
-            StaffTopic(
-                id=new_id(),
-                staff_id=staff_id,
-                child_id=child_id,
-                thread_id=thread_id,
-                created_at=self.uow.now,
-            )
-        )
-        await self.session.flush()
-
-    async def forget(self, staff_id: str, child_id: str, thread_id: int) -> None:
-        await self.session.execute(
-            delete(StaffTopic).where(
-                StaffTopic.staff_id == staff_id,
-                StaffTopic.child_id == child_id,
-                StaffTopic.thread_id == thread_id,
-            )
-        )
-
-    async def of_child(self, child_id: str) -> list[tuple[str, int]]:
-        # Only the plain columns: a row whose bond is broken is still a topic to delete.
-        rows = await self.session.execute(
-            select(StaffTopic.staff_id, StaffTopic.thread_id)
-            .where(StaffTopic.child_id == child_id)
-            .order_by(StaffTopic.created_at)
-        )
-        return [(staff_id, int(thread)) for staff_id, thread in rows]
-
-
-class FakeTopics:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], int] = {}
-
-    async def thread(self, staff_id: str, child_id: str) -> int | None:
-        return self.rows.get((staff_id, child_id))
-
-    async def child(self, staff_id: str, thread_id: int) -> str | None:
-        return next(
-            (c for (s, c), t in self.rows.items() if s == staff_id and t == thread_id), None
-        )
-
-    async def remember(self, staff_id: str, child_id: str, thread_id: int) -> None:
-        self.rows = {
-            key: t for key, t in self.rows.items() if not (key[0] == staff_id and t == thread_id)
-        }
-        self.rows[(staff_id, child_id)] = thread_id
-
-    async def forget(self, staff_id: str, child_id: str, thread_id: int) -> None:
-        if self.rows.get((staff_id, child_id)) == thread_id:
-            del self.rows[(staff_id, child_id)]
-
-    async def of_child(self, child_id: str) -> list[tuple[str, int]]:
-        return [(s, t) for (s, c), t in self.rows.items() if c == child_id]
 
 
 async def access_child_by_topic(uow: Work, staff: StaffView, thread_id: int) -> ChildView:
@@ -186,11 +75,24 @@ async def drop_topics(uow: Work, child_id: str) -> int:
     return dropped
 
 
+async def drop_staff_topics(uow: Work, staff_id: str) -> int:
+    """They are leaving the staff: forget every topic of their chat and queue its deletion;
+    returns how many. A topic kept there would go on showing what it showed them."""
+    dropped = 0
+    for child_id, thread in await uow.topics.of_staff(staff_id):
+        await uow.topics.forget(staff_id, child_id, thread)
+        # About no young person, as for an erasure: nothing is left to forget when it goes.
+        dropped += await _queue_drop(uow, staff_id, thread, None)
+    if dropped:
+        log.info("topics.dropping_staff", extra={"staff_id": staff_id, "count": dropped})
+    return dropped
+
+
 async def prune_topics(uow: Work, child: ChildView) -> int:
     """Delete this young person's topic from the chat of everyone who may no longer see them
     (need to know: a topic is a window on the conversation); returns how many. The map keeps
-    the topic until Telegram has deleted it (`forget`), so a topic that stays still refuses
-    whoever writes in it, through `access_child_by_topic`."""
+    the topic until Telegram has deleted it (`forget`) or refused to (`retire`), so a topic
+    that stays still refuses whoever writes in it, through `access_child_by_topic`."""
     dropped = 0
     for staff_id, thread in await uow.topics.of_child(child.id):
         staff = await uow.staff.get(staff_id)
@@ -217,8 +119,8 @@ async def _queue_drop(uow: Work, staff_id: str, thread: int, child_id: str | Non
 
 async def rename_topics(uow: Work, child: ChildView) -> None:
     """Their nickname changed: each topic showing them is renamed to match (the name is made
-    when it is sent, from the young person as they are then)."""
-    for staff_id, _ in await uow.topics.of_child(child.id):
+    when it is sent, from the young person as they are then; a retired topic keeps none)."""
+    for staff_id in dict.fromkeys(staff_id for staff_id, _ in await uow.topics.of_child(child.id)):
         staff = await uow.staff.get(staff_id)
         if staff is not None:
             await uow.send(

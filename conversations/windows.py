@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import select
 
 from conversations.ids import new_id
-from conversations.models import InterpreterWindow, Message, OutboxMessage
+from conversations.models import InterpreterWindow
 
 if TYPE_CHECKING:
     from conversations.fakes import FakeUnitOfWork
@@ -41,18 +41,6 @@ class Window:
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     closed_by: str | None = None
-
-
-@dataclass(frozen=True)
-class Replied:
-    """What a message in someone's chat showed: whose conversation, which stored message (its
-    direction and the staff member who wrote it), and why it was sent."""
-
-    child_id: str | None
-    message_id: str | None
-    direction: str | None
-    author_id: str | None
-    purpose: str
 
 
 class WindowRepository(Protocol):
@@ -85,15 +73,6 @@ class WindowRepository(Protocol):
     async def open(self, window_id: str, interpreter_id: str, ends_at: datetime) -> Window: ...
 
     async def close(self, window_id: str, status: str, by: str) -> Window: ...
-
-    async def replied_to(self, chat_id: int, tg_message_id: int) -> Replied | None:
-        """What the message `tg_message_id` in chat `chat_id` showed, if we sent it."""
-        ...
-
-    async def was_shown(self, chat_id: int, message_id: str) -> bool:
-        """Whether the conversation's message `message_id` was sent to chat `chat_id` (or is
-        on its way there)."""
-        ...
 
 
 def _record(row: InterpreterWindow) -> Window:
@@ -197,49 +176,13 @@ class SqlWindows:
         row.status, row.closed_at, row.closed_by = status, self.uow.now, by
         return _record(row)
 
-    async def replied_to(self, chat_id: int, tg_message_id: int) -> Replied | None:
-        shown = (
-            await self.session.execute(
-                select(
-                    OutboxMessage.child_id, OutboxMessage.message_id, OutboxMessage.purpose
-                ).where(
-                    OutboxMessage.chat_index == self.uow.index.telegram(chat_id),
-                    OutboxMessage.tg_message_id == tg_message_id,
-                )
-            )
-        ).first()
-        if shown is None:
-            return None
-        child_id, message_id, purpose = shown
-        stored = await self.session.get(Message, message_id) if message_id else None
-        return Replied(
-            child_id,
-            message_id,
-            stored.direction if stored is not None else None,
-            stored.staff_id if stored is not None else None,
-            purpose,
-        )
-
-    async def was_shown(self, chat_id: int, message_id: str) -> bool:
-        found = await self.session.execute(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.chat_index == self.uow.index.telegram(chat_id),
-                OutboxMessage.message_id == message_id,
-                OutboxMessage.status != "dead",
-            )
-            .limit(1)
-        )
-        return found.first() is not None
-
 
 class FakeWindows:
-    """In memory; `shown` is what tests say each (chat, message id) showed."""
+    """In memory."""
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
         self.by_id: dict[str, Window] = {}
-        self.shown: dict[tuple[int, int], Replied] = {}
 
     async def add(
         self,
@@ -302,12 +245,3 @@ class FakeWindows:
         window = replace(self.by_id[window_id], status=status, closed_at=self.uow.now, closed_by=by)
         self.by_id[window_id] = window
         return window
-
-    async def replied_to(self, chat_id: int, tg_message_id: int) -> Replied | None:
-        return self.shown.get((chat_id, tg_message_id))
-
-    async def was_shown(self, chat_id: int, message_id: str) -> bool:
-        return any(
-            chat == chat_id and shown.message_id == message_id
-            for (chat, _), shown in self.shown.items()
-        )

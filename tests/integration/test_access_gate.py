@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
-from conversations import access, alerts, continuity, interpreting, linking, people
+from conversations import access, alerts, continuity, enrolment, interpreting, linking, people
 from conversations.errors import AccessDenied
 from conversations.journey import Stage
 from conversations.people import ChildView, Role, StaffView
@@ -71,7 +71,7 @@ async def _world(database_url: str) -> AsyncIterator[World]:
         for advocate, tg in ((own, 901), (other, 902)):
             invite = await linking.create_invite(uow, advocate, "Kid")
             children.append((await linking.link_child(uow, tg, invite.code, "en")).child)
-        await people.remove_staff(uow, 104)
+        await enrolment.remove_staff(uow, 104)
         retired = (await people.get_staff(uow, retired.id)) or retired
         interpreter = await people.add_staff(
             uow, telegram_id=105, name="Selam", role=Role.INTERPRETER, languages=("en",)

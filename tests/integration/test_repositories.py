@@ -367,4 +367,4 @@ async def test_an_interpreter_window_is_offered_opened_and_closed(backend: Backe
         assert await uow.windows.current(child.id) is None
         assert await uow.windows.held_by(selam.id) is None
         assert await uow.windows.due(START + timedelta(days=1)) == []
-        assert await uow.windows.replied_to(ROSA, 404) is None
+        assert await uow.replies.replied_to(ROSA, 404) is None

@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Connection
 
-from conversations import alerts, audit, linking, people, relay
+from conversations import alerts, audit, enrolment, linking, people, relay
 from conversations.crypto import Keyring, audit_hash, load_or_create_key
 from conversations.errors import (
     InviteExpired,
@@ -180,8 +180,8 @@ async def test_staff_remove_waits_for_their_children(opened: Opened) -> None:
     async with opened.store.unit() as uow:
         assert ("Rosalind Advocate", 1) in [(s.name, n) for s, n in await people.list_staff(uow)]
         with pytest.raises(StaffError, match="still have 1"):
-            await people.remove_staff(uow, ROSALIND)
-        removed = await people.remove_staff(uow, SUPERVISOR)
+            await enrolment.remove_staff(uow, ROSALIND)
+        removed = await enrolment.remove_staff(uow, SUPERVISOR)
         assert not removed.active
         await uow.commit()
     async with opened.store.unit() as uow:
@@ -192,18 +192,18 @@ async def test_staff_remove_waits_for_their_children(opened: Opened) -> None:
             "Uma Supervisor",
         ]
         with pytest.raises(StaffError, match="no active staff"):
-            await people.remove_staff(uow, SUPERVISOR)
+            await enrolment.remove_staff(uow, SUPERVISOR)
         with pytest.raises(StaffError, match="last active supervisor"):
-            await people.remove_staff(uow, OTHER_SUPERVISOR)
+            await enrolment.remove_staff(uow, OTHER_SUPERVISOR)
         with pytest.raises(StaffError, match="no active staff"):
-            await people.remove_staff(uow, 7345128999)
+            await enrolment.remove_staff(uow, 7345128999)
 
 
 async def test_removed_staff_can_be_enrolled_again(opened: Opened) -> None:
     first = await _enrol(opened.store, SUPERVISOR, "Sam Supervisor", Role.SUPERVISOR)
     await _enrol(opened.store, OTHER_SUPERVISOR, "Uma Supervisor", Role.SUPERVISOR)
     async with opened.store.unit() as uow:
-        await people.remove_staff(uow, SUPERVISOR)
+        await enrolment.remove_staff(uow, SUPERVISOR)
         await uow.commit()
     again = await _enrol(opened.store, SUPERVISOR, "Sam Returned", Role.ADVOCATE)
     assert again.id == first.id, "one row per Telegram account"
@@ -384,7 +384,7 @@ async def test_an_invite_from_removed_staff_does_not_link(opened: Opened) -> Non
     rosalind = await _enrol(opened.store)
     code = await _invite(opened.store, rosalind)
     async with opened.store.unit() as uow:
-        await people.remove_staff(uow, ROSALIND)
+        await enrolment.remove_staff(uow, ROSALIND)
         await uow.commit()
     with pytest.raises(InviteExpired):
         await _try(opened.store, CHILD, code)
@@ -512,7 +512,7 @@ async def _busy_history(opened: Opened) -> int:
     with pytest.raises(InviteUnknown):
         await _try(opened.store, OTHER_CHILD, linking.new_code())
     async with opened.store.unit() as uow:
-        await people.remove_staff(uow, SUPERVISOR)
+        await enrolment.remove_staff(uow, SUPERVISOR)
         await uow.commit()
     async with opened.store.sessions() as session:
         return await audit.count(session)

@@ -51,6 +51,9 @@ async def test_each_young_person_has_one_topic_per_staff_member(backend: Backend
         # Every topic that shows a young person, in whoever's chat: what goes when they do.
         assert await uow.topics.of_child(ana.id) == [(omar.id, 10)]
         assert await uow.topics.of_child(bea.id) == [(rosa.id, 11)]
+        # Every topic of a staff member's chat: what goes when they leave the staff.
+        assert await uow.topics.of_staff(rosa.id) == [(bea.id, 11)]
+        assert await uow.topics.of_staff(omar.id) == [(ana.id, 10)]
 
 
 async def test_a_topic_reaches_only_a_young_person_its_writer_may_act_for(
@@ -76,3 +79,44 @@ async def test_a_topic_reaches_only_a_young_person_its_writer_may_act_for(
         # Handed over: Rosa's old topic reaches no one.
         with pytest.raises(AccessDenied):
             await access_child_by_topic(uow, rosa, 10)
+
+
+async def test_a_retired_topic_shows_no_one_and_still_refuses(backend: Backend) -> None:
+    """Telegram would not delete it: a fresh topic replaces it, while it stays known (to refuse
+    whoever writes in it) until it is deleted after all, or its staff member or young person
+    goes."""
+    async with backend.unit() as uow:
+        rosa = await uow.staff.add(_staff(ROSA, "Rosa"))
+        ana = await uow.children.add(
+            telegram_id=CHILD, ref="K7F", nickname="Star", locale="en", advocate_id=rosa.id
+        )
+        bea = await uow.children.add(
+            telegram_id=OTHER, ref="M2N", nickname="Moon", locale="en", advocate_id=rosa.id
+        )
+        await uow.topics.remember(rosa.id, ana.id, 10)
+        await uow.topics.retire(rosa.id, ana.id, 10)
+        # Retiring one already retired, or one the map does not hold, changes nothing.
+        await uow.topics.retire(rosa.id, ana.id, 10)
+        await uow.topics.retire(rosa.id, bea.id, 10)
+    async with backend.unit() as uow:
+        assert await uow.topics.thread(rosa.id, ana.id) is None
+        assert await uow.topics.child(rosa.id, 10) is None
+        assert await uow.topics.ours(rosa.id, 10)
+        assert not await uow.topics.ours(rosa.id, 11)
+        # A fresh topic for Ana; the retired one stays beside it, and may be retired in turn.
+        await uow.topics.remember(rosa.id, ana.id, 20)
+        await uow.topics.retire(rosa.id, ana.id, 20)
+        await uow.topics.remember(rosa.id, ana.id, 30)
+    async with backend.unit() as uow:
+        assert await uow.topics.thread(rosa.id, ana.id) == 30
+        assert await uow.topics.child(rosa.id, 30) == ana.id
+        assert all([await uow.topics.ours(rosa.id, t) for t in (10, 20, 30)])
+        assert sorted(await uow.topics.of_child(ana.id)) == [(rosa.id, t) for t in (10, 20, 30)]
+        assert sorted(await uow.topics.of_staff(rosa.id)) == [(ana.id, t) for t in (10, 20, 30)]
+        # Deleted after all: forgotten. A topic id Telegram gives again is a new topic.
+        await uow.topics.forget(rosa.id, ana.id, 10)
+        await uow.topics.remember(rosa.id, bea.id, 20)
+    async with backend.unit() as uow:
+        assert not await uow.topics.ours(rosa.id, 10)
+        assert await uow.topics.child(rosa.id, 20) == bea.id
+        assert await uow.topics.of_child(ana.id) == [(rosa.id, 30)]

@@ -12,7 +12,8 @@ from conversations.errors import AccessDenied
 from conversations.fakes import FakeUnitOfWork
 from conversations.interpreting import Accepted, Busy, Taken
 from conversations.people import ChildView, Role, StaffView
-from conversations.windows import ENDED, EXPIRED, LAPSED, OPEN, Replied
+from conversations.replies import Replied
+from conversations.windows import ENDED, EXPIRED, LAPSED, OPEN
 from tests.unit.conftest import enrol
 
 ROSA, OMAR, SAM, SELAM, DAWIT, AMIN, STAR, MOON = (7346000 + n for n in range(1, 9))
@@ -135,13 +136,13 @@ async def test_the_window_lets_them_read_and_answer_that_child_only_until_it_end
     # A plain message goes to the young person; a reply to the advocate's, to the advocate.
     plain = await interpreting.route(uow, selam, None)
     assert (plain.child, plain.to_staff) == (child, None)
-    uow.windows.shown[(SELAM, 5)] = Replied(child.id, "M1", "out", rosa.id, "relay")
-    uow.windows.shown[(SELAM, 6)] = Replied(child.id, "M2", "in", None, "relay")
+    uow.replies.shown[(SELAM, 5)] = Replied(child.id, "M1", "out", rosa.id, "relay")
+    uow.replies.shown[(SELAM, 6)] = Replied(child.id, "M2", "in", None, "relay")
     assert (await interpreting.route(uow, selam, 5)).to_staff == rosa
     assert (await interpreting.route(uow, selam, 6)).to_staff is None
     # Not another child's message, not someone else's window.
     other = await _child(uow, rosa, MOON, "ti")
-    uow.windows.shown[(SELAM, 7)] = Replied(other.id, "M3", "in", None, "relay")
+    uow.replies.shown[(SELAM, 7)] = Replied(other.id, "M3", "in", None, "relay")
     with pytest.raises(AccessDenied):
         await interpreting.route(uow, selam, 7)
     with pytest.raises(AccessDenied):
@@ -223,7 +224,7 @@ async def test_a_correction_is_the_interpreters_only_of_what_they_were_shown_in_
     asked = await interpreting.ask(uow, rosa, child, HOURS)
     assert asked.window is not None
     await interpreting.accept(uow, selam, asked.window.id, HOURS)
-    uow.windows.shown[(SELAM, 5)] = Replied(child.id, "M1", "in", None, "relay")
+    uow.replies.shown[(SELAM, 5)] = Replied(child.id, "M1", "in", None, "relay")
     assert await interpreting.reader_of_correction(uow, child, "M1") == (selam, None)
     assert uow.audited[-1].action == "interpreter.read"
     assert uow.audited[-1].detail == "message=M1 corrected"

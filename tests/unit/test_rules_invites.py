@@ -211,10 +211,18 @@ async def test_an_advocate_leaves_only_once_their_young_people_are_handed_over(
     assert await enrolment.retire_advocate(uow, lead, rosa) == 1
     assert (await uow.staff.get(rosa.id)) == rosa
     await uow.children.hand_to(child.id, omar.id)
+    # A topic of Rosa's chat that Telegram would not delete at the handover, and Omar's own.
+    await uow.topics.remember(rosa.id, child.id, 7)
+    await uow.topics.remember(omar.id, child.id, 8)
     assert await enrolment.retire_advocate(uow, lead, rosa) == 0
     gone = await uow.staff.get(rosa.id)
     assert gone is not None
     assert not gone.active
     assert uow.actions()[-1] == "staff.remove"
+    # Forgotten with the removal; its deletion queued for Rosa's chat, about no young person.
+    assert await uow.topics.of_staff(rosa.id) == []
+    assert await uow.topics.of_child(child.id) == [(omar.id, 8)]
+    drops = [(s.chat_id, s.message.kind, s.message.extra, s.options) for s in uow.sent]
+    assert drops == [(ROSA, "topic_drop", {"thread": 7}, {"staff_id": rosa.id})]
     with pytest.raises(StaffError):
         await enrolment.retire_advocate(uow, lead, rosa)
