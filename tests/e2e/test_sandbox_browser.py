@@ -1,10 +1,11 @@
 """The sandbox in a real browser: Debian's Chromium, driven by Playwright.
 
 The young person writes; the advocate sees the relay and answers with Telegram's reply; the young
-person presses Help now; the supervisor sees the alert and acknowledges it. A screenshot of each
+person presses Help now; the supervisor sees the alert and acknowledges it; last, a message in
+Tigrinya must be drawn on both phones with an Ethiopic font, not as boxes. A screenshot of each
 step goes to tests/artefacts/sandbox/ (ignored by git). Without Chromium or Playwright the test
-is skipped with the reason, except in CI, which installs Chromium (.ci/run): there a skip would
-hide a failure, so it fails.
+is skipped with the reason (without an Ethiopic font, its last check is), except in CI, which
+installs Chromium and the fonts (.ci/run): there a skip would hide a failure, so it fails.
 
 Playwright's own browser download is not used: the system's Chromium is, with the flags that
 keep it from reaching the network on its own.
@@ -13,7 +14,9 @@ keep it from reaching the network on its own.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ import pytest
 
 from bot.notices import help_now_label
 from bot.sandbox import SandboxServer
+from bot.sandbox.scenarios import TIGRINYA
 from safety import load_contacts
 from tests.conftest import PATIENCE
 
@@ -38,6 +42,19 @@ FLAGS = [
     "--disable-sync",
 ]
 WAIT_MS = 30_000 * PATIENCE
+ETHIOPIC = re.compile(r"Ethiopic|Abyssinica|Nyala|Ebrima|Kefa", re.IGNORECASE)
+# The element whose own text holds the words, on one phone.
+FIND_TEXT = """(() => {
+  const phone = document.querySelector(`.phone[data-role=${JSON.stringify(%s)}]`);
+  const words = %s;
+  const walk = document.createTreeWalker(phone, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    if (node.data.includes(words) && node.parentElement.closest(".message .body")) {
+      return node.parentElement;
+    }
+  }
+  return null;
+})()"""
 
 
 def chromium() -> Path:
@@ -52,6 +69,27 @@ def chromium() -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"{problem}: CI must run the browser test (.ci/run installs Chromium)")
     pytest.skip(problem)
+
+
+async def rendered_with(page: Any, role: str, text: str) -> list[dict[str, Any]]:
+    """The fonts Chromium drew `text` with on `role`'s phone, and how many glyphs each (DevTools'
+    CSS.getPlatformFontsForNode): a script with no font for it is drawn as boxes, counted
+    against whichever font came first."""
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        await cdp.send("DOM.enable")
+        await cdp.send("CSS.enable")
+        await cdp.send("DOM.getDocument", {"depth": -1})
+        found = await cdp.send(
+            "Runtime.evaluate",
+            {"expression": FIND_TEXT % (json.dumps(role), json.dumps(text))},
+        )
+        assert found["result"].get("objectId"), f"no {text!r} on the {role} phone"
+        node = await cdp.send("DOM.requestNode", {"objectId": found["result"]["objectId"]})
+        fonts = await cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+    finally:
+        await cdp.detach()
+    return list(fonts["fonts"])
 
 
 async def test_a_young_person_an_advocate_and_a_supervisor_in_the_browser(
@@ -131,7 +169,15 @@ async def test_a_young_person_an_advocate_and_a_supervisor_in_the_browser(
             ).to_be_visible(timeout=WAIT_MS)
             await shot(page, "4-acknowledged")
             assert await page.title() == "Alongside sandbox (practice)", "no script ran"
+
+            # Tigrinya, in Ethiopic script, as letters rather than boxes on both phones.
+            await young.locator(".compose .text").fill(TIGRINYA)
+            await young.locator(".compose .send").click()
+            relayed = advocate.locator(".message.theirs .body", has_text=TIGRINYA)
+            await expect(relayed).to_be_visible(timeout=WAIT_MS)
+            await shot(page, "5-tigrinya")
             assert errors == []
+            drawn = {r: await rendered_with(page, r, TIGRINYA) for r in ("young", "advocate")}
         except BaseException:
             await shot(page, "failed")
             raise
@@ -139,3 +185,10 @@ async def test_a_young_person_an_advocate_and_a_supervisor_in_the_browser(
             await browser.close()
     with capsys.disabled():
         print(f"\nsandbox screenshots: {ARTEFACTS}")
+    letters = sum(1 for c in TIGRINYA if "\u1200" <= c <= "\u139f")
+    for role, fonts in drawn.items():
+        ethiopic = [f for f in fonts if ETHIOPIC.search(f["familyName"])]
+        if not ethiopic and not os.environ.get("CI"):
+            pytest.skip(f"no Ethiopic font (Debian: apt-get install fonts-noto-core): {fonts}")
+        assert ethiopic, f"Tigrinya drawn on the {role} phone with {fonts}: boxes"
+        assert sum(f["glyphCount"] for f in ethiopic) == letters, fonts
