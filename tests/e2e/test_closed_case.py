@@ -6,6 +6,7 @@ help") or their going missing opens it again, as their writing does; an "I'm OK"
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import func, select
@@ -23,6 +24,12 @@ REFUSED = "is closed: nothing was changed"
 
 def _asked(bot: BotHarness, user: EmulatedUser) -> list[SentMessage]:
     return [m for m in bot.emu.sent_to(user.id) if "How are you today" in (m.text or "")]
+
+
+async def _next_check_in(url: str, ref: str) -> datetime | None:
+    async with raw_session(url) as session:
+        found = await session.execute(select(Child.next_check_in_at).where(Child.ref == ref))
+        return found.scalar_one()
 
 
 async def _closed(url: str, ref: str) -> bool:
@@ -148,8 +155,12 @@ async def test_asking_for_someone_or_going_missing_reopens_a_closed_case(
     )
     assert not await _closed(database_url, sun)
 
-    # The next day, the reopened are asked again; the one still closed is not.
-    bot.clock.advance(hours=24)
+    # At their next check-in time, the reopened are asked again; the one still closed is not.
+    # (That time is the check-in hour at least 12 hours after the reopening: how far away it is
+    # depends on the hour the test runs at, so the clock moves to it rather than by a day.)
+    due = [await _next_check_in(database_url, ref) for ref in (moon, sun)]
+    assert all(at is not None for at in due) and await _next_check_in(database_url, star) is None
+    bot.clock.advance(seconds=(max(at for at in due if at) - bot.clock.now()).total_seconds() + 60)
     await emu.wait_for(lambda: len(_asked(bot, bea)) == 2, description="Moon asked on day two")
     await emu.wait_for(lambda: len(_asked(bot, cai)) == 2, description="Sun asked on day two")
     assert len(_asked(bot, ana)) == 1
