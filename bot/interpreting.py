@@ -148,8 +148,8 @@ async def _tell_accepted(ctx: AlongsideContext, interpreter: StaffView, done: Ac
 
 
 async def tell_closed(catalogs: Catalogs, uow: UnitOfWork, closed: Closed) -> None:
-    """Everyone concerned hears that a window (or an offer) closed, in their own language;
-    someone no longer on the staff hears nothing more about a young person."""
+    """Everyone concerned hears that a window (or an offer) closed, in their own language; an
+    interpreter taken off the staff hears nothing more about the young person."""
     child = closed.child
     if child is None:
         return
@@ -170,7 +170,7 @@ async def tell_closed(catalogs: Catalogs, uow: UnitOfWork, closed: Closed) -> No
             key_id=child.data_key_id,
             child_id=child.id,
         )
-    if asked_by is not None and asked_by.active:
+    if asked_by is not None:
         await uow.send(
             asked_by.telegram_id,
             texts.asker_closed(catalogs.get(asked_by.locale), child, lapsed=interpreter is None),
