@@ -18,6 +18,7 @@ from typing import ClassVar, Self
 
 from telegram import Update
 
+from bot import missing_texts
 from bot.callbacks import ButtonData, _fit
 from bot.gate import to_staff, tr_for
 from bot.i18n import Translator
@@ -88,6 +89,12 @@ async def close_command(update: Update, ctx: AlongsideContext) -> None:
         return
     reason = retention.parse_reason(" ".join(args[1:]))
     if reason is None:
+        try:
+            # Refused now, rather than after a reason is chosen on a button.
+            await retention.check_closable(ctx.uow, child)
+        except CloseRefused as exc:
+            await to_staff(ctx, staff, _refused(tr, child, exc), about=child)
+            return
         await to_staff(ctx, staff, reason_buttons(tr, child), key_id=child.data_key_id)
         return
     await _close(ctx, staff, child, reason)
@@ -110,18 +117,7 @@ async def _close(ctx: AlongsideContext, staff: StaffView, child: ChildView, reas
         await to_staff(ctx, staff, _usage(tr))
         return
     except CloseRefused as exc:
-        if exc.why == "closed":
-            text = tr._("The case of {ref} is already closed.", ref=child.ref)
-        else:
-            text = tr.n_(
-                "{ref} has {n} safety alert that is not resolved. Resolve it first with "
-                "/resolve, then close the case.",
-                "{ref} has {n} safety alerts that are not resolved. Resolve them first with "
-                "/resolve, then close the case.",
-                exc.open_alerts,
-                ref=child.ref,
-            )
-        await to_staff(ctx, staff, Outgoing(text=text), about=child)
+        await to_staff(ctx, staff, _refused(tr, child, exc), about=child)
         return
     await watch.pause_watch(ctx.uow, child.id, f"staff:{staff.id}")
     told = [staff]
@@ -139,6 +135,23 @@ async def _close(ctx: AlongsideContext, staff: StaffView, child: ChildView, reas
             date=reader.datetime(closure.erase_due_at),
         )
         await to_staff(ctx, person, Outgoing(text=text), key_id=child.data_key_id)
+
+
+def _refused(tr: Translator, child: ChildView, exc: CloseRefused) -> Outgoing:
+    if exc.why == "closed":
+        return Outgoing(text=tr._("The case of {ref} is already closed.", ref=child.ref))
+    if exc.missing_since is not None:
+        return missing_texts.still_missing(tr, child, exc.missing_since)
+    return Outgoing(
+        text=tr.n_(
+            "{ref} has {n} safety alert that is not resolved. Resolve it first with "
+            "/resolve, then close the case.",
+            "{ref} has {n} safety alerts that are not resolved. Resolve them first with "
+            "/resolve, then close the case.",
+            exc.open_alerts,
+            ref=child.ref,
+        )
+    )
 
 
 async def reopen_command(update: Update, ctx: AlongsideContext) -> None:
@@ -270,6 +283,10 @@ class CaseRetention:
             action = await retention.due_action(uow, closure)
             if action == retention.HOLD:
                 return 0
+            if action == retention.REOPENED:
+                await _reopened_missing(runtime, uow, child)
+                await uow.commit()
+                return 1
             if action == retention.HOLD_AND_TELL:
                 for reader in await _readers(uow, child, supervisors_too=True):
                     tr = runtime.tr(reader.locale)
@@ -303,6 +320,19 @@ class CaseRetention:
             await uow.commit()
         log.info("case.erased_on_time")
         return 1
+
+
+async def _reopened_missing(runtime: Runtime, uow: UnitOfWork, child: ChildView) -> None:
+    """A case closed while its young person was missing, opened again when its erasure fell
+    due: its watch resumes and its readers hear why their record is kept."""
+    from bot.watching import next_check_in  # here for the reason `_resume_watch` gives
+
+    await watch.resume_watch(uow, child.id, next_check_in(runtime, uow.now), "system")
+    episode = await uow.episodes.current(child.id)
+    assert episode is not None, "what reopened it"
+    for reader in await _readers(uow, child, supervisors_too=True):
+        told = missing_texts.still_missing(runtime.tr(reader.locale), child, episode.opened_at)
+        await _tell(uow, reader, told.text or "", child)
 
 
 async def _tell(uow: UnitOfWork, reader: StaffView, text: str, child: ChildView) -> None:

@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 from bot.app import keep_what_started, open_store_when_reachable, serve
 from bot.deployment import open_deployment, require_deployment
 from bot.i18n import Catalogs
+from bot.interpreting import tell_closed
 from bot.settings import Settings
 from conversations import anchor, audit, bonds, enrolment, people, urls
 from conversations.crypto import (
@@ -176,16 +177,22 @@ async def stats(settings: Settings, first: date, last: date, form: str) -> int:
 
 
 async def staff_remove(settings: Settings, telegram_id: int) -> int:
+    """Take them off the staff; whoever their windows concerned is told through the outbox,
+    which the running bot sends."""
     store = await open_deployment(settings)
     try:
         async with store.unit() as uow:
             try:
-                view = await enrolment.remove_staff(uow, telegram_id)
+                removal = await enrolment.remove_staff(uow, telegram_id)
             except StaffError as exc:
                 raise ConfigurationError(str(exc)) from None
+            catalogs = Catalogs(settings.timezone)
+            for closed in removal.closed:
+                await tell_closed(catalogs, uow, closed)
             await uow.commit()
     finally:
         await store.close()
+    view = removal.staff
     print(f"removed {view.name} ({view.id})")
     return 0
 

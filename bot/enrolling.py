@@ -14,6 +14,7 @@ from bot.gate import to_staff, tr_for
 from bot.i18n import SUPPORTED, Translator
 from bot.interpreter_texts import interpreter_enrol_usage
 from bot.interpreter_texts import languages as language_list
+from bot.interpreting import tell_closed
 from bot.runtime import AlongsideContext
 from conversations import continuity, enrolment, people
 from conversations.enrolment import Enrolled
@@ -209,7 +210,7 @@ async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
         return
     advocate = matches[0]
     try:
-        keeping = await enrolment.retire_advocate(ctx.uow, supervisor, advocate)
+        removal = await enrolment.retire_advocate(ctx.uow, supervisor, advocate)
     except AccessDenied:
         await to_staff(
             ctx,
@@ -217,7 +218,7 @@ async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
             Outgoing(text=tr._("Only the operator can take a supervisor off the staff.")),
         )
         return
-    if keeping:
+    if keeping := removal.keeping:
         await to_staff(
             ctx,
             supervisor,
@@ -250,3 +251,5 @@ async def unenrol_command(update: Update, ctx: AlongsideContext) -> None:
         ),
     )
     await to_staff(ctx, advocate, menus.menu(former, None))
+    for closed in removal.closed:
+        await tell_closed(ctx.runtime.catalogs, ctx.uow, closed)

@@ -95,7 +95,7 @@ async def show_to_interpreter(
     the interpreter reading it now, if any; a window found past its time closes here."""
     interpreter, closed = await interpreting.reader_of(ctx.uow, child)
     if closed is not None:
-        await tell_closed(ctx.runtime, ctx.uow, closed)
+        await tell_closed(ctx.runtime.catalogs, ctx.uow, closed)
     if interpreter is None or (author is not None and author.id == interpreter.id):
         return
     itr = tr_for(ctx, interpreter.locale)
@@ -120,7 +120,7 @@ async def correct_for_interpreter(
     readers do. After the window, no one; a window found past its time closes here."""
     interpreter, closed = await interpreting.reader_of_correction(ctx.uow, child, message_id)
     if closed is not None:
-        await tell_closed(ctx.runtime, ctx.uow, closed)
+        await tell_closed(ctx.runtime.catalogs, ctx.uow, closed)
     if interpreter is None:
         return
     itr, now = tr_for(ctx, interpreter.locale), ctx.uow.now

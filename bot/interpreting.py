@@ -18,6 +18,7 @@ from bot import closing, notices
 from bot import interpreter_texts as texts
 from bot.callbacks import ButtonData, _fit
 from bot.gate import to_child, to_staff, tr_for
+from bot.i18n import Catalogs
 from bot.runtime import AlongsideContext, Runtime
 from conversations import interpreting
 from conversations.access import access_child_as_interpreter, access_child_by_ref
@@ -67,7 +68,7 @@ async def interpreter_command(update: Update, ctx: AlongsideContext) -> None:
         if closed is None:
             await to_staff(ctx, staff, texts.nothing_to_end(tr, child), about=child)
         else:
-            await tell_closed(ctx.runtime, ctx.uow, closed)
+            await tell_closed(ctx.runtime.catalogs, ctx.uow, closed)
         return
     await _ask(ctx, staff, child)
 
@@ -111,7 +112,7 @@ async def _interpreter_ends(ctx: AlongsideContext, interpreter: StaffView, endin
         return
     closed = await interpreting.end(ctx.uow, interpreter, child)
     if closed is not None:
-        await tell_closed(ctx.runtime, ctx.uow, closed)
+        await tell_closed(ctx.runtime.catalogs, ctx.uow, closed)
 
 
 async def on_accept(ctx: AlongsideContext, interpreter: StaffView, button: AcceptOffer) -> None:
@@ -146,40 +147,41 @@ async def _tell_accepted(ctx: AlongsideContext, interpreter: StaffView, done: Ac
         await to_staff(ctx, other, texts.taken(tr_for(ctx, other.locale)))
 
 
-async def tell_closed(runtime: Runtime, uow: UnitOfWork, closed: Closed) -> None:
-    """Everyone concerned hears that a window (or an offer) closed, in their own language."""
+async def tell_closed(catalogs: Catalogs, uow: UnitOfWork, closed: Closed) -> None:
+    """Everyone concerned hears that a window (or an offer) closed, in their own language; an
+    interpreter taken off the staff hears nothing more about the young person."""
     child = closed.child
     if child is None:
         return
-    if closed.interpreter is not None:
-        itr = runtime.tr(closed.interpreter.locale)
-        await uow.send(
-            closed.interpreter.telegram_id,
-            texts.interpreter_closed(itr, child),
-            purpose="notice",
-            staff_id=closed.interpreter.id,
-            key_id=child.data_key_id,
-        )
+    interpreter, asked_by = closed.interpreter, closed.asked_by
+    if interpreter is not None:
+        if interpreter.active:
+            await uow.send(
+                interpreter.telegram_id,
+                texts.interpreter_closed(catalogs.get(interpreter.locale), child),
+                purpose="notice",
+                staff_id=interpreter.id,
+                key_id=child.data_key_id,
+            )
         await uow.send(
             child.telegram_id,
-            texts.child_closed(runtime.tr(child.locale)),
+            texts.child_closed(catalogs.get(child.locale)),
             purpose="notice",
             key_id=child.data_key_id,
             child_id=child.id,
         )
-    if closed.asked_by is not None:
-        atr = runtime.tr(closed.asked_by.locale)
+    if asked_by is not None:
         await uow.send(
-            closed.asked_by.telegram_id,
-            texts.asker_closed(atr, child, lapsed=closed.interpreter is None),
+            asked_by.telegram_id,
+            texts.asker_closed(catalogs.get(asked_by.locale), child, lapsed=interpreter is None),
             purpose="notice",
-            staff_id=closed.asked_by.id,
+            staff_id=asked_by.id,
             key_id=child.data_key_id,
         )
     for other in closed.offered:
         await uow.send(
             other.telegram_id,
-            texts.offer_closed(runtime.tr(other.locale)),
+            texts.offer_closed(catalogs.get(other.locale)),
             purpose="notice",
             staff_id=other.id,
         )
@@ -189,7 +191,7 @@ async def refuse(ctx: AlongsideContext, interpreter: StaffView, what: str) -> No
     """Refused, audited; their window, if its time is up, closes now and everyone hears."""
     closed = await interpreting.refused(ctx.uow, interpreter, what)
     if closed is not None:
-        await tell_closed(ctx.runtime, ctx.uow, closed)
+        await tell_closed(ctx.runtime.catalogs, ctx.uow, closed)
     await to_staff(ctx, interpreter, texts.refused(ctx.tr))
 
 
@@ -198,7 +200,7 @@ async def sweep(runtime: Runtime) -> int:
     async with runtime.store.unit() as uow:
         closed = await interpreting.due(uow)
         for item in closed:
-            await tell_closed(runtime, uow, item)
+            await tell_closed(runtime.catalogs, uow, item)
         if closed:
             await uow.commit()
     return len(closed)

@@ -115,6 +115,20 @@ def checklist(tr: Translator, child: ChildView, region: str) -> Outgoing:
     return Outgoing(text="\n".join([head, *steps]), buttons=((release,),))
 
 
+def still_missing(tr: Translator, child: ChildView, since: datetime) -> Outgoing:
+    """Their case stays open while they are missing: an answer to /close, and what the readers
+    hear when a case closed while they were missing is opened again instead of erased."""
+    return Outgoing(
+        text=tr._(
+            "{nickname} · {ref} is still marked missing, since {time}: their case stays open "
+            "and their record is kept. Use /found {ref} when they are found; then the case "
+            "can be closed.",
+            time=tr.datetime(since),
+            **_who(child),
+        )
+    )
+
+
 def safe(tr: Translator, child: ChildView, at: datetime) -> Outgoing:
     return Outgoing(
         text=tr._(

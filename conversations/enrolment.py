@@ -8,7 +8,9 @@ the same throttle, so the two kinds of code cannot be told apart by guessing.
 
 Whoever takes someone off the staff (the operator with `alongside staff remove`, a supervisor
 with /unenrol) does it through one action, `take_off_staff`: the topics of their chat go with
-them, as a handover takes a topic from the advocate who handed over.
+them, as a handover takes a topic from the advocate who handed over, and so do an interpreter's
+windows (`interpreting.leave`), which the caller tells everyone concerned of, as of any window
+that ends.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from conversations import interpreting
 from conversations.access import may_manage_staff
 from conversations.errors import AccessDenied, InviteExpired, InviteUsed
+from conversations.interpreting import Closed
 from conversations.linking import NewInvite, new_code, record_wrong_code
 from conversations.models import Child, Staff
 from conversations.people import (
@@ -39,6 +43,16 @@ from conversations.topics import drop_staff_topics
 
 STAFF_INVITE_LIFETIME = timedelta(hours=24)
 NAME_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What taking someone off the staff did: nothing, while `keeping` young people still keep
+    them; otherwise their windows that closed with it (`closed`), for everyone to hear."""
+
+    staff: StaffView
+    keeping: int = 0
+    closed: tuple[Closed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,22 +126,22 @@ async def enrol_with_code(uow: Work, telegram_id: int, code: str, locale: str) -
     return Enrolled(staff, creator)
 
 
-async def retire_advocate(uow: Work, supervisor: StaffView, advocate: StaffView) -> int:
-    """Take an advocate off the staff; returns how many young people still keep them (then
-    nothing changes: no child is left without a human)."""
+async def retire_advocate(uow: Work, supervisor: StaffView, advocate: StaffView) -> Removal:
+    """Take an advocate (or an interpreter) off the staff; nothing changes while young people
+    still keep them (`keeping`): no child is left without a human."""
     if not may_manage_staff(supervisor) or advocate.is_supervisor or advocate.id == supervisor.id:
         raise AccessDenied("a supervisor retires advocates; the operator retires supervisors")
     linked = await uow.children.count_of(advocate.id)
     if linked:
-        return linked
+        return Removal(advocate, keeping=linked)
     current = await uow.staff.get(advocate.id)
     if current is None or not current.active:
         raise StaffError("no active staff member is called that")
-    await take_off_staff(uow, current.id, f"staff:{supervisor.id}")
-    return 0
+    closed = await take_off_staff(uow, current.id, f"staff:{supervisor.id}")
+    return Removal(current, closed=closed)
 
 
-async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> StaffView:
+async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator") -> Removal:
     """Deactivate; refused while children depend on them, so no child is left without a human."""
     row = (
         await uow.session.execute(
@@ -146,13 +160,17 @@ async def remove_staff(uow: UnitOfWork, telegram_id: int, actor: str = "operator
     if row.role == Role.SUPERVISOR.value and await active_supervisors(uow) <= 1:
         # Every safety alert goes to the supervisors: with none, nobody would hear one.
         raise StaffError("they are the last active supervisor: enrol another supervisor first")
-    await take_off_staff(uow, row.id, actor)
-    return await staff_view(uow, row)
+    closed = await take_off_staff(uow, row.id, actor)
+    return Removal(await staff_view(uow, row), closed=closed)
 
 
-async def take_off_staff(uow: Work, staff_id: str, actor: str) -> None:
-    """They are no longer on the staff: nothing lets them in, and each topic of their chat is
-    forgotten now and deleted (with what it shows) through the outbox, in this transaction."""
+async def take_off_staff(uow: Work, staff_id: str, actor: str) -> tuple[Closed, ...]:
+    """They are no longer on the staff: nothing lets them in, each topic of their chat is
+    forgotten now and deleted (with what it shows) through the outbox, and each window of
+    theirs ends or is withdrawn from them, all in this transaction; returns the windows that
+    closed, for the caller to tell everyone concerned."""
     await uow.staff.deactivate(staff_id)
+    # Before the windows: their topics go with the removal, not again with each window.
     await drop_staff_topics(uow, staff_id)
     await uow.audit(actor, "staff.remove", staff_id)
+    return tuple(await interpreting.leave(uow, staff_id, actor))

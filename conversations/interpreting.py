@@ -184,6 +184,22 @@ async def end(uow: Work, staff: StaffView, child: ChildView) -> Closed | None:
     return await settle(uow, window) or await _closed(uow, window, ENDED, _actor(staff))
 
 
+async def leave(uow: Work, interpreter_id: str, actor: str) -> list[Closed]:
+    """They are leaving the staff (`enrolment.take_off_staff`): every window they hold ends
+    now, so no young person goes on believing they read the chat; each request still offered
+    to them is withdrawn from them, and lapses now if no one it went to is left to take it."""
+    closed: list[Closed] = []
+    for window in await uow.windows.involving(interpreter_id):
+        if window.status == OPEN:
+            closed.append(await settle(uow, window) or await _closed(uow, window, ENDED, actor))
+            continue
+        left = await uow.windows.withdraw(window.id, interpreter_id)
+        await uow.audit(actor, "interpreter.withdraw", left.child_id, f"to={interpreter_id}")
+        if not await _views(uow, left.offered):
+            closed.append(await settle(uow, left) or await _closed(uow, left, LAPSED, actor))
+    return closed
+
+
 async def due(uow: Work) -> list[Closed]:
     """Every window and offer whose time is up, closed: for the sweeper."""
     return [closed for w in await uow.windows.due(uow.now) if (closed := await settle(uow, w))]

@@ -2,7 +2,10 @@
 
 The young person's advocate (or a supervisor) closes the case with a reason; the erasure is
 due ``retention_days`` later. Their advocate is warned once a week before (at once if that time
-has already passed). Staff may reopen the case until it is erased.
+has already passed). Staff may reopen the case until it is erased. A case does not close while
+its young person is missing (an episode not yet closed with /found): their going missing opens a
+closed case, and one closed while they were missing (an older version allowed it) is opened
+again, not erased, when its erasure falls due.
 
 A young person whose case is closed can still write: safety first, their first message reopens
 the case (their messages are relayed and screened as always, and an urgent one alerts), and the
@@ -39,12 +42,16 @@ REASON_WORDS = {
 
 
 class CloseRefused(AlongsideError):
-    """A case that cannot be closed now: already closed, or with an alert not resolved."""
+    """A case that cannot be closed now: already closed, its young person missing (since
+    `missing_since`), or with an alert not resolved."""
 
-    def __init__(self, why: str, open_alerts: int = 0) -> None:
+    def __init__(
+        self, why: str, open_alerts: int = 0, missing_since: datetime | None = None
+    ) -> None:
         super().__init__(why)
         self.why = why
         self.open_alerts = open_alerts
+        self.missing_since = missing_since
 
 
 @dataclass(frozen=True)
@@ -70,17 +77,26 @@ def erase_due(now: datetime, retention_days: int) -> datetime:
     return now + timedelta(days=retention_days)
 
 
+async def check_closable(uow: Work, child: ChildView) -> None:
+    """Raises `CloseRefused` when the case cannot close now: it is closed already, they are
+    missing (their record is what the search and the return interview need), or an alert about
+    them is not resolved."""
+    if await uow.closures.get(child.id) is not None:
+        raise CloseRefused("closed")
+    if (episode := await uow.episodes.current(child.id)) is not None:
+        raise CloseRefused("missing", missing_since=episode.opened_at)
+    if open_alerts := await uow.alerts.open_count(child.id):
+        raise CloseRefused("alerts", open_alerts)
+
+
 async def close_case(
     uow: Work, staff: StaffView, child: ChildView, reason: Reason, retention_days: int
 ) -> Closure:
     """Close the case; raises `AccessDenied` for anyone but their advocate or a supervisor,
-    `CloseRefused` when it is closed already or an alert about them is open."""
+    `CloseRefused` as `check_closable`."""
     if not may_act_for(staff, child):
         raise AccessDenied(DENIED)
-    if await uow.closures.get(child.id) is not None:
-        raise CloseRefused("closed")
-    if open_alerts := await uow.alerts.open_count(child.id):
-        raise CloseRefused("alerts", open_alerts)
+    await check_closable(uow, child)
     due = erase_due(uow.now, retention_days)
     closure = await uow.closures.add(
         child, closed_by=staff.id, reason=reason.code, words=reason.words, erase_due_at=due
@@ -139,12 +155,20 @@ async def to_warn(uow: Work) -> list[Closure]:
     return due
 
 
-ERASE, HOLD_AND_TELL, HOLD = "erase", "hold_and_tell", "hold"
+ERASE, HOLD_AND_TELL, HOLD, REOPENED = "erase", "hold_and_tell", "hold", "reopened"
 
 
 async def due_action(uow: Work, closure: Closure) -> str:
-    """What to do with a closure whose erasure is due: `ERASE`, or wait for an open alert
-    (`HOLD_AND_TELL` the first time, audited and marked, so the readers are told once)."""
+    """What to do with a closure whose erasure is due: `ERASE`; wait for an open alert
+    (`HOLD_AND_TELL` the first time, audited and marked, so the readers are told once); or,
+    while they are missing, nothing more: the case is `REOPENED` now, audited, for the readers
+    to be told (once: it is no longer closed)."""
+    if await uow.episodes.current(closure.child_id) is not None:
+        # Going missing opens a case: held instead, it would be erased at the first sweep
+        # after /found, before the return interview it is kept for.
+        await uow.closures.reopen(closure.child_id)
+        await uow.audit("system", "case.reopen", closure.child_id, "missing")
+        return REOPENED
     open_alerts = await uow.alerts.open_count(closure.child_id)
     if not open_alerts:
         return ERASE

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from conversations.ids import new_id
 from conversations.models import InterpreterWindow
@@ -70,9 +70,23 @@ class WindowRepository(Protocol):
         """Offered or open windows whose time is up."""
         ...
 
+    async def involving(self, interpreter_id: str) -> list[Window]:
+        """The open windows this interpreter holds and the requests still offered to them."""
+        ...
+
+    async def withdraw(self, window_id: str, interpreter_id: str) -> Window:
+        """The request is no longer offered to this interpreter."""
+        ...
+
     async def open(self, window_id: str, interpreter_id: str, ends_at: datetime) -> Window: ...
 
     async def close(self, window_id: str, status: str, by: str) -> Window: ...
+
+
+def _involves(window: Window, interpreter_id: str) -> bool:
+    if window.status == OPEN:
+        return window.interpreter_id == interpreter_id
+    return window.status == OFFERED and interpreter_id in window.offered
 
 
 def _record(row: InterpreterWindow) -> Window:
@@ -160,6 +174,34 @@ class SqlWindows:
         ).scalars()
         return [_record(row) for row in rows]
 
+    async def involving(self, interpreter_id: str) -> list[Window]:
+        rows = (
+            await self.session.execute(
+                select(InterpreterWindow)
+                .where(
+                    or_(
+                        and_(
+                            InterpreterWindow.status == OPEN,
+                            InterpreterWindow.interpreter_id == interpreter_id,
+                        ),
+                        and_(
+                            InterpreterWindow.status == OFFERED,
+                            InterpreterWindow.offered.contains(interpreter_id, autoescape=True),
+                        ),
+                    )
+                )
+                .order_by(InterpreterWindow.asked_at)
+                .with_for_update()
+            )
+        ).scalars()
+        # The offers are a list in one column: matched as text, then checked as a list.
+        return [w for w in map(_record, rows) if _involves(w, interpreter_id)]
+
+    async def withdraw(self, window_id: str, interpreter_id: str) -> Window:
+        row = await self._row(window_id)
+        row.offered = ",".join(x for x in row.offered.split(",") if x and x != interpreter_id)
+        return _record(row)
+
     async def _row(self, window_id: str) -> InterpreterWindow:
         row = await self.session.get(InterpreterWindow, window_id)
         assert row is not None, "a window the unit has just read"
@@ -229,6 +271,16 @@ class FakeWindows:
 
     async def due(self, now: datetime) -> list[Window]:
         return [w for w in self.by_id.values() if w.status in CURRENT and w.ends_at <= now]
+
+    async def involving(self, interpreter_id: str) -> list[Window]:
+        found = [w for w in self.by_id.values() if _involves(w, interpreter_id)]
+        return sorted(found, key=lambda w: w.asked_at)
+
+    async def withdraw(self, window_id: str, interpreter_id: str) -> Window:
+        window = self.by_id[window_id]
+        offered = tuple(x for x in window.offered if x != interpreter_id)
+        self.by_id[window_id] = window = replace(window, offered=offered)
+        return window
 
     async def open(self, window_id: str, interpreter_id: str, ends_at: datetime) -> Window:
         window = replace(

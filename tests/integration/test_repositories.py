@@ -368,3 +368,46 @@ async def test_an_interpreter_window_is_offered_opened_and_closed(backend: Backe
         assert await uow.windows.held_by(selam.id) is None
         assert await uow.windows.due(START + timedelta(days=1)) == []
         assert await uow.replies.replied_to(ROSA, 404) is None
+
+
+async def test_the_windows_an_interpreter_is_in_and_an_offer_withdrawn(backend: Backend) -> None:
+    async with backend.unit() as uow:
+        rosa = await uow.staff.add(_staff(ROSA, "Rosa"))
+        selam = await uow.staff.add(_staff(OMAR, "Selam", Role.INTERPRETER))
+        dawit = await uow.staff.add(_staff(OTHER + 1, "Dawit", Role.INTERPRETER))
+        star, moon = [
+            await uow.children.add(
+                telegram_id=tg, ref=ref, nickname="S", locale="ti", advocate_id=rosa.id
+            )
+            for tg, ref in ((CHILD, "K7F"), (OTHER, "M4R"))
+        ]
+        held = await uow.windows.add(
+            child_id=star.id,
+            asked_by=rosa.id,
+            language="ti",
+            offered=[selam.id],
+            lapses_at=START + timedelta(hours=2),
+        )
+        await uow.windows.open(held.id, selam.id, START + timedelta(hours=2))
+    backend.advance(minutes=1)
+    async with backend.unit() as uow:
+        offer = await uow.windows.add(
+            child_id=moon.id,
+            asked_by=rosa.id,
+            language="ti",
+            offered=[dawit.id, selam.id],
+            lapses_at=START + timedelta(hours=2),
+        )
+    async with backend.unit() as uow:
+        found = await uow.windows.involving(selam.id)
+        assert [(w.id, w.status) for w in found] == [(held.id, "open"), (offer.id, "offered")]
+        assert [w.id for w in await uow.windows.involving(dawit.id)] == [offer.id]
+        assert await uow.windows.involving(rosa.id) == []
+        left = await uow.windows.withdraw(offer.id, selam.id)
+    assert (left.status, left.offered) == ("offered", (dawit.id,))
+    async with backend.unit() as uow:
+        assert await uow.windows.get(offer.id) == left
+        assert [w.id for w in await uow.windows.involving(selam.id)] == [held.id]
+        await uow.windows.close(held.id, "ended", "operator")
+    async with backend.unit() as uow:
+        assert await uow.windows.involving(selam.id) == []

@@ -182,7 +182,7 @@ async def test_staff_remove_waits_for_their_children(opened: Opened) -> None:
         with pytest.raises(StaffError, match="still have 1"):
             await enrolment.remove_staff(uow, ROSALIND)
         removed = await enrolment.remove_staff(uow, SUPERVISOR)
-        assert not removed.active
+        assert not removed.staff.active
         await uow.commit()
     async with opened.store.unit() as uow:
         assert await people.find_staff(uow, SUPERVISOR) is None

@@ -251,3 +251,54 @@ async def test_the_interpreters_topic_goes_when_the_window_closes(
     assert [(s.chat_id, s.message.extra, s.options) for s in drops] == [
         (SELAM, {"thread": 40}, {"child_id": child.id, "staff_id": selam.id})
     ]
+
+
+async def test_leaving_the_staff_ends_their_window_and_withdraws_their_offers(
+    uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
+) -> None:
+    rosa, selam, dawit, child = team
+    other = await _child(uow, rosa, MOON, "ti")
+    held = await interpreting.ask(uow, rosa, child, HOURS)
+    assert held.window is not None
+    await interpreting.accept(uow, selam, held.window.id, HOURS)
+    offered = await interpreting.ask(uow, rosa, other, HOURS)
+    assert offered.window is not None
+    assert offered.window.offered == (dawit.id,), "Selam is busy"
+
+    # Selam leaves: their window ends, by whoever removed them; no offer of theirs is left.
+    await uow.staff.deactivate(selam.id)
+    (closed,) = await interpreting.leave(uow, selam.id, "operator")
+    assert (closed.window.status, closed.window.closed_by) == (ENDED, "operator")
+    assert closed.child == child
+    assert closed.interpreter is not None
+    assert not closed.interpreter.active
+    assert closed.asked_by == rosa
+    assert (uow.audited[-1].actor, uow.audited[-1].action) == ("operator", "interpreter.end")
+    assert await interpreting.reader_of(uow, child) == (None, None)
+    assert await interpreting.leave(uow, selam.id, "operator") == []
+
+    # Dawit leaves with a request offered to them alone: withdrawn, and lapsed now.
+    await uow.staff.deactivate(dawit.id)
+    (lapsed,) = await interpreting.leave(uow, dawit.id, f"staff:{rosa.id}")
+    assert lapsed.window.status == LAPSED
+    assert lapsed.window.offered == ()
+    assert (lapsed.interpreter, lapsed.offered) == (None, ())
+    assert uow.actions()[-2:] == ["interpreter.withdraw", "interpreter.lapse"]
+    assert await uow.windows.current(other.id) is None
+
+
+async def test_an_offer_withdrawn_from_one_interpreter_stays_open_for_the_others(
+    uow: FakeUnitOfWork, team: tuple[StaffView, StaffView, StaffView, ChildView]
+) -> None:
+    rosa, selam, dawit, child = team
+    asked = await interpreting.ask(uow, rosa, child, HOURS)
+    assert asked.window is not None
+    await uow.staff.deactivate(selam.id)
+    assert await interpreting.leave(uow, selam.id, "operator") == []
+    assert uow.audited[-1].detail == f"to={selam.id}"
+    current = await uow.windows.current(child.id)
+    assert current is not None
+    assert (current.status, current.offered) == ("offered", (dawit.id,))
+    accepted = await interpreting.accept(uow, dawit, asked.window.id, HOURS)
+    assert isinstance(accepted, Accepted)
+    assert accepted.others == ()

@@ -208,13 +208,14 @@ async def test_an_advocate_leaves_only_once_their_young_people_are_handed_over(
         await enrolment.retire_advocate(uow, omar, rosa)
     with pytest.raises(AccessDenied):
         await enrolment.retire_advocate(uow, lead, lead)
-    assert await enrolment.retire_advocate(uow, lead, rosa) == 1
+    assert (await enrolment.retire_advocate(uow, lead, rosa)).keeping == 1
     assert (await uow.staff.get(rosa.id)) == rosa
     await uow.children.hand_to(child.id, omar.id)
     # A topic of Rosa's chat that Telegram would not delete at the handover, and Omar's own.
     await uow.topics.remember(rosa.id, child.id, 7)
     await uow.topics.remember(omar.id, child.id, 8)
-    assert await enrolment.retire_advocate(uow, lead, rosa) == 0
+    removal = await enrolment.retire_advocate(uow, lead, rosa)
+    assert (removal.keeping, removal.closed) == (0, ())
     gone = await uow.staff.get(rosa.id)
     assert gone is not None
     assert not gone.active

@@ -1,6 +1,6 @@
 """Retention: who may close a case, when its record is due to go, the warning a week before
-(once), reopening by staff or by the young person writing, and an open alert holding the
-erasure back."""
+(once), reopening by staff or by the young person writing, an open alert holding the erasure
+back, and a missing young person's case staying open."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from conversations import retention
+from conversations import missing, retention
 from conversations.closures import ADULT, ENDED, OTHER
 from conversations.errors import AccessDenied
 from conversations.fakes import FakeUnitOfWork
@@ -58,6 +58,47 @@ async def test_an_open_alert_refuses_a_close(uow: FakeUnitOfWork) -> None:
         await retention.close_case(uow, rosa, child, Reason(ENDED, ""), DAYS)
     assert refused.value.open_alerts == 2
     assert await uow.closures.get(child.id) is None
+
+
+async def test_a_case_stays_open_while_they_are_missing(uow: FakeUnitOfWork) -> None:
+    rosa = await enrol(uow, ROSA, "Rosa")
+    child = await linked_child(uow, rosa, STAR)
+    opened = await missing.open_episode(uow, rosa, child)
+    uow.advance(hours=3)
+    audited = len(uow.audited)
+    # Its alert resolved or not, the case does not close until they are found.
+    for open_alerts in (1, 0):
+        uow.alerts.open[child.id] = open_alerts
+        with pytest.raises(CloseRefused) as refused:
+            await retention.close_case(uow, rosa, child, Reason(ENDED, ""), DAYS)
+        assert (refused.value.why, refused.value.missing_since) == (
+            "missing",
+            opened.episode.opened_at,
+        )
+    assert await uow.closures.get(child.id) is None
+    assert len(uow.audited) == audited, "nothing changed"
+    await missing.found(uow, rosa, child)
+    await retention.check_closable(uow, child)
+    await retention.close_case(uow, rosa, child, Reason(ENDED, ""), DAYS)
+    assert await uow.closures.get(child.id) is not None
+
+
+async def test_a_case_closed_while_missing_is_opened_again_when_due(uow: FakeUnitOfWork) -> None:
+    rosa = await enrol(uow, ROSA, "Rosa")
+    child = await linked_child(uow, rosa, STAR)
+    await retention.close_case(uow, rosa, child, Reason(ENDED, ""), DAYS)
+    # As an older version let happen: the episode's alert resolved, then the case closed.
+    await uow.episodes.add(child.id, rosa.id)
+    uow.advance(days=DAYS)
+    (closure,) = await uow.closures.due(uow.now)
+    assert await retention.due_action(uow, closure) == retention.REOPENED
+    assert await uow.closures.get(child.id) is None
+    assert await uow.closures.due(uow.now) == []
+    assert (uow.audited[-1].actor, uow.audited[-1].action, uow.audited[-1].detail) == (
+        "system",
+        "case.reopen",
+        "missing",
+    )
 
 
 async def test_warned_once_a_week_before_then_due(uow: FakeUnitOfWork) -> None:
