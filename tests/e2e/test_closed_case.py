@@ -159,7 +159,8 @@ async def test_asking_for_someone_or_going_missing_reopens_a_closed_case(
     # (That time is the check-in hour at least 12 hours after the reopening: how far away it is
     # depends on the hour the test runs at, so the clock moves to it rather than by a day.)
     due = [await _next_check_in(database_url, ref) for ref in (moon, sun)]
-    assert all(at is not None for at in due) and await _next_check_in(database_url, star) is None
+    assert all(at is not None for at in due)
+    assert await _next_check_in(database_url, star) is None
     bot.clock.advance(seconds=(max(at for at in due if at) - bot.clock.now()).total_seconds() + 60)
     await emu.wait_for(lambda: len(_asked(bot, bea)) == 2, description="Moon asked on day two")
     await emu.wait_for(lambda: len(_asked(bot, cai)) == 2, description="Sun asked on day two")
