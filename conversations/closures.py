@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from conversations.ids import new_id
 from conversations.models import CaseClosure, ClosedSpan
@@ -91,6 +91,10 @@ def _record(row: CaseClosure, words: str | None = None) -> Closure:
     )
 
 
+# Asked with every message a young person writes: built once.
+_CLOSURE_OF_CHILD = select(CaseClosure).where(CaseClosure.child_id == bindparam("b_child"))
+
+
 class SqlClosures:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -98,7 +102,7 @@ class SqlClosures:
 
     async def _row(self, child_id: str) -> CaseClosure | None:
         return (
-            await self.session.execute(select(CaseClosure).where(CaseClosure.child_id == child_id))
+            await self.session.execute(_CLOSURE_OF_CHILD, {"b_child": child_id})
         ).scalar_one_or_none()
 
     async def get(self, child_id: str) -> Closure | None:

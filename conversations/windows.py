@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, or_, select
 
 from conversations.ids import new_id
 from conversations.models import InterpreterWindow, Message, OutboxMessage
@@ -113,6 +113,29 @@ def _record(row: InterpreterWindow) -> Window:
     )
 
 
+Newest = Select[InterpreterWindow]
+
+
+def _newest_window(*where: object) -> Newest:
+    return (
+        select(InterpreterWindow)
+        .where(*where)  # type: ignore[arg-type]
+        .order_by(InterpreterWindow.asked_at.desc())
+        .limit(1)
+    )
+
+
+# Asked with every message a young person or their advocate writes: built once, and without
+# an IN list, which SQLAlchemy would render anew at each execution.
+_CURRENT_FOR_CHILD = _newest_window(
+    InterpreterWindow.child_id == bindparam("b_value"),
+    or_(InterpreterWindow.status == OFFERED, InterpreterWindow.status == OPEN),
+)
+_HELD_BY = _newest_window(
+    InterpreterWindow.interpreter_id == bindparam("b_value"), InterpreterWindow.status == OPEN
+)
+
+
 class SqlWindows:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -146,30 +169,15 @@ class SqlWindows:
         row = await self.session.get(InterpreterWindow, window_id, with_for_update=True)
         return None if row is None else _record(row)
 
-    async def _first(self, *where: object) -> Window | None:
-        row = (
-            (
-                await self.session.execute(
-                    select(InterpreterWindow)
-                    .where(*where)  # type: ignore[arg-type]
-                    .order_by(InterpreterWindow.asked_at.desc())
-                    .limit(1)
-                )
-            )
-            .scalars()
-            .first()
-        )
+    async def _first(self, statement: Newest, value: str) -> Window | None:
+        row = (await self.session.execute(statement, {"b_value": value})).scalars().first()
         return None if row is None else _record(row)
 
     async def current(self, child_id: str) -> Window | None:
-        return await self._first(
-            InterpreterWindow.child_id == child_id, InterpreterWindow.status.in_(CURRENT)
-        )
+        return await self._first(_CURRENT_FOR_CHILD, child_id)
 
     async def held_by(self, interpreter_id: str) -> Window | None:
-        return await self._first(
-            InterpreterWindow.interpreter_id == interpreter_id, InterpreterWindow.status == OPEN
-        )
+        return await self._first(_HELD_BY, interpreter_id)
 
     async def due(self, now: datetime) -> list[Window]:
         rows = (
