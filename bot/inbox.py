@@ -114,15 +114,16 @@ class Inbox:
             return
         first = incoming[0].update_id
         async with self.store.unit() as uow:
-            inserted = await queue.accept(uow, incoming)
             # Under the writer's lock: the inbox loop is not between taking an update and
             # handling it, and `fresh` holds every accepted update not yet handled.
-            if not (self.caught_up and not self.fresh and first in inserted):
+            inline = self.caught_up and not self.fresh
+            inserted = await queue.accept(uow, incoming, handling=first if inline else None)
+            if not (inline and first in inserted):
                 await self._commit_accepted(uow, inserted)
                 self.runtime.inbox_ready.set()
                 return
             try:
-                failed = await self._handle_in(uow, app, first, incoming[0].raw)
+                failed = await self._handle_in(uow, app, first, incoming[0].raw, marked=True)
             except BaseException:
                 # Committed or not, the rest of the batch is not in `fresh`: the store has the
                 # last word on what is pending.
@@ -217,10 +218,11 @@ class Inbox:
         return 1
 
     async def _handle_in(
-        self, uow: UnitOfWork, app: AlongsideApp, update_id: int, raw: Any
+        self, uow: UnitOfWork, app: AlongsideApp, update_id: int, raw: Any, *, marked: bool = False
     ) -> tuple[str, bool] | None:
-        """Run the handlers in `uow`, and commit it with the update marked done. None once
-        committed; else the error's name, and whether no later try could do better."""
+        """Run the handlers in `uow`, and commit it with the update marked done (already, if
+        `marked`). None once committed; else the error's name, and whether no later try could
+        do better."""
         state = UpdateState(uow)
         token = current.set(state)
         unreadable = False
@@ -237,7 +239,9 @@ class Inbox:
         finally:
             current.reset(token)
         if state.error is None:
-            state.error = await queue.mark_done(uow, update_id)
+            state.error = await (
+                queue.commit_handled(uow) if marked else queue.mark_done(uow, update_id)
+            )
         return None if state.error is None else (state.error, unreadable)
 
     async def _failed(self, update_id: int, error: str, *, final: bool = False) -> None:
