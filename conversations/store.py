@@ -22,7 +22,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Select, String, and_, cast, column, event, func, or_, select, table, text
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    cast,
+    column,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -82,6 +95,7 @@ def _in_the_way(horizon: str) -> Select[int]:
     )
 
 
+_QUEUE = insert(Base.metadata.tables[OutboxMessage.__tablename__])
 # Emergency answers, alert cards and acknowledgements: never behind routine messages.
 SAFETY_PURPOSES = frozenset({"safety", "alert", "card"})
 # What the database raises when it is away, full or refusing: SQLAlchemy's errors, and what a
@@ -604,29 +618,36 @@ class UnitOfWork:
         if self.answering is not None and self.answering[0] == chat_id and message.thread is None:
             # An answer to what was written in a topic goes in that topic, not the chat itself.
             message = replace(message, thread=self.answering[1])
+        chat_index = self.index.telegram(chat_id)
+        rows = []
         for part in message.parts():
             uid = new_id()
-            self.session.add(
-                OutboxMessage(
-                    uid=uid,
-                    chat_index=self.index.telegram(chat_id),
-                    chat_sealed=await self.seal(key, str(chat_id), "outbox", "chat", uid),
-                    payload_sealed=await self.seal_json(
+            rows.append(
+                {
+                    "uid": uid,
+                    "chat_index": chat_index,
+                    "chat_sealed": await self.seal(key, str(chat_id), "outbox", "chat", uid),
+                    "payload_sealed": await self.seal_json(
                         key, part.to_json(), "outbox", "payload", uid
                     ),
-                    purpose=purpose,
-                    status="pending",
-                    attempts=0,
-                    not_before=self.now,
-                    created_at=self.now,
-                    child_id=child_id,
-                    staff_id=staff_id,
-                    message_id=message_id,
-                    reply_to_message_id=reply_to_message_id,
-                    lane=lane,
-                    alert_id=alert_id,
-                )
+                    "purpose": purpose,
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": self.now,
+                    "created_at": self.now,
+                    "child_id": child_id,
+                    "staff_id": staff_id,
+                    "message_id": message_id,
+                    "reply_to_message_id": reply_to_message_id,
+                    "lane": lane,
+                    "alert_id": alert_id,
+                }
             )
-            self.queued += 1
             # Only the first part answers the message it replies to.
             reply_to_message_id = None
+        # Written now, as the next read's autoflush would have written them, after what they
+        # refer to (a message, a child); as plain rows, since nothing reads them back here.
+        if self.session.new or self.session.dirty or self.session.deleted:
+            await self.session.flush()
+        await self.session.execute(_QUEUE, rows)
+        self.queued += len(rows)
