@@ -23,6 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    Insert,
     Select,
     String,
     and_,
@@ -645,9 +646,13 @@ class UnitOfWork:
             )
             # Only the first part answers the message it replies to.
             reply_to_message_id = None
-        # Written now, as the next read's autoflush would have written them, after what they
-        # refer to (a message, a child); as plain rows, since nothing reads them back here.
+        # As plain rows: nothing reads them back in this unit.
+        await self.insert(_QUEUE, rows)
+        self.queued += len(rows)
+
+    async def insert(self, statement: Insert, rows: list[dict[str, Any]]) -> None:
+        """Write rows with one prepared INSERT now, as the next read's autoflush would have
+        written them: after what they refer to, which the unit may still hold unflushed."""
         if self.session.new or self.session.dirty or self.session.deleted:
             await self.session.flush()
-        await self.session.execute(_QUEUE, rows)
-        self.queued += len(rows)
+        await self.session.execute(statement, rows)
