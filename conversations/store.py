@@ -399,7 +399,6 @@ class UnitOfWork:
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self.store = store
         self.read_only = read_only
-        self.session: AsyncSession = store.sessions()
         self.keyring = store.keyring
         self.index = store.index
         self.now = store.clock.now()
@@ -418,10 +417,18 @@ class UnitOfWork:
             self._locked = True
         return self
 
+    @cached_property
+    def session(self) -> AsyncSession:
+        # Made when first used: a unit that only opens sealed values never needs one.
+        return self.store.sessions()
+
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.session.rollback()
-            await self.session.close()
+            session: AsyncSession | None = self.__dict__.get("session")
+            if session is not None:
+                if session.in_transaction():
+                    await session.rollback()
+                await session.close()
         finally:
             if self._locked and self.store.write_lock is not None:
                 self.store.write_lock.release()
@@ -653,6 +660,12 @@ class UnitOfWork:
     async def insert(self, statement: Insert, rows: list[dict[str, Any]]) -> None:
         """Write rows with one prepared INSERT now, as the next read's autoflush would have
         written them: after what they refer to, which the unit may still hold unflushed."""
-        if self.session.new or self.session.dirty or self.session.deleted:
-            await self.session.flush()
+        await self.flush_pending()
         await self.session.execute(statement, rows)
+
+    async def flush_pending(self) -> None:
+        """Write what the unit holds unflushed: an ORM query would first (autoflush), a plain
+        statement does not."""
+        session = self.session
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
