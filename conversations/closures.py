@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import bindparam, select
 
 from conversations.ids import new_id
-from conversations.models import CaseClosure, ClosedSpan
+from conversations.models import Base, CaseClosure, ClosedSpan
 from conversations.people import ChildView
 
 if TYPE_CHECKING:
@@ -91,8 +91,9 @@ def _record(row: CaseClosure, words: str | None = None) -> Closure:
     )
 
 
+_CLOSURES = Base.metadata.tables[CaseClosure.__tablename__]
 # Asked with every message a young person writes: built once.
-_CLOSURE_OF_CHILD = select(CaseClosure).where(CaseClosure.child_id == bindparam("b_child"))
+_CLOSURE_OF_CHILD = select(_CLOSURES.c.id).where(_CLOSURES.c.child_id == bindparam("b_child"))
 
 
 class SqlClosures:
@@ -101,9 +102,11 @@ class SqlClosures:
         self.session = uow.session
 
     async def _row(self, child_id: str) -> CaseClosure | None:
-        return (
-            await self.session.execute(_CLOSURE_OF_CHILD, {"b_child": child_id})
-        ).scalar_one_or_none()
+        # Asked of every message a young person writes, and nearly always none: a plain read
+        # of the id first, the row (and its bond) only when there is one.
+        await self.uow.flush_pending()
+        closure_id = (await self.session.execute(_CLOSURE_OF_CHILD, {"b_child": child_id})).scalar()
+        return None if closure_id is None else await self.session.get(CaseClosure, closure_id)
 
     async def get(self, child_id: str) -> Closure | None:
         row = await self._row(child_id)

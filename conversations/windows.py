@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Select, bindparam, or_, select
 
 from conversations.ids import new_id
-from conversations.models import InterpreterWindow, Message, OutboxMessage
+from conversations.models import Base, InterpreterWindow, Message, OutboxMessage
 
 if TYPE_CHECKING:
     from conversations.fakes import FakeUnitOfWork
@@ -125,11 +125,17 @@ def _newest_window(*where: object) -> Newest:
     )
 
 
-# Asked with every message a young person or their advocate writes: built once, and without
-# an IN list, which SQLAlchemy would render anew at each execution.
-_CURRENT_FOR_CHILD = _newest_window(
-    InterpreterWindow.child_id == bindparam("b_value"),
-    or_(InterpreterWindow.status == OFFERED, InterpreterWindow.status == OPEN),
+_WINDOWS = Base.metadata.tables[InterpreterWindow.__tablename__]
+# Asked with every message a young person or their advocate writes, and nearly always none: the
+# id alone, built once, and without an IN list (SQLAlchemy renders one anew each time).
+_CURRENT_FOR_CHILD = (
+    select(_WINDOWS.c.id)
+    .where(
+        _WINDOWS.c.child_id == bindparam("b_value"),
+        or_(_WINDOWS.c.status == OFFERED, _WINDOWS.c.status == OPEN),
+    )
+    .order_by(_WINDOWS.c.asked_at.desc())
+    .limit(1)
 )
 _HELD_BY = _newest_window(
     InterpreterWindow.interpreter_id == bindparam("b_value"), InterpreterWindow.status == OPEN
@@ -174,7 +180,12 @@ class SqlWindows:
         return None if row is None else _record(row)
 
     async def current(self, child_id: str) -> Window | None:
-        return await self._first(_CURRENT_FOR_CHILD, child_id)
+        await self.uow.flush_pending()
+        found = (await self.session.execute(_CURRENT_FOR_CHILD, {"b_value": child_id})).scalar()
+        if found is None:
+            return None
+        row = await self.session.get(InterpreterWindow, found)
+        return None if row is None else _record(row)
 
     async def held_by(self, interpreter_id: str) -> Window | None:
         return await self._first(_HELD_BY, interpreter_id)
