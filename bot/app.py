@@ -350,8 +350,10 @@ async def serve(
         await stop.wait()
         log.info("bot.stopping")
         if poller is not None:
-            # An unanswered getUpdates is harmless: nothing was confirmed.
-            poller.cancel()
+            # An unanswered getUpdates is harmless: nothing was confirmed. A batch being
+            # accepted (its first update handled with it) is let finish.
+            async with inbox.polling:
+                poller.cancel()
             await asyncio.gather(poller, return_exceptions=True)
         worker_stop.set()
         await asyncio.gather(*running.tasks, return_exceptions=True)

@@ -27,13 +27,11 @@ async def identify(ctx: AlongsideContext, update: Update) -> Person:
     user = update.effective_user
     if user is None:
         return None
-    staff = await people.find_staff(ctx.uow, user.id)
-    if staff is not None:
-        if staff.unreachable and update.my_chat_member is None:
-            # They wrote, so the chat is open again: alerts reach them once more.
-            await people.set_staff_reachable(ctx.uow, staff.id, True)
-        return staff
-    return await people.find_child(ctx.uow, user.id)
+    person = await people.find_sender(ctx.uow, user.id)
+    if isinstance(person, StaffView) and person.unreachable and update.my_chat_member is None:
+        # They wrote, so the chat is open again: alerts reach them once more.
+        await people.set_staff_reachable(ctx.uow, person.id, True)
+    return person
 
 
 async def identify_sender(update: object, ctx: AlongsideContext) -> None:

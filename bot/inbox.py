@@ -6,7 +6,10 @@ primary key on ``update_id`` absorbs. Handling runs each update in one unit of w
 handlers' changes, the messages they queue and the "done" mark commit together.
 
 On SQLite one process does everything, so what it accepts is handed to its handler directly;
-the store is read for pending updates only at start and after an update failed.
+the store is read for pending updates only at start and after an update failed. There, too, the
+first update of a polled batch is handled in the transaction that accepts the batch when nothing
+older waits: its rows, its effects and its "done" mark commit together, before the offset moves
+past it, one commit where there were two (`Inbox.accept_polled`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from bot.health import Retry
 from bot.runtime import AlongsideApp, Runtime, UpdateState, current, wait_any
 from conversations import inbox as queue
 from conversations.inbox import MAX_ATTEMPTS, PENDING_BATCH, Incoming
-from conversations.store import STORE_ERRORS
+from conversations.store import STORE_ERRORS, UnitOfWork
 
 __all__ = ["ALLOWED_UPDATES", "MAX_ATTEMPTS", "Inbox", "chat_of", "poll", "process_forever"]
 
@@ -53,6 +56,14 @@ def chat_of(raw: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _incoming(updates: Iterable[Mapping[str, Any]]) -> list[Incoming]:
+    return [
+        Incoming(raw["update_id"], chat_of(raw), raw)
+        for raw in updates
+        if isinstance(raw.get("update_id"), int)
+    ]
+
+
 class Inbox:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -60,29 +71,75 @@ class Inbox:
         # SQLite, one process: what this process accepted goes straight to its handler, not
         # by way of a read of what is pending. `caught_up` says whether every pending row is
         # in `fresh`: not at start (an earlier run may have left some), nor while an update
-        # that failed waits to be tried again.
+        # that failed waits to be tried again. An update leaves `fresh` once handled.
         self.fresh: list[tuple[int, bytes]] = []
         self.caught_up = False
         self.retrying = False
+        # Updates whose first try, in the transaction that polled them, failed: the inbox loop
+        # counts that try in their turn, as if it had made it (`_handle`).
+        self.tried: dict[int, tuple[str, bool]] = {}
+        # Held while a polled batch is accepted (and its first update handled): shutting down
+        # waits for it rather than cancel work half done.
+        self.polling = asyncio.Lock()
 
     async def accept(self, updates: Iterable[Mapping[str, Any]]) -> int:
         """Commit updates (duplicates ignored); returns how many were new."""
-        incoming = [
-            Incoming(raw["update_id"], chat_of(raw), raw)
-            for raw in updates
-            if isinstance(raw.get("update_id"), int)
-        ]
+        incoming = _incoming(updates)
         async with self.store.unit() as uow:
             inserted = await queue.accept(uow, incoming)
             if not incoming:
                 return 0
-            await uow.commit()
-            if self.store.is_sqlite:
-                # Still holding the writer's lock: a read of what is pending, which takes
-                # it too, sees these rows only once they are in `fresh` as well.
-                self.fresh.extend(sorted(inserted.items()))
+            await self._commit_accepted(uow, inserted)
         self.runtime.inbox_ready.set()
         return len(inserted)
+
+    async def _commit_accepted(self, uow: UnitOfWork, inserted: dict[int, bytes]) -> None:
+        await uow.commit()
+        if self.store.is_sqlite:
+            # Still holding the writer's lock: a read of what is pending, which takes it too,
+            # sees these rows only once they are in `fresh` as well.
+            self.fresh.extend(sorted(inserted.items()))
+
+    async def accept_polled(self, app: AlongsideApp, updates: Iterable[Mapping[str, Any]]) -> None:
+        """`accept` a batch from ``getUpdates``; on SQLite, when no update accepted before it
+        waits, its first update is handled in the same transaction (one commit, not two).
+
+        If handling it fails, all rolls back, the batch is accepted on its own, and the inbox
+        loop counts the failed try in the update's turn, as it counts its own: the rest wait
+        behind it as usual.
+        """
+        incoming = _incoming(updates)
+        if not self.store.is_sqlite or not incoming:
+            await self.accept(updates)
+            return
+        first = incoming[0].update_id
+        async with self.store.unit() as uow:
+            # Under the writer's lock: the inbox loop is not between taking an update and
+            # handling it, and `fresh` holds every accepted update not yet handled.
+            inline = self.caught_up and not self.fresh
+            inserted = await queue.accept(uow, incoming, handling=first if inline else None)
+            if not (inline and first in inserted):
+                await self._commit_accepted(uow, inserted)
+                self.runtime.inbox_ready.set()
+                return
+            try:
+                failed = await self._handle_in(uow, app, first, incoming[0].raw, marked=True)
+            except BaseException:
+                # Committed or not, the rest of the batch is not in `fresh`: the store has the
+                # last word on what is pending.
+                self.caught_up = False
+                raise
+            if failed is None:
+                self.fresh.extend(sorted(i for i in inserted.items() if i[0] != first))
+                if self.fresh:
+                    self.runtime.inbox_ready.set()
+                return
+        async with self.store.unit() as uow:
+            inserted = await queue.accept(uow, incoming)
+            await self._commit_accepted(uow, inserted)
+            if first in inserted:
+                self.tried[first] = failed
+        self.runtime.inbox_ready.set()
 
     async def next_offset(self) -> int | None:
         return await queue.next_offset(self.store)
@@ -105,7 +162,7 @@ class Inbox:
         while batch := await self.pending():
             progressed = 0
             for update_id, payload in batch:
-                progressed += await self.process_one(app, update_id, payload)
+                progressed += await self._handle(app, update_id, payload)
                 handled.add(update_id)
             done += progressed
             # A short batch was all there was: what arrives meanwhile sets `inbox_ready`.
@@ -119,14 +176,21 @@ class Inbox:
     async def _process_fresh(self, app: AlongsideApp) -> int:
         done = 0
         while self.fresh and self.caught_up:
-            batch, self.fresh = self.fresh, []
-            for update_id, payload in batch:
-                done += await self.process_one(app, update_id, payload)
-                if not self.caught_up:
-                    # One failed and waits to be tried again; the rest stay pending behind
-                    # it, to be read again from the store in order.
-                    break
+            update_id, payload = self.fresh[0]
+            done += await self._handle(app, update_id, payload)
+            if not self.caught_up:
+                # One failed and waits to be tried again; the rest stay pending behind
+                # it, to be read again from the store in order.
+                break
+            # Only now out of `fresh`: nothing polled after it is handled first.
+            self.fresh.pop(0)
         return done
+
+    async def _handle(self, app: AlongsideApp, update_id: int, payload: bytes | None) -> int:
+        if (tried := self.tried.pop(update_id, None)) is not None:
+            await self._failed(update_id, tried[0], final=tried[1])
+            return 1
+        return await self.process_one(app, update_id, payload)
 
     async def process_one(
         self, app: AlongsideApp, update_id: int, payload: bytes | None = None
@@ -141,29 +205,44 @@ class Inbox:
                 payload = await queue.claim(uow, update_id)
                 if payload is None:
                     return 0
-            state = UpdateState(uow)
-            token = current.set(state)
-            unreadable = False
             try:
                 raw = await uow.open_json(payload, "inbox", "payload", str(update_id))
-                update = Update.de_json(raw, app.bot)
             except Exception as exc:
-                # Forged or mangled past what the library can read: no later try reads it.
-                state.error, unreadable = type(exc).__name__, True
+                # Damaged past opening: no later try reads it.
+                failed: tuple[str, bool] | None = (type(exc).__name__, True)
             else:
-                try:
-                    await app.process_update(update)
-                except Exception as exc:  # a malformed update must not stop the queue
-                    state.error = type(exc).__name__
-            finally:
-                current.reset(token)
-            if state.error is None:
-                state.error = await queue.mark_done(uow, update_id)
-                if state.error is None:
-                    return 1
-            error = state.error
-        await self._failed(update_id, error, final=unreadable)
+                failed = await self._handle_in(uow, app, update_id, raw)
+            if failed is None:
+                return 1
+        await self._failed(update_id, failed[0], final=failed[1])
         return 1
+
+    async def _handle_in(
+        self, uow: UnitOfWork, app: AlongsideApp, update_id: int, raw: Any, *, marked: bool = False
+    ) -> tuple[str, bool] | None:
+        """Run the handlers in `uow`, and commit it with the update marked done (already, if
+        `marked`). None once committed; else the error's name, and whether no later try could
+        do better."""
+        state = UpdateState(uow)
+        token = current.set(state)
+        unreadable = False
+        try:
+            update = Update.de_json(raw, app.bot)
+        except Exception as exc:
+            # Forged or mangled past what the library can read: no later try reads it.
+            state.error, unreadable = type(exc).__name__, True
+        else:
+            try:
+                await app.process_update(update)
+            except Exception as exc:  # a malformed update must not stop the queue
+                state.error = type(exc).__name__
+        finally:
+            current.reset(token)
+        if state.error is None:
+            state.error = await (
+                queue.commit_handled(uow) if marked else queue.mark_done(uow, update_id)
+            )
+        return None if state.error is None else (state.error, unreadable)
 
     async def _failed(self, update_id: int, error: str, *, final: bool = False) -> None:
         """Roll back the update's effects and count the try; after the last (or at once, when
@@ -229,7 +308,8 @@ async def poll(runtime: Runtime, app: AlongsideApp, inbox: Inbox, stop: asyncio.
         if not updates:
             continue
         try:
-            await inbox.accept(updates)
+            async with inbox.polling:
+                await inbox.accept_polled(app, updates)
         except STORE_ERRORS as exc:
             await wait_any(stop, stop, retry.failed(exc))
             continue

@@ -76,6 +76,19 @@ def _values(row: Bonded, *, new: bool) -> list[tuple[str, Any]]:
     return values
 
 
+def bonded(index: BlindIndex, model: type[Bonded], row: dict[str, Any]) -> dict[str, Any]:
+    """A new row of `model`, written without the ORM, with the bond a flush would give it."""
+    table = _table(model)
+    values = []
+    for name in model.BOND:
+        value = row.get(name)
+        default = table.c[name].default
+        if value is None and isinstance(default, ScalarElementColumnDefault):
+            value = default.arg  # as the INSERT will apply it
+        values.append((name, value))
+    return {**row, "bond": _expected(index, model, values)}
+
+
 def _index(session: Session) -> BlindIndex | None:
     index = session.info.get(INDEX)
     return index if isinstance(index, BlindIndex) else None

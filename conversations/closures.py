@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from conversations.ids import new_id
-from conversations.models import CaseClosure, ClosedSpan
+from conversations.models import Base, CaseClosure, ClosedSpan
 from conversations.people import ChildView
 
 if TYPE_CHECKING:
@@ -91,15 +91,22 @@ def _record(row: CaseClosure, words: str | None = None) -> Closure:
     )
 
 
+_CLOSURES = Base.metadata.tables[CaseClosure.__tablename__]
+# Asked with every message a young person writes: built once.
+_CLOSURE_OF_CHILD = select(_CLOSURES.c.id).where(_CLOSURES.c.child_id == bindparam("b_child"))
+
+
 class SqlClosures:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.session = uow.session
 
     async def _row(self, child_id: str) -> CaseClosure | None:
-        return (
-            await self.session.execute(select(CaseClosure).where(CaseClosure.child_id == child_id))
-        ).scalar_one_or_none()
+        # Asked of every message a young person writes, and nearly always none: a plain read
+        # of the id first, the row (and its bond) only when there is one.
+        await self.uow.flush_pending()
+        closure_id = (await self.session.execute(_CLOSURE_OF_CHILD, {"b_child": child_id})).scalar()
+        return None if closure_id is None else await self.session.get(CaseClosure, closure_id)
 
     async def get(self, child_id: str) -> Closure | None:
         row = await self._row(child_id)

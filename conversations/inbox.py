@@ -72,16 +72,28 @@ ACCEPT = {
 }
 
 
-async def accept(uow: UnitOfWork, updates: Iterable[Incoming]) -> dict[int, bytes]:
+async def accept(
+    uow: UnitOfWork, updates: Iterable[Incoming], *, handling: int | None = None
+) -> dict[int, bytes]:
     """Add updates not seen before (in `uow`, which the caller commits); the new ones, sealed
-    (of a repeated id, the copy the insert kept)."""
+    (of a repeated id, the copy the insert kept).
+
+    `handling` is an update the caller handles in this same transaction: its row goes in
+    already done, without what it said, as `mark_done` would leave it (if its handling fails,
+    the row goes with the rest of the transaction). Commit with `commit_handled`.
+    """
     store = uow.store
     rows = []
     sealed: list[tuple[int, bytes]] = []
     for incoming in updates:
         update_id = incoming.update_id
-        payload = await uow.seal_json(
-            store.system_key_id, incoming.raw, "inbox", "payload", str(update_id)
+        done = update_id == handling
+        payload = (
+            WIPED
+            if done
+            else await uow.seal_json(
+                store.system_key_id, incoming.raw, "inbox", "payload", str(update_id)
+            )
         )
         sealed.append((update_id, payload))
         rows.append(
@@ -91,9 +103,10 @@ async def accept(uow: UnitOfWork, updates: Iterable[Incoming]) -> dict[int, byte
                 "chat_index": None
                 if incoming.chat_id is None
                 else uow.index.telegram(incoming.chat_id),
-                "status": "pending",
+                "status": "done" if done else "pending",
                 "attempts": 0,
                 "received_at": uow.now,
+                "processed_at": uow.now if done else None,
             }
         )
     if not rows:
@@ -197,6 +210,15 @@ async def mark_done(uow: UnitOfWork, update_id: int) -> str | None:
     # child's key, and this copy would outlive an erasure of it.
     try:
         await uow.session.execute(MARK_DONE, {"b_id": update_id, "b_at": uow.now})
+    except SQLAlchemyError as exc:
+        return type(exc).__name__
+    return await commit_handled(uow)
+
+
+async def commit_handled(uow: UnitOfWork) -> str | None:
+    """Commit an update's unit, its row already done; the error's name if the store refused
+    a value its handlers wrote."""
+    try:
         await uow.commit()
     except SQLAlchemyError as exc:
         return type(exc).__name__

@@ -155,8 +155,10 @@ SHOWN_AT = (
 
 async def heads(store: Store) -> list[Head]:
     """The next message of each chat with one pending (at most `BATCH`), safety lane first."""
-    async with store.sessions() as session:
-        rows = (await session.execute(HEADS)).all()
+    # Read after every commit that queues a message: plain rows, on a connection of its own,
+    # without an ORM session to set up and tear down.
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(HEADS)).all()
     return [Head(*row) for row in rows]
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, literal, select
+from sqlalchemy.orm import aliased
 
 from conversations import bonds
 from conversations.errors import AlongsideError
@@ -111,6 +112,28 @@ async def child_view(uow: UnitOfWork, row: Child) -> ChildView:
 _ACTIVE_STAFF_BY_INDEX = select(Staff).where(
     Staff.tg_index == bindparam("b_index"), Staff.active.is_(True)
 )
+
+
+# Who wrote, asked of every update in one read: an active staff member, else a young person,
+# with their advocate (whom their message goes to next: the identity map has them then).
+_ADVOCATE = aliased(Staff)
+_SENDER_BY_INDEX = (
+    select(Staff, Child, _ADVOCATE)
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(Staff, and_(Staff.tg_index == bindparam("b_index"), Staff.active.is_(True)))
+    .outerjoin(Child, Child.tg_index == bindparam("b_index"))
+    .outerjoin(_ADVOCATE, _ADVOCATE.id == Child.advocate_id)
+)
+
+
+async def find_sender(uow: UnitOfWork, telegram_id: int) -> StaffView | ChildView | None:
+    """`find_staff`, else `find_child`, in one read."""
+    staff, child, _advocate = (
+        await uow.session.execute(_SENDER_BY_INDEX, {"b_index": uow.index.telegram(telegram_id)})
+    ).one()
+    if staff is not None:
+        return await staff_view(uow, staff)
+    return None if child is None else await child_view(uow, child)
 
 
 async def find_staff(uow: UnitOfWork, telegram_id: int) -> StaffView | None:

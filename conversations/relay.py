@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from conversations import bonds
 from conversations.ids import new_id
-from conversations.models import Child, Message, PendingSend
+from conversations.models import Base, Child, Message, PendingSend
 from conversations.people import ChildView, StaffView
 from conversations.store import UnitOfWork
 
 LAST_SEEN_GRAIN = timedelta(minutes=1)
+# Every message either way is one of these: written as a plain row, with its bond.
+_RECORD = insert(Base.metadata.tables[Message.__tablename__])
 
 
 @dataclass(frozen=True)
@@ -41,19 +44,19 @@ async def record_from_child(
     uow: UnitOfWork, child: ChildView, content: Content, tg_message_id: int, severity: str = "none"
 ) -> str:
     message_id = new_id()
-    uow.session.add(
-        Message(
-            id=message_id,
-            child_id=child.id,
-            direction="in",
-            kind=content.kind,
-            body_sealed=await uow.seal_json(
-                child.data_key_id, content.to_json(), "messages", "body", message_id
-            ),
-            tg_message_id=tg_message_id,
-            severity=severity,
-            created_at=uow.now,
-        )
+    await _record(
+        uow,
+        id=message_id,
+        child_id=child.id,
+        direction="in",
+        kind=content.kind,
+        staff_id=None,
+        body_sealed=await uow.seal_json(
+            child.data_key_id, content.to_json(), "messages", "body", message_id
+        ),
+        tg_message_id=tg_message_id,
+        severity=severity,
+        created_at=uow.now,
     )
     row = await uow.session.get(Child, child.id)
     # To the minute: a child writing several lines in a row costs one write, not one each.
@@ -124,21 +127,24 @@ async def record_to_child(
     """A staff member's message to a young person; `written_as` is its id in their own chat,
     by which an edit of it is found."""
     message_id = new_id()
-    uow.session.add(
-        Message(
-            id=message_id,
-            child_id=child.id,
-            direction="out",
-            kind=content.kind,
-            staff_id=staff.id,
-            body_sealed=await uow.seal_json(
-                child.data_key_id, content.to_json(), "messages", "body", message_id
-            ),
-            author_tg_message_id=written_as,
-            created_at=uow.now,
-        )
+    await _record(
+        uow,
+        id=message_id,
+        child_id=child.id,
+        direction="out",
+        kind=content.kind,
+        staff_id=staff.id,
+        body_sealed=await uow.seal_json(
+            child.data_key_id, content.to_json(), "messages", "body", message_id
+        ),
+        author_tg_message_id=written_as,
+        created_at=uow.now,
     )
     return message_id
+
+
+async def _record(uow: UnitOfWork, **row: object) -> None:
+    await uow.insert(_RECORD, [bonds.bonded(uow.index, Message, row)])
 
 
 @dataclass(frozen=True)

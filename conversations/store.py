@@ -22,7 +22,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Select, String, and_, cast, column, event, func, or_, select, table, text
+from sqlalchemy import (
+    Insert,
+    Select,
+    String,
+    and_,
+    cast,
+    column,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -82,6 +96,7 @@ def _in_the_way(horizon: str) -> Select[int]:
     )
 
 
+_QUEUE = insert(Base.metadata.tables[OutboxMessage.__tablename__])
 # Emergency answers, alert cards and acknowledgements: never behind routine messages.
 SAFETY_PURPOSES = frozenset({"safety", "alert", "card"})
 # What the database raises when it is away, full or refusing: SQLAlchemy's errors, and what a
@@ -384,7 +399,6 @@ class UnitOfWork:
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self.store = store
         self.read_only = read_only
-        self.session: AsyncSession = store.sessions()
         self.keyring = store.keyring
         self.index = store.index
         self.now = store.clock.now()
@@ -403,10 +417,18 @@ class UnitOfWork:
             self._locked = True
         return self
 
+    @cached_property
+    def session(self) -> AsyncSession:
+        # Made when first used: a unit that only opens sealed values never needs one.
+        return self.store.sessions()
+
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.session.rollback()
-            await self.session.close()
+            session: AsyncSession | None = self.__dict__.get("session")
+            if session is not None:
+                if session.in_transaction():
+                    await session.rollback()
+                await session.close()
         finally:
             if self._locked and self.store.write_lock is not None:
                 self.store.write_lock.release()
@@ -614,30 +636,47 @@ class UnitOfWork:
         if self.answering is not None and self.answering[0] == chat_id and message.thread is None:
             # An answer to what was written in a topic goes in that topic, not the chat itself.
             message = replace(message, thread=self.answering[1])
+        chat_index = self.index.telegram(chat_id)
+        rows = []
         for part in message.parts():
             uid = new_id()
-            self.session.add(
-                OutboxMessage(
-                    uid=uid,
-                    chat_index=self.index.telegram(chat_id),
-                    chat_sealed=await self.seal(key, str(chat_id), "outbox", "chat", uid),
-                    payload_sealed=await self.seal_json(
+            rows.append(
+                {
+                    "uid": uid,
+                    "chat_index": chat_index,
+                    "chat_sealed": await self.seal(key, str(chat_id), "outbox", "chat", uid),
+                    "payload_sealed": await self.seal_json(
                         key, part.to_json(), "outbox", "payload", uid
                     ),
-                    purpose=purpose,
-                    status="pending",
-                    attempts=0,
-                    not_before=self.now,
-                    created_at=self.now,
-                    child_id=child_id,
-                    key_id=None if key == self.store.system_key_id else key,
-                    staff_id=staff_id,
-                    message_id=message_id,
-                    reply_to_message_id=reply_to_message_id,
-                    lane=lane,
-                    alert_id=alert_id,
-                )
+                    "purpose": purpose,
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": self.now,
+                    "created_at": self.now,
+                    "child_id": child_id,
+                    "key_id": None if key == self.store.system_key_id else key,
+                    "staff_id": staff_id,
+                    "message_id": message_id,
+                    "reply_to_message_id": reply_to_message_id,
+                    "lane": lane,
+                    "alert_id": alert_id,
+                }
             )
-            self.queued += 1
             # Only the first part answers the message it replies to.
             reply_to_message_id = None
+        # As plain rows: nothing reads them back in this unit.
+        await self.insert(_QUEUE, rows)
+        self.queued += len(rows)
+
+    async def insert(self, statement: Insert, rows: list[dict[str, Any]]) -> None:
+        """Write rows with one prepared INSERT now, as the next read's autoflush would have
+        written them: after what they refer to, which the unit may still hold unflushed."""
+        await self.flush_pending()
+        await self.session.execute(statement, rows)
+
+    async def flush_pending(self) -> None:
+        """Write what the unit holds unflushed: an ORM query would first (autoflush), a plain
+        statement does not."""
+        session = self.session
+        if session.new or session.dirty or session.deleted:
+            await session.flush()

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from conversations.ids import new_id
-from conversations.models import InterpreterWindow
+from conversations.models import Base, InterpreterWindow
 
 if TYPE_CHECKING:
     from conversations.fakes import FakeUnitOfWork
@@ -106,6 +106,35 @@ def _record(row: InterpreterWindow) -> Window:
     )
 
 
+Newest = Select[InterpreterWindow]
+
+
+def _newest_window(*where: object) -> Newest:
+    return (
+        select(InterpreterWindow)
+        .where(*where)  # type: ignore[arg-type]
+        .order_by(InterpreterWindow.asked_at.desc())
+        .limit(1)
+    )
+
+
+_WINDOWS = Base.metadata.tables[InterpreterWindow.__tablename__]
+# Asked with every message a young person or their advocate writes, and nearly always none: the
+# id alone, built once, and without an IN list (SQLAlchemy renders one anew each time).
+_CURRENT_FOR_CHILD = (
+    select(_WINDOWS.c.id)
+    .where(
+        _WINDOWS.c.child_id == bindparam("b_value"),
+        or_(_WINDOWS.c.status == OFFERED, _WINDOWS.c.status == OPEN),
+    )
+    .order_by(_WINDOWS.c.asked_at.desc())
+    .limit(1)
+)
+_HELD_BY = _newest_window(
+    InterpreterWindow.interpreter_id == bindparam("b_value"), InterpreterWindow.status == OPEN
+)
+
+
 class SqlWindows:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -139,30 +168,20 @@ class SqlWindows:
         row = await self.session.get(InterpreterWindow, window_id, with_for_update=True)
         return None if row is None else _record(row)
 
-    async def _first(self, *where: object) -> Window | None:
-        row = (
-            (
-                await self.session.execute(
-                    select(InterpreterWindow)
-                    .where(*where)  # type: ignore[arg-type]
-                    .order_by(InterpreterWindow.asked_at.desc())
-                    .limit(1)
-                )
-            )
-            .scalars()
-            .first()
-        )
+    async def _first(self, statement: Newest, value: str) -> Window | None:
+        row = (await self.session.execute(statement, {"b_value": value})).scalars().first()
         return None if row is None else _record(row)
 
     async def current(self, child_id: str) -> Window | None:
-        return await self._first(
-            InterpreterWindow.child_id == child_id, InterpreterWindow.status.in_(CURRENT)
-        )
+        await self.uow.flush_pending()
+        found = (await self.session.execute(_CURRENT_FOR_CHILD, {"b_value": child_id})).scalar()
+        if found is None:
+            return None
+        row = await self.session.get(InterpreterWindow, found)
+        return None if row is None else _record(row)
 
     async def held_by(self, interpreter_id: str) -> Window | None:
-        return await self._first(
-            InterpreterWindow.interpreter_id == interpreter_id, InterpreterWindow.status == OPEN
-        )
+        return await self._first(_HELD_BY, interpreter_id)
 
     async def due(self, now: datetime) -> list[Window]:
         rows = (

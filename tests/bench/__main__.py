@@ -122,6 +122,11 @@ def _env(emu: BotApiEmulator, url: str, data: Path, **extra: str) -> dict[str, s
     }
     env.update(
         {
+            # The bot runs in a temporary directory: without this it would import whatever
+            # tree is installed in the environment, not the one being measured.
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
             "TELEGRAM_BOT_TOKEN": emu.token,
             "TELEGRAM_API_BASE_URL": emu.base_url,
             "TELEGRAM_API_FILE_URL": emu.base_file_url,

@@ -7,14 +7,18 @@ operator or an attacker would.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from telegram import Update
 
 from bot.emulator import BotApiEmulator
 from bot.i18n import Catalogs
 from bot.notices import help_now_label
+from bot.runtime import AlongsideContext
 from conversations.models import Alert, AuditEntry, InboxUpdate, OutboxMessage
 from conversations.outgoing import Outgoing
 from conversations.people import Role
@@ -137,6 +141,49 @@ async def test_an_update_that_cannot_be_handled_is_passed_on_as_it_came(
     # And the next message flows as usual.
     emu.send_text(child, "hello again")
     await bot.wait_text(advocate.id, "hello again")
+
+
+async def test_a_handler_that_fails_once_is_one_try_and_what_follows_waits(
+    harness_factory: Callable[..., BotHarness],
+    database_url: str,
+    emulator: BotApiEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message whose handling fails once is counted as one failed try, tried again, and
+    relayed before the message written after it, however the failed try was made."""
+    from bot import handlers
+
+    handled = Counter[str]()
+    on_message = handlers.on_message
+
+    async def fails_once(update: Update, ctx: AlongsideContext) -> None:
+        text = update.message.text if update.message else None
+        handled[text or ""] += 1
+        if text == "first, failing once" and handled[text] == 1:
+            raise RuntimeError("a fault that clears")
+        await on_message(update, ctx)
+
+    monkeypatch.setattr(handlers, "on_message", fails_once)
+    emu = emulator
+    bot = harness_factory(database_url, **FAST)
+    await bot.start()
+    advocate, _supervisor, child = await _linked(bot, 23231, "Ana")
+    emu.send_text(child, "first, failing once")
+    emu.send_text(child, "then this one")
+    await bot.wait_text(advocate.id, "then this one", timeout=20)
+    relayed = [t for t in bot.texts(advocate.id) if "first, failing once" in t or "then" in t]
+    assert ["first" in t for t in relayed] == [True, False], relayed
+    assert handled["first, failing once"] == 2
+    assert handled["then this one"] == 1
+    async with raw_session(bot.settings.database_url) as session:
+        rows = (
+            await session.execute(
+                select(InboxUpdate.status, InboxUpdate.attempts, InboxUpdate.error).where(
+                    InboxUpdate.attempts > 0
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("done", 1, "RuntimeError")]
 
 
 async def test_an_update_the_store_refuses_does_not_stop_the_queue(

@@ -130,6 +130,26 @@ async def test_one_childs_story_moved_to_another_is_refused(store: Store) -> Non
     assert {b.table for b in await _broken(store)} == {"summaries", "notes"}
 
 
+async def test_messages_either_way_are_bonded_and_one_moved_is_refused(store: Store) -> None:
+    rosa = await _staff(store, ROSA)
+    ana = await _child(store, rosa, ANA, "note a")
+    minh = await _child(store, rosa, MINH, "note m")
+    async with store.unit() as uow:
+        answer = await relay.record_to_child(uow, ana, rosa, Content("text", "see you at 3"), 7)
+        await uow.commit()
+    assert await _broken(store) == []
+    async with store.unit() as uow:
+        assert (await relay.staff_message(uow, rosa, 7)) is not None
+
+    await _raw(
+        store, "UPDATE messages SET child_id = :minh WHERE id = :id", minh=minh.id, id=answer
+    )
+    async with store.unit() as uow:
+        with pytest.raises(TamperedError):
+            await relay.staff_message(uow, rosa, 7)
+    assert await _broken(store) == [bonds.Broken("messages", answer)]
+
+
 async def test_an_advocate_who_makes_themselves_supervisor_is_not_one(store: Store) -> None:
     rosa, sam = await _staff(store, ROSA), await _staff(store, SAM, Role.SUPERVISOR)
     await _raw(store, "UPDATE staff SET role = 'supervisor' WHERE id = :rosa", rosa=rosa.id)

@@ -338,6 +338,43 @@ async def test_a_row_read_once_in_a_unit_is_not_read_again(opened: Opened) -> No
     assert len(reads) == 1, reads
 
 
+async def test_who_wrote_is_one_read_with_the_advocate_their_message_goes_to(
+    opened: Opened,
+) -> None:
+    rosalind = await _enrol(opened.store)
+    await _enrol(opened.store, SUPERVISOR, "Sam Supervisor", Role.SUPERVISOR)
+    await _enrol(opened.store, OTHER_SUPERVISOR, "Uma Supervisor", Role.SUPERVISOR)
+    await _try(opened.store, CHILD, await _invite(opened.store, rosalind))
+    async with opened.store.unit() as uow:
+        await enrolment.remove_staff(uow, OTHER_SUPERVISOR)
+        await uow.commit()
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().startswith("SELECT"):
+            reads.append(statement)
+
+    sync = opened.store.engine.sync_engine
+    event.listen(sync, "before_cursor_execute", count)
+    try:
+        for telegram_id in (ROSALIND, SUPERVISOR, CHILD, OTHER_SUPERVISOR, OTHER_CHILD):
+            async with opened.store.unit() as uow:
+                found = await people.find_sender(uow, telegram_id)
+                staff = await people.find_staff(uow, telegram_id)
+                child = await people.find_child(uow, telegram_id)
+                assert found == (staff or child), telegram_id
+        reads.clear()
+        async with opened.store.unit() as uow:
+            child = await people.find_sender(uow, CHILD)
+            assert isinstance(child, people.ChildView)
+            readers, away = await people.readers_of(uow, child)
+    finally:
+        event.remove(sync, "before_cursor_execute", count)
+    assert [r.id for r in readers] == [rosalind.id]
+    assert away is None
+    assert len(reads) == 1, reads
+
+
 async def test_an_alert_opens_with_the_messages_either_side(opened: Opened) -> None:
     rosalind = await _enrol(opened.store)
     child = (await _try(opened.store, 7_200_000_000, await _invite(opened.store, rosalind))).child
